@@ -1,0 +1,90 @@
+"""The run directory layout and ``run.json``.
+
+A run directory holds:
+  run.json        scenario (name, params, repr), seed, code version, trace SHA-256, replay command
+  history.jsonl   the clients' view (checkers/history.py)
+  trace.jsonl     everything that happened (sim/trace.py)
+  result.json     checker verdicts (checkers/result.py), written by checkers.check_run
+  report.html, plots/   written by reports.render
+
+``run.json`` fields (FORMAT_VERSION 1):
+  format, scenario (str name), params (dict), scenario_repr (str, round-trips through the catalog),
+  seed (int), code_version (str), trace_sha256 (str), replay (str: the exact ``raftsim run ...`` line),
+  nodes (list of node ids), clients (int), duration_ns (int), timing (dict: election_timeout_ns,
+  heartbeat_ns, tick_ns, latency_mean_ns ... used to derive liveness bounds), stats (dict).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["FORMAT_VERSION", "RunFiles", "RunDirError", "read_run_json", "write_run_json"]
+
+FORMAT_VERSION = 1
+
+RUN_JSON = "run.json"
+HISTORY = "history.jsonl"
+TRACE = "trace.jsonl"
+RESULT = "result.json"
+REPORT = "report.html"
+
+
+class RunDirError(Exception):
+    """A run directory that is missing or malformed; the message says what and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunFiles:
+    """Paths of one run directory's files (they may not all exist)."""
+
+    root: Path
+
+    @property
+    def run_json(self) -> Path:
+        return self.root / RUN_JSON
+
+    @property
+    def history(self) -> Path:
+        return self.root / HISTORY
+
+    @property
+    def trace(self) -> Path:
+        return self.root / TRACE
+
+    @property
+    def result(self) -> Path:
+        return self.root / RESULT
+
+    @property
+    def report(self) -> Path:
+        return self.root / REPORT
+
+    def missing(self) -> list[str]:
+        """Names of the run's input files that are absent."""
+        return [p.name for p in (self.run_json, self.history, self.trace) if not p.is_file()]
+
+    def meta(self) -> dict[str, Any]:
+        """run.json as a dict ({} if absent); raises RunDirError if malformed."""
+        if not self.run_json.is_file():
+            return {}
+        return read_run_json(self.run_json)
+
+
+def write_run_json(path: Path | str, meta: dict[str, Any]) -> None:
+    doc = {"format": FORMAT_VERSION, **meta}
+    Path(path).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def read_run_json(path: Path | str) -> dict[str, Any]:
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunDirError(f"{path}: no such file") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise RunDirError(f"{path}: malformed run.json ({e})") from None
+    if not isinstance(doc, dict):
+        raise RunDirError(f"{path}: run.json must hold a JSON object")
+    return doc

@@ -1,0 +1,149 @@
+"""The trace format (``trace.jsonl``): one canonical JSON object per line; its SHA-256 names a run.
+
+Rules:
+- Canonical JSON: ``sort_keys=True``, separators ``(",", ":")``, ASCII only, one record per line,
+  ``\\n`` line ends. Same scenario + seed + code version => same bytes => same SHA-256.
+- No wall-clock times, no machine paths, no object ids. ``t`` is the *true* virtual time in int ns.
+- The first record is the header: ``{"kind": "trace-header", "format": FORMAT_VERSION, "t": 0, ...}``.
+- Every record has ``t`` (int ns) and ``kind`` (str); most have ``node`` (str).
+
+Event vocabulary (stable names; checkers and reports depend on them; add, never rename):
+
+sim layer (sim/):
+  fault       fault=<one-line str of the fault value>, name=<fault class, kebab-case>, plus its fields
+  send        node=src, dst, id=<message seq>, type=<message class name>, msg=<one-line str>
+  deliver     node=dst, src, id, type
+  drop        node=src, dst, id, type, reason ("partition" | "loss" | "down" | "paused-crash")
+  duplicate   node=src, dst, id, type
+  crash       node, incarnation
+  restart     node, incarnation
+  pause / resume   node
+  disk-lost   node, records (count of unsynced records lost at crash), torn (bool)
+  clock       node, offset_ns, drift_ppm (after a skew/drift/jump)
+
+raft layer (kvraft/server.py):
+  become-follower / become-pre-candidate / become-candidate / become-leader
+              node, term, leader (may be null)
+  vote        node, term, vote (durable: written after fsync of the hard state)
+  hard-state  node, term, vote, commit (durable)
+  append      node, entries=[[index, term, digest], ...] (durable; an append at index i replaces i..)
+  commit      node, commit (commit index known to the node; never decreases)
+  apply       node, index, term, digest
+  snapshot    node, index, term (taken locally; durable)
+  restore     node, index, term (snapshot installed from the leader; durable)
+  conf        node, index, voters=[...], learners=[...] (configuration in force)
+  read-index  node, index, ctx (a ReadIndex read served)
+  drop-msg    node, src, type, why (a stale/malformed message the core ignored)
+
+kv layer (kvraft/):
+  client-request / client-reply   node, client, id, method, path, status
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = [
+    "FORMAT_VERSION",
+    "TraceError",
+    "TraceWriter",
+    "canonical",
+    "read_trace",
+    "trace_sha256",
+]
+
+FORMAT_VERSION = 1
+
+
+class TraceError(ValueError):
+    """A trace file that cannot be read: says which line and why."""
+
+
+def canonical(record: dict[str, Any]) -> str:
+    """Return the canonical one-line JSON text of ``record`` (no newline)."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+@dataclass
+class TraceWriter:
+    """Collects canonical trace lines and their running SHA-256.
+
+    Lines are kept in memory (runs are small) and can be written with ``write_to``; the hash is
+    computed incrementally so ``sha256`` is cheap at any time.
+    """
+
+    keep_lines: bool = True
+    lines: list[str] = field(default_factory=list)
+    count: int = 0
+    _hash: Any = field(default_factory=hashlib.sha256, repr=False)
+
+    def header(self, **fields: Any) -> None:
+        self.emit({"kind": "trace-header", "format": FORMAT_VERSION, "t": 0, **fields})
+
+    def emit(self, record: dict[str, Any]) -> None:
+        """Append one record (must hold ``t`` and ``kind``)."""
+        line = canonical(record) + "\n"
+        self._hash.update(line.encode("ascii"))
+        self.count += 1
+        if self.keep_lines:
+            self.lines.append(line)
+
+    @property
+    def sha256(self) -> str:
+        return self._hash.hexdigest()
+
+    def write_to(self, path: Path | str) -> None:
+        with open(path, "w", encoding="ascii", newline="\n") as f:
+            f.writelines(self.lines)
+
+
+def trace_sha256(path: Path | str) -> str:
+    """SHA-256 of a trace file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _iter_lines(src: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for lineno, line in enumerate(src, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise TraceError(f"line {lineno}: not JSON: {e.msg}") from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or not isinstance(rec.get("t"), int):
+            raise TraceError(f"line {lineno}: a trace record needs int 't' and str 'kind'")
+        yield lineno, rec
+
+
+def read_trace(path: Path | str, *, strict: bool = True) -> list[dict[str, Any]]:
+    """Read a trace file into records.
+
+    With ``strict=False`` a malformed line (e.g. a truncated tail) ends the read instead of raising,
+    so reports and checkers can use what is there.
+    Raises TraceError (strict) naming the line.
+    """
+    out: list[dict[str, Any]] = []
+    with open(path, encoding="utf-8") as f:
+        it = _iter_lines(f)
+        while True:
+            try:
+                _, rec = next(it)
+            except StopIteration:
+                break
+            except TraceError:
+                if strict:
+                    raise
+                break
+            out.append(rec)
+    if out and out[0].get("kind") == "trace-header" and out[0].get("format") != FORMAT_VERSION and strict:
+        raise TraceError(f"line 1: trace format {out[0].get('format')!r}, this reader knows {FORMAT_VERSION}")
+    return out
