@@ -1,0 +1,144 @@
+"""History vocabulary of the non-kv workloads: what the runner writes and the checkers read.
+
+Rules (all workloads):
+- Every line follows shared/formats/history.md (process, type, f, key, value, time, node, error).
+  Extra top-level fields are allowed and kept (``Op.extra``); the ones named here are the contract.
+- ``key`` names the resource (register key, append key, set dir, lock, election, queue dir, service key).
+- ``ok`` means it took effect, ``fail`` means it certainly did not, ``info``/no completion means unknown.
+- Writes that take an etcd index carry it on the ``ok`` line as extra field ``"index": n``
+  (the node's modifiedIndex from the reply). Required for keys under a watched prefix; optional elsewhere.
+- **Final reads**: after the last heal the runner issues one quorum read per key it used, marked with extra
+  field ``"final": true`` (``read`` for kv/append keys, ``read-set`` for sets, ``dequeue`` drains for queues).
+  Durability and exactly-once are judged against them; without final reads those checkers skip.
+
+kv (history.md): read / write / cas / append / delete; ok writes may add ``"index": n``::
+
+  {"process":0,"type":"invoke","f":"write","key":"/w/a","value":"v1","time":10}
+  {"process":0,"type":"ok","f":"write","key":"/w/a","value":"v1","index":7,"time":20}
+  {"process":9,"type":"invoke","f":"read","key":"/w/a","value":null,"final":true,"time":900}
+  {"process":9,"type":"ok","f":"read","key":"/w/a","value":"v1","final":true,"time":950}
+
+exactly-once append: ``f:"append"`` whose value is a unique token ending in ``;`` with no other ``;``
+(``"<process>.<seq>;"``); the key's value is the concatenation, so a read splits on ``;``::
+
+  {"process":1,"type":"invoke","f":"append","key":"/log","value":"1.0;","time":5}
+  {"process":1,"type":"ok","f":"append","key":"/log","value":"1.0;","time":9}
+  ... final: {"process":9,"type":"ok","f":"read","key":"/log","value":"1.0;2.0;","final":true,"time":99}
+
+exactly-once set: ``f:"add"`` (value: a unique element, int or string), ``f:"read-set"`` (ok value: list of
+elements, duplicates kept as the server returned them)::
+
+  {"process":2,"type":"invoke","f":"add","key":"/set","value":17,"time":5}
+  {"process":2,"type":"ok","f":"add","key":"/set","value":17,"index":12,"time":9}
+  {"process":9,"type":"ok","f":"read-set","key":"/set","value":[17,18],"final":true,"time":99}
+
+watch: one long-poll = one op. invoke value ``{"waitIndex": n, "recursive": bool}``; extra field
+``"watcher": w`` (int) names the logical watcher across process ids (a watcher that gets ``info`` continues
+on a new process with the same ``watcher``). ok value = the event. A watcher loops
+``waitIndex = modifiedIndex + 1``. fail ``error`` = ``"401"`` (history cleared; the watcher may then skip
+ahead: the next waitIndex is unconstrained), ``"closed"`` (empty body; re-watch with the same waitIndex)::
+
+  {"process":3,"type":"invoke","f":"watch","key":"/w","value":{"waitIndex":7,"recursive":true},"watcher":0,"time":1}
+  {"process":3,"type":"ok","f":"watch","key":"/w","value":{"action":"set","key":"/w/a","value":"v1",
+     "prevValue":null,"modifiedIndex":7,"createdIndex":7},"watcher":0,"time":20}
+  {"process":3,"type":"fail","f":"watch","key":"/w","value":null,"error":"401","watcher":0,"time":30}
+
+  Actions: set, create, update, compareAndSwap, delete, compareAndDelete, expire. The writes a watch must
+  see are the kv ``write``/``cas``/``delete`` (and ``register``/``append``/``add``) ok ops with ``"index"``;
+  refreshes (``heartbeat``, lock ``refresh``) are never delivered.
+
+lock / leader election (``acquire``/``release`` or ``campaign``/``resign``, same rules; ``refresh`` keeps
+it alive). acquire invoke value ``{"ttl_ns": T}``, ok value ``{"token": n}`` (fencing token: the lock key's
+createdIndex), fail = not acquired (``error`` ``"105"`` if taken). release invoke value ``{"token": n}``.
+refresh invoke value ``{"ttl_ns": T}``. The holder's interval is [acquire ok time, end] where end =
+min(release invoke time, lease end) and lease end = (invoke time of the acquire or of the last ok refresh) + T:
+a release that fails or times out still ends the client's hold at its invoke, and the server keeps the
+key until TTL expiry, so nobody else may get it earlier::
+
+  {"process":4,"type":"invoke","f":"acquire","key":"/lock","value":{"ttl_ns":5000000000},"time":1}
+  {"process":4,"type":"ok","f":"acquire","key":"/lock","value":{"token":31},"time":8}
+  {"process":4,"type":"invoke","f":"release","key":"/lock","value":{"token":31},"time":50}
+
+queue: ``enqueue`` (invoke value: a unique item; ok may carry ``"index"``), ``dequeue`` (invoke null; ok value
+the item; fail ``error`` ``"empty"`` when nothing is there). The runner drains each queue at the end with
+``dequeue`` ops marked ``"final": true`` until one fails ``"empty"``::
+
+  {"process":5,"type":"invoke","f":"enqueue","key":"/q","value":"i1","time":1}
+  {"process":5,"type":"ok","f":"enqueue","key":"/q","value":"i1","index":40,"time":4}
+  {"process":6,"type":"ok","f":"dequeue","key":"/q","value":"i1","time":9}
+  {"process":9,"type":"fail","f":"dequeue","key":"/q","value":null,"error":"empty","final":true,"time":99}
+
+service registry / TTL: ``register`` (invoke value ``{"value": v, "ttl_ns": T}``), ``heartbeat`` (refresh:
+invoke value ``{"ttl_ns": T}``; fail ``"100"`` = key gone), ``deregister`` (delete), ``lookup`` (quorum read;
+ok value = the value, or null when absent)::
+
+  {"process":7,"type":"invoke","f":"register","key":"/svc/a","value":{"value":"10.0.0.1","ttl_ns":2000000000},"time":1}
+  {"process":7,"type":"ok","f":"register","key":"/svc/a","value":{"value":"10.0.0.1","ttl_ns":2000000000},"index":3,"time":5}
+  {"process":8,"type":"invoke","f":"lookup","key":"/svc/a","value":null,"time":6}
+  {"process":8,"type":"ok","f":"lookup","key":"/svc/a","value":"10.0.0.1","time":9}
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ACQUIRE_FS",
+    "APPEND",
+    "ADD",
+    "DEQUEUE",
+    "ENQUEUE",
+    "EXTRA_FINAL",
+    "EXTRA_INDEX",
+    "EXTRA_WATCHER",
+    "HEARTBEAT",
+    "LOCK_REFRESH",
+    "LOOKUP",
+    "READ",
+    "READ_SET",
+    "REGISTER",
+    "DEREGISTER",
+    "RELEASE_FS",
+    "TOKEN_SEP",
+    "WATCH",
+    "WATCH_ACTIONS",
+    "ERR_EMPTY",
+    "ERR_HISTORY_CLEARED",
+    "ERR_WATCH_CLOSED",
+    "LONG_POLL_FS",
+]
+
+# extra fields
+EXTRA_FINAL = "final"
+EXTRA_INDEX = "index"
+EXTRA_WATCHER = "watcher"
+
+# kv / exactly-once
+READ = "read"
+APPEND = "append"
+TOKEN_SEP = ";"
+ADD = "add"
+READ_SET = "read-set"
+
+# watch
+WATCH = "watch"
+WATCH_ACTIONS = ("set", "create", "update", "compareAndSwap", "delete", "compareAndDelete", "expire")
+ERR_HISTORY_CLEARED = "401"
+ERR_WATCH_CLOSED = "closed"
+
+# lock / election: acquire-like -> release-like
+ACQUIRE_FS = {"acquire": "release", "campaign": "resign"}
+RELEASE_FS = frozenset(ACQUIRE_FS.values())
+LOCK_REFRESH = "refresh"
+
+# queue
+ENQUEUE = "enqueue"
+DEQUEUE = "dequeue"
+ERR_EMPTY = "empty"
+
+# registry / TTL
+REGISTER = "register"
+HEARTBEAT = "heartbeat"
+DEREGISTER = "deregister"
+LOOKUP = "lookup"
+
+# ops that block by design (excluded from latency bounds)
+LONG_POLL_FS = frozenset({WATCH})
