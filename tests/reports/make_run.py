@@ -77,6 +77,7 @@ class _Story:
         self.waiting: dict[tuple[str, int], tuple[int, int]] = {}  # (leader, index) -> (process, op seq)
         self.open_ops: dict[int, dict[str, Any]] = {}
         self.clients = clients
+        self.think_ns = 7 * MS
 
     # ---- plumbing ---------------------------------------------------------------------------
     def at(self, t: int, fn: Callable[[], None]) -> None:
@@ -153,7 +154,14 @@ class _Story:
     def retry_election(self, cid: str, term: int) -> None:
         c = self.n[cid]
         if c.role == "candidate" and c.term == term:
-            self.campaign(cid)
+            group = next((sorted(g) for g in self.groups or [] if cid in g), self.ids)
+            self.campaign_best(group)
+
+    def campaign_best(self, group: list[str]) -> None:
+        """Campaign with the most up-to-date live node of ``group`` (as a randomised timeout would, eventually)."""
+        live = [i for i in group if self.n[i].up and not self.n[i].paused]
+        if live:
+            self.campaign(max(live, key=lambda i: ((self.n[i].log[-1][0] if self.n[i].log else 0), len(self.n[i].log))))
 
     def on_request_vote(self, vid: str, cid: str, term: int, last: tuple[int, int]) -> None:
         v = self.n[vid]
@@ -357,7 +365,7 @@ class _Story:
             self.next_process += 1
             if process == self.sticky:
                 self.sticky = nxt
-        self.at(self.now + int(self.rng.uniform(2, 12) * MS), lambda: self.client_step(nxt))
+        self.at(self.now + int(self.rng.uniform(0.3, 1.7) * self.think_ns), lambda: self.client_step(nxt))
 
     # ---- faults ---------------------------------------------------------------------------------
     def fault(self, text: str, name: str, **fields: Any) -> None:
@@ -367,7 +375,7 @@ class _Story:
         rest = [i for i in self.ids if i not in minority]
         self.groups = [set(minority), set(rest)]
         self.fault(f"Partition([{' '.join(minority)}] | [{' '.join(rest)}])", "partition", groups=[minority, rest])
-        self.at(self.now + 250 * MS, lambda: self.campaign(rest[0]))
+        self.at(self.now + 250 * MS, lambda: self.campaign_best(rest))
 
     def heal(self) -> None:
         self.groups = None
@@ -397,12 +405,13 @@ class _Story:
 
 
 def make_run(out_dir: Path | str, *, seed: int = 1, nodes: int = 3, duration_ms: int = 6000, clients: int = 3,
-             failing: bool = False) -> Path:
+             failing: bool = False, think_ms: int = 7) -> Path:
     """Write run.json, history.jsonl, trace.jsonl and result.json under ``out_dir``; return it."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     D = duration_ms * MS
     s = _Story(seed=seed, nodes=nodes, duration_ns=D, clients=clients, failing=failing)
+    s.think_ns = think_ms * MS
     ids = s.ids
     for i in ids:
         s.emit("become-follower", node=i, term=1, leader=None)
@@ -412,7 +421,7 @@ def make_run(out_dir: Path | str, *, seed: int = 1, nodes: int = 3, duration_ms:
     s.at(int(D * 0.30), lambda: s.partition([ids[0]]))
     s.at(int(D * 0.50), s.heal)
     s.at(int(D * 0.62), lambda: s.crash(ids[1]))
-    s.at(int(D * 0.62) + 280 * MS, lambda: s.campaign(ids[2]))
+    s.at(int(D * 0.62) + 280 * MS, lambda: s.campaign_best([i for i in ids if i != ids[1]]))
     s.at(int(D * 0.74), lambda: s.restart(ids[1]))
     s.at(int(D * 0.84), lambda: s.pause(ids[0], True))
     s.at(int(D * 0.90), lambda: s.pause(ids[0], False))
@@ -512,9 +521,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nodes", type=int, default=3)
     ap.add_argument("--clients", type=int, default=3)
     ap.add_argument("--duration-ms", type=int, default=6000)
+    ap.add_argument("--think-ms", type=int, default=7)
     ap.add_argument("--failing", action="store_true")
     a = ap.parse_args(argv)
-    make_run(a.out, seed=a.seed, nodes=a.nodes, clients=a.clients, duration_ms=a.duration_ms, failing=a.failing)
+    make_run(a.out, seed=a.seed, nodes=a.nodes, clients=a.clients, duration_ms=a.duration_ms, failing=a.failing,
+             think_ms=a.think_ms)
     return 0
 
 
