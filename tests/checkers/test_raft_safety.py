@@ -1,0 +1,211 @@
+"""Raft invariants on hand-made traces: each bad trace is caught, its good twin passes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from checkers.raft_safety import PROPERTIES, RaftSafetyChecker, check_trace
+from checkers.result import Verdict
+from checkers.rundir import RunFiles
+
+NODES = ["n1", "n2", "n3"]
+
+
+class T:
+    """A tiny trace builder: each call appends one record at the next t."""
+
+    def __init__(self) -> None:
+        self.t = 0
+        self.recs: list[dict] = [{"kind": "trace-header", "format": 1, "t": 0, "nodes": NODES}]
+
+    def ev(self, kind: str, node: str, **kw) -> "T":
+        self.t += 10
+        self.recs.append({"kind": kind, "t": self.t, "node": node, **kw})
+        return self
+
+    def elect(self, leader: str, term: int, voters=NODES) -> "T":
+        self.ev("become-candidate", leader, term=term, leader=None)
+        for v in voters:
+            self.ev("vote", v, term=term, vote=leader)
+        for v in voters:
+            if v != leader:
+                self.ev("become-follower", v, term=term, leader=leader)
+        return self.ev("become-leader", leader, term=term, leader=leader)
+
+    def replicate(self, nodes, entries) -> "T":
+        for n in nodes:
+            self.ev("append", n, entries=entries)
+        return self
+
+    def commit_apply(self, nodes, upto: int, entries) -> "T":
+        for n in nodes:
+            self.ev("commit", n, commit=upto)
+            for i, t, d in entries:
+                if i <= upto:
+                    self.ev("apply", n, index=i, term=t, digest=d)
+        return self
+
+
+def good() -> T:
+    e1 = [[1, 1, "a"], [2, 1, "b"]]
+    return T().elect("n1", 1).replicate(NODES, e1).commit_apply(NODES, 2, e1)
+
+
+def verdicts(recs) -> dict[str, Verdict]:
+    return {r.checker: r.verdict for r in check_trace(recs)}
+
+
+def bad_props(recs) -> set[str]:
+    return {p for p, v in verdicts(recs).items() if v is Verdict.ILLEGAL}
+
+
+def test_good_trace_passes_every_property():
+    assert all(v is Verdict.OK for v in verdicts(good().recs).values())
+    assert set(verdicts(good().recs)) == set(PROPERTIES)
+
+
+def test_two_leaders_in_one_term_violate_election_safety():
+    t = good().ev("become-leader", "n2", term=1, leader="n2")
+    res = {r.checker: r for r in check_trace(t.recs)}
+    assert res["election-safety"].verdict is Verdict.ILLEGAL
+    ce = res["election-safety"].details["counterexample"]
+    assert [e["node"] for e in ce["events"]] == ["n1", "n2"] and all("t" in e for e in ce["events"])
+
+
+def test_same_leader_twice_in_a_term_is_fine():
+    assert "election-safety" not in bad_props(good().ev("become-leader", "n1", term=1, leader="n1").recs)
+
+
+def test_second_vote_in_term_after_restart_is_caught():
+    t = good().ev("crash", "n3", incarnation=1).ev("restart", "n3", incarnation=2).ev("vote", "n3", term=1, vote="n2")
+    assert "vote-once" in bad_props(t.recs)
+    ok = good().ev("crash", "n3", incarnation=1).ev("restart", "n3", incarnation=2).ev("vote", "n3", term=2, vote="n2")
+    assert "vote-once" not in bad_props(ok.recs)
+
+
+def test_persisted_term_going_back_is_caught():
+    t = good().ev("hard-state", "n2", term=0, vote=None, commit=2)
+    assert "term-monotonic" in bad_props(t.recs)
+    assert "term-monotonic" not in bad_props(good().ev("hard-state", "n2", term=3, vote=None, commit=2).recs)
+
+
+def test_same_index_term_different_digest_breaks_log_matching():
+    t = good().ev("append", "n3", entries=[[3, 1, "x"]]).ev("append", "n2", entries=[[3, 1, "y"]])
+    assert "log-matching" in bad_props(t.recs)
+
+
+def test_prefix_disagreement_breaks_log_matching():
+    # n2 and n3 agree at (2, 2) but differ at index 1 (n3 never truncated).
+    t = T().elect("n1", 1).replicate(["n2"], [[1, 1, "a"]]).replicate(["n3"], [[1, 1, "z"]])
+    assert "log-matching" in bad_props(t.recs)  # same (index, term), different digest
+    t = T().elect("n1", 2).replicate(["n2"], [[1, 1, "a"], [2, 2, "b"]]).replicate(["n3"], [[1, 3, "z"]])
+    t.ev("append", "n3", entries=[[2, 2, "b"]])
+    assert "log-matching" in bad_props(t.recs)
+
+
+def test_leader_overwriting_its_own_entry_is_caught():
+    t = good().ev("append", "n1", entries=[[2, 1, "other"]])
+    assert "leader-append-only" in bad_props(t.recs)
+    # a follower's conflicting suffix may be replaced
+    ok = good().ev("append", "n2", entries=[[3, 1, "c"]]).ev("append", "n2", entries=[[3, 1, "c"], [4, 1, "d"]])
+    assert "leader-append-only" not in bad_props(ok.recs)
+
+
+def test_new_leader_missing_a_committed_entry_breaks_leader_completeness():
+    # Figure 8 (d) with the B03 bug: index 2 committed in term 2, then n3 (no index 2) wins term 3.
+    t = T().elect("n1", 2).replicate(["n1", "n2"], [[1, 2, "a"], [2, 2, "b"]]).replicate(["n3"], [[1, 2, "a"]])
+    t.ev("commit", "n1", commit=2)
+    t.ev("become-leader", "n3", term=3, leader="n3")
+    assert "leader-completeness" in bad_props(t.recs)
+    # n2 holds it, so n2 may lead term 3
+    ok = T().elect("n1", 2).replicate(["n1", "n2"], [[1, 2, "a"], [2, 2, "b"]]).replicate(["n3"], [[1, 2, "a"]])
+    ok.ev("commit", "n1", commit=2).ev("become-leader", "n2", term=3, leader="n2")
+    assert bad_props(ok.recs) == set()
+
+
+def test_leader_with_different_committed_entry_breaks_leader_completeness():
+    t = T().elect("n1", 2).replicate(["n1", "n2"], [[1, 2, "a"], [2, 2, "b"]]).replicate(["n3"], [[1, 2, "a"], [2, 1, "q"]])
+    t.ev("commit", "n1", commit=2).ev("become-leader", "n3", term=3, leader="n3")
+    assert "leader-completeness" in bad_props(t.recs)
+
+
+def test_different_applies_at_one_index_break_state_machine_safety():
+    t = good().ev("append", "n3", entries=[[3, 1, "c"]])
+    t.ev("apply", "n2", index=3, term=1, digest="c").ev("apply", "n3", index=3, term=1, digest="zz")
+    assert "state-machine-safety" in bad_props(t.recs)
+
+
+def test_commit_going_back_in_one_incarnation_is_caught():
+    t = good().ev("commit", "n2", commit=1)
+    assert "monotonic-indexes" in bad_props(t.recs)
+
+
+def test_commit_restarting_from_durable_hard_state_is_fine():
+    t = good().ev("hard-state", "n2", term=1, vote="n1", commit=1).ev("crash", "n2", incarnation=1)
+    t.ev("restart", "n2", incarnation=2).ev("commit", "n2", commit=1).ev("apply", "n2", index=1, term=1, digest="a")
+    assert bad_props(t.recs) == set()
+
+
+def test_reapplying_below_the_snapshot_after_restart_is_caught():
+    t = good().ev("snapshot", "n2", index=2, term=1).ev("crash", "n2", incarnation=1).ev("restart", "n2", incarnation=2)
+    t.ev("commit", "n2", commit=2).ev("apply", "n2", index=2, term=1, digest="b")
+    assert "monotonic-indexes" in bad_props(t.recs)
+
+
+def test_restore_below_applied_is_caught():
+    t = good().ev("restore", "n3", index=1, term=1)
+    assert "monotonic-indexes" in bad_props(t.recs)
+    ok = good().replicate(["n1", "n2"], [[3, 1, "c"]]).ev("commit", "n1", commit=3).ev("restore", "n3", index=3, term=1)
+    assert bad_props(ok.recs) == set()
+
+
+def test_apply_beyond_commit_is_caught():
+    t = good().ev("append", "n2", entries=[[3, 1, "c"]]).ev("apply", "n2", index=3, term=1, digest="c")
+    assert "monotonic-indexes" in bad_props(t.recs)
+
+
+def test_commit_on_a_minority_is_caught():
+    e = [[1, 1, "a"]]
+    t = T().elect("n1", 1).replicate(["n1"], e).ev("commit", "n1", commit=1)
+    assert "quorum-commit" in bad_props(t.recs)
+    ok = T().elect("n1", 1).replicate(["n1", "n3"], e).ev("commit", "n1", commit=1)
+    assert "quorum-commit" not in bad_props(ok.recs)
+
+
+def test_quorum_uses_the_configuration_in_force():
+    e = [[1, 1, "a"]]
+    t = T().elect("n1", 1).ev("conf", "n1", index=0, voters=["n1", "n2", "n3", "n4", "n5"])
+    t.replicate(["n1", "n2"], e).ev("commit", "n1", commit=1)
+    assert "quorum-commit" in bad_props(t.recs)
+
+
+def test_malformed_record_is_unknown_with_line_number():
+    recs = good().recs + [{"kind": "append", "t": 999, "node": "n1", "entries": "nope"}]
+    res = check_trace(recs)
+    assert {r.verdict for r in res} == {Verdict.UNKNOWN}
+    assert f"line {len(recs)}:" in res[0].summary
+
+
+def test_checker_reads_trace_file_and_reports_bad_json_line(tmp_path):
+    lines = [json.dumps(r) for r in good().recs]
+    (tmp_path / "trace.jsonl").write_text("\n".join(lines) + "\n")
+    assert RaftSafetyChecker().check(RunFiles(tmp_path)).verdict is Verdict.OK
+    (tmp_path / "trace.jsonl").write_text("\n".join(lines[:3] + ["{oops"]) + "\n")
+    r = RaftSafetyChecker().check(RunFiles(tmp_path))
+    assert r.verdict is Verdict.UNKNOWN and "line 4" in r.summary
+
+
+@pytest.mark.parametrize("n", [20000])
+def test_pass_is_linear_on_a_long_trace(n):
+    import time
+    t = T().elect("n1", 1)
+    for i in range(1, n + 1):
+        e = [[i, 1, f"d{i}"]]
+        t.replicate(NODES, e)
+        t.ev("commit", "n1", commit=i)
+        t.ev("apply", "n1", index=i, term=1, digest=f"d{i}")
+    t0 = time.perf_counter()
+    assert bad_props(t.recs) == set()
+    assert time.perf_counter() - t0 < 5.0  # ~1e5 events
