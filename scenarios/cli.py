@@ -1,0 +1,191 @@
+"""The ``raftsim`` command line: parse arguments, call one library function, return an exit code.
+
+Exit codes follow Jepsen: 0 valid, 1 invalid (a checker found a violation), 2 unknown or error.
+Bad input (unknown scenario, malformed --seeds, unknown --set key, missing run files) is one line
+on stderr and exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"raftsim: {message}\n")
+        raise SystemExit(EXIT_ERROR)
+
+
+def _fail(msg: str) -> int:
+    sys.stderr.write(f"raftsim: {msg}\n")
+    return EXIT_ERROR
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from scenarios.spec import list_defs
+
+    defs = list_defs()
+    width = max(len(d.name) for d in defs)
+    for d in defs:
+        print(f"{d.name:<{width}}  {d.description}")
+    return EXIT_OK
+
+
+def _print_verdicts(run_dir: Path) -> int:
+    from checkers import check_run, summary_lines
+
+    verdict, results = check_run(run_dir)
+    for line in summary_lines(results):
+        print(line)
+    print(f"verdict: {verdict.value}")
+    return verdict.exit_code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from scenarios.runner import check_determinism, run
+    from scenarios.spec import Scenario
+
+    scen = Scenario.parse_sets(args.scenario, args.set or [])
+    if args.check_determinism:
+        report = check_determinism(scen, args.seed, subprocess_check=True)
+        print(report.text)
+        return EXIT_OK if report.same else EXIT_INVALID
+    out = Path(args.out) if args.out else None
+    rd = run(scen, args.seed, out)
+    print(f"run directory: {rd.root}")
+    print(f"trace sha256:  {rd.trace_sha256}")
+    print(f"replay:        {rd.replay}")
+    if args.no_check:
+        return EXIT_OK
+    code = _print_verdicts(rd.root)
+    if args.report:
+        from reports import render
+
+        print(f"report: {render(rd.root)}")
+    return code
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    return _print_verdicts(Path(args.run_dir))
+
+
+def cmd_check_history(args: argparse.Namespace) -> int:
+    from checkers.linearizable import check_history_file
+
+    result = check_history_file(Path(args.file), fmt=args.format)
+    print(str(result))
+    return result.verdict.exit_code
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from scenarios.runner import replay
+
+    ok, text = replay(Path(args.run_dir))
+    print(text)
+    return EXIT_OK if ok else EXIT_INVALID
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from reports import render
+
+    print(render(Path(args.run_dir)))
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from scenarios.spec import Scenario
+    from scenarios.sweep import parse_seeds, sweep
+
+    scen = Scenario.parse_sets(args.scenario, args.set or [])
+    seeds = parse_seeds(args.seeds)
+    summary = sweep(scen, seeds, out_dir=Path(args.out) if args.out else None, jobs=args.jobs,
+                    executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
+                    report=args.report)
+    return summary.exit_code
+
+
+def cmd_bugs(args: argparse.Namespace) -> int:
+    from scenarios.bugs import list_bugs
+
+    for line in list_bugs():
+        print(line)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="raftsim", description="Deterministic Raft/etcd-v2 cluster simulator and checker.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("list", help="list the named scenarios")
+    s.set_defaults(fn=cmd_list)
+
+    s = sub.add_parser("run", help="run one scenario with one seed and check it")
+    s.add_argument("scenario")
+    s.add_argument("--seed", type=int, required=True)
+    s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario parameter")
+    s.add_argument("--out", help="run directory (default runs/<scenario>-seed<N>)")
+    s.add_argument("--check-determinism", action="store_true",
+                   help="run twice in-process and once under another PYTHONHASHSEED; report the first differing event")
+    s.add_argument("--report", action="store_true", help="also render report.html")
+    s.add_argument("--no-check", action="store_true", help="do not run the checkers")
+    s.set_defaults(fn=cmd_run)
+
+    s = sub.add_parser("check", help="check a run directory and write result.json")
+    s.add_argument("run_dir")
+    s.set_defaults(fn=cmd_check)
+
+    s = sub.add_parser("check-history", help="check a bare history file for linearizability")
+    s.add_argument("file")
+    s.add_argument("--format", choices=["jsonl", "edn", "porcupine"], default="jsonl")
+    s.set_defaults(fn=cmd_check_history)
+
+    s = sub.add_parser("replay", help="re-run a run directory from its run.json and confirm the trace hash")
+    s.add_argument("run_dir")
+    s.set_defaults(fn=cmd_replay)
+
+    s = sub.add_parser("report", help="render report.html for a run directory")
+    s.add_argument("run_dir")
+    s.set_defaults(fn=cmd_report)
+
+    s = sub.add_parser("sweep", help="run a scenario over many seeds in parallel")
+    s.add_argument("scenario")
+    s.add_argument("--seeds", required=True, help="a range like 1..1000, or a list 1,5,9")
+    s.add_argument("--set", action="append", metavar="KEY=VALUE")
+    s.add_argument("-j", "--jobs", type=int, default=2)
+    s.add_argument("--executor", choices=["local", "dask"], default="local")
+    s.add_argument("--scheduler", help="dask scheduler address (tcp://host:8786)")
+    s.add_argument("--out", help="sweep directory (default runs/sweep-<scenario>)")
+    s.add_argument("--report", action="store_true", help="render the sweep report")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(fn=cmd_sweep)
+
+    s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")
+    s.set_defaults(fn=cmd_bugs)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from checkers.result import CheckerError
+    from checkers.rundir import RunDirError
+    from scenarios.errors import ScenarioError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.fn(args))
+    except (ScenarioError, CheckerError, RunDirError) as e:
+        return _fail(str(e))
+    except FileNotFoundError as e:
+        return _fail(f"{e.filename}: no such file or directory")
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

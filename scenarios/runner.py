@@ -1,0 +1,367 @@
+"""The runner: scenario + seed -> a run directory (run.json, history.jsonl, trace.jsonl).
+
+Rules:
+- A run is a pure function of (scenario, seed, code version): the trace's SHA-256 names it.
+- Phases: boot and elect (fault-free warm-up), the fault phase (``duration_s``, nemesis + workload),
+  the recovery phase (``recover_s``: heal everything, workload continues; liveness is judged here),
+  then final quorum reads of every key the workload used (durability is judged on them).
+- Files are written to a temporary directory next to the target and renamed into place, so a crash
+  never leaves a half-written run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import simpy
+
+from checkers.history import HistoryWriter
+from checkers.rundir import HISTORY, TRACE, RunFiles, read_run_json, write_run_json
+from kvraft.client import Client
+from kvraft.member import Member, MemberConfig
+from kvraft.raft.config import RaftConfig
+from scenarios import nemesis as N
+from scenarios.errors import ConfigError
+from scenarios.spec import Scenario, get_def
+from scenarios.workloads import WorkloadContext, make_workload
+from sim import faults as F
+from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
+from sim.world import World
+
+__all__ = ["RunDir", "DeterminismReport", "build", "check_determinism", "code_version", "replay", "run"]
+
+MS = 1_000_000
+S = 1_000_000_000
+WARMUP_NS = 1 * S
+
+
+@dataclass(frozen=True)
+class RunDir:
+    root: Path
+    trace_sha256: str
+    replay: str
+    meta: dict[str, Any]
+
+    @property
+    def files(self) -> RunFiles:
+        return RunFiles(self.root)
+
+
+def code_version() -> str:
+    """SHA-256 (first 16 hex) of the simulated code's sources: same code => same version anywhere."""
+    h = hashlib.sha256()
+    base = Path(__file__).resolve().parent.parent
+    for pkg in ("sim", "kvraft", "scenarios"):
+        for p in sorted((base / pkg).rglob("*.py")):
+            h.update(str(p.relative_to(base)).replace(os.sep, "/").encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _latency(p: dict[str, Any]) -> Any:
+    mean = int(p["latency_ms"] * MS)
+    kind = p["latency_dist"]
+    if kind == "constant":
+        return Constant(mean)
+    if kind == "uniform":
+        return Uniform(mean // 2, mean + mean // 2)
+    if kind == "normal":
+        return Normal(mean, max(1, mean // 4))
+    if kind == "long-tail":
+        return LongTail(Exponential(mean), Exponential(mean * 20), 0.02)
+    return Exponential(mean)
+
+
+class _View:
+    """The read-only ClusterView the nemesis sees."""
+
+    def __init__(self, cluster: "Cluster") -> None:
+        self._c = cluster
+
+    @property
+    def nodes(self) -> list[str]:
+        return list(self._c.all_nodes)
+
+    @property
+    def members(self) -> list[str]:
+        return sorted(self._c.members)
+
+    @property
+    def spare(self) -> list[str]:
+        return sorted(n for n in self._c.all_nodes if n not in self._c.members)
+
+    @property
+    def up(self) -> list[str]:
+        return [n for n in self._c.all_nodes if self._c.world.hosts[n].is_up and not self._c.world.hosts[n].is_paused]
+
+    @property
+    def down(self) -> list[str]:
+        return [n for n in self._c.all_nodes if not self._c.world.hosts[n].is_up]
+
+    @property
+    def paused(self) -> list[str]:
+        return [n for n in self._c.all_nodes if self._c.world.hosts[n].is_up and self._c.world.hosts[n].is_paused]
+
+    @property
+    def leader(self) -> str | None:
+        return self._c.leader()
+
+
+class Cluster:
+    """The world, the kvraft members on it and the client hosts (live objects; the runner's only)."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        p = dict(scenario.params)
+        self.scenario, self.seed, self.params = scenario, seed, p
+        self.plan = get_def(scenario.name).build(scenario.params)
+        self.world = World(seed, trace_messages=bool(p["trace_messages"]))
+        n, spare = p["nodes"], self.plan.spare_nodes
+        self.all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
+        self.members = set(self.all_nodes[:n])
+        bugs = frozenset(b for b in p["bugs"].split(",") if b)
+        self.raft_config = RaftConfig(
+            election_ticks=p["election_ticks"], heartbeat_ticks=p["heartbeat_ticks"], pre_vote=p["pre_vote"],
+            check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs,
+        )
+        self.member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs)
+        self.servers: dict[str, Member] = {}
+        for node in self.all_nodes:
+            self.world.add_host(node, kind="server", on_boot=self._boot)
+        self.world.network.set_default(latency=_latency(p), loss=p["loss"], dup=p["dup"], reorder=p["reorder"])
+        for node in self.all_nodes:
+            self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p["fsync_ms"] * MS))))
+        self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]) + 1)]  # +1: admin/final-read client
+        for c in self.client_hosts:
+            self.world.add_host(c, kind="client")
+
+    def _boot(self, runtime: Any) -> None:
+        node = runtime.node_id
+        inc = self.world.hosts[node].incarnation
+        initial = sorted(self.members) if node in self.members else []
+        m = Member(runtime, peers=initial, raft_config=self.raft_config, config=self.member_config,
+                   rng=self.world.streams.fork(f"raft/{node}#{inc}"))
+        self.servers[node] = m
+        m.start()
+
+    def leader(self) -> str | None:
+        best: tuple[int, str] | None = None
+        for node in self.all_nodes:
+            h = self.world.hosts[node]
+            m = self.servers.get(node)
+            if m is None or not h.is_up or h.is_paused or not m.is_leader:
+                continue
+            if best is None or m.term > best[0]:
+                best = (m.term, node)
+        return best[1] if best else None
+
+    def client(self, host: str, client_id: str) -> Client:
+        rt = self.world.hosts[host].runtime
+        return Client(rt, servers=sorted(self.members), client_id=client_id,
+                      rng=self.world.streams.fork(f"client/{client_id}"))
+
+
+def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_ns: int) -> Any:
+    world = cluster.world
+    rng = world.streams.fork("nemesis")
+    view = _View(cluster)
+    plan = schedule.plan(rng, start_ns, end_ns)
+    env = world.env
+
+    def fire(fault: object) -> None:
+        if isinstance(fault, N.MemberChange):
+            _member_change(cluster, fault)
+        else:
+            world.apply(fault)
+
+    for at_ns, action in plan:
+        if at_ns > env.now:
+            yield env.timeout(at_ns - env.now)
+        for delay, fault in action.resolve(view, rng):
+            if delay <= 0:
+                fire(fault)
+            else:
+                world.schedule(env.now + delay, lambda f=fault: fire(f))
+
+
+def _member_change(cluster: Cluster, change: N.MemberChange) -> None:
+    world = cluster.world
+    world.trace("member-change", node=change.node, op=change.op)
+    admin = cluster.admin
+    if change.op == "remove":
+        cluster.members.discard(change.node)
+        admin.remove_member(change.node, lambda ok: None)
+    else:
+        cluster.members.add(change.node)
+        admin.add_member(change.node, lambda ok: None)
+
+
+def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
+    """Wire a cluster, workload and nemesis for ``scenario`` at ``seed``; returns (cluster, history, end_ns)."""
+    cluster = Cluster(scenario, seed)
+    p = cluster.params
+    world = cluster.world
+    world.trace_writer.header(scenario=scenario.name, seed=seed, nodes=cluster.all_nodes)
+    world.start()
+    history = HistoryWriter()
+    fault_start = WARMUP_NS
+    fault_end = fault_start + int(p["duration_s"] * S)
+    recover_end = fault_end + int(p["recover_s"] * S)
+    cluster.admin = cluster.client(cluster.client_hosts[-1], "admin")
+    ctx = WorkloadContext(world=world, cluster=cluster, history=history, params=p, start_ns=WARMUP_NS // 2,
+                          stop_ns=recover_end, rng=world.streams.fork("workload"))
+    workload = make_workload(ctx)
+    workload.start()
+    world.env.process(_nemesis_process(cluster, cluster.plan.nemesis, fault_start, fault_end))
+
+    def recover() -> None:
+        world.trace("phase", name="recover")
+        for delay, fault in N.heal_all().resolve(_View(cluster), world.streams.fork("nemesis/final")):
+            world.apply(fault)
+
+    world.schedule(fault_end, recover)
+    world.schedule(recover_end, lambda: workload.final_reads(deadline_ns=recover_end + 5 * S))
+    return cluster, history, recover_end + 6 * S
+
+
+def _simulate(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter]:
+    cluster, history, end_ns = build(scenario, seed)
+    cluster.world.run(until_ns=end_ns)
+    # Ops still open at the end never completed: the history format counts them as info.
+    return cluster, history
+
+
+def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
+    """Run ``scenario`` with ``seed`` into ``out_dir`` (default ``runs/<name>-seed<seed>``)."""
+    out = Path(out_dir) if out_dir is not None else Path("runs") / f"{scenario.name}-seed{seed}"
+    cluster, history = _simulate(scenario, seed)
+    tw = cluster.world.trace_writer
+    sets = scenario.cli_args()
+    replay_cmd = f"raftsim run {scenario.name} --seed {seed}" + (f" {sets}" if sets else "")
+    p = cluster.params
+    meta = {
+        "scenario": scenario.name,
+        "params": dict(scenario.params),
+        "scenario_repr": repr(scenario),
+        "nemesis": repr(cluster.plan.nemesis),
+        "seed": seed,
+        "code_version": code_version(),
+        "trace_sha256": tw.sha256,
+        "trace_events": tw.count,
+        "replay": replay_cmd,
+        "nodes": cluster.all_nodes,
+        "clients": p["clients"],
+        "duration_ns": cluster.world.now_ns,
+        "phases": {"fault_start_ns": WARMUP_NS, "fault_end_ns": WARMUP_NS + int(p["duration_s"] * S),
+                   "recover_end_ns": WARMUP_NS + int((p["duration_s"] + p["recover_s"]) * S)},
+        "timing": {
+            "tick_ns": p["tick_ms"] * MS,
+            "heartbeat_ns": p["heartbeat_ticks"] * p["tick_ms"] * MS,
+            "election_timeout_ns": p["election_ticks"] * p["tick_ms"] * MS,
+            "latency_mean_ns": int(p["latency_ms"] * MS),
+            "client_timeout_ns": p["client_timeout_ms"] * MS,
+            "ttl_ns": p["ttl_s"] * S,
+        },
+        "stats": {"history_events": len(history.lines)},
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        tw.write_to(tmp / TRACE)
+        history.write_to(tmp / HISTORY)
+        write_run_json(tmp / "run.json", meta)
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunDir(out, tw.sha256, replay_cmd, meta)
+
+
+def trace_lines(scenario: Scenario, seed: int) -> tuple[str, list[str]]:
+    """Simulate without writing files; returns (sha256, canonical trace lines)."""
+    cluster, _ = _simulate(scenario, seed)
+    return cluster.world.trace_writer.sha256, cluster.world.trace_writer.lines
+
+
+@dataclass(frozen=True)
+class DeterminismReport:
+    same: bool
+    text: str
+
+
+def _first_difference(a: list[str], b: list[str]) -> str:
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return f"first difference at trace line {i + 1}:\n  run 1: {x.rstrip()}\n  run 2: {y.rstrip()}"
+    if len(a) != len(b):
+        return f"one trace is a prefix of the other ({len(a)} vs {len(b)} lines)"
+    return "traces are identical"
+
+
+def check_determinism(scenario: Scenario, seed: int, *, subprocess_check: bool = True) -> DeterminismReport:
+    """Run twice in-process (and once in a subprocess with another PYTHONHASHSEED); compare traces."""
+    h1, l1 = trace_lines(scenario, seed)
+    h2, l2 = trace_lines(scenario, seed)
+    lines = [f"run 1 (in-process):  {h1}", f"run 2 (in-process):  {h2}"]
+    same = h1 == h2
+    if not same:
+        lines.append(_first_difference(l1, l2))
+    if subprocess_check:
+        h3, l3 = _subprocess_trace(scenario, seed)
+        lines.append(f"run 3 (PYTHONHASHSEED=12345, subprocess): {h3}")
+        if h3 != h1:
+            same = False
+            lines.append(_first_difference(l1, l3))
+    lines.append("deterministic: yes" if same else "deterministic: NO")
+    return DeterminismReport(same, "\n".join(lines))
+
+
+def _subprocess_trace(scenario: Scenario, seed: int) -> tuple[str, list[str]]:
+    code = (
+        "import sys, json\n"
+        "from scenarios.spec import Scenario\n"
+        "from scenarios.runner import trace_lines\n"
+        "h, lines = trace_lines(Scenario.from_repr(sys.argv[1]), int(sys.argv[2]))\n"
+        "sys.stdout.write(h + '\\n' + ''.join(lines))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-c", code, repr(scenario), str(seed)], capture_output=True, text=True,
+                         env=env, check=False)
+    if out.returncode != 0:
+        raise ConfigError(f"determinism subprocess failed: {out.stderr.strip().splitlines()[-1:]}")
+    first, _, rest = out.stdout.partition("\n")
+    return first.strip(), rest.splitlines(keepends=True)
+
+
+def replay(run_dir: Path) -> tuple[bool, str]:
+    """Re-run a run directory's scenario and seed; confirm the trace SHA-256 matches run.json."""
+    meta = read_run_json(Path(run_dir) / "run.json")
+    try:
+        scen = Scenario.from_repr(meta["scenario_repr"])
+        seed = int(meta["seed"])
+        want = str(meta["trace_sha256"])
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(f"{run_dir}/run.json: missing scenario_repr, seed or trace_sha256") from None
+    got, _ = trace_lines(scen, seed)
+    ok = got == want
+    text = f"recorded: {want}\nreplayed: {got}\n" + ("trace hash confirmed" if ok else "TRACE HASH DIFFERS")
+    if meta.get("code_version") != code_version():
+        text += f"\n(note: code version changed: run {meta.get('code_version')}, now {code_version()})"
+    return ok, text

@@ -1,0 +1,392 @@
+"""Workloads: seeded client processes that drive kvraft through the client and record the history.
+
+Rules:
+- Every op is ``history.invoke`` at the true virtual time it starts and one completion when the
+  client answers: ok (took effect; value = result), fail (certainly did not), info (unknown: timeout,
+  indeterminate server error). After an info the slot continues under a new process id
+  (``process + clients``), as the history format requires.
+- The op vocabulary is checkers/vocab.py's; the kv model's is shared/formats/history.md.
+- All choices come from the workload's own streams (``workload/<slot>``), so adding a draw in one
+  slot does not move another.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Any
+
+from checkers.history import HistoryWriter
+
+__all__ = ["WorkloadContext", "Workload", "make_workload", "KvOutcome"]
+
+MS = 1_000_000
+S = 1_000_000_000
+
+
+@dataclass
+class WorkloadContext:
+    world: Any
+    cluster: Any
+    history: HistoryWriter
+    params: dict[str, Any]
+    start_ns: int
+    stop_ns: int
+    rng: random.Random
+
+
+@dataclass(frozen=True)
+class KvOutcome:
+    type: str  # ok | fail | info
+    value: Any = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _body(reply: Any) -> dict[str, Any]:
+    try:
+        doc = json.loads(reply.body or b"{}")
+        return doc if isinstance(doc, dict) else {}
+    except (ValueError, UnicodeDecodeError):
+        return {}
+
+
+def _error_code(reply: Any) -> int | None:
+    code = _body(reply).get("errorCode")
+    return code if isinstance(code, int) else None
+
+
+class Workload:
+    """Base: ``slots`` concurrent client loops plus final reads; subclasses pick and interpret ops."""
+
+    prefix = "/r"
+
+    def __init__(self, ctx: WorkloadContext) -> None:
+        self.ctx = ctx
+        self.env = ctx.world.env
+        self.p = ctx.params
+        self.clients = self.p["clients"]
+        self.timeout_ns = self.p["client_timeout_ms"] * MS
+        self.quorum = self.p["read_mode"] == "quorum"
+        self.keys = [f"{self.prefix}/k{i}" for i in range(self.p["keys"])]
+        self.used_keys: set[str] = set()
+        self._final_proc = 1_000_000
+
+    # -- plumbing
+    def start(self) -> None:
+        for slot in range(self.clients):
+            self.env.process(self._slot(slot))
+
+    def request(self, client: Any, method: str, path: str, params: dict[str, str], timeout_ns: int | None = None) -> Generator[Any, Any, Any]:
+        ev = self.env.event()
+        client.request(method, "/v2/keys" + path, params, timeout_ns=timeout_ns or self.timeout_ns,
+                       on_done=lambda reply: ev.succeed(reply))
+        reply = yield ev
+        return reply
+
+    def _slot(self, slot: int) -> Generator[Any, Any, None]:
+        rng = self.ctx.world.streams.fork(f"workload/{slot}")
+        client = self.ctx.cluster.client(f"c{slot}", f"c{slot}")
+        process = slot
+        h = self.ctx.history
+        if self.env.now < self.ctx.start_ns:
+            yield self.env.timeout(self.ctx.start_ns - self.env.now)
+        while True:
+            yield self.env.timeout(max(1, int(rng.expovariate(self.rate_for(slot)) * S)))
+            if self.env.now >= self.ctx.stop_ns:
+                return
+            f, key, value = self.next_op(slot, rng)
+            self.used_keys.add(key)
+            h.invoke(process=process, f=f, key=key, value=value, time=self.env.now, **self.invoke_extra(slot, f))
+            out = yield from self.execute(client, f, key, value, rng)
+            h.complete(process=process, type=out.type, value=out.value, time=self.env.now, error=out.error,
+                       **{**self.invoke_extra(slot, f), **out.extra})
+            if out.type == "info":
+                process += self.clients
+            yield from self.after_op(slot, f, out)
+
+    def invoke_extra(self, slot: int, f: str) -> dict[str, Any]:
+        return {}
+
+    def rate_for(self, slot: int) -> float:
+        """Ops per second of this slot (think time is exponential with this rate)."""
+        return float(self.p["rate"])
+
+    def after_op(self, slot: int, f: str, out: KvOutcome) -> Generator[Any, Any, None]:
+        return
+        yield  # pragma: no cover
+
+    # -- subclass API
+    def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
+        raise NotImplementedError
+
+    def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
+        raise NotImplementedError
+
+    # -- final reads (durability is judged on them)
+    def final_ops(self) -> list[tuple[str, str]]:
+        return [("read", k) for k in sorted(self.used_keys)]
+
+    def final_reads(self, deadline_ns: int) -> None:
+        self.env.process(self._final(deadline_ns))
+
+    def _final(self, deadline_ns: int) -> Generator[Any, Any, None]:
+        client = self.ctx.cluster.client(self.ctx.cluster.client_hosts[-1], "final")
+        h = self.ctx.history
+        for f, key in self.final_ops():
+            while self.env.now < deadline_ns:
+                proc = self._final_proc
+                self._final_proc += 1
+                h.invoke(process=proc, f=f, key=key, value=None, time=self.env.now, final=True)
+                out = yield from self.execute(client, f, key, None, random.Random(0))
+                h.complete(process=proc, type=out.type, value=out.value, time=self.env.now, error=out.error,
+                           final=True, **out.extra)
+                if out.type != "info":
+                    break
+
+    # -- kv primitives shared by subclasses
+    def kv_read(self, client: Any, key: str) -> Generator[Any, Any, KvOutcome]:
+        params = {"quorum": "true"} if self.quorum else {}
+        reply = yield from self.request(client, "GET", key, params)
+        if reply is None:
+            return KvOutcome("info", error="timeout")
+        if reply.status == 200:
+            return KvOutcome("ok", _body(reply).get("node", {}).get("value"))
+        if reply.status == 404 and _error_code(reply) == 100:
+            return KvOutcome("ok", None)
+        return KvOutcome("fail", error=f"http-{reply.status}")
+
+    def kv_write(self, client: Any, key: str, value: Any, params: dict[str, str] | None = None) -> Generator[Any, Any, KvOutcome]:
+        reply = yield from self.request(client, "PUT", key, {"value": str(value), **(params or {})})
+        return _write_outcome(reply, value)
+
+
+def _write_outcome(reply: Any, value: Any) -> KvOutcome:
+    if reply is None:
+        return KvOutcome("info", value, error="timeout")
+    if reply.status in (200, 201):
+        node = _body(reply).get("node", {})
+        return KvOutcome("ok", value, extra={"index": node.get("modifiedIndex")})
+    code = _error_code(reply)
+    if code in (101, 100):
+        return KvOutcome("fail", value, error="compare-failed")
+    if code in (105,):
+        return KvOutcome("fail", value, error="105")
+    if reply.status >= 500 or code == 300:
+        return KvOutcome("info", value, error=f"http-{reply.status}")
+    return KvOutcome("fail", value, error=f"http-{reply.status}")
+
+
+class RegisterWorkload(Workload):
+    """Reads and writes of a few keys (kv model); values are unique per write."""
+
+    prefix = "/r"
+    write_share = 0.5
+
+    def __init__(self, ctx: WorkloadContext) -> None:
+        super().__init__(ctx)
+        self.counter = 0
+
+    def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
+        key = self.keys[rng.randrange(len(self.keys))]
+        if rng.random() < self.write_share:
+            self.counter += 1
+            return "write", key, slot * 1_000_000 + self.counter
+        return "read", key, None
+
+    def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
+        if f == "read":
+            out = yield from self.kv_read(client, key)
+            if out.type == "ok" and out.value is not None:
+                out = KvOutcome("ok", int(out.value) if str(out.value).lstrip("-").isdigit() else out.value, extra=out.extra)
+            return out
+        if f == "write":
+            return (yield from self.kv_write(client, key, value))
+        if f == "cas":
+            exp, new = value
+            out = yield from self.kv_write(client, key, new, {"prevValue": str(exp)})
+            return KvOutcome(out.type, value, out.error, out.extra)
+        raise AssertionError(f)
+
+
+class CasRegisterWorkload(RegisterWorkload):
+    """Knossos-style cas-register: values 0..4, reads, writes and compare-and-sets."""
+
+    prefix = "/cas"
+
+    def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
+        key = self.keys[rng.randrange(len(self.keys))]
+        r = rng.random()
+        if r < 0.4:
+            return "read", key, None
+        if r < 0.6:
+            return "write", key, rng.randrange(5)
+        return "cas", key, [rng.randrange(5), rng.randrange(5)]
+
+
+class AppendWorkload(Workload):
+    """Exactly-once appends of unique tokens by read + compareAndSwap on prevIndex (etcd v2 has no append)."""
+
+    prefix = "/a"
+
+    def __init__(self, ctx: WorkloadContext) -> None:
+        super().__init__(ctx)
+        self.seq: dict[int, int] = {}
+
+    def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
+        key = self.keys[rng.randrange(len(self.keys))]
+        if rng.random() < 0.3:
+            return "read", key, None
+        n = self.seq.get(slot, 0)
+        self.seq[slot] = n + 1
+        return "append", key, f"{slot}.{n};"
+
+    def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
+        if f == "read":
+            out = yield from self.kv_read(client, key)
+            return out if out.value is not None or out.type != "ok" else KvOutcome("ok", None)
+        deadline = self.env.now + self.timeout_ns
+        while self.env.now < deadline:
+            reply = yield from self.request(client, "GET", key, {"quorum": "true"}, deadline - self.env.now)
+            if reply is None:
+                return KvOutcome("info", value, error="timeout")
+            if reply.status == 200:
+                node = _body(reply).get("node", {})
+                cur, idx = node.get("value", ""), node.get("modifiedIndex", 0)
+                params = {"prevIndex": str(idx)}
+            elif reply.status == 404:
+                cur, params = "", {"prevExist": "false"}
+            else:
+                return KvOutcome("fail", value, error=f"http-{reply.status}")
+            reply = yield from self.request(client, "PUT", key, {"value": cur + value, **params}, max(1, deadline - self.env.now))
+            out = _write_outcome(reply, value)
+            if out.type == "fail" and out.error in ("compare-failed", "105"):
+                continue  # someone else appended first: read again
+            return out
+        return KvOutcome("fail", value, error="contention")
+
+
+class SetWorkload(Workload):
+    """Unique-set adds with POST in-order keys; reads list the directory (exactly-once)."""
+
+    prefix = "/s"
+
+    def __init__(self, ctx: WorkloadContext) -> None:
+        super().__init__(ctx)
+        self.counter = 0
+
+    def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
+        key = self.keys[rng.randrange(len(self.keys))]
+        if rng.random() < 0.2:
+            return "read-set", key, None
+        self.counter += 1
+        return "add", key, slot * 1_000_000 + self.counter
+
+    def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
+        if f == "add":
+            reply = yield from self.request(client, "POST", key, {"value": str(value)})
+            out = _write_outcome(reply, value)
+            return out
+        reply = yield from self.request(client, "GET", key, {"recursive": "true", "sorted": "true", "quorum": "true"})
+        if reply is None:
+            return KvOutcome("info", error="timeout")
+        if reply.status == 404:
+            return KvOutcome("ok", [])
+        if reply.status != 200:
+            return KvOutcome("fail", error=f"http-{reply.status}")
+        nodes = _body(reply).get("node", {}).get("nodes", []) or []
+        return KvOutcome("ok", [int(n["value"]) for n in nodes if str(n.get("value", "")).isdigit()])
+
+    def final_ops(self) -> list[tuple[str, str]]:
+        return [("read-set", k) for k in sorted(self.used_keys)]
+
+
+class WatchWorkload(Workload):
+    """A third of the slots watch the prefix recursively with waitIndex; the rest write keys under it."""
+
+    prefix = "/w"
+
+    def __init__(self, ctx: WorkloadContext) -> None:
+        super().__init__(ctx)
+        self.watchers = max(1, self.clients // 3)
+        self.next_index: dict[int, int] = {}
+        self.counter = 0
+
+    def is_watcher(self, slot: int) -> bool:
+        return slot < self.watchers
+
+    def invoke_extra(self, slot: int, f: str) -> dict[str, Any]:
+        return {"watcher": slot} if f == "watch" else {}
+
+    def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
+        if self.is_watcher(slot):
+            return "watch", self.prefix, {"waitIndex": self.next_index.get(slot, 1), "recursive": True}
+        key = self.keys[rng.randrange(len(self.keys))]
+        if rng.random() < 0.15:
+            return "delete", key, None
+        self.counter += 1
+        return "write", key, slot * 1_000_000 + self.counter
+
+    def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
+        if f == "write":
+            return (yield from self.kv_write(client, key, value))
+        if f == "delete":
+            reply = yield from self.request(client, "DELETE", key, {})
+            if reply is None:
+                return KvOutcome("info", error="timeout")
+            if reply.status == 200:
+                return KvOutcome("ok", None, extra={"index": _body(reply).get("node", {}).get("modifiedIndex")})
+            return KvOutcome("fail", error=f"http-{reply.status}") if reply.status < 500 else KvOutcome("info", error=f"http-{reply.status}")
+        if f == "read":
+            return (yield from self.kv_read(client, key))
+        wait = value["waitIndex"]
+        reply = yield from self.request(client, "GET", key, {"wait": "true", "recursive": "true", "waitIndex": str(wait)},
+                                        timeout_ns=3 * S)
+        if reply is None:
+            return KvOutcome("info", error="timeout")
+        body = _body(reply)
+        if reply.status == 200 and "node" in body:
+            node = body["node"]
+            ev = {"action": body.get("action"), "key": node.get("key"), "value": node.get("value"),
+                  "prevValue": (body.get("prevNode") or {}).get("value"), "modifiedIndex": node.get("modifiedIndex"),
+                  "createdIndex": node.get("createdIndex")}
+            return KvOutcome("ok", ev)
+        if _error_code(reply) == 401:
+            return KvOutcome("fail", error="401", extra={"etcd_index": body.get("index")})
+        return KvOutcome("fail", error="closed")
+
+    def after_op(self, slot: int, f: str, out: KvOutcome) -> Generator[Any, Any, None]:
+        if f != "watch":
+            return
+        if out.type == "ok":
+            self.next_index[slot] = int(out.value["modifiedIndex"]) + 1
+        elif out.error == "401":
+            self.next_index[slot] = int(out.extra.get("etcd_index") or 0) + 1
+        return
+        yield  # pragma: no cover
+
+    def rate_for(self, slot: int) -> float:
+        return 1000.0 if self.is_watcher(slot) else float(self.p["rate"])  # watchers re-arm at once
+
+    def final_ops(self) -> list[tuple[str, str]]:
+        return [("read", k) for k in sorted(k for k in self.used_keys if k != self.prefix)]
+
+
+WORKLOADS: dict[str, type[Workload]] = {
+    "register": RegisterWorkload,
+    "cas-register": CasRegisterWorkload,
+    "append": AppendWorkload,
+    "set": SetWorkload,
+    "watch": WatchWorkload,
+}
+
+
+def make_workload(ctx: WorkloadContext) -> Workload:
+    name = ctx.params["workload"]
+    if name not in WORKLOADS:
+        from scenarios.recipes_workloads import RECIPE_WORKLOADS
+
+        return RECIPE_WORKLOADS[name](ctx)
+    return WORKLOADS[name](ctx)
