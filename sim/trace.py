@@ -93,6 +93,13 @@ class TraceWriter:
         if self.keep_lines:
             self.lines.append(line)
 
+    def emit_line(self, line: str) -> None:
+        """Append one pre-rendered record: ``canonical(record) + "\\n"`` exactly (the hot path)."""
+        self._hash.update(line.encode("ascii"))
+        self.count += 1
+        if self.keep_lines:
+            self.lines.append(line)
+
     @property
     def sha256(self) -> str:
         return self._hash.hexdigest()

@@ -1,0 +1,231 @@
+"""The simulated world: virtual time (simpy, int ns), random streams, hosts, network, trace.
+
+Rules:
+- ``World.apply(fault)`` is the only way to inject a fault. It validates the fault against the
+  world (``ConfigError`` and no effect if bad), writes it to the trace as a ``fault`` event, then
+  applies it.
+- Everything is callbacks on simpy events scheduled with ``env.schedule`` (never a simpy process
+  per message or timer); events at the same instant run in the order they were scheduled.
+- ``t`` in the trace is the *true* time; hosts' clocks may differ (see ``sim.host``).
+- Deterministic: same seed => same trace bytes under any ``PYTHONHASHSEED``. Hosts are booted and
+  listed in sorted order; nothing iterates an unordered collection where order can matter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import simpy
+
+from .errors import ConfigError
+from .faults import (
+    FAULT_TYPES, Block, ClockDrift, ClockJump, ClockSkew, Crash, DiskFaults, Fault, Grudge, Heal,
+    LinkFaults, Partition, Pause, Restart, Resume, fault_fields, fault_name,
+)
+from .host import Host, SimRuntime
+from .latency import Latency
+from .network import Network, default_latency
+from .rand import RandomStreams
+from .trace import TraceWriter
+
+__all__ = ["World"]
+
+_URGENT = 0
+_NORMAL = 1
+
+
+class _Call:
+    """A bare simpy event that calls ``fn()`` when processed (cheaper than a Timeout + closure)."""
+
+    __slots__ = ("callbacks", "_ok", "fn")
+
+    def __init__(self, fn: Callable[[], None]) -> None:
+        self.callbacks = (_Call._run,)
+        self._ok = True
+        self.fn = fn
+
+    @staticmethod
+    def _run(ev: "_Call") -> None:
+        ev.fn()
+
+
+class World:
+    """A deterministic cluster: hosts on a network, under one seed.
+
+    Contract: ``add_host`` for every node, then ``start()``, then ``schedule``/``apply``/``run``.
+
+    Args:
+        seed: the run seed; every random draw comes from a stream forked from it.
+        latency: base one-way latency of every link (default uniform 0.5ms..1.5ms).
+        trace_messages: write ``send``/``deliver`` events (default True; turn off for speed).
+        keep_trace_lines: keep trace lines in memory (needed for ``write_trace``).
+    """
+
+    def __init__(self, seed: int, *, latency: Latency | None = None, trace_messages: bool = True,
+                 keep_trace_lines: bool = True) -> None:
+        self.seed = seed
+        self.streams = RandomStreams(seed)
+        self.env = simpy.Environment(initial_time=0)
+        self.trace_writer = TraceWriter(keep_lines=keep_trace_lines)
+        self.trace_writer.header(seed=seed)
+        self.hosts: dict[str, Host] = {}
+        self.network = Network(self, self.streams.fork("network"), latency or default_latency(),
+                               trace_messages=trace_messages)
+        self.started = False
+
+    # -- time ----------------------------------------------------------------------------------
+    @property
+    def now_ns(self) -> int:
+        """True virtual time in ns."""
+        return self.env.now
+
+    def call_later(self, delay_ns: int, fn: Callable[[], None], *, urgent: bool = False) -> None:
+        """Call ``fn()`` at true time now + ``delay_ns`` (``urgent``: before normal events of that instant)."""
+        if delay_ns < 0:
+            raise ConfigError(f"negative delay {delay_ns}")
+        self.env.schedule(_Call(fn), _URGENT if urgent else _NORMAL, delay_ns)  # type: ignore[arg-type]
+
+    def schedule(self, at_ns: int, fn: Callable[[], None]) -> None:
+        """Call ``fn()`` at true time ``at_ns`` (>= now). Raises ConfigError for a time in the past."""
+        if at_ns < self.env.now:
+            raise ConfigError(f"schedule at {at_ns} ns is before now ({self.env.now} ns)")
+        self.call_later(at_ns - self.env.now, fn)
+
+    def run(self, until_ns: int) -> None:
+        """Process every event before true time ``until_ns``; afterwards ``now_ns == until_ns``."""
+        if until_ns < self.env.now:
+            raise ConfigError(f"run until {until_ns} ns is before now ({self.env.now} ns)")
+        if not self.started:
+            self.start()
+        if until_ns > self.env.now:
+            self.env.run(until=until_ns)
+
+    def run_for(self, duration_ns: int) -> None:
+        """``run(now + duration_ns)``."""
+        self.run(self.env.now + duration_ns)
+
+    # -- hosts ---------------------------------------------------------------------------------
+    def add_host(self, node_id: str, kind: str = "server",
+                 on_boot: Callable[[SimRuntime], None] | None = None) -> Host:
+        """Add a host. ``on_boot(runtime)`` runs at start and at every restart. Raises ConfigError."""
+        if not isinstance(node_id, str) or not node_id:
+            raise ConfigError(f"node id must be a non-empty str, got {node_id!r}")
+        if node_id in self.hosts:
+            raise ConfigError(f"host {node_id!r} added twice")
+        host = Host(self, node_id, kind, on_boot)
+        self.hosts[node_id] = host
+        if self.started:
+            host.boot()
+        return host
+
+    def host(self, node_id: str) -> Host:
+        """The host ``node_id``. Raises ConfigError if unknown."""
+        h = self.hosts.get(node_id)
+        if h is None:
+            raise ConfigError(f"unknown node {node_id!r} (known: {', '.join(sorted(self.hosts))})")
+        return h
+
+    @property
+    def server_nodes(self) -> list[str]:
+        return sorted(n for n, h in self.hosts.items() if h.kind == "server")
+
+    @property
+    def client_nodes(self) -> list[str]:
+        return sorted(n for n, h in self.hosts.items() if h.kind == "client")
+
+    def start(self) -> None:
+        """Boot every host, in node-id order (idempotent)."""
+        if self.started:
+            return
+        self.started = True
+        for node in sorted(self.hosts):
+            if self.hosts[node].incarnation == 0:
+                self.hosts[node].boot()
+
+    # -- trace ---------------------------------------------------------------------------------
+    def trace(self, kind: str, node: str | None = None, **fields: Any) -> None:
+        """Write one trace event at the current true time (``t`` is added)."""
+        rec: dict[str, Any] = {"t": self.env.now, "kind": kind}
+        if node is not None:
+            rec["node"] = node
+        rec.update(fields)
+        self.trace_writer.emit(rec)
+
+    # -- faults --------------------------------------------------------------------------------
+    def apply(self, fault: Fault) -> None:
+        """Validate ``fault``, write it to the trace, then apply it. Raises ConfigError if invalid."""
+        if not isinstance(fault, FAULT_TYPES):
+            raise ConfigError(f"not a fault: {fault!r}")
+        self._validate(fault)
+        self.trace("fault", fault=str(fault), name=fault_name(fault), **fault_fields(fault))
+        net = self.network
+        match fault:
+            case Partition(groups=groups):
+                net.set_cut((a, b) for i, g in enumerate(groups) for j, h in enumerate(groups)
+                            if i != j for a in g for b in h)
+            case Grudge(blocked=blocked):
+                net.set_cut(blocked)
+            case Block(src=src, dst=dst):
+                net.block(src, dst)
+            case Heal():
+                net.heal()
+            case LinkFaults():
+                net.set_link_faults(fault)
+            case Crash(node=node, lose_unsynced=lose):
+                self.hosts[node].crash(lose)
+            case Restart(node=node):
+                self.hosts[node].restart()
+            case Pause(node=node):
+                self.hosts[node].pause()
+            case Resume(node=node):
+                self.hosts[node].resume()
+            case ClockSkew(node=node, offset_ns=off):
+                self.hosts[node].set_skew(off)
+            case ClockDrift(node=node, ppm=ppm):
+                self.hosts[node].set_drift(ppm)
+            case ClockJump(node=node, delta_ns=delta):
+                self.hosts[node].jump(delta)
+            case DiskFaults(node=node):
+                self.hosts[node].disk.configure(torn_writes=fault.torn_writes, partial_loss=fault.partial_loss,
+                                                fsync_latency=fault.fsync_latency)
+
+    def _server(self, what: str, node: str) -> None:
+        h = self.host(node)
+        if h.kind != "server":
+            raise ConfigError(f"{what}: {node!r} is a client; only server nodes are cut by partitions")
+
+    def _validate(self, fault: Fault) -> None:
+        match fault:
+            case Partition(groups=groups):
+                for g in groups:
+                    for n in g:
+                        self._server(str(fault), n)
+                missing = sorted(set(self.server_nodes) - {n for g in groups for n in g})
+                if missing:
+                    raise ConfigError(f"{fault}: groups miss server nodes {', '.join(missing)}")
+            case Grudge(blocked=blocked):
+                for a, b in blocked:
+                    self._server(str(fault), a)
+                    self._server(str(fault), b)
+            case Block(src=src, dst=dst):
+                self._server(str(fault), src)
+                self._server(str(fault), dst)
+            case LinkFaults(src=src, dst=dst):
+                for n in (src, dst):
+                    if n is not None:
+                        self.host(n)
+            case Heal():
+                pass
+            case _:
+                self.host(fault.node)  # type: ignore[union-attr]
+
+    # -- output --------------------------------------------------------------------------------
+    @property
+    def trace_sha256(self) -> str:
+        """SHA-256 of the trace so far (names the run)."""
+        return self.trace_writer.sha256
+
+    def write_trace(self, path: Any) -> None:
+        """Write ``trace.jsonl`` (requires ``keep_trace_lines``)."""
+        self.trace_writer.write_to(path)
