@@ -380,6 +380,9 @@ class _Story:
     def heal(self) -> None:
         self.groups = None
         self.fault("Heal()", "heal")
+        # the rejoining side disrupts the leader (no PreVote): a new election shortly after the heal
+        self.at(self.now + int(self.rng.uniform(120, 400) * MS),
+                lambda: self.campaign_best([i for i in self.ids if self.n[i].role != "leader"]))
 
     def crash(self, nid: str) -> None:
         nd = self.n[nid]
