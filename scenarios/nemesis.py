@@ -247,10 +247,16 @@ class _Partition:
     shape: str
 
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        nodes = sorted(view.members)
+        nodes = sorted(view.nodes)  # every server host: a partition's groups must cover them all
         if len(nodes) < 2:
             return []
-        return [(0, shapes.fault_for(self.shape, nodes, rng))]
+        if self.shape == "isolate":
+            return [(0, shapes.isolate(nodes, nodes[rng.randrange(len(nodes))]).fault())]
+        if self.shape == "one-way":
+            src = nodes[rng.randrange(len(nodes))]
+            return [(0, shapes.one_way([src], [n for n in nodes if n != src], nodes).fault())]
+        name = "majority-minority" if self.shape == "majority" else self.shape
+        return [(0, shapes.shape(name, nodes, rng).fault())]
 
     def __repr__(self) -> str:
         return f"partition({self.shape!r})"
@@ -274,7 +280,7 @@ class _IsolateLeader:
         leader = _leader_or_random(view, rng)
         if leader is None:
             return []
-        rest = [n for n in sorted(view.members) if n != leader]
+        rest = [n for n in sorted(view.nodes) if n != leader]
         return [(0, _groups_fault([[leader], rest]))]
 
     def __repr__(self) -> str:
@@ -291,7 +297,7 @@ class _LeaderMinority:
 
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
         leader = _leader_or_random(view, rng)
-        nodes = sorted(view.members)
+        nodes = sorted(view.nodes)
         if leader is None or len(nodes) < 2:
             return []
         others = [n for n in nodes if n != leader]

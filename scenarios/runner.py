@@ -101,15 +101,15 @@ class _View:
 
     @property
     def up(self) -> list[str]:
-        return [n for n in self._c.all_nodes if self._c.world.hosts[n].is_up and not self._c.world.hosts[n].is_paused]
+        return [n for n in self._c.all_nodes if self._c.world.hosts[n].up and not self._c.world.hosts[n].paused]
 
     @property
     def down(self) -> list[str]:
-        return [n for n in self._c.all_nodes if not self._c.world.hosts[n].is_up]
+        return [n for n in self._c.all_nodes if not self._c.world.hosts[n].up]
 
     @property
     def paused(self) -> list[str]:
-        return [n for n in self._c.all_nodes if self._c.world.hosts[n].is_up and self._c.world.hosts[n].is_paused]
+        return [n for n in self._c.all_nodes if self._c.world.hosts[n].up and self._c.world.hosts[n].paused]
 
     @property
     def leader(self) -> str | None:
@@ -123,7 +123,7 @@ class Cluster:
         p = dict(scenario.params)
         self.scenario, self.seed, self.params = scenario, seed, p
         self.plan = get_def(scenario.name).build(scenario.params)
-        self.world = World(seed, trace_messages=bool(p["trace_messages"]))
+        self.world = World(seed, latency=_latency(p), trace_messages=bool(p["trace_messages"]))
         n, spare = p["nodes"], self.plan.spare_nodes
         self.all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
         self.members = set(self.all_nodes[:n])
@@ -136,7 +136,8 @@ class Cluster:
         self.servers: dict[str, Member] = {}
         for node in self.all_nodes:
             self.world.add_host(node, kind="server", on_boot=self._boot)
-        self.world.network.set_default(latency=_latency(p), loss=p["loss"], dup=p["dup"], reorder=p["reorder"])
+        if p["loss"] or p["dup"] or p["reorder"]:
+            self.world.apply(F.LinkFaults(loss=p["loss"], dup=p["dup"], reorder=p["reorder"]))
         for node in self.all_nodes:
             self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p["fsync_ms"] * MS))))
         self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]) + 1)]  # +1: admin/final-read client
@@ -157,7 +158,7 @@ class Cluster:
         for node in self.all_nodes:
             h = self.world.hosts[node]
             m = self.servers.get(node)
-            if m is None or not h.is_up or h.is_paused or not m.is_leader:
+            if m is None or not h.up or h.paused or not m.is_leader:
                 continue
             if best is None or m.term > best[0]:
                 best = (m.term, node)
@@ -209,7 +210,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     cluster = Cluster(scenario, seed)
     p = cluster.params
     world = cluster.world
-    world.trace_writer.header(scenario=scenario.name, seed=seed, nodes=cluster.all_nodes)
+    world.trace("run", scenario=scenario.name, nodes=cluster.all_nodes)
     world.start()
     history = HistoryWriter()
     fault_start = WARMUP_NS
@@ -224,7 +225,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
 
     def recover() -> None:
         world.trace("phase", name="recover")
-        for delay, fault in N.heal_all().resolve(_View(cluster), world.streams.fork("nemesis/final")):
+        for _, fault in N.heal_all().resolve(_View(cluster), world.streams.fork("nemesis/final")):
             world.apply(fault)
 
     world.schedule(fault_end, recover)

@@ -1,0 +1,109 @@
+"""Scenario values, --set parsing and nemesis schedules (pure parts; no simulation)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from scenarios import nemesis as N
+from scenarios.errors import ConfigError
+from scenarios.spec import Scenario, list_defs
+from scenarios.sweep import parse_seeds
+
+
+def test_catalog_has_at_least_15_kebab_case_scenarios_with_one_line_descriptions() -> None:
+    defs = list_defs()
+    assert len(defs) >= 15
+    for d in defs:
+        assert d.name == d.name.lower() and " " not in d.name
+        assert d.description and "\n" not in d.description
+
+
+@pytest.mark.parametrize("name", [d.name for d in list_defs()])
+def test_every_scenario_repr_round_trips(name: str) -> None:
+    s = Scenario.create(name)
+    assert Scenario.from_repr(repr(s)) == s
+    sched = next(d for d in list_defs() if d.name == name).build(s.params).nemesis
+    assert repr(N.from_repr(repr(sched))) == repr(sched)
+
+
+def test_set_parses_by_the_defaults_type() -> None:
+    s = Scenario.parse_sets("partition-majority", ["nodes=3", "loss=0.1", "pre_vote=false", "workload=cas-register"])
+    assert s.params["nodes"] == 3 and s.params["loss"] == 0.1 and s.params["pre_vote"] is False
+    assert s.cli_args() == "--set loss=0.1 --set nodes=3 --set pre_vote=false --set workload=cas-register"
+
+
+@pytest.mark.parametrize(
+    "sets, needle",
+    [
+        (["nope=1"], "unknown parameter"),
+        (["nodes=three"], "expected a int"),
+        (["loss=1.5"], "probability"),
+        (["pre_vote=maybe"], "expected a bool"),
+        (["workload=banana"], "workload"),
+        (["nodes"], "expected key=value"),
+        (["election_ticks=1"], "election_ticks"),
+        (["bugs=x7"], "bugs"),
+    ],
+)
+def test_bad_set_is_a_config_error_naming_the_problem(sets: list[str], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        Scenario.parse_sets("partition-majority", sets)
+
+
+def test_unknown_scenario_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        Scenario.create("partition-majorty")
+
+
+@pytest.mark.parametrize("text, seeds", [("1..3", [1, 2, 3]), ("7", [7]), ("1..2,9", [1, 2, 9]), ("5,5", [5])])
+def test_parse_seeds(text: str, seeds: list[int]) -> None:
+    assert parse_seeds(text) == seeds
+
+
+@pytest.mark.parametrize("text", ["", "a..b", "3..1", "1..", "1-5"])
+def test_malformed_seeds_are_config_errors(text: str) -> None:
+    with pytest.raises(ConfigError):
+        parse_seeds(text)
+
+
+class _View:
+    nodes = ["n1", "n2", "n3", "n4", "n5"]
+    members = nodes
+    spare: list[str] = []
+    up = nodes
+    down: list[str] = []
+    paused: list[str] = []
+    leader = "n3"
+
+
+def test_cycle_alternates_actions_and_stays_in_its_window() -> None:
+    sched = N.cycle(2.0, N.partition("majority"), N.do_heal(), start_s=1.0)
+    plan = sched.plan(random.Random(1), 0, 10 * N.NS_PER_S)
+    assert [t // N.NS_PER_S for t, _ in plan] == [1, 3, 5, 7, 9]
+    assert [repr(a) for _, a in plan][:2] == ["partition('majority')", "do(F.Heal())"]
+
+
+def test_isolate_leader_targets_whoever_leads_when_it_fires() -> None:
+    [(delay, fault)] = N.isolate_leader().resolve(_View(), random.Random(1))
+    assert delay == 0 and ("n3",) in fault.groups
+
+
+def test_leader_minority_puts_the_leader_in_a_minority() -> None:
+    [(_, fault)] = N.leader_minority().resolve(_View(), random.Random(3))
+    minority = next(g for g in fault.groups if "n3" in g)
+    assert len(minority) == 2 and sum(len(g) for g in fault.groups) == 5
+
+
+def test_kill_leader_crashes_then_restarts_the_same_node() -> None:
+    (d1, f1), (d2, f2) = N.kill_leader(0.5).resolve(_View(), random.Random(1))
+    assert (d1, type(f1).__name__, f1.node) == (0, "Crash", "n3")
+    assert (d2, type(f2).__name__, f2.node) == (N.NS_PER_S // 2, "Restart", "n3")
+
+
+def test_mix_merges_in_time_order_and_is_deterministic_per_seed() -> None:
+    sched = N.mix(N.every(1.0, N.kill_random(0.1), jitter=0.5), N.every(0.7, N.clock_bump(1.0)))
+    a = sched.plan(random.Random(9), 0, 5 * N.NS_PER_S)
+    b = sched.plan(random.Random(9), 0, 5 * N.NS_PER_S)
+    assert a == b and [t for t, _ in a] == sorted(t for t, _ in a)
