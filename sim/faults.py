@@ -102,7 +102,8 @@ class Grudge:
 
     def __str__(self) -> str:
         body = " ".join(f"{s}->{d}" for s, d in self.blocked) or "(none)"
-        return f"grudge {self.label + ': ' if self.label else ''}{body}"
+        label = f"{self.label}: " if self.label and self.label != "grudge" else ""
+        return f"grudge {label}{body}"
 
 
 @dataclass(**_FROZEN)
