@@ -1,0 +1,534 @@
+"""Linearizability of a history against a ``Model`` (default ``kv``): split by key, then a frontier search.
+
+Rules:
+- P-compositionality: the model partitions operations (``kv``: by key); a history is linearizable iff every
+  part is, so each part is searched alone, in sorted label order.
+- The search sweeps the part's events left to right (history order is real-time order) and keeps only the
+  *frontier*: the set of configurations ``(state, lin, used)`` reachable so far, where ``lin`` is a bitmask
+  over the slots of the currently open ok operations (slots are reused, so the mask is bounded by the
+  concurrency, not by the history length) that are already linearized, and ``used`` a bitmask over the part's
+  ``info`` operations that took effect. Just-in-time linearization (Lowe, "Testing for linearizability",
+  2017): an operation is linearized only when its return forces it, together with whatever open operations
+  must precede it; duplicates collapse in the frontier set, which is what memoises the search.
+- An operation that changes nothing in the current state (a read of the current value, a write of it) is
+  linearized eagerly: that loses no linearization and keeps the frontier small.
+- ``fail`` operations never took effect and are dropped (``kv``: except a failed cas with
+  ``error: "compare-failed"``, used as an observation, see ``checkers.models.kv``). ``info`` operations (and
+  invokes never completed) may take effect at any point after their invoke or never: they stay available
+  forever. Identical unused info operations are interchangeable (only the first is tried) and a configuration
+  that used a superset of another's info operations, with the same state and ``lin``, is dropped.
+- The search has a budget (configurations explored, seconds); running out gives ``Verdict.UNKNOWN``.
+- Decide first, explain second: on ILLEGAL the failing part alone is searched again, within its own budget,
+  keeping linearization paths, for the counterexample in ``details``.
+- Never raises on a bad history: ``HistoryError``/``ModelError`` become UNKNOWN with the line in the summary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checkers.history import Event, HistoryError, Op, Operation, OpType, check_ops, parse_events
+from checkers.model import Model, ModelError
+from checkers.models.kv import KV
+from checkers.result import CheckResult, Verdict
+
+__all__ = ["Budget", "LinearizabilityChecker", "check_events", "check_history", "check_history_file"]
+
+NAME = "linearizable"
+_WINDOW_MAX = 60  # ops in the reported concurrent window
+_PATH_TAIL = 30  # ops shown from the end of each partial linearization
+_PARTIALS = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Budget:
+    """Search limits. ``configs`` counts configurations explored over all parts; past either limit: UNKNOWN."""
+
+    configs: int = 20_000_000
+    seconds: float = 120.0
+    explain_configs: int = 2_000_000
+    explain_seconds: float = 10.0
+
+
+class _Entry:
+    """A paired operation (the fields of ``Operation``, plus history line numbers); cheap to build."""
+
+    __slots__ = ("process", "f", "key", "type", "input", "output", "error", "invoke_time", "complete_time",
+                 "invoke_index", "complete_index", "invoke_line", "complete_line")
+
+    def to_json(self, model: Model[Any, Any, Any], io: tuple[Any, Any] | None) -> dict[str, Any]:
+        d = {"process": self.process, "f": self.f, "key": self.key, "type": self.type.value,
+             "value": self.input, "output": self.output, "invoke_time": self.invoke_time,
+             "complete_time": self.complete_time, "invoke_index": self.invoke_index,
+             "complete_index": self.complete_index, "invoke_line": self.invoke_line,
+             "complete_line": self.complete_line}
+        if self.error is not None:
+            d["error"] = self.error
+        if io is not None:
+            d["text"] = model.describe_op(*io)
+        return d
+
+
+def _pair_events(events: Sequence[Event]) -> list[_Entry]:
+    """Pair invokes with completions (same rules as ``checkers.history.pair_ops``), in invoke order."""
+    out: list[_Entry] = []
+    pending: dict[int, _Entry] = {}
+    info = OpType.INFO
+    for i, (lineno, proc, typ, f, key, value, t, error, _rec) in enumerate(events):
+        if typ is OpType.INVOKE:
+            e = _Entry()
+            e.process, e.f, e.key, e.type, e.input, e.output, e.error = proc, f, key, info, value, None, None
+            e.invoke_time, e.complete_time, e.invoke_index, e.complete_index = t, None, i, None
+            e.invoke_line, e.complete_line = lineno, None
+            pending[proc] = e
+            out.append(e)
+            continue
+        e = pending.pop(proc, None)  # type: ignore[assignment]
+        if e is None:
+            continue
+        e.type, e.error, e.complete_index, e.complete_line = typ, error, i, lineno
+        if typ is OpType.OK:
+            e.output = value
+        if typ is not info:
+            e.complete_time = t
+    return out
+
+
+def _entries_from_operations(ops: Sequence[Operation]) -> list[_Entry]:
+    out = []
+    for o in ops:
+        e = _Entry()
+        e.process, e.f, e.key, e.type, e.input, e.output, e.error = o.process, o.f, o.key, o.type, o.input, \
+            o.output, o.error
+        e.invoke_time, e.complete_time, e.invoke_index, e.complete_index = o.invoke_time, o.complete_time, \
+            o.invoke_index, o.complete_index
+        e.invoke_line, e.complete_line = None, None
+        out.append(e)
+    return out
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+class _Meter:
+    """Counts configurations explored against a budget; checks the clock every 4096."""
+
+    __slots__ = ("count", "limit", "deadline")
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.count = 0
+        self.limit = limit
+        self.deadline = time.monotonic() + seconds
+
+    def charge(self, n: int) -> None:
+        before = self.count
+        self.count += n
+        if self.count > self.limit:
+            raise _OutOfBudget(f"{self.limit} configurations")
+        if (before >> 12) != (self.count >> 12) and time.monotonic() > self.deadline:
+            raise _OutOfBudget("time")
+
+
+@dataclass(slots=True)
+class _Failure:
+    item: int  # index into the part's items of the op whose return no configuration survives
+    frontier: dict[tuple[Any, int, int], Any]  # the configurations just before it (value: path or None)
+    slots: list[int]  # slot -> item, at that moment
+    infos: list[int]  # info bit -> item
+
+
+def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: list[tuple[int, int]],
+            infos_of: list[bool], meter: _Meter, track: bool) -> _Failure | None:
+    """Sweep ``events`` ((item, 0=invoke/1=return), in history order); None if linearizable.
+
+    With ``track``, each configuration carries its linearization as a linked list ``(item, parent)``.
+    """
+    step = model.step
+    memo: dict[tuple[Any, int], tuple[bool, Any]] = {}
+
+    def apply(s: Any, j: int) -> tuple[bool, Any]:
+        r = memo.get((s, j))
+        if r is None:
+            inp, out = items[j]
+            r = memo[(s, j)] = step(s, inp, out)
+        return r
+
+    frontier: dict[tuple[Any, int, int], Any] = {(model.init(), 0, 0): None}
+    slot_item: list[int] = []  # slot -> item (-1 free)
+    slot_of: dict[int, int] = {}
+    free: list[int] = []
+    open_mask = 0
+    infos: list[int] = []  # info bit -> item
+    info_first: dict[Any, list[int]] = {}  # info input -> its bits in order (identical infos: first unused)
+
+    for j, kind in events:
+        meter.charge(len(frontier))
+        if kind == 0:  # invoke
+            if infos_of[j]:
+                b = len(infos)
+                infos.append(j)
+                info_first.setdefault(items[j][0], []).append(b)
+                continue
+            if free:
+                k = free.pop()
+                slot_item[k] = j
+            else:
+                k = len(slot_item)
+                slot_item.append(j)
+            slot_of[j] = k
+            bit = 1 << k
+            open_mask |= bit
+            nf: dict[tuple[Any, int, int], Any] = {}
+            for cfg, path in frontier.items():
+                s = cfg[0]
+                ok, s2 = apply(s, j)
+                if ok and s2 == s:  # a no-op here: linearize it now
+                    cfg = (s, cfg[1] | bit, cfg[2])
+                    if track:
+                        path = (j, path)
+                nf[cfg] = path
+            frontier = nf
+            continue
+
+        # return of item j: every configuration must have linearized it by now
+        k = slot_of.pop(j)
+        target = 1 << k
+        noop_cache: dict[Any, int] = {}
+
+        def noop_mask(s: Any) -> int:
+            m = noop_cache.get(s)
+            if m is None:
+                m = 0
+                rest = open_mask
+                while rest:
+                    low = rest & -rest
+                    rest ^= low
+                    ok, s2 = apply(s, slot_item[low.bit_length() - 1])
+                    if ok and s2 == s:
+                        m |= low
+                noop_cache[s] = m
+            return m
+
+        nf = {}
+        explored = 0
+        seen: set[tuple[Any, int, int]] = set()  # shared by all starts: a node's emissions are already in nf
+        for cfg, path in frontier.items():
+            s, lin, used = cfg
+            if lin & target:
+                c2 = (s, lin ^ target, used)
+                if c2 not in nf:
+                    nf[c2] = path
+                continue
+            # DFS over linearizing open ops (and unused infos) until the target is linearized
+            if cfg in seen:
+                continue
+            stack = [(cfg, path)]
+            seen.add(cfg)
+            while stack:
+                (s, lin, used), path = stack.pop()
+                explored += 1
+                cand = open_mask & ~lin
+                moves: list[tuple[int, int, int]] = []  # (item, new lin bit, new used bit)
+                while cand:
+                    low = cand & -cand
+                    cand ^= low
+                    moves.append((slot_item[low.bit_length() - 1], low, 0))
+                if infos:
+                    for bits in info_first.values():
+                        for b in bits:
+                            if not (used >> b) & 1:
+                                moves.append((infos[b], 0, 1 << b))
+                                break
+                for j2, lbit, ubit in moves:
+                    ok, s2 = apply(s, j2)
+                    if not ok or (s2 == s and ubit):
+                        continue
+                    lin2 = lin | lbit
+                    if s2 != s:
+                        lin2 |= noop_mask(s2)
+                    p2 = None
+                    if track:
+                        p2 = (j2, path)
+                        extra = (lin2 & ~lin) ^ lbit
+                        while extra:
+                            low = extra & -extra
+                            extra ^= low
+                            p2 = (slot_item[low.bit_length() - 1], p2)
+                    if lin2 & target:
+                        c2 = (s2, lin2 ^ target, used | ubit)
+                        if c2 not in nf:
+                            nf[c2] = p2
+                    else:
+                        c2 = (s2, lin2, used | ubit)
+                        if c2 not in seen:
+                            seen.add(c2)
+                            stack.append((c2, p2))
+        meter.charge(explored)
+        if not nf:
+            return _Failure(item=j, frontier=frontier, slots=list(slot_item), infos=list(infos))
+        if infos and len(nf) > 1:
+            nf = _drop_dominated(nf)
+        frontier = nf
+        slot_item[k] = -1
+        free.append(k)
+        open_mask ^= target
+    return None
+
+
+def _drop_dominated(frontier: dict[tuple[Any, int, int], Any]) -> dict[tuple[Any, int, int], Any]:
+    """Keep, per (state, lin), only the configurations whose used-info set is minimal."""
+    groups: dict[tuple[Any, int], list[int]] = {}
+    for s, lin, used in frontier:
+        groups.setdefault((s, lin), []).append(used)
+    out = {}
+    for (s, lin), useds in groups.items():
+        if len(useds) > 1:
+            useds.sort(key=lambda u: u.bit_count())
+            kept: list[int] = []
+            for u in useds:
+                if not any(v & u == v for v in kept):
+                    kept.append(u)
+            useds = kept
+        for u in useds:
+            out[(s, lin, u)] = frontier[(s, lin, u)]
+    return out
+
+
+@dataclass(slots=True)
+class _Part:
+    label: str
+    entries: list[_Entry]
+    items: list[tuple[Any, Any]]  # (input, output) per searched op
+    entry_of: list[int]  # item -> index into entries
+    is_info: list[bool]
+    events: list[tuple[int, int]]  # (item, 0 invoke / 1 return), in history order
+
+
+def _line(e: _Entry) -> str:
+    return f"line {e.invoke_line}: " if e.invoke_line is not None else f"event {e.invoke_index}: "
+
+
+def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> _Part:
+    """The searchable ops of one part; raises ModelError prefixed with the op's line."""
+    items: list[tuple[Any, Any]] = []
+    entry_of: list[int] = []
+    is_info: list[bool] = []
+    timed: list[tuple[int, int, int]] = []
+    prepare = model.prepare
+    info = OpType.INFO
+    for n, e in enumerate(entries):
+        try:
+            io = prepare(e)
+        except ModelError as err:
+            raise ModelError(_line(e) + str(err)) from None
+        if io is None:
+            continue
+        j = len(items)
+        items.append(io)
+        entry_of.append(n)
+        # an info op never returns; a used fail (an observation) returns at its completion
+        returns = e.type is not info and e.complete_index is not None
+        is_info.append(not returns)
+        timed.append((e.invoke_index, 0, j))
+        if returns:
+            timed.append((e.complete_index, 1, j))  # type: ignore[arg-type]
+    timed.sort()
+    return _Part(label=label, entries=entries, items=items, entry_of=entry_of, is_info=is_info,
+                 events=[(j, kind) for _, kind, j in timed])
+
+
+def _walk(path: Any) -> list[int]:
+    out = []
+    while path is not None:
+        out.append(path[0])
+        path = path[1]
+    out.reverse()
+    return out
+
+
+def _explain(model: Model[Any, Any, Any], part: _Part, failure: _Failure, budget: Budget) -> dict[str, Any]:
+    """JSON-able counterexample for the failing part (its own budget for the path-keeping re-search)."""
+    def op_json(j: int) -> dict[str, Any]:
+        return part.entries[part.entry_of[j]].to_json(model, part.items[j])
+
+    bad = part.entries[part.entry_of[failure.item]]
+    details: dict[str, Any] = {"key": part.label, "op": op_json(failure.item)}
+    explained = failure
+    note = ""
+    try:
+        again = _search(model, part.items, part.events, part.is_info,
+                        _Meter(budget.explain_configs, budget.explain_seconds), track=True)
+        if again is not None and again.item == failure.item:
+            explained = again
+        else:  # cannot happen: the search is deterministic
+            note = "the re-search disagreed"
+    except _OutOfBudget as e:
+        note = f"explanation budget exhausted ({e}); partial linearizations have no paths"
+    configs = sorted(explained.frontier.items(),
+                     key=lambda kv: (-kv[0][1].bit_count(), kv[0][2].bit_count(), model.describe_state(kv[0][0])))
+    partials = []
+    for (s, lin, used), path in configs[:_PARTIALS]:
+        pending = [op_json(explained.slots[k]) for k in range(len(explained.slots)) if (lin >> k) & 1]
+        used_infos = [op_json(explained.infos[b]) for b in range(len(explained.infos)) if (used >> b) & 1]
+        p: dict[str, Any] = {"state": model.describe_state(s), "linearized_open": pending,
+                             "info_taken_effect": used_infos}
+        if path is not None or explained is not failure:
+            order = _walk(path)
+            p["length"] = len(order)
+            p["tail"] = [op_json(j) for j in order[-_PATH_TAIL:]]
+        partials.append(p)
+    details["partial_linearizations"] = partials
+    details["states_before"] = sorted({model.describe_state(c[0]) for c in explained.frontier})[:20]
+    hi = bad.complete_index if bad.complete_index is not None else bad.invoke_index
+    window = [e.to_json(model, None) for e in part.entries
+              if e.invoke_index < hi and (e.complete_index is None or e.complete_index > bad.invoke_index)]
+    details["window"] = window[:_WINDOW_MAX]
+    if len(window) > _WINDOW_MAX:
+        details["window_truncated"] = len(window)
+    if note:
+        details["note"] = note
+    return details
+
+
+def _check_entries(entries: list[_Entry], model: Model[Any, Any, Any], budget: Budget, strict: bool,
+                   t0: float) -> CheckResult:
+    def result(verdict: Verdict, summary: str, details: dict[str, Any]) -> CheckResult:
+        return CheckResult(checker=NAME, verdict=verdict, summary=summary, details=details,
+                           elapsed_s=time.perf_counter() - t0)
+
+    meter = _Meter(budget.configs, budget.seconds)
+    skipped: list[dict[str, str]] = []
+    unknown: list[dict[str, str]] = []
+    failures: list[tuple[_Part, _Failure]] = []
+    n_ops = 0
+    n_parts = 0
+    for label, idxs in model.partition(entries):
+        part_entries = [entries[i] for i in idxs]
+        try:
+            part = _prepare(model, label, part_entries)
+        except ModelError as e:
+            if strict:
+                return result(Verdict.UNKNOWN, str(e), {"key": label, "error": str(e)})
+            skipped.append({"key": label, "reason": str(e)})
+            continue
+        n_parts += 1
+        n_ops += len(part.items)
+        try:
+            failure = _search(model, part.items, part.events, part.is_info, meter, track=False)
+        except _OutOfBudget as e:
+            unknown.append({"key": label, "reason": f"search budget exhausted ({e})"})
+            continue
+        if failure is not None:
+            failures.append((part, failure))
+    stats = {"keys": n_parts, "ops": n_ops, "configs": meter.count}
+    if skipped:
+        stats["skipped_keys"] = skipped
+    if failures:
+        part, failure = failures[0]
+        details = _explain(model, part, failure, budget)
+        details.update(stats)
+        details["illegal_keys"] = [p.label for p, _ in failures]
+        if unknown:
+            details["unknown_keys"] = unknown
+        bad = part.entries[part.entry_of[failure.item]]
+        where = f"line {bad.complete_line}" if bad.complete_line is not None else f"event {bad.complete_index}"
+        summary = (f"key {part.label!r}: {model.describe_op(*part.items[failure.item])} by process "
+                   f"{bad.process} ({where}) cannot be linearized")
+        if len(failures) > 1:
+            summary += f" (and {len(failures) - 1} more keys)"
+        return result(Verdict.ILLEGAL, summary, details)
+    if unknown:
+        stats["unknown_keys"] = unknown
+        return result(Verdict.UNKNOWN, f"key {unknown[0]['key']!r}: {unknown[0]['reason']}", stats)
+    return result(Verdict.OK, f"{n_ops} ops over {n_parts} keys linearizable", stats)
+
+
+def check_events(events: Sequence[Event], model: Model[Any, Any, Any] = KV, budget: Budget = Budget(),
+                 strict: bool = True) -> CheckResult:
+    """Check parsed history events (``checkers.history.parse_events``, already format-checked).
+
+    With ``strict`` false, parts whose ops the model does not understand (another workload's keys) are
+    skipped and listed in ``details["skipped_keys"]`` instead of making the verdict UNKNOWN.
+    """
+    t0 = time.perf_counter()
+    return _check_entries(_pair_events(events), model, budget, strict, t0)
+
+
+def check_history(ops: Sequence[Op] | Sequence[Operation], model: Model[Any, Any, Any] = KV,
+                  budget: Budget = Budget(), strict: bool = True) -> CheckResult:
+    """Is the history linearizable? OK, ILLEGAL (with a counterexample in ``details``) or UNKNOWN.
+
+    Takes history events (``Op``, checked for the format rules first) or paired ``Operation``s. Never raises
+    on a bad history: a ``HistoryError`` or ``ModelError`` gives UNKNOWN with the line in the summary.
+    """
+    t0 = time.perf_counter()
+    if ops and isinstance(ops[0], Operation):
+        entries = _entries_from_operations(ops)  # type: ignore[arg-type]
+        return _check_entries(entries, model, budget, strict, t0)
+    try:
+        check_ops(ops)  # type: ignore[arg-type]
+    except HistoryError as e:
+        return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary=str(e), details={"error": str(e)},
+                           elapsed_s=time.perf_counter() - t0)
+    events = [(op.lineno or i, op.process, op.type, op.f, op.key, op.value, op.time, op.error, {})
+              for i, op in enumerate(ops, 1)]  # type: ignore[union-attr]
+    return _check_entries(_pair_events(events), model, budget, strict, t0)  # type: ignore[arg-type]
+
+
+def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, Any, Any] = KV,
+                       budget: Budget = Budget()) -> CheckResult:
+    """Check a history file: ``jsonl`` (ours), ``edn`` (Jepsen) or ``porcupine`` (see checkers.interop).
+
+    Never raises: an unreadable or malformed file gives UNKNOWN (exit code 2) with the reason.
+    """
+    from checkers import interop  # interop reads foreign formats; it does not import this module
+
+    t0 = time.perf_counter()
+
+    def unknown(msg: str) -> CheckResult:
+        return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary=msg, details={"error": msg},
+                           elapsed_s=time.perf_counter() - t0)
+
+    try:
+        if fmt == "jsonl":
+            with open(path, encoding="utf-8") as f:
+                events = parse_events(f)
+            return _check_entries(_pair_events(events), model, budget, True, t0)
+        if fmt not in interop.READERS:
+            return unknown(f"unknown history format {fmt!r} (expected jsonl, {', '.join(sorted(interop.READERS))})")
+        ops = interop.READERS[fmt](path)
+    except (HistoryError, interop.InteropError) as e:
+        return unknown(f"{path}: {e}")
+    except (OSError, UnicodeDecodeError) as e:
+        return unknown(f"cannot read {path}: {e}")
+    res = check_history(ops, model=model, budget=budget)
+    return CheckResult(checker=NAME, verdict=res.verdict, summary=res.summary, details=res.details,
+                       elapsed_s=time.perf_counter() - t0)
+
+
+class LinearizabilityChecker:
+    """Checks a run's ``history.jsonl`` against the kv model; keys of other workloads are skipped."""
+
+    name = NAME
+
+    def __init__(self, model: Model[Any, Any, Any] = KV, budget: Budget = Budget()) -> None:
+        self.model = model
+        self.budget = budget
+
+    def check(self, run: Any) -> CheckResult:
+        t0 = time.perf_counter()
+        try:
+            with open(run.history, encoding="utf-8") as f:
+                events = parse_events(f)
+        except FileNotFoundError:
+            return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary="no history.jsonl",
+                               elapsed_s=time.perf_counter() - t0)
+        except (HistoryError, OSError, UnicodeDecodeError) as e:
+            return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary=f"history.jsonl: {e}",
+                               details={"error": str(e)}, elapsed_s=time.perf_counter() - t0)
+        return _check_entries(_pair_events(events), self.model, self.budget, False, t0)

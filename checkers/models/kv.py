@@ -1,0 +1,174 @@
+"""The ``kv`` model of shared/formats/history.md: independent registers with read, write, cas, append, delete.
+
+Rules:
+- One register per key (``partition`` splits by key); a key never written, or deleted, holds ``null``.
+- Values are compared with JSON equality: ``freeze`` makes them hashable (lists -> tuples, objects -> sorted
+  item tuples) and keeps booleans apart from numbers (in Python ``True == 1``); an integral float equals its int.
+- ``write``/``cas``/``append`` take their operand from the invoke; their ``ok`` value is not checked.
+- ``append`` on a value that is neither null nor a string is illegal (there is nothing to concatenate to).
+- A ``fail`` never took effect and is dropped, except a ``cas`` failed with ``error: "compare-failed"``: we use
+  that observation. It becomes a ``cas-differs`` step, legal iff the value differs from ``expected`` and
+  changing nothing, linearized like a read somewhere between invoke and completion.
+- An ``info`` read is dropped (it observed nothing we know); other ``info`` ops may take effect or not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from checkers.history import OpType
+from checkers.model import ModelError, OpLike
+
+__all__ = ["KV", "KV_FS", "KvModel", "freeze", "thaw"]
+
+KV_FS = ("read", "write", "cas", "append", "delete")
+COMPARE_FAILED = "compare-failed"
+
+
+class _Bool:
+    """A JSON boolean, hashable and unequal to 0/1."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: bool) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Bool) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return 7919 + self.value
+
+    def __repr__(self) -> str:
+        return "true" if self.value else "false"
+
+
+_TRUE, _FALSE = _Bool(True), _Bool(False)
+
+
+class _Obj(tuple):  # type: ignore[type-arg]
+    """A frozen JSON object: sorted (key, frozen value) pairs; a distinct type so it never equals a list."""
+
+    __slots__ = ()
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Obj and tuple.__eq__(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self) ^ 0x5A5A
+
+
+def freeze(v: Any) -> Any:
+    """A hashable stand-in for a JSON value with JSON equality."""
+    t = type(v)
+    if t is str or t is int or v is None:
+        return v
+    if t is bool:
+        return _TRUE if v else _FALSE
+    if t is float:
+        return int(v) if v.is_integer() else v
+    if t is list or t is tuple:
+        return tuple(freeze(x) for x in v)
+    if t is dict:
+        return _Obj(sorted((str(k), freeze(x)) for k, x in v.items()))
+    raise ModelError(f"not a JSON value: {v!r}")
+
+
+def thaw(v: Any) -> Any:
+    """The JSON value of a frozen one."""
+    if isinstance(v, _Bool):
+        return v.value
+    if isinstance(v, _Obj):
+        return {k: thaw(x) for k, x in v}
+    if isinstance(v, tuple):
+        return [thaw(x) for x in v]
+    return v
+
+
+class KvModel:
+    """Independent registers; inputs are ``(f, operand)`` tuples, outputs the frozen read value or None."""
+
+    name = "kv"
+
+    def init(self) -> Any:
+        return None
+
+    def step(self, state: Any, input: tuple[str, Any], output: Any) -> tuple[bool, Any]:
+        f, arg = input
+        if f == "read":
+            return state == output, state
+        if f == "write":
+            return True, arg
+        if f == "cas":
+            if state == arg[0]:
+                return True, arg[1]
+            return False, state
+        if f == "append":
+            if state is None:
+                return True, arg
+            if type(state) is str:
+                return True, state + arg
+            return False, state
+        if f == "delete":
+            return True, None
+        if f == "cas-differs":
+            return state != arg, state
+        raise ModelError(f"unknown kv input {input!r}")
+
+    def prepare(self, op: OpLike) -> tuple[tuple[str, Any], Any] | None:
+        f = op.f
+        if f not in KV_FS:
+            raise ModelError(f"unknown f {f!r} for model kv (expected one of {', '.join(KV_FS)})")
+        typ = op.type
+        if typ is OpType.FAIL:
+            if f == "cas" and op.error == COMPARE_FAILED:
+                return ("cas-differs", self._cas_operand(op.input)[0]), None
+            return None
+        if f == "read":
+            if typ is OpType.INFO:
+                return None
+            return ("read", None), freeze(op.output)
+        if f == "write":
+            return ("write", freeze(op.input)), None
+        if f == "cas":
+            return ("cas", self._cas_operand(op.input)), None
+        if f == "append":
+            if type(op.input) is not str:
+                raise ModelError(f"append value must be a string, got {json.dumps(op.input)}")
+            return ("append", op.input), None
+        return ("delete", None), None
+
+    @staticmethod
+    def _cas_operand(v: Any) -> tuple[Any, Any]:
+        if type(v) is not list and type(v) is not tuple or len(v) != 2:
+            raise ModelError(f"cas value must be [expected, new], got {json.dumps(v)}")
+        return freeze(v[0]), freeze(v[1])
+
+    def partition(self, ops: Sequence[OpLike]) -> list[tuple[str, list[int]]]:
+        parts: dict[str, list[int]] = {}
+        for i, op in enumerate(ops):
+            parts.setdefault(op.key, []).append(i)
+        return sorted(parts.items())
+
+    def describe_op(self, input: tuple[str, Any], output: Any) -> str:
+        f, arg = input
+        if f == "read":
+            return f"read -> {self.describe_state(output)}"
+        if f == "cas":
+            return f"cas {self.describe_state(arg[0])} -> {self.describe_state(arg[1])}"
+        if f == "cas-differs":
+            return f"cas failed: value != {self.describe_state(arg)}"
+        if f == "delete":
+            return "delete"
+        return f"{f} {self.describe_state(arg)}"
+
+    def describe_state(self, state: Any) -> str:
+        return json.dumps(thaw(state), sort_keys=True)
+
+
+KV = KvModel()
