@@ -1,0 +1,201 @@
+"""Unit tests of sim's values and contracts: streams, faults, latencies, disk, runtime protocol."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+
+import pytest
+
+import sim
+from kvraft.runtime import Disk, Runtime, Timer
+from sim import ConfigError, World
+
+
+def test_stream_seed_is_first_8_bytes_of_sha256() -> None:
+    want = int.from_bytes(hashlib.sha256(b"42:network").digest()[:8], "big")
+    assert sim.stream_seed(42, "network") == want
+    assert sim.RandomStreams(42).fork("network").random() == random.Random(want).random()
+
+
+def test_forking_a_name_twice_is_a_config_error() -> None:
+    rs = sim.RandomStreams(1)
+    rs.fork("a")
+    with pytest.raises(ConfigError, match="'a' was already forked"):
+        rs.fork("a")
+
+
+def test_streams_are_isolated() -> None:
+    a, b = sim.RandomStreams(1), sim.RandomStreams(1)
+    x = a.fork("workload")
+    x.random()
+    assert a.fork("network").random() == b.fork("network").random()
+
+
+@pytest.mark.parametrize("make", [
+    lambda: sim.Partition(groups=(("n1", "n2"), ("n2",))),
+    lambda: sim.Partition(groups=()),
+    lambda: sim.Partition(groups=((),)),
+    lambda: sim.Block(src="n1", dst="n1"),
+    lambda: sim.Crash(node=""),
+    lambda: sim.ClockDrift(node="n1", ppm=-1_000_000),
+    lambda: sim.ClockSkew(node="n1", offset_ns=1.5),
+    lambda: sim.LinkFaults(loss=-0.1),
+    lambda: sim.LinkFaults(dup=1.5),
+    lambda: sim.LinkFaults(latency=5),
+    lambda: sim.Grudge(blocked=(("n1", "n1"),)),
+    lambda: sim.Constant(-1),
+    lambda: sim.Uniform(5, 1),
+    lambda: sim.Exponential(0),
+    lambda: sim.LongTail(sim.Constant(1), sim.Constant(2), 2.0),
+    lambda: sim.DiskFaults(node="n1", fsync_latency=3),
+])
+def test_bad_values_raise_config_error(make) -> None:
+    with pytest.raises(ConfigError):
+        make()
+
+
+def _world(n: int = 3, clients: int = 1) -> World:
+    w = World(1)
+    for i in range(1, n + 1):
+        w.add_host(f"n{i}")
+    for i in range(1, clients + 1):
+        w.add_host(f"c{i}", kind="client")
+    w.start()
+    return w
+
+
+@pytest.mark.parametrize("fault, match", [
+    (sim.Crash(node="n9"), "unknown node 'n9'"),
+    (sim.Partition(groups=(("n1",), ("n2",))), "miss server nodes n3"),
+    (sim.Partition(groups=(("n1", "c1"), ("n2", "n3"))), "'c1' is a client"),
+    (sim.Block(src="n1", dst="c1"), "'c1' is a client"),
+    (sim.LinkFaults(loss=0.5, src="zz"), "unknown node 'zz'"),
+    (sim.DiskFaults(node="n7"), "unknown node 'n7'"),
+])
+def test_world_apply_rejects_bad_faults_without_tracing_them(fault, match) -> None:
+    w = _world()
+    before = w.trace_writer.count
+    with pytest.raises(ConfigError, match=match):
+        w.apply(fault)
+    assert w.trace_writer.count == before
+
+
+def test_world_rejects_bad_setup() -> None:
+    w = _world()
+    with pytest.raises(ConfigError, match="added twice"):
+        w.add_host("n1")
+    with pytest.raises(ConfigError, match="kind must be"):
+        w.add_host("x", kind="router")
+    with pytest.raises(ConfigError, match="before now"):
+        w.run(5_000_000)
+        w.schedule(1, lambda: None)
+    with pytest.raises(ConfigError, match="unknown node"):
+        w.hosts["n1"].runtime.send("nope", "x")
+    with pytest.raises(ConfigError, match="negative delay"):
+        w.hosts["n1"].runtime.after(-1, lambda: None)
+    with pytest.raises(ConfigError, match="not a fault"):
+        w.apply("crash n1")  # type: ignore[arg-type]
+
+
+ALL_FAULTS = [
+    sim.Partition(groups=(("n1", "n2"), ("n3",))), sim.Grudge(blocked=(("n1", "n2"),), label="x"),
+    sim.Block(src="n1", dst="n2"), sim.Heal(), sim.Crash(node="n1", lose_unsynced=False),
+    sim.Restart(node="n1"), sim.Pause(node="n1"), sim.Resume(node="n1"),
+    sim.ClockSkew(node="n1", offset_ns=-5), sim.ClockDrift(node="n1", ppm=100),
+    sim.ClockJump(node="n1", delta_ns=7),
+    sim.LinkFaults(loss=0.1, dup=0.2, reorder=0.3,
+                   latency=sim.LongTail(sim.Normal(1, 2), sim.Exponential(9), 0.1), src="n1"),
+    sim.DiskFaults(node="n1", torn_writes=True, partial_loss=True, fsync_latency=sim.Uniform(1, 2)),
+]
+
+
+@pytest.mark.parametrize("fault", ALL_FAULTS, ids=sim.fault_name)
+def test_faults_round_trip_and_print_one_line(fault) -> None:
+    assert eval(repr(fault), vars(sim)) == fault
+    assert "\n" not in str(fault) and str(fault).startswith(sim.fault_name(fault).split("-")[0])
+    hash(fault)
+
+
+def test_every_applied_fault_is_traced_as_it_is() -> None:
+    w = _world(clients=0)
+    for f in ALL_FAULTS:
+        w.apply(f)
+    recs = [sim.trace.json.loads(line) for line in w.trace_writer.lines if '"kind":"fault"' in line]
+    assert [r["fault"] for r in recs] == [str(f) for f in ALL_FAULTS]
+
+
+def test_fast_trace_lines_equal_canonical_json() -> None:
+    w = _world(2, 0)
+    got: list = []
+    w.hosts["n2"].receiver = lambda s, m: got.append(m)
+    w.hosts["n1"].runtime.send("n2", 'quo"te \u00e9\n')
+    w.run(10_000_000)
+    for line in w.trace_writer.lines:
+        assert line == sim.canonical(sim.trace.json.loads(line)) + "\n"
+    assert got == ['quo"te \u00e9\n']
+
+
+def test_sim_runtime_implements_the_runtime_protocol() -> None:
+    w = _world(1, 0)
+    rt = w.hosts["n1"].runtime
+    assert isinstance(rt, Runtime) and isinstance(rt.disk, Disk)
+    assert isinstance(rt.after(1, lambda: None), Timer)
+
+
+def test_fsync_then_is_never_inline_and_fsyncs_complete_in_order() -> None:
+    w = _world(1, 0)
+    w.apply(sim.DiskFaults(node="n1", fsync_latency=sim.Uniform(0, 5_000_000)))
+    rt = w.hosts["n1"].runtime
+    done: list[int] = []
+    for i in range(20):
+        rt.disk.write(i)
+        rt.disk.fsync(lambda i=i: done.append(i))
+        assert len(done) == 0 or done[-1] < i
+    assert done == []
+    w.run(100_000_000)
+    assert done == list(range(20)) and rt.disk.read() == list(range(20))
+
+
+def test_cancelled_timer_does_not_fire_and_stale_runtime_is_inert() -> None:
+    w = _world(1, 0)
+    rt = w.hosts["n1"].runtime
+    fired: list[str] = []
+    t = rt.after(10, lambda: fired.append("cancelled"))
+    t.cancel()
+    t.cancel()
+    rt.after(10, lambda: fired.append("ok"))
+    w.run(100)
+    w.apply(sim.Crash(node="n1"))
+    w.apply(sim.Restart(node="n1"))
+    rt.after(10, lambda: fired.append("stale"))
+    rt.send("n1", "from the dead")
+    w.run(10_000_000)
+    assert fired == ["ok"] and w.network.sent == 0
+
+
+def test_boot_hook_runs_at_start_and_each_restart_with_a_new_runtime() -> None:
+    w = World(3)
+    seen: list[tuple[str, int]] = []
+    w.add_host("n1", on_boot=lambda rt: seen.append((rt.node_id, rt.incarnation)))
+    w.start()
+    w.apply(sim.Crash(node="n1"))
+    w.apply(sim.Restart(node="n1"))
+    assert seen == [("n1", 1), ("n1", 2)]
+
+
+def test_latency_samples_are_non_negative_ints() -> None:
+    rng = random.Random(0)
+    for lat in (sim.Constant(5), sim.Uniform(1, 9), sim.Normal(10, 100), sim.Exponential(50),
+                sim.LongTail(sim.Constant(1), sim.Uniform(100, 200), 0.5)):
+        xs = [lat.sample(rng) for _ in range(500)]
+        assert all(isinstance(x, int) and x >= 0 for x in xs)
+    xs = [sim.Uniform(1, 3).sample(rng) for _ in range(300)]
+    assert set(xs) == {1, 2, 3}
+
+
+def test_parse_and_format_durations() -> None:
+    assert sim.parse_ns("200ms") == 200_000_000 and sim.parse_ns("-2s") == -2 * sim.S
+    assert sim.format_ns(1_500_000) == "1.5ms" and sim.format_ns(0) == "0s"
+    with pytest.raises(ConfigError):
+        sim.parse_ns("soon")
