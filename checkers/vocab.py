@@ -80,7 +80,22 @@ ok value = the value, or null when absent)::
 
 from __future__ import annotations
 
+import time as _time
+from dataclasses import dataclass
+from typing import Any
+
+from checkers.history import HistoryError, Op, OpType, read_history
+from checkers.result import CheckResult, Verdict
+
 __all__ = [
+    "Call",
+    "distribution",
+    "extra",
+    "load_history",
+    "pair_calls",
+    "skipped",
+    "timed",
+    "unknown",
     "ACQUIRE_FS",
     "APPEND",
     "ADD",
@@ -142,3 +157,123 @@ LOOKUP = "lookup"
 
 # ops that block by design (excluded from latency bounds)
 LONG_POLL_FS = frozenset({WATCH})
+
+
+# -- helpers shared by the history checkers ---------------------------------------------------------
+
+
+def extra(op: Op | None, name: str, default: Any = None) -> Any:
+    """The extra (non-standard) field ``name`` of an event, or ``default``."""
+    if op is None:
+        return default
+    for k, v in op.extra:
+        if k == name:
+            return v
+    return default
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """An invoke and its completion (None: never completed, counts as info). Extras stay reachable."""
+
+    inv: Op
+    comp: Op | None
+
+    @property
+    def type(self) -> OpType:
+        return OpType.INFO if self.comp is None else self.comp.type
+
+    @property
+    def is_ok(self) -> bool:
+        return self.type is OpType.OK
+
+    @property
+    def f(self) -> str:
+        return self.inv.f
+
+    @property
+    def key(self) -> str:
+        return self.inv.key
+
+    @property
+    def start(self) -> int:
+        return self.inv.time or 0
+
+    @property
+    def end(self) -> int | None:
+        """Completion time; None for info / never completed (may take effect any time later)."""
+        if self.comp is None or self.comp.type is OpType.INFO:
+            return None
+        return self.comp.time
+
+    @property
+    def value(self) -> Any:
+        return self.comp.value if self.is_ok else None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """An extra field from the completion, else from the invoke."""
+        v = extra(self.comp, name, None)
+        return extra(self.inv, name, default) if v is None else v
+
+    def to_json(self) -> dict[str, Any]:
+        return {"invoke": {"line": self.inv.lineno, **self.inv.to_json()},
+                "complete": None if self.comp is None else {"line": self.comp.lineno, **self.comp.to_json()}}
+
+
+def pair_calls(ops: list[Op]) -> list[Call]:
+    """Pair each invoke with its completion, in invoke order."""
+    out: list[Call] = []
+    slot: dict[int, int] = {}
+    for op in ops:
+        if op.type is OpType.INVOKE:
+            slot[op.process] = len(out)
+            out.append(Call(op, None))
+        elif op.process in slot:
+            i = slot.pop(op.process)
+            out[i] = Call(out[i].inv, op)
+    return out
+
+
+def unknown(name: str, message: str) -> CheckResult:
+    return CheckResult(checker=name, verdict=Verdict.UNKNOWN, summary=message, details={"error": message})
+
+
+def skipped(name: str, what: str) -> CheckResult:
+    return CheckResult(checker=name, verdict=Verdict.OK, summary=f"no {what} ops", details={"skipped": True})
+
+
+def load_history(run: Any, name: str) -> list[Op] | CheckResult:
+    """The run's history events, or an UNKNOWN result naming the file and line."""
+    try:
+        return read_history(run.history)
+    except HistoryError as e:
+        return unknown(name, f"{run.history.name} {e}")
+    except (OSError, UnicodeDecodeError) as e:
+        return unknown(name, f"{run.history}: {getattr(e, 'strerror', None) or e}")
+
+
+def timed(name: str, fn: Any, run: Any) -> CheckResult:
+    """Run ``fn(ops)`` on the run's history; never raises; fills ``elapsed_s``."""
+    t0 = _time.perf_counter()
+    ops = load_history(run, name)
+    if isinstance(ops, CheckResult):
+        res = ops
+    else:
+        try:
+            res = fn(ops)
+        except Exception as e:  # a checker bug or an input shape we did not foresee: not a verdict
+            res = unknown(name, f"checker error: {type(e).__name__}: {e}")
+    return CheckResult(checker=res.checker, verdict=res.verdict, summary=res.summary, details=res.details,
+                       elapsed_s=_time.perf_counter() - t0)
+
+
+def distribution(values: list[int]) -> dict[str, int]:
+    """{"n", "p50", "p90", "p99", "max"} of int values (nearest-rank); {"n": 0} if empty."""
+    if not values:
+        return {"n": 0}
+    v = sorted(values)
+
+    def rank(q: float) -> int:
+        return v[min(len(v) - 1, max(0, -(-int(q * len(v) * 1000) // 1000) - 1))]
+
+    return {"n": len(v), "p50": rank(0.5), "p90": rank(0.9), "p99": rank(0.99), "max": v[-1]}
