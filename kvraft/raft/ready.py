@@ -1,0 +1,97 @@
+"""Ready: what the driver must do next, and the HardState / SoftState it reports.
+
+Rules: ``Ready`` is a value; the driver handles it completely, then calls ``advance(ready)``,
+before asking for the next one (one Ready in flight). The node may be stepped in between.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from .entry import Entry, Snapshot
+from .messages import Message
+
+__all__ = ["DroppedMessage", "HardState", "ReadState", "Ready", "Role", "SoftState"]
+
+
+class Role(enum.Enum):
+    FOLLOWER = "follower"
+    PRE_CANDIDATE = "pre-candidate"
+    CANDIDATE = "candidate"
+    LEADER = "leader"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HardState:
+    """State that must be durable before any message that depends on it is sent (Figure 2)."""
+
+    term: int = 0
+    vote: str | None = None
+    commit: int = 0
+
+    def __str__(self) -> str:
+        return f"term={self.term} vote={self.vote or '-'} commit={self.commit}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SoftState:
+    """Volatile state worth reporting when it changes."""
+
+    role: Role
+    leader: str | None
+
+    def __str__(self) -> str:
+        return f"role={self.role.value} leader={self.leader or '-'}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadState:
+    """A linearizable read with ``ctx`` may be served once applied >= ``index``."""
+
+    index: int
+    ctx: bytes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DroppedMessage:
+    """A message the core ignored (stale term, unknown sender, ...), for the ``drop-msg`` trace."""
+
+    frm: str
+    type: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"dropped {self.type} from {self.frm}: {self.why}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ready:
+    """One batch of work for the driver. The contract, in order:
+
+    1. If ``snapshot`` is set, persist it (it replaces the whole log) and restore the state machine
+       from it.
+    2. Persist ``hard_state`` (if set) and ``entries`` (an entry at index i replaces the stored
+       entries from i on). If ``must_sync``, make them durable (fsync) before step 3.
+    3. Only then send ``messages`` (a vote or an AppendEntries ack must never leave before the
+       state it promises is durable).
+    4. Apply ``committed`` in order (skip no-ops; conf changes are already in force), then serve
+       ``read_states`` once applied >= their index.
+    5. Call ``advance(ready)``.
+
+    ``soft_state`` is set when role or leader changed; ``conf`` when the configuration in force
+    changed (``conf_index`` is the entry or snapshot index that made it); ``dropped`` lists
+    ignored messages for tracing.
+    """
+
+    soft_state: SoftState | None = None
+    hard_state: HardState | None = None
+    entries: tuple[Entry, ...] = ()
+    snapshot: Snapshot | None = None
+    messages: tuple[Message, ...] = ()
+    committed: tuple[Entry, ...] = ()
+    read_states: tuple[ReadState, ...] = ()
+    must_sync: bool = False
+    conf: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (voters, learners)
+    conf_index: int = 0
+    dropped: tuple[DroppedMessage, ...] = ()

@@ -1,0 +1,350 @@
+"""Server: the driver that runs a RaftNode on a Runtime (the Ready loop), callbacks only.
+
+Rules:
+- The only kvraft code that touches a Runtime. One Ready is in flight at a time: persist its
+  hard state and entries (``disk.write``; ``disk.fsync`` if ``must_sync``), then send its messages,
+  apply its committed entries, serve its read states, ``advance``, and pump again.
+- Snapshot install and compaction rewrite the disk log atomically with ``disk.replace``.
+- Restart rebuilds everything from ``disk.read()``: snapshot, hard state, then the log tail; the
+  state machine is restored from the snapshot and re-applies the committed tail.
+- Disk records are JSON values (dicts), so a real disk can encode them as they are.
+- Trace events (sim/trace.py vocabulary): become-*, vote, hard-state, append, commit, apply,
+  snapshot, restore, conf, read-index, drop-msg.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Protocol
+
+from .errors import NotLeader, ProposalDropped
+from .raft.config import RaftConfig
+from .raft.core import RaftNode
+from .raft.entry import ConfChange, Entry, EntryType, Snapshot, digest
+from .raft.messages import MESSAGE_TYPES
+from .raft.ready import HardState, Ready, Role
+from .raft.storage import MemoryStorage
+from .runtime import Runtime, Timer
+
+__all__ = ["Role", "Server", "StateMachine", "decode_records"]
+
+RECORD_FORMAT = 1
+
+
+class StateMachine(Protocol):
+    """What a Server applies committed entries to.
+
+    ``apply`` gets normal entries with non-empty data, in index order, exactly once per
+    incarnation (no-ops and conf changes are skipped). ``snapshot()`` returns an image of
+    everything applied so far; ``restore`` replaces the state with one. A state machine may also
+    define ``on_conf_change(voters, learners)``.
+    """
+
+    def apply(self, index: int, term: int, data: bytes) -> None: ...
+
+    def snapshot(self) -> bytes: ...
+
+    def restore(self, data: bytes, index: int, term: int) -> None: ...
+
+
+def _ent_rec(entries: tuple[Entry, ...] | list[Entry]) -> dict[str, Any]:
+    return {"r": "entries", "entries": [[e.index, e.term, e.type.value, e.data.hex()] for e in entries]}
+
+
+def _hs_rec(hs: HardState) -> dict[str, Any]:
+    return {"r": "hard-state", "term": hs.term, "vote": hs.vote, "commit": hs.commit}
+
+
+def _snap_rec(s: Snapshot) -> dict[str, Any]:
+    return {"r": "snapshot", "format": RECORD_FORMAT, "index": s.index, "term": s.term, "voters": list(s.voters),
+            "learners": list(s.learners), "data": s.data.hex()}
+
+
+def decode_records(records: list[Any]) -> tuple[MemoryStorage, int]:
+    """Rebuild storage from disk records (in write order); also returns the B20 applied mark."""
+    storage = MemoryStorage()
+    applied = 0
+    for rec in records:
+        kind = rec.get("r") if isinstance(rec, dict) else None
+        if kind == "snapshot":
+            snap = Snapshot(index=rec["index"], term=rec["term"], voters=tuple(rec["voters"]),
+                            learners=tuple(rec["learners"]), data=bytes.fromhex(rec["data"]))
+            storage.apply_snapshot(snap)
+        elif kind == "hard-state":
+            storage.set_hard_state(HardState(term=rec["term"], vote=rec["vote"], commit=rec["commit"]))
+        elif kind == "entries":
+            storage.append([Entry(index=i, term=t, type=EntryType(ty), data=bytes.fromhex(d))
+                            for i, t, ty, d in rec["entries"]])
+        elif kind == "applied":
+            applied = rec["index"]
+    return storage, applied
+
+
+class Server:
+    """One kvraft node: a RaftNode driven on a Runtime.
+
+    Call ``start()`` once (it reads the disk, so it is also the restart path). Inputs arrive through
+    the runtime (messages, timers) and through ``propose``/``read_index``/``propose_conf_change``/
+    ``transfer_leadership``. Non-raft messages go to ``app_handler(src, msg)``. ``on_applied``
+    hooks run with the applied index after each batch is applied.
+    """
+
+    def __init__(self, runtime: Runtime, *, peers: list[str], config: RaftConfig, state_machine: StateMachine,
+                 rng: random.Random, tick_ns: int = 10_000_000) -> None:
+        self.runtime = runtime
+        self.config = replace(config, id=config.id or runtime.node_id,
+                              voters=config.voters or tuple(sorted(peers)))
+        self.config.validate()
+        self.state_machine = state_machine
+        self.rng = rng
+        self.tick_ns = tick_ns
+        self.app_handler: Callable[[str, object], None] | None = None
+        self.on_applied: list[Callable[[int], None]] = []
+        self.node: RaftNode | None = None
+        self._busy = False
+        self._timer: Timer | None = None
+        self._read_cbs: dict[bytes, Callable[[int], None]] = {}
+        self._read_waiting: list[tuple[int, bytes]] = []
+        self._applied = 0
+        self._snap_index = 0
+        self._commit_traced = 0
+        self._hs = HardState()
+        self._bug_b01 = "B01" in self.config.bugs
+        self._bug_b20 = "B20" in self.config.bugs
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        """Restore from ``runtime.disk.read()``, register the receiver, start ticking."""
+        storage, applied_mark = decode_records(self.runtime.disk.read())
+        snap = storage.snapshot()
+        applied = snap.index if snap else 0
+        if self._bug_b20:
+            applied = max(applied, applied_mark)  # Bug B20: trust an applied mark not atomic with state
+        self.node = RaftNode(replace(self.config, applied=applied), storage, self.rng)
+        self._hs = storage.hard_state()
+        self._commit_traced = self.node.commit_index
+        if snap is not None:
+            self.state_machine.restore(snap.data, snap.index, snap.term)
+            self._snap_index = snap.index
+        self._applied = self.node.applied_index
+        self.runtime.set_receiver(self._receive)
+        self._schedule_tick()
+        self._pump()
+
+    def stop(self) -> None:
+        """Stop ticking (the runtime drops everything else on a crash)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def _n(self) -> RaftNode:
+        if self.node is None:
+            raise RuntimeError("Server.start() was not called")
+        return self.node
+
+    @property
+    def node_id(self) -> str:
+        return self.config.id
+
+    @property
+    def role(self) -> Role:
+        return self._n.role
+
+    @property
+    def term(self) -> int:
+        return self._n.term
+
+    @property
+    def leader_id(self) -> str | None:
+        return self._n.leader
+
+    @property
+    def commit_index(self) -> int:
+        return self._n.commit_index
+
+    @property
+    def applied_index(self) -> int:
+        return self._applied
+
+    @property
+    def is_leader(self) -> bool:
+        return self._n.is_leader
+
+    @property
+    def voters(self) -> tuple[str, ...]:
+        return self._n.voters
+
+    @property
+    def learners(self) -> tuple[str, ...]:
+        return self._n.learners
+
+    # ------------------------------------------------------------------ inputs
+    def propose(self, data: bytes) -> bool:
+        """Propose ``data``; False if dropped (no leader known). Followers forward to the leader."""
+        try:
+            self._n.propose(data)
+        except (ProposalDropped, NotLeader):
+            return False
+        self._pump()
+        return True
+
+    def propose_conf_change(self, change: ConfChange) -> bool:
+        try:
+            self._n.propose_conf_change(change)
+        except (ProposalDropped, NotLeader):
+            return False
+        self._pump()
+        return True
+
+    def read_index(self, ctx: bytes, cb: Callable[[int], None]) -> bool:
+        """Ask for a linearizable read point; ``cb(index)`` runs once applied >= index.
+
+        ``ctx`` must be unique. Returns False if no leader is known. If leadership changes before
+        the read is confirmed, ``cb`` never runs (the caller times out and retries).
+        """
+        try:
+            self._n.read_index(ctx)
+        except (ProposalDropped, NotLeader):
+            return False
+        self._read_cbs[bytes(ctx)] = cb
+        self._pump()
+        return True
+
+    def transfer_leadership(self, to: str) -> bool:
+        try:
+            self._n.transfer_leadership(to)
+        except NotLeader:
+            return False
+        self._pump()
+        return True
+
+    def _receive(self, src: str, msg: Any) -> None:
+        if isinstance(msg, MESSAGE_TYPES):
+            self._n.step(msg)
+            self._pump()
+        elif self.app_handler is not None:
+            self.app_handler(src, msg)
+
+    def _schedule_tick(self) -> None:
+        self._timer = self.runtime.after(self.tick_ns, self._on_tick)
+
+    def _on_tick(self) -> None:
+        self._n.tick()
+        self._pump()
+        self._schedule_tick()
+
+    # ------------------------------------------------------------------ the Ready loop
+    def _pump(self) -> None:
+        node = self._n
+        while not self._busy and node.has_ready():
+            rd = node.ready()
+            self._busy = True
+            hs = node.prev_hard  # the hard state as of this Ready
+            tr = self.runtime.trace
+            if rd.soft_state is not None:
+                tr(f"become-{rd.soft_state.role.value}", term=hs.term, leader=rd.soft_state.leader)
+            for d in rd.dropped:
+                tr("drop-msg", src=d.frm, type=d.type, why=d.why)
+            disk = self.runtime.disk
+            if rd.snapshot is not None:
+                recs = [_snap_rec(rd.snapshot), self._hs_record(hs)]
+                if rd.entries:
+                    recs.append(_ent_rec(rd.entries))
+                disk.replace(recs, lambda rd=rd: self._persisted(rd, hs, inline=False))
+                continue
+            if rd.hard_state is not None:
+                disk.write(self._hs_record(hs))
+            if rd.entries:
+                disk.write(_ent_rec(rd.entries))
+            if rd.must_sync:
+                disk.fsync(lambda rd=rd: self._persisted(rd, hs, inline=False))
+            else:
+                self._persisted(rd, hs, inline=True)
+
+    def _hs_record(self, hs: HardState) -> dict[str, Any]:
+        if self._bug_b01:
+            return _hs_rec(replace(hs, vote=None))  # Bug B01: the vote is never persisted
+        return _hs_rec(hs)
+
+    def _persisted(self, rd: Ready, hs: HardState, *, inline: bool) -> None:
+        node = self._n
+        tr = self.runtime.trace
+        if rd.hard_state is not None:
+            tr("hard-state", term=hs.term, vote=hs.vote, commit=hs.commit)
+            if hs.vote is not None and (hs.term, hs.vote) != (self._hs.term, self._hs.vote):
+                tr("vote", term=hs.term, vote=hs.vote)
+            self._hs = hs
+        if rd.snapshot is not None:
+            s = rd.snapshot
+            self.state_machine.restore(s.data, s.index, s.term)
+            self._applied = max(self._applied, s.index)
+            self._snap_index = s.index
+            tr("restore", index=s.index, term=s.term)
+        if rd.entries:
+            tr("append", entries=[[e.index, e.term, digest(e.data)] for e in rd.entries])
+        if hs.commit > self._commit_traced:
+            self._commit_traced = hs.commit
+            tr("commit", commit=hs.commit)
+        if rd.conf is not None:
+            tr("conf", index=rd.conf_index, voters=list(rd.conf[0]), learners=list(rd.conf[1]))
+            hook = getattr(self.state_machine, "on_conf_change", None)
+            if hook is not None:
+                hook(rd.conf[0], rd.conf[1])
+        for m in rd.messages:
+            self.runtime.send(m.to, m)
+        for e in rd.committed:
+            if e.index <= self._applied:
+                continue
+            if e.type is EntryType.NORMAL and e.data:
+                self.state_machine.apply(e.index, e.term, e.data)
+            tr("apply", index=e.index, term=e.term, digest=digest(e.data))
+            self._applied = e.index
+        if rd.committed and self._bug_b20:
+            self.runtime.disk.write({"r": "applied", "index": self._applied})
+        for rs in rd.read_states:
+            self._read_waiting.append((rs.index, rs.ctx))
+        node.advance(rd)
+        self._serve_reads()
+        if rd.committed or rd.snapshot is not None:
+            for hook in list(self.on_applied):
+                hook(self._applied)
+        if self._maybe_compact():
+            return  # stays busy until the atomic replace is durable
+        self._busy = False
+        if not inline:
+            self._pump()
+
+    def _serve_reads(self) -> None:
+        if not self._read_waiting:
+            return
+        ready = [(i, c) for i, c in self._read_waiting if i <= self._applied]
+        self._read_waiting = [(i, c) for i, c in self._read_waiting if i > self._applied]
+        for index, ctx in ready:
+            self.runtime.trace("read-index", index=index, ctx=ctx.decode("utf-8", "replace"))
+            cb = self._read_cbs.pop(ctx, None)
+            if cb is not None:
+                cb(index)
+
+    def _maybe_compact(self) -> bool:
+        n = self.config.snapshot_entries
+        node = self._n
+        if n <= 0 or self._applied - self._snap_index < n or node.applied_index != self._applied:
+            return False
+        snap = node.compact(self._applied, self.state_machine.snapshot())
+        self._snap_index = snap.index
+        tail = node.log.slice(snap.index + 1, node.log.stabled + 1) or []
+        recs = [_snap_rec(snap), self._hs_record(self._hs)]
+        if tail:
+            recs.append(_ent_rec(tail))
+
+        def done() -> None:
+            self.runtime.trace("snapshot", index=snap.index, term=snap.term)
+            self._busy = False
+            self._pump()
+
+        self.runtime.disk.replace(recs, done)
+        return True
