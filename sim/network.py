@@ -79,7 +79,6 @@ class Network:
         self._cache: dict[tuple[str, str], LinkParams] = {}
         self._seq = 0
         self._deliver_cb = (self._deliver,)
-        self.sent = 0
         self.delivered = 0
 
     # -- configuration -------------------------------------------------------------------------
@@ -130,22 +129,21 @@ class Network:
         host = self._hosts.get(dst)
         if host is None:
             raise ConfigError(f"{src} sent to unknown node {dst!r}")
-        self._seq += 1
-        mid = self._seq
-        self.sent += 1
+        self._seq = mid = self._seq + 1
         tname = type(msg).__name__
         if self.trace_messages:
             self._emit_line(
                 '{"dst":%s,"id":%d,"kind":"send","msg":%s,"node":%s,"t":%d,"type":%s}\n'
                 % (_q(dst), mid, _q(str(msg)), _q(src), self._env._now, _q(tname))
             )
-        if (src, dst) in self.blocked:
+        key = (src, dst)
+        if self.blocked and key in self.blocked:
             self._drop(src, dst, mid, tname, "partition")
             return
         if not host.up:
             self._drop(src, dst, mid, tname, "down")
             return
-        link = self._cache.get((src, dst)) or self.link(src, dst)
+        link = self._cache.get(key) or self.link(src, dst)
         rng = self._rng
         if link.loss and rng.random() < link.loss:
             self._drop(src, dst, mid, tname, "loss")
@@ -161,11 +159,16 @@ class Network:
                 delay += link.reorder_delay.sample(rng)
             self._env.schedule(_Delivery(self._deliver_cb, host, src, msg, mid, tname), _NORMAL, delay)
 
+    @property
+    def sent(self) -> int:
+        """Messages sent so far (each send counts once, whatever became of it)."""
+        return self._seq
+
     def _deliver(self, d: _Delivery) -> None:
         host = d.host
-        if (d.src, host.node_id) in self.blocked:
+        if self.blocked and (d.src, host.node_id) in self.blocked:
             self._drop(d.src, host.node_id, d.mid, d.tname, "partition")
-        elif not host.up or host.incarnation != d.inc:
+        elif host.incarnation != d.inc or not host.up:
             self._drop(d.src, host.node_id, d.mid, d.tname, "down")
         elif host.paused:
             host.held.append((d.src, d.msg, d.mid, d.tname))

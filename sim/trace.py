@@ -73,35 +73,42 @@ def canonical(record: dict[str, Any]) -> str:
 class TraceWriter:
     """Collects canonical trace lines and their running SHA-256.
 
-    Lines are kept in memory (runs are small) and can be written with ``write_to``; the hash is
-    computed incrementally so ``sha256`` is cheap at any time.
+    Lines are kept in memory (runs are small) and can be written with ``write_to``. The hash is fed
+    in batches (SHA-256 of the concatenation does not depend on how it is chunked), so emitting a
+    line is cheap and ``sha256`` is exact at any time.
     """
 
     keep_lines: bool = True
     lines: list[str] = field(default_factory=list)
     count: int = 0
     _hash: Any = field(default_factory=hashlib.sha256, repr=False)
+    _pending: list[str] = field(default_factory=list, repr=False)
 
     def header(self, **fields: Any) -> None:
         self.emit({"kind": "trace-header", "format": FORMAT_VERSION, "t": 0, **fields})
 
     def emit(self, record: dict[str, Any]) -> None:
         """Append one record (must hold ``t`` and ``kind``)."""
-        line = canonical(record) + "\n"
-        self._hash.update(line.encode("ascii"))
-        self.count += 1
-        if self.keep_lines:
-            self.lines.append(line)
+        self.emit_line(canonical(record) + "\n")
 
     def emit_line(self, line: str) -> None:
         """Append one pre-rendered record: ``canonical(record) + "\\n"`` exactly (the hot path)."""
-        self._hash.update(line.encode("ascii"))
         self.count += 1
         if self.keep_lines:
             self.lines.append(line)
+        pending = self._pending
+        pending.append(line)
+        if len(pending) >= 2048:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._hash.update("".join(self._pending).encode("ascii"))
+            self._pending.clear()
 
     @property
     def sha256(self) -> str:
+        self._flush()
         return self._hash.hexdigest()
 
     def write_to(self, path: Path | str) -> None:

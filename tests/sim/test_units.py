@@ -199,3 +199,16 @@ def test_parse_and_format_durations() -> None:
     assert sim.format_ns(1_500_000) == "1.5ms" and sim.format_ns(0) == "0s"
     with pytest.raises(ConfigError):
         sim.parse_ns("soon")
+
+
+def test_trace_hash_matches_the_written_file(tmp_path) -> None:
+    w = World(5)
+    for n in ("n1", "n2"):
+        w.add_host(n)
+    w.start()
+    for i in range(3000):  # more than one hashing batch
+        w.hosts["n1"].runtime.send("n2", i)
+    w.run(10_000_000)
+    w.write_trace(tmp_path / "trace.jsonl")
+    assert sim.trace_sha256(tmp_path / "trace.jsonl") == w.trace_sha256
+    assert len(sim.read_trace(tmp_path / "trace.jsonl")) == w.trace_writer.count
