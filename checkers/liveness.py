@@ -1,8 +1,12 @@
 """Liveness: a leader soon after each heal, and operations complete soon after the last one.
 
 Rules:
-- From the trace: ``fault`` records with ``name == "heal"`` end a faulty period (so does the start of the
-  run, t=0); any other ``fault`` starts one. After a heal, a *stable leader* exists once some live node is
+- From the trace's ``fault`` records (sim/faults.py names) we track which faults are in force: cuts
+  (partition, grudge, block) until ``heal``; a crashed node until its ``restart``; a paused node until its
+  ``resume``; link faults until a link-faults record with zero loss/dup/reorder and no latency for the same
+  link. Clock and disk faults do not count (they matter to leases and TTLs, not to electing a leader).
+  A *heal* is the moment the set becomes empty (heal_all's burst of records counts once, at its time);
+  the start of the run is one too. After a heal, a *stable leader* exists once some live node is
   leader in the highest term any live node holds (``become-*``, ``crash``, ``restart``). Time-to-leader is
   measured for every heal that is not interrupted by another fault first; each must be <= leader_bound.
   A heal with no leader by the end of the trace is a violation only if the trace ran past the bound.
@@ -25,7 +29,7 @@ from checkers.history import HistoryError, Op, read_history
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import LONG_POLL_FS, pair_calls, distribution, unknown
 
-__all__ = ["LivenessChecker", "bounds_from_timing", "check_liveness", "faulty_periods", "leader_after_heals", "scan_trace"]
+__all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "faulty_periods", "leader_after_heals", "scan_trace"]
 
 NAME = "liveness"
 _KINDS = ("fault", "become-leader", "become-follower", "become-candidate", "become-pre-candidate", "crash", "restart")
@@ -84,19 +88,58 @@ def bounds_from_timing(meta: dict[str, Any]) -> dict[str, int] | None:
     return {"leader_bound_ns": leader, "op_bound_ns": op, "ttl_slack_ns": slack}
 
 
+class FaultState:
+    """Which liveness-relevant faults are in force, fed ``fault`` records in order."""
+
+    def __init__(self) -> None:
+        self.cut = False
+        self.down: set[str] = set()
+        self.paused: set[str] = set()
+        self.links: set[tuple[Any, Any]] = set()
+
+    @property
+    def is_faulty(self) -> bool:
+        return bool(self.cut or self.down or self.paused or self.links)
+
+    def step(self, rec: dict[str, Any]) -> None:
+        name = rec.get("name")
+        node = rec.get("node")
+        if name == "heal":
+            self.cut = False
+        elif name in ("partition", "grudge", "block"):
+            self.cut = True
+        elif name == "crash":
+            self.down.add(str(node))
+        elif name == "restart":
+            self.down.discard(str(node))
+        elif name == "pause":
+            self.paused.add(str(node))
+        elif name == "resume":
+            self.paused.discard(str(node))
+        elif name == "link-faults":
+            link = (rec.get("src"), rec.get("dst"))
+            if any(rec.get(k) for k in ("loss", "dup", "reorder")) or rec.get("latency") is not None:
+                self.links.add(link)
+            elif link == (None, None):
+                self.links.clear()  # the catch-all reset (heal_all) clears every link setting
+            else:
+                self.links.discard(link)
+
+
 def faulty_periods(records: list[dict[str, Any]]) -> list[tuple[int, int | None]]:
-    """[start, heal) periods with a fault in force (end None: never healed)."""
+    """[start, heal) periods with a liveness-relevant fault in force (end None: never healed)."""
     out: list[tuple[int, int | None]] = []
+    st = FaultState()
     start = None
     for r in records:
         if r.get("kind") != "fault":
             continue
-        if r.get("name") == "heal":
-            if start is not None:
-                out.append((start, r["t"]))
-                start = None
-        elif start is None:
+        st.step(r)
+        if st.is_faulty and start is None:
             start = r["t"]
+        elif not st.is_faulty and start is not None:
+            out.append((start, r["t"]))
+            start = None
     if start is not None:
         out.append((start, None))
     return out
@@ -107,6 +150,7 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     role: dict[str, str] = {}
     term: dict[str, int] = {}
     alive: set[str] = set()
+    faults = FaultState()
     pending: list[dict[str, Any]] = [{"heal_t": 0, "leader_t": None, "leader": None, "interrupted": False}]
     done: list[dict[str, Any]] = []
 
@@ -123,14 +167,16 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in records:
         k, t = r.get("kind"), r.get("t", 0)
         if k == "fault":
-            if r.get("name") == "heal":
-                pending.append({"heal_t": t, "leader_t": None, "leader": None, "interrupted": False})
-            else:
+            was = faults.is_faulty
+            faults.step(r)
+            if faults.is_faulty and not was:
                 for p in pending:
                     p["interrupted"] = True
                 done.extend(pending)
                 pending = []
                 continue
+            if was and not faults.is_faulty:
+                pending.append({"heal_t": t, "leader_t": None, "leader": None, "interrupted": False})
         elif k in ("crash", "restart"):
             n = str(r.get("node"))
             if k == "crash":
@@ -232,9 +278,13 @@ class LivenessChecker:
             return unknown(NAME, f"{run.trace.name}: {e}")
         try:
             ops = read_history(run.history) if run.history.is_file() else None
-            meta = run.meta()
-        except (HistoryError, OSError, ValueError, Exception) as e:
-            return unknown(NAME, f"{e}")
-        res = check_liveness(records, ops, bounds_from_timing(meta))
+        except HistoryError as e:
+            return unknown(NAME, f"{run.history.name} {e}")
+        except (OSError, UnicodeDecodeError) as e:
+            return unknown(NAME, f"{run.history}: {e}")
+        try:
+            res = check_liveness(records, ops, bounds_from_timing(run.meta()))
+        except Exception as e:  # RunDirError (bad run.json) or an input shape we did not foresee
+            return unknown(NAME, f"{type(e).__name__}: {e}")
         return CheckResult(checker=NAME, verdict=res.verdict, summary=res.summary, details=res.details,
                            elapsed_s=time.perf_counter() - t0)

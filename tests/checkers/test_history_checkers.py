@@ -262,11 +262,15 @@ def trace(leader_after_heal_ns):
             {"kind": "become-follower", "t": 50, "node": "n2", "term": 1},
             {"kind": "become-follower", "t": 60, "node": "n3", "term": 1},
             {"kind": "become-leader", "t": 100, "node": "n1", "term": 1},
-            {"kind": "fault", "t": S, "name": "crash-leader"},
+            {"kind": "fault", "t": S, "name": "crash", "node": "n1", "lose_unsynced": True},
             {"kind": "crash", "t": S, "node": "n1", "incarnation": 1},
             {"kind": "become-candidate", "t": S + 10, "node": "n2", "term": 2},
             {"kind": "fault", "t": 2 * S, "name": "heal"},
+            {"kind": "fault", "t": 2 * S, "name": "link-faults", "loss": 0.0, "dup": 0.0, "reorder": 0.0, "latency": None,
+             "src": None, "dst": None},
+            {"kind": "fault", "t": 2 * S, "name": "restart", "node": "n1"},
             {"kind": "restart", "t": 2 * S, "node": "n1", "incarnation": 2},
+            {"kind": "fault", "t": 2 * S, "name": "clock-drift", "node": "n1", "ppm": 0},
             {"kind": "become-follower", "t": 2 * S + 1, "node": "n2", "term": 3},
             {"kind": "become-leader", "t": 2 * S + leader_after_heal_ns, "node": "n3", "term": 3},
             {"kind": "apply", "t": 20 * S, "node": "n3", "index": 1, "term": 3, "digest": "x"}]
@@ -275,7 +279,8 @@ def trace(leader_after_heal_ns):
 
 def test_liveness_a_leader_alive_at_the_heal_counts_at_once():
     recs = [{"kind": "become-leader", "t": 100, "node": "n1", "term": 1},
-            {"kind": "fault", "t": S, "name": "partition-one"}, {"kind": "fault", "t": 2 * S, "name": "heal"}]
+            {"kind": "fault", "t": S, "name": "partition", "groups": [["n1"], ["n2", "n3"]]},
+            {"kind": "fault", "t": 2 * S, "name": "heal"}]
     assert [h["leader_t"] for h in leader_after_heals(recs)] == [100, 2 * S]
 
 
@@ -301,6 +306,18 @@ def test_liveness_catches_ops_stuck_after_heal():
     bad = H().op(0, "write", "x", 1, 4 * S, 12 * S, type="info").op(1, "read", "x", None, 13 * S, 13 * S + 1, out=1)
     r = check_liveness(trace(S), bad.ops(), BOUNDS)
     assert r.verdict is Verdict.ILLEGAL and r.details["problems"][0]["kind"] == "stuck-op"
+
+
+def test_fault_periods_follow_crash_restart_pause_and_link_faults():
+    from checkers.liveness import faulty_periods
+    recs = [{"kind": "fault", "t": 1, "name": "crash", "node": "n1"},
+            {"kind": "fault", "t": 2, "name": "pause", "node": "n2"},
+            {"kind": "fault", "t": 3, "name": "restart", "node": "n1"},
+            {"kind": "fault", "t": 4, "name": "clock-skew", "node": "n3", "offset_ns": 5},
+            {"kind": "fault", "t": 5, "name": "resume", "node": "n2"},
+            {"kind": "fault", "t": 6, "name": "link-faults", "loss": 0.2, "src": "n1", "dst": None},
+            {"kind": "fault", "t": 7, "name": "link-faults", "loss": 0.0, "src": None, "dst": None}]
+    assert faulty_periods(recs) == [(1, 5), (6, 7)]
 
 
 def test_liveness_without_timing_only_reports_distributions():
