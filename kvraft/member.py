@@ -1,0 +1,238 @@
+"""A kvraft member: the v2 store replicated by a Raft ``Server``, answering client requests.
+
+Rules (etcd v2's server, restated):
+- Requests are parsed and validated by ``kvraft.store``'s one handler; the same code answers over
+  real HTTP later, so answers are byte-identical.
+- Default GETs read this member's applied store (may be stale, as etcd); ``quorum=true`` GETs wait
+  for a ReadIndex read point, then read locally; writes are proposed through Raft (a follower's
+  proposal is forwarded by Raft to the leader) and answered when *this* member applies them.
+- The member that receives a write stamps ``now_ns`` from its own clock (TTL expirations come from
+  it, as in etcd v2); the leader proposes a SYNC entry with its clock every 500 ms while TTL nodes
+  exist, and the store expires overdue nodes when it applies SYNC.
+- Writes carry ``(client_id, seq)``; the store remembers the latest answer per client in replicated
+  state (and in snapshots), so a retried write is applied once and answered the same.
+- A request this member cannot serve now (no leader known) gets ``STATUS_RETRY`` with a leader hint;
+  the client retries elsewhere. Raft-level timeouts are the client's: it reports unknown (``info``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kvraft.api import STATUS_RETRY, AdminRequest, ClientReply, ClientRequest
+from kvraft.raft.config import BUGS as RAFT_BUGS
+from kvraft.raft.config import RaftConfig
+from kvraft.raft.entry import ConfChange, ConfChangeType
+from kvraft.runtime import Runtime
+from kvraft.server import Server
+from kvraft.store.ops import Store
+from kvraft.store.render import Response, render_event
+from kvraft.store.request import ParsedRequest, RequestKind, parse_request
+
+__all__ = ["Member", "MemberConfig", "KV_BUGS"]
+
+MS = 1_000_000
+# Bug-zoo switches that live in the kv layer (the rest are Raft's, in RaftConfig.bugs).
+KV_BUGS = frozenset({"B07", "B10", "B12", "B17"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MemberConfig:
+    tick_ns: int = 10 * MS
+    sync_interval_ns: int = 500 * MS
+    bugs: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass
+class _Waiter:
+    src: str
+    rid: int
+    request: ParsedRequest
+
+
+class Member:
+    """One kvraft node on a Runtime: a Raft Server, a v2 Store, and the request glue."""
+
+    def __init__(self, runtime: Runtime, *, peers: list[str], raft_config: RaftConfig,
+                 config: MemberConfig | None = None, rng: random.Random) -> None:
+        self.rt = runtime
+        self.config = config or MemberConfig()
+        self.bugs = frozenset(raft_config.bugs) | self.config.bugs
+        raft_bugs = frozenset(b for b in self.bugs if b in RAFT_BUGS)
+        rc = RaftConfig(**{**{f: getattr(raft_config, f) for f in raft_config.__slots__}, "bugs": raft_bugs})
+        self.store = Store()
+        self.server = Server(runtime, peers=peers, config=rc, state_machine=self, rng=rng, tick_ns=self.config.tick_ns)
+        self.server.app_handler = self._on_message
+        self.server.on_applied.append(self._on_applied)
+        self._waiters: dict[tuple[str, int], list[_Waiter]] = {}
+        self._reads: list[tuple[int, Callable[[], None]]] = []  # (read index, serve) waiting for apply
+        self._read_seq = 0
+        self._sync_timer: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        self.server.start()
+        self._sync_timer = self.rt.after(self.config.sync_interval_ns, self._sync_tick)
+
+    @property
+    def is_leader(self) -> bool:
+        return self.server.is_leader
+
+    @property
+    def term(self) -> int:
+        return self.server.term
+
+    @property
+    def leader_id(self) -> str | None:
+        return self.server.leader_id
+
+    # ------------------------------------------------------------------ StateMachine (called by Server)
+    def apply(self, index: int, term: int, data: bytes) -> None:
+        try:
+            cmd = json.loads(data)
+        except (ValueError, UnicodeDecodeError):
+            cmd = None
+        result = self.store.apply(cmd if isinstance(cmd, dict) else {"op": "invalid"}, index)
+        if not isinstance(cmd, dict):
+            return
+        cid, seq = cmd.get("client_id"), cmd.get("seq")
+        if cid is None or seq is None:
+            return
+        waiters = self._waiters.pop((str(cid), int(seq)), None) if isinstance(seq, int) else None
+        for w in waiters or ():
+            self._reply(w.src, w.rid, w.request.respond(result, raft_index=index, raft_term=term))
+
+    def snapshot(self) -> bytes:
+        return self.store.snapshot()
+
+    def restore(self, data: bytes, index: int, term: int) -> None:
+        self.store.restore(data)
+
+    # ------------------------------------------------------------------ requests
+    def _on_message(self, src: str, msg: object) -> None:
+        if isinstance(msg, ClientRequest):
+            self._on_request(src, msg)
+        elif isinstance(msg, AdminRequest):
+            self._on_admin(src, msg)
+
+    def _reply(self, src: str, rid: int, resp: Response) -> None:
+        self.rt.send(src, ClientReply(frm=self.rt.node_id, to=src, id=rid, status=resp.status,
+                                      headers=tuple(resp.headers.items()), body=resp.body,
+                                      leader_hint=self.server.leader_id))
+
+    def _retry(self, src: str, rid: int) -> None:
+        self.rt.send(src, ClientReply(frm=self.rt.node_id, to=src, id=rid, status=STATUS_RETRY,
+                                      leader_hint=self.server.leader_id))
+
+    def _on_request(self, src: str, m: ClientRequest) -> None:
+        parsed = parse_request(m.method, m.path, dict(m.params))
+        if isinstance(parsed, Response):
+            self._reply(src, m.id, parsed)
+            return
+        if parsed.kind is RequestKind.LOCAL_READ or (
+            parsed.kind is RequestKind.QUORUM_READ and "B07" in self.bugs and self.server.is_leader
+        ):
+            # Bug B07: the leader serves "linearizable" reads from its local state, with no ReadIndex.
+            self._reply(src, m.id, self._local_get(parsed))
+            return
+        if parsed.kind is RequestKind.QUORUM_READ:
+            self._read_seq += 1
+            ctx = f"{self.rt.node_id}/{self.server.term}/{self._read_seq}".encode()
+            ok = self.server.read_index(ctx, lambda idx: self._when_applied(idx, lambda: self._reply(src, m.id, self._local_get(parsed))))
+            if not ok:
+                self._retry(src, m.id)
+            return
+        if parsed.kind is RequestKind.WATCH:
+            self._watch(src, m.id, parsed)
+            return
+        # A write: stamp this member's clock and the client's identity, then propose.
+        command = dict(parsed.command)
+        command["now_ns"] = self.rt.now()
+        command["client_id"] = m.client_id
+        command["seq"] = m.seq
+        data = json.dumps(command, sort_keys=True, separators=(",", ":")).encode()
+        key = (m.client_id, m.seq)
+        if not self.server.propose(data):
+            self._retry(src, m.id)
+            return
+        self._waiters.setdefault(key, []).append(_Waiter(src, m.id, parsed))
+
+    def _local_get(self, p: ParsedRequest) -> Response:
+        result = p.read(self.store, now_ns=self.rt.now())
+        return p.respond(result, raft_index=self.server.applied_index, raft_term=self.server.term)
+
+    def _watch(self, src: str, rid: int, p: ParsedRequest) -> None:
+        holder: dict[str, Any] = {}
+
+        def fired(event: Any) -> None:
+            head = holder.get("head")
+            if head is None:
+                return
+            body = b"" if event is None else render_event(event)
+            self.rt.send(src, ClientReply(frm=self.rt.node_id, to=src, id=rid, status=head.status,
+                                          headers=tuple(head.headers.items()), body=body,
+                                          leader_hint=self.server.leader_id))
+
+        result = p.watch(self.store, fired)
+        resp = p.respond(result, raft_index=self.server.applied_index, raft_term=self.server.term)
+        if resp.watcher is None:
+            self._reply(src, rid, resp)
+        else:
+            holder["head"] = resp
+
+    def _when_applied(self, index: int, serve: Callable[[], None]) -> None:
+        if self.server.applied_index >= index:
+            serve()
+        else:
+            self._reads.append((index, serve))
+
+    def _on_applied(self, applied: int) -> None:
+        if not self._reads:
+            return
+        ready = [s for i, s in self._reads if i <= applied]
+        self._reads = [(i, s) for i, s in self._reads if i > applied]
+        for serve in ready:
+            serve()
+
+    # ------------------------------------------------------------------ SYNC (TTL expiry)
+    def _sync_tick(self) -> None:
+        if self.server.is_leader and self.store.next_expiration_ns() is not None:
+            cmd = {"op": "sync", "now_ns": self.rt.now()}
+            self.server.propose(json.dumps(cmd, sort_keys=True, separators=(",", ":")).encode())
+        self._sync_timer = self.rt.after(self.config.sync_interval_ns, self._sync_tick)
+
+    # ------------------------------------------------------------------ membership API (spec §11)
+    def _on_admin(self, src: str, m: AdminRequest) -> None:
+        def answer(status: int, doc: Any) -> None:
+            body = (json.dumps(doc, separators=(",", ":")) + "\n").encode()
+            self.rt.send(src, ClientReply(frm=self.rt.node_id, to=src, id=m.id, status=status,
+                                          headers=(("Content-Type", "application/json"),), body=body,
+                                          leader_hint=self.server.leader_id))
+
+        if m.op == "list":
+            answer(200, {"members": [{"id": n, "name": n} for n in self.server.voters]})
+        elif m.op == "leader":
+            lead = self.server.leader_id
+            if lead is None:
+                self._retry(src, m.id)
+            else:
+                answer(200, {"id": lead, "name": lead})
+        elif m.op in ("add", "remove"):
+            if not self.server.is_leader:
+                self._retry(src, m.id)
+                return
+            typ = ConfChangeType.ADD_NODE if m.op == "add" else ConfChangeType.REMOVE_NODE
+            if m.op == "add" and m.node in self.server.voters:
+                answer(409, {"message": "membership: ID exists"})
+            elif m.op == "remove" and m.node not in self.server.voters:
+                answer(404, {"message": "membership: member not found"})
+            elif self.server.propose_conf_change(ConfChange(type=typ, node_id=m.node)):
+                answer(201 if m.op == "add" else 204, {"id": m.node, "name": m.node})
+            else:
+                self._retry(src, m.id)
+        else:
+            answer(400, {"message": f"unknown admin op {m.op!r}"})
