@@ -6,7 +6,7 @@ Rules:
   are not judged. No final read at all: OK with ``skipped``.
 - A write w (write / cas / delete; ok or info) can explain the final value unless some *acknowledged* write
   was invoked after w completed (then that write is ordered after w). The initial null explains it only if
-  no write was acknowledged. A final value no candidate explains means an acknowledged write was lost (B12).
+  no write was acknowledged. Values compare as etcd stores them (strings): 7 equals "7". A final value no candidate explains means an acknowledged write was lost (B12).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from checkers.history import Op
+from checkers.history import Op, OpType
 from checkers.result import CheckResult, Verdict
+from checkers.watch import same_value
 from checkers.vocab import APPEND, EXTRA_FINAL, READ, Call, pair_calls, skipped, timed
 
 __all__ = ["DurabilityChecker", "check_durability"]
@@ -43,7 +44,7 @@ def check_durability(ops: list[Op]) -> CheckResult:
     for c in calls:
         if c.f == READ and c.get(EXTRA_FINAL) and c.is_ok:
             finals[c.key] = c  # the last one wins
-        elif c.f in WRITE_FS and c.type.value != "fail" and not c.get(EXTRA_FINAL):
+        elif c.f in WRITE_FS and c.type is not OpType.FAIL and not c.get(EXTRA_FINAL):
             writes[c.key].append(c)
         elif c.f == APPEND:
             append_keys.add(c.key)
@@ -63,7 +64,7 @@ def check_durability(ops: list[Op]) -> CheckResult:
         values = [_effect(w) for w in candidates]
         if not acked:
             values.append(None)
-        if fin.value in values:
+        if any(same_value(fin.value, x) for x in values):
             continue
         latest = sorted((w for w in acked if w.end is None or w.end >= (last_ack_start or 0)), key=lambda w: w.start)[-5:]
         lost.append({"key": key, "final": fin.value, "final_read": fin.to_json(),

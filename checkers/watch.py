@@ -12,6 +12,7 @@ Rules (vocabulary: checkers/vocab.py; each ``watch`` op returns the first matchi
   content     an event at an index an acknowledged write got has that write's key (and value for
               write/cas/register); a refresh (heartbeat, lock refresh) is never delivered
   atomic, bookmarkable: one event per index and no bookmarks in v2, so they hold trivially (reported).
+- Values compare as etcd stores them (strings): the history's 7 equals the event's "7".
 - Events at indexes no acknowledged write got (info writes, TTL expiry, internal) are accepted unchecked.
 - ``fail`` watches (``401`` history cleared, ``closed``) and info watches constrain nothing.
 """
@@ -29,13 +30,18 @@ from checkers.vocab import (
     WATCH, Call, pair_calls, skipped, timed,
 )
 
-__all__ = ["GUARANTEES", "WatchChecker", "check_watch", "matches"]
+__all__ = ["GUARANTEES", "WatchChecker", "check_watch", "matches", "same_value"]
 
 NAME = "watch"
 GUARANTEES = ("filter", "resumable", "reliable", "ordered", "unique", "content")
 _VALUED = {"write": lambda v: v, "cas": lambda v: v[1] if isinstance(v, list) and len(v) == 2 else None,
            REGISTER: lambda v: v.get("value") if isinstance(v, dict) else None}
 _KEYED = {"write", "cas", "delete", REGISTER, "deregister", APPEND, "acquire", "campaign", "release", "resign"}
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """etcd values are strings: a history may record the int 7 for the stored "7"."""
+    return a == b or (a is not None and b is not None and str(a) == str(b))
 
 
 def matches(watch_key: str, recursive: bool, event_key: str, action: str | None = None) -> bool:
@@ -117,7 +123,7 @@ def check_watch(ops: list[Op]) -> CheckResult:
             bad("content", f"a refresh (index {m}) was delivered to a watcher", w, refreshes[m])
         elif m in writes:
             key, known, value, wc = writes[m]
-            if key != ekey or (known and action not in ("delete", "expire", "compareAndDelete") and ev.get("value") != value):
+            if key != ekey or (known and action not in ("delete", "expire", "compareAndDelete") and not same_value(ev.get("value"), value)):
                 bad("content", f"event at {m} is {ekey}={ev.get('value')!r} but the write at {m} was {key}={value!r}", w, wc)
         wid = w.get(EXTRA_WATCHER, ("process", w.inv.process))
         prev = last_by_watcher.get(wid)

@@ -149,6 +149,13 @@ def test_watch_catches_wrong_key_and_wrong_content():
     assert "content" in check_watch(watch_history([ev("/w/a", "XX", 5)]).ops()).details["violations"]
 
 
+def test_watch_compares_values_as_etcd_strings():
+    h = H().op(0, "write", "/w/a", 7, 10, 20, index=5)
+    h.op(3, "watch", "/w", {"waitIndex": 5, "recursive": True}, 30, 40, out=ev("/w/a", "7", 5))
+    assert v(h, check_watch) is Verdict.OK
+    assert v(dur("2"), check_durability) is Verdict.OK
+
+
 def test_watch_history_cleared_is_not_a_violation():
     h = watch_history([]).op(3, "watch", "/w", {"waitIndex": 1, "recursive": True}, 50, 55, out=None, type="fail", error="401")
     assert v(h, check_watch) is Verdict.OK
