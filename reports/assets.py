@@ -43,7 +43,7 @@ code.cmd{background:#f1f3f5;padding:2px 6px;border-radius:4px;user-select:all}
 .caption{font-size:12px;color:#56616d;margin:2px 0 8px}
 .controls{font-size:13px;margin:6px 0;display:flex;flex-wrap:wrap;gap:6px 14px;align-items:center}
 .controls input[type=number]{width:90px}
-.controls label{white-space:nowrap}
+.controls label{white-space:nowrap;margin-right:8px}
 .controls button{font-size:12px;padding:2px 8px}
 .note{font-size:12px;color:#8a5a00}
 .svgbox{overflow-x:auto;border:1px solid #e4e8ec;border-radius:4px;background:#fff}
@@ -102,7 +102,8 @@ function bands(svg,w,sx,y,h,LEFT,right){(D.faults||[]).forEach(function(f){if(f[
 function timeline(){
   var box=document.getElementById('timeline');if(!box){return;}
   var procs=D.procs,lane={};procs.forEach(function(p,i){lane[p]=i;});
-  var LH=Math.max(7,Math.min(16,Math.floor(640/Math.max(1,procs.length)))),LEFT=52,TOP=34;
+  var LROWS=1;(D.leaders||[]).forEach(function(l){LROWS=Math.max(LROWS,l[4]+1);});
+  var LH=Math.max(7,Math.min(16,Math.floor(640/Math.max(1,procs.length)))),LEFT=52,TOP=20+LROWS*16;
   function draw(){
     var w=readWin('tl',[0,D.end]);var W=width(box),right=W-10,H=TOP+procs.length*LH+26;
     box.innerHTML='';var svg=el('svg',{width:W,height:H,'font-family':'DejaVu Sans, sans-serif'},box);
@@ -113,10 +114,10 @@ function timeline(){
       if(b<LEFT||a>right){return;}var r=el('rect',{x:a,y:TOP-4,width:Math.max(2,b-a),height:procs.length*LH+4,fill:'#d43d3d','fill-opacity':0.10,
       stroke:'#d43d3d','stroke-dasharray':'4 3'},svg);hover(r,'illegal window ('+c.checker+')\n'+ms(c.window[0])+' – '+ms(c.window[1]));});
     (D.leaders||[]).forEach(function(l){if(l[3]<w[0]||l[2]>w[1]){return;}var a=Math.max(LEFT,sx(l[2])),b=Math.min(right,sx(l[3]));
-      var r=el('rect',{x:a,y:2,width:Math.max(1,b-a),height:14,fill:PALETTE[D.nodes.indexOf(l[0])%10],'fill-opacity':0.85},svg);
+      var ly=2+l[4]*16,r=el('rect',{x:a,y:ly,width:Math.max(1,b-a),height:14,fill:PALETTE[D.nodes.indexOf(l[0])%10],'fill-opacity':0.85},svg);
       hover(r,'leader '+l[0]+' term '+l[1]+'\n'+ms(l[2])+' – '+ms(l[3]));
-      if(b-a>44){var t=el('text',{x:a+3,y:13,'font-size':10,fill:'#fff','font-weight':'bold'},svg);t.textContent=l[0]+' t'+l[1];}});
-    var lt=el('text',{x:4,y:13,'font-size':10,fill:'#56616d'},svg);lt.textContent='leader';
+      if(b-a>44){var t=el('text',{x:a+3,y:ly+11,'font-size':10,fill:'#fff','font-weight':'bold'},svg);t.textContent=l[0]+' t'+l[1];}});
+    var lt=el('text',{x:4,y:13,'font-size':10,fill:'#56616d'},svg);lt.textContent=LROWS>1?'leaders':'leader';
     procs.forEach(function(p,i){if(LH>=9||i%Math.ceil(9/LH)===0){var t=el('text',{x:LEFT-5,y:TOP+i*LH+LH*0.75,'font-size':Math.min(10,LH),
       'text-anchor':'end',fill:'#56616d'},svg);t.textContent='p'+p;}});
     var shown=0,total=0;
@@ -145,9 +146,10 @@ function lamport(){
   var nodeBox=document.getElementById('lp-nodes'),typeBox=document.getElementById('lp-types');
   function checks(parent,names,cls){names.forEach(function(n,i){var l=document.createElement('label');var c=document.createElement('input');
     c.type='checkbox';c.checked=true;c.value=i;c.className=cls;c.onchange=draw;l.appendChild(c);
-    var sw=document.createElement('i');sw.style.cssText='display:inline-block;width:10px;height:10px;margin:0 3px;background:'+(cls==='lp-t'?PALETTE[i%10]:'transparent');
+    var sw=document.createElement('i');sw.style.cssText='display:inline-block;width:10px;height:10px;margin:0 3px;background:'+PALETTE[i%10];
     l.appendChild(sw);l.appendChild(document.createTextNode(n));parent.appendChild(l);});}
-  checks(nodeBox,D.nodes,'lp-n');checks(typeBox,D.types,'lp-t');
+  var ABBR=D.types.map(function(t){var a=t.replace(/[^A-Z]/g,'');return a.length>=2?a:t.slice(0,4);});
+  checks(nodeBox,D.nodes,'lp-n');checks(typeBox,D.types.map(function(t,i){return t+(ABBR[i]!==t?' ('+ABBR[i]+')':'');}),'lp-t');
   function selected(cls){var s={};Array.prototype.forEach.call(document.querySelectorAll('input.'+cls),function(c){if(c.checked){s[c.value]=1;}});return s;}
   var LEFT=52,TOP=24,GAP=Math.max(48,Math.min(90,360/Math.max(1,D.nodes.length)));
   function draw(){
@@ -157,6 +159,7 @@ function lamport(){
     box.innerHTML='';var svg=el('svg',{width:W,height:H,'font-family':'DejaVu Sans, sans-serif'},box);
     var defs=el('defs',{},svg);D.types.forEach(function(t,i){var m=el('marker',{id:'ah'+i,viewBox:'0 0 10 10',refX:10,refY:5,markerWidth:7,markerHeight:7,orient:'auto-start-reverse'},defs);
       el('path',{d:'M0,0L10,5L0,10z',fill:PALETTE[i%10]},m);});
+    el('rect',{x:LEFT,y:0,width:right-LEFT,height:H},el('clipPath',{id:'lpclip'},defs));
     var sx=function(t){return LEFT+(t-w[0])/(w[1]-w[0])*(right-LEFT);},sy=function(i){return TOP+row[i]*GAP+GAP/2-10;};
     axis(svg,w[0],w[1],sx,TOP-10,H-TOP-4);
     bands(svg,w,sx,TOP-10,H-TOP-4,LEFT,right);
@@ -165,11 +168,11 @@ function lamport(){
     (D.gaps||[]).forEach(function(g){if(!ns[g[0]]||g[3]<w[0]||g[2]>w[1]){return;}var y=sy(g[0]),a=Math.max(LEFT,sx(g[2])),b=Math.min(right,sx(g[3]));
       var r=el('rect',{x:a,y:y-4,width:Math.max(1,b-a),height:8,fill:g[1]==='down'?'#3a3a3a':'#9b6cc9','fill-opacity':0.5},svg);hover(r,D.nodes[g[0]]+' '+g[1]+'\n'+ms(g[2])+' – '+ms(g[3]));});
     var inwin=D.msgs.filter(function(m){var e=m[4]!==null?m[4]:(m[5]!==null?m[5]:m[3]);return ns[m[0]]&&ns[m[1]]&&ts[m[2]]&&e>=w[0]&&m[3]<=w[1];});
-    var draw_=inwin.slice(0,MAX_ARROWS),labels=draw_.length<=80;
-    draw_.forEach(function(m){var c=PALETTE[m[2]%10],x1=sx(m[3]),y1=sy(m[0]),g=el('g',{},svg);
+    var draw_=inwin.slice(0,MAX_ARROWS),labels=draw_.length<=60,clip=el('g',{'clip-path':'url(#lpclip)'},svg);
+    draw_.forEach(function(m){var c=PALETTE[m[2]%10],x1=sx(m[3]),y1=sy(m[0]),g=el('g',{},clip);
       if(m[4]!==null){var x2=sx(m[4]),y2=sy(m[1]);el('line',{x1:x1,y1:y1,x2:x2,y2:y2,stroke:c,'stroke-width':1.2,'marker-end':'url(#ah'+m[2]+')'},g);
         el('line',{x1:x1,y1:y1,x2:x2,y2:y2,stroke:'transparent','stroke-width':7},g);
-        if(labels){var t=el('text',{x:(x1+x2)/2+3,y:(y1+y2)/2,'font-size':9,fill:c},g);t.textContent=D.types[m[2]];}}
+        if(labels){var t=el('text',{x:x1+(x2-x1)*0.3+3,y:y1+(y2-y1)*0.3+3,'font-size':9,fill:c},g);t.textContent=ABBR[m[2]];}}
       else{var xe=m[5]!==null?Math.max(sx(m[5]),x1+14):x1+14,ye=(y1+sy(m[1]))/2;
         el('line',{x1:x1,y1:y1,x2:xe,y2:ye,stroke:'#d43d3d','stroke-width':1.2,'stroke-dasharray':'3 2'},g);
         var xx=el('text',{x:xe,y:ye+4,'font-size':12,'text-anchor':'middle',fill:'#d43d3d','font-weight':'bold'},g);xx.textContent='×';

@@ -23,7 +23,7 @@ from sim.trace import FORMAT_VERSION as TRACE_FORMAT
 
 __all__ = [
     "ClientOp", "Counterexample", "FaultSpan", "Message", "ReportData", "RoleSpan",
-    "fault_kind", "load_run", "natural_key", "recovery_times",
+    "fault_kind", "hashable", "load_run", "natural_key", "recovery_times",
 ]
 
 ROLES = ("follower", "pre-candidate", "candidate", "leader", "down", "paused")
@@ -217,16 +217,22 @@ def _load_trace(files: RunFiles, data: ReportData) -> None:
         data.notices.append(f"trace.jsonl's SHA-256 ({data.trace_sha256[:12]}…) differs from run.json's "
                             f"({want[:12]}…): the trace is not the one this run wrote.")
     text = raw.decode("utf-8", errors="replace")
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    try:  # fast path: one C-level parse of the whole file
+        recs = json.loads("[" + ",".join(lines) + "]")
+        if all(isinstance(r, dict) and isinstance(r.get("kind"), str) and type(r.get("t")) is int for r in recs):
+            data.trace.extend(recs)
+            lines = []
+    except ValueError:
+        pass
     out = data.trace
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
+    for lineno, line in enumerate(lines, 1):
         try:
             rec = json.loads(line)
         except ValueError:
             rec = None
-        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or not isinstance(rec.get("t"), int):
-            data.notices.append(f"trace.jsonl line {lineno} is not a trace record (truncated?): "
+        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
+            data.notices.append(f"trace.jsonl record {lineno} is not a trace record (truncated?): "
                                 f"showing the {len(out)} records before it.")
             break
         out.append(rec)
@@ -263,6 +269,9 @@ def _derive(data: ReportData) -> None:
     state: dict[str, list[Any]] = {}  # node -> [role, term, since, saved role while paused]
     fault_open: dict[tuple[str, str | None], tuple[int, str]] = {}
     msgs: dict[tuple[str, Any], int] = {}
+    sends: list[tuple[Any, str, str, str, int, str]] = []
+    delivered: dict[int, list[int]] = {}
+    dropped: dict[int, tuple[int, str | None]] = {}
     end = data.end_ns
 
     def set_role(node: str, role: str | None, term: int | None, t: int, *, resume: bool = False) -> None:
@@ -315,21 +324,23 @@ def _derive(data: ReportData) -> None:
         elif kind == "commit" and node is not None and isinstance(rec.get("commit"), int):
             data.commits.setdefault(node, []).append((t, rec["commit"]))
         elif kind == "send" and node is not None:
-            m = Message(id=rec.get("id"), src=node, dst=str(rec.get("dst")), type=str(rec.get("type", "?")), send_ns=t,
-                        text=str(rec.get("msg") or f"{node}->{rec.get('dst')} {rec.get('type', '?')}"))
-            msgs[(node, _hashable(rec.get("id")))] = len(data.messages)
-            data.messages.append(m)
+            msgs[(node, hashable(rec.get("id")))] = len(sends)
+            sends.append((rec.get("id"), node, str(rec.get("dst")), str(rec.get("type", "?")), t,
+                          str(rec.get("msg") or f"{node}->{rec.get('dst')} {rec.get('type', '?')}")))
         elif kind in ("deliver", "drop"):
             src = _str(rec.get("src")) if kind == "deliver" else node
-            i = msgs.get((str(src), _hashable(rec.get("id"))))
+            i = msgs.get((str(src), hashable(rec.get("id"))))
             if i is not None:
-                m = data.messages[i]
                 if kind == "deliver":
-                    data.messages[i] = _replace(m, deliver_ns=m.deliver_ns + (t,))
-                elif m.drop_ns is None:
-                    data.messages[i] = _replace(m, drop_ns=t, drop_reason=_str(rec.get("reason")))
+                    delivered.setdefault(i, []).append(t)
+                elif i not in dropped:
+                    dropped[i] = (t, _str(rec.get("reason")))
         elif kind == "fault":
             _fault(data, rec, t, fault_open)
+    for i, (mid, src, dst, typ, t, text) in enumerate(sends):
+        drop = dropped.get(i, (None, None))
+        data.messages.append(Message(id=mid, src=src, dst=dst, type=typ, send_ns=t, text=text,
+                                     deliver_ns=tuple(delivered.get(i, ())), drop_ns=drop[0], drop_reason=drop[1]))
     for node, st in sorted(state.items()):
         if st[0] is not None and end > st[2]:
             data.roles.append(RoleSpan(node=node, role=st[0], term=st[1], start_ns=st[2], end_ns=end))
@@ -341,14 +352,8 @@ def _derive(data: ReportData) -> None:
     _counterexamples(data)
 
 
-def _hashable(v: Any) -> Any:
+def hashable(v: Any) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
-
-
-def _replace(m: Message, **kw: Any) -> Message:
-    d = {f: getattr(m, f) for f in Message.__slots__}
-    d.update(kw)
-    return Message(**d)
 
 
 def _fault(data: ReportData, rec: dict[str, Any], t: int, open_: dict[tuple[str, str | None], tuple[int, str]]) -> None:

@@ -16,7 +16,7 @@ from string import Template
 from typing import Any
 
 from reports.assets import CSS, JS
-from reports.data import ClientOp, Counterexample, ReportData, natural_key
+from reports.data import ClientOp, Counterexample, ReportData, hashable, natural_key
 from reports.plots import Plot
 
 __all__ = ["page", "render_html", "esc", "verdict_badge"]
@@ -144,13 +144,26 @@ def payload(data: ReportData, focus: tuple[int, int]) -> dict[str, Any]:
         "procs": sorted({o.process for o in ops}),
         "ops": op_rows,
         "faults": [[f.kind, f.label, f.start_ns, f.end_ns, f.is_open] for f in data.faults],
-        "leaders": [[r.node, r.term, r.start_ns, r.end_ns] for r in data.roles if r.role == "leader"],
+        "leaders": _leader_rows(data),
         "gaps": [[node_i[r.node], r.role, r.start_ns, r.end_ns] for r in data.roles
                  if r.role in ("down", "paused") and r.node in node_i],
         "marks": [[t, node_i[n], k, ""] for t, n, k in data.marks if n in node_i],
         "msgs": msg_rows, "msgs_total": len(msgs), "msgs_capped": len(midx) < len(msgs),
         "cex": [{"checker": c.checker, "window": list(c.window) if c.window else None} for c in data.counterexamples],
     }
+
+
+def _leader_rows(data: ReportData) -> list[list[Any]]:
+    """Leader spans with a row each, so that two nodes that both think they lead are both visible."""
+    rows_end: list[int] = []
+    out = []
+    for r in sorted((r for r in data.roles if r.role == "leader"), key=lambda r: (r.start_ns, r.term, natural_key(r.node))):
+        row = next((i for i, e in enumerate(rows_end) if e <= r.start_ns), len(rows_end))
+        if row == len(rows_end):
+            rows_end.append(r.end_ns)
+        rows_end[row] = r.end_ns
+        out.append([r.node, r.term, r.start_ns, r.end_ns, row])
+    return out
 
 
 def _summary(data: ReportData) -> str:
@@ -307,7 +320,7 @@ def event_line(rec: dict[str, Any], texts: dict[tuple[str, Any], str]) -> str:
         detail = f"#{rec.get('id')} {rec.get('msg') or ''}"
     elif kind in ("deliver", "drop", "duplicate"):
         src = rec.get("src") if kind == "deliver" else node
-        text = texts.get((str(src), json.dumps(rec.get("id"))), f"{src}->{rec.get('dst', node)} {rec.get('type')}")
+        text = texts.get((str(src), hashable(rec.get("id"))), f"{src}->{rec.get('dst', node)} {rec.get('type')}")
         why = f" ({rec.get('reason')})" if kind == "drop" else ""
         detail = f"#{rec.get('id')} {text}{why}"
     elif kind == "fault":
@@ -321,7 +334,7 @@ def event_line(rec: dict[str, Any], texts: dict[tuple[str, Any], str]) -> str:
 def _logs(data: ReportData, focus: tuple[int, int]) -> str:
     if not data.has_trace:
         return '<section id="logs"><h2>Node logs</h2><p>No trace: no logs.</p></section>'
-    texts = {(m.src, json.dumps(m.id)): m.text for m in data.messages}
+    texts = {(m.src, hashable(m.id)): m.text for m in data.messages}
     per: dict[str, list[dict[str, Any]]] = {}
     for rec in data.trace:
         node = rec.get("node")
