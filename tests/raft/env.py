@@ -1,0 +1,234 @@
+"""An in-memory Raft cluster of RaftNodes (no simpy, no Server): the interaction-test environment.
+
+Rules: in-flight messages are one list, delivered only when asked; ``process_ready`` persists a
+Ready into the node's MemoryStorage (its "disk"), queues its messages, applies committed entries
+to a list state machine, then advances. Crash drops the node object (storage survives); restart
+rebuilds it from storage. ``History`` records what the invariant checks need.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kvraft.raft import (ConfChange, Entry, EntryType, MemoryStorage, Message, RaftConfig, RaftNode, Ready, Role,
+                         Snapshot)
+from kvraft.raft.describe import describe_log, describe_ready, describe_state
+
+
+@dataclass
+class History:
+    """What the safety checks need: leaders per term, applied entries per index, committed entries."""
+
+    leaders: dict[int, set[str]] = field(default_factory=dict)
+    applied: dict[int, tuple[int, bytes]] = field(default_factory=dict)  # index -> (term, data), first applier
+    violations: list[str] = field(default_factory=list)
+
+
+class Env:
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.nodes: dict[str, RaftNode | None] = {}
+        self.configs: dict[str, RaftConfig] = {}
+        self.storages: dict[str, MemoryStorage] = {}
+        self.sm: dict[str, list[tuple[int, int, bytes]]] = {}  # node -> applied (index, term, data)
+        self.inflight: list[Message] = []
+        self.isolated: set[str] = set()
+        self.incarnation: dict[str, int] = {}
+        self.history = History()
+        self.check_invariants = True
+
+    # ------------------------------------------------------------------ building
+    def add_node(self, cfg: RaftConfig) -> None:
+        self.configs[cfg.id] = cfg
+        self.storages[cfg.id] = MemoryStorage()
+        self.sm[cfg.id] = []
+        self.incarnation[cfg.id] = 0
+        self.nodes[cfg.id] = RaftNode(cfg, self.storages[cfg.id], self._rng(cfg.id))
+
+    def _rng(self, nid: str) -> random.Random:
+        return random.Random(f"{self.seed}:{nid}:{self.incarnation[nid]}")
+
+    def node(self, nid: str) -> RaftNode:
+        n = self.nodes[nid]
+        if n is None:
+            raise KeyError(f"{nid} is down")
+        return n
+
+    def up(self) -> list[str]:
+        return [i for i in sorted(self.nodes) if self.nodes[i] is not None]
+
+    # ------------------------------------------------------------------ faults
+    def crash(self, nid: str) -> None:
+        self.nodes[nid] = None
+        self.inflight = [m for m in self.inflight if m.to != nid]
+
+    def restart(self, nid: str) -> None:
+        self.incarnation[nid] += 1
+        st = self.storages[nid]
+        snap = st.snapshot()
+        cfg = self.configs[nid]
+        self.nodes[nid] = RaftNode(cfg, st, self._rng(nid))
+        self.sm[nid] = _restore(snap) if snap else []
+
+    # ------------------------------------------------------------------ the Ready loop
+    def process_ready(self, nid: str) -> list[str]:
+        n = self.node(nid)
+        if not n.has_ready():
+            return []
+        rd = n.ready()
+        self._persist(nid, rd)
+        self._record(nid, n, rd)
+        self.inflight.extend(rd.messages)
+        if rd.snapshot is not None:
+            self.sm[nid] = _restore(rd.snapshot)
+        for e in rd.committed:
+            if self.sm[nid] and e.index <= self.sm[nid][-1][0]:
+                continue
+            self.sm[nid].append((e.index, e.term, e.data if e.type is EntryType.NORMAL else b""))
+        n.advance(rd)
+        return describe_ready(rd)
+
+    def _persist(self, nid: str, rd: Ready) -> None:
+        st = self.storages[nid]
+        if rd.snapshot is not None:
+            st.apply_snapshot(rd.snapshot)
+        if rd.hard_state is not None:
+            st.set_hard_state(rd.hard_state)
+        if rd.entries:
+            st.append(rd.entries)
+
+    def _record(self, nid: str, n: RaftNode, rd: Ready) -> None:
+        h = self.history
+        if rd.soft_state is not None and rd.soft_state.role is Role.LEADER:
+            s = h.leaders.setdefault(n.term, set())
+            s.add(nid)
+            if len(s) > 1:
+                h.violations.append(f"Election Safety: term {n.term} has leaders {sorted(s)}")
+            # Leader Completeness: every applied (hence committed) entry is in the new leader's log.
+            for idx, (t, _) in sorted(h.applied.items()):
+                if idx <= n.log.snap_index:
+                    continue
+                if n.log.term(idx) != t:
+                    h.violations.append(f"Leader Completeness: {nid} leader of term {n.term} lacks {t}/{idx}")
+                    break
+        for e in rd.committed:
+            prev = h.applied.get(e.index)
+            data = e.data if e.type is EntryType.NORMAL else b""
+            if prev is None:
+                h.applied[e.index] = (e.term, data)
+            elif prev != (e.term, data):
+                h.violations.append(f"State Machine Safety: {nid} applies {e.term}/{e.index} but {prev[0]}/{e.index} was applied")
+
+    def log_matching_violations(self) -> list[str]:
+        """Log Matching: same index and term => same entries up to there (checked on durable logs)."""
+        out = []
+        logs = {i: {e.index: e for e in self.storages[i].entries()} for i in sorted(self.storages)}
+        ids = sorted(logs)
+        for a in range(len(ids)):
+            for b in range(a + 1, len(ids)):
+                la, lb = logs[ids[a]], logs[ids[b]]
+                common = sorted(set(la) & set(lb))
+                seen_match = False
+                for idx in reversed(common):
+                    ea, eb = la[idx], lb[idx]
+                    if ea.term == eb.term:
+                        seen_match = True
+                    if seen_match and ea != eb:
+                        out.append(f"Log Matching: {ids[a]} and {ids[b]} differ at {idx} below a matching entry")
+                        break
+        return out
+
+    def deliver(self, to: str | None = None, pred: Callable[[Message], bool] | None = None) -> list[Message]:
+        """Deliver (and remove) in-flight messages to ``to`` (or all up nodes), in order."""
+        keep: list[Message] = []
+        out: list[Message] = []
+        for m in self.inflight:
+            if (to is None or m.to == to) and (pred is None or pred(m)):
+                out.append(m)
+            else:
+                keep.append(m)
+        self.inflight = keep
+        delivered = []
+        for m in out:
+            if m.frm in self.isolated or m.to in self.isolated:
+                continue
+            n = self.nodes.get(m.to)
+            if n is None:
+                continue
+            n.step(m)
+            delivered.append(m)
+        return delivered
+
+    def stabilize(self, ids: list[str] | None = None, limit: int = 10_000) -> list[str]:
+        out: list[str] = []
+        for _ in range(limit):
+            busy = False
+            for i in ids or self.up():
+                if self.nodes.get(i) is None:
+                    continue
+                lines = self.process_ready(i)
+                if lines:
+                    busy = True
+                    out.append(f"> {i} handling Ready")
+                    out.extend("  " + ln for ln in lines)
+            for i in ids or self.up():
+                if any(m.to == i for m in self.inflight):
+                    ms = self.deliver(i)
+                    if ms:
+                        busy = True
+                        out.append(f"> {i} receiving messages")
+                        out.extend(f"  {m}" for m in ms)
+            if not busy:
+                return out
+        raise AssertionError("stabilize did not converge")
+
+    def tick(self, nid: str, n: int = 1) -> None:
+        for _ in range(n):
+            self.node(nid).tick()
+
+    def state(self) -> list[str]:
+        return [describe_state(self.nodes[i]) if self.nodes[i] is not None else f"{i} down" for i in sorted(self.nodes)]
+
+    def log(self, nid: str) -> list[str]:
+        return describe_log(self.node(nid))
+
+    def compact(self, nid: str) -> Snapshot:
+        n = self.node(nid)
+        data = _snapshot_data([(i, t, d) for i, t, d in self.sm[nid]])
+        snap = n.compact(n.log.applied, data)
+        st = self.storages[nid]
+        st.apply_snapshot(snap)
+        return snap
+
+    def applied_values(self, nid: str) -> list[bytes]:
+        return [d for _, _, d in self.sm[nid] if d]
+
+
+def _snapshot_data(entries: list[tuple[int, int, bytes]]) -> bytes:
+    return json.dumps([[i, t, d.hex()] for i, t, d in entries]).encode()
+
+
+def _restore(snap: Snapshot) -> list[tuple[int, int, bytes]]:
+    if not snap.data:
+        return []
+    return [(i, t, bytes.fromhex(d)) for i, t, d in json.loads(snap.data)]
+
+
+def make_env(n: int, *, seed: int = 0, **cfg) -> Env:
+    env = Env(seed)
+    ids = tuple(f"n{i}" for i in range(1, n + 1))
+    for i in ids:
+        env.add_node(RaftConfig(id=i, voters=ids, **cfg))
+    return env
+
+
+def elect(env: Env, nid: str) -> None:
+    env.node(nid).campaign()
+    env.stabilize()
+    assert env.node(nid).role is Role.LEADER, env.state()
+
+
+__all__ = ["Env", "History", "elect", "make_env", "ConfChange", "Entry"]
