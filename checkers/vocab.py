@@ -10,6 +10,9 @@ Rules (all workloads):
 - **Final reads**: after the last heal the runner issues one quorum read per key it used, marked with extra
   field ``"final": true`` (``read`` for kv/append keys, ``read-set`` for sets, ``dequeue`` drains for queues).
   Durability and exactly-once are judged against them; without final reads those checkers skip.
+- Values compare as etcd stores them: strings, so a history's ``7`` equals a read's ``"7"``.
+- Below the vocabulary: small helpers every history checker shares (``pair_calls`` keeps extra fields,
+  ``timed`` loads history.jsonl and turns bad input into UNKNOWN naming the line, ``distribution``).
 
 kv (history.md): read / write / cas / append / delete; ok writes may add ``"index": n``::
 
