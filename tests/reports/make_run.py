@@ -24,6 +24,7 @@ import argparse
 import hashlib
 import heapq
 import random
+import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -515,6 +516,15 @@ def _stale_read(ops: list[Any]) -> dict[str, Any] | None:
             "states": [repr(newest)],
         }
     return None
+
+
+def copy_run(src: Path, dst: Path) -> Path:
+    """A fresh copy of a run's input files (no report, no plots), for tests that damage or render them."""
+    dst.mkdir(parents=True)
+    for name in ("run.json", "history.jsonl", "trace.jsonl", "result.json"):
+        if (src / name).is_file():
+            shutil.copy(src / name, dst / name)
+    return dst
 
 
 def main(argv: list[str] | None = None) -> int:
