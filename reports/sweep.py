@@ -170,11 +170,14 @@ def _recovery_fig(recovery: dict[str, list[int | None]]) -> Any:
     kinds = sorted(recovery)
     data = [[v / 1e6 for v in recovery[k] if v is not None] for k in kinds]
     if any(data):
-        ax.boxplot([d if d else [float("nan")] for d in data], vert=False, widths=0.5, showfliers=False)
         for i, d in enumerate(data, 1):
-            ax.scatter(d, [i + 0.0] * len(d), s=12, alpha=0.6, color="#2357a6", zorder=3)
+            ax.scatter(d, [i] * len(d), s=14, alpha=0.6, color="#2357a6", zorder=3)
+            if d:
+                med = sorted(d)[(len(d) - 1) // 2]
+                ax.plot([med, med], [i - 0.3, i + 0.3], color="#d43d3d", lw=2, zorder=4)
         ax.set_yticks(range(1, len(kinds) + 1), [f"{k} (n={len(d)})" for k, d in zip(kinds, data)])
-        ax.set_xlabel("ms from the fault to the next become-leader")
+        ax.set_ylim(0.4, len(kinds) + 0.6)
+        ax.set_xlabel("ms from the fault to the next become-leader (red: median)")
     else:
         ax.text(0.5, 0.5, "no fault was followed by an election", transform=ax.transAxes, ha="center", color="#777")
         ax.set_yticks([])
