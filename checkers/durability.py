@@ -57,8 +57,11 @@ def check_durability(ops: list[Op]) -> CheckResult:
             continue
         judged += 1
         fin = finals[key]
-        ws = [w for w in writes.get(key, []) if w.start <= fin.start]
-        acked = [w for w in ws if w.is_ok]
+        # Writes invoked before the final read returned may be visible to it; only writes acknowledged
+        # before the final read was invoked *must* be (a write concurrent with it may linearize after).
+        end = fin.end if fin.end is not None else fin.start
+        ws = [w for w in writes.get(key, []) if w.start <= end]
+        acked = [w for w in ws if w.is_ok and w.end is not None and w.end < fin.start]
         last_ack_start = max((w.start for w in acked), default=None)
         candidates = [w for w in ws if w.end is None or last_ack_start is None or w.end >= last_ack_start]
         values = [_effect(w) for w in candidates]

@@ -79,6 +79,7 @@ class _Node:
     durable_term: int = -1
     durable_term_ev: Any = None
     hs_commit: int = 0
+    hs_commit_synced: int = 0  # highest commit in a hard state known durable (fsynced)
     commit: int = 0  # commit known in this incarnation
     commit_ev: Any = None
     applied: int = 0  # last applied in this incarnation
@@ -221,6 +222,8 @@ class _Pass:
             if commit < n.hs_commit:
                 self.fail("monotonic-indexes", f"{rec['node']} persisted commit {commit} after {n.hs_commit}", [_ev(rec, ln)])
             n.hs_commit = max(n.hs_commit, commit)
+            if rec.get("synced", True):
+                n.hs_commit_synced = max(n.hs_commit_synced, commit)
 
     def on_append(self, n: _Node, rec: dict[str, Any], ln: int) -> None:
         entries = rec.get("entries")
@@ -366,6 +369,9 @@ class _Pass:
         # Nothing volatile survives: the role resets; commit restarts from the durable hard state (or the
         # snapshot), and the state machine is rebuilt from the snapshot, so applies restart after it.
         n.role = "follower"
+        # A hard state written without fsync (commit-only change, synced=false) may be lost by the crash:
+        # commit is volatile state (Figure 2), so after a restart only the fsynced commit is a floor.
+        n.hs_commit = n.hs_commit_synced
         n.commit, n.commit_ev = max(n.hs_commit, n.snap_floor), _ev(rec, ln)
         n.applied, n.applied_ev = n.snap_floor, _ev(rec, ln)
 

@@ -125,6 +125,10 @@ class Server:
         self.node = RaftNode(replace(self.config, applied=applied), storage, self.rng)
         self._hs = storage.hard_state()
         self._commit_traced = self.node.commit_index
+        if self._hs.term or self._hs.commit:
+            # What survived on disk is durable: the invariant checkers need it as the restart's floor.
+            self.runtime.trace("hard-state", term=self._hs.term, vote=self._hs.vote, commit=self._hs.commit,
+                               synced=True, restored=True)
         if snap is not None:
             self.state_machine.restore(snap.data, snap.index, snap.term)
             self._snap_index = snap.index
@@ -274,7 +278,8 @@ class Server:
         node = self._n
         tr = self.runtime.trace
         if rd.hard_state is not None:
-            tr("hard-state", term=hs.term, vote=hs.vote, commit=hs.commit)
+            # synced=False: a commit-only change written without fsync (as etcd does); a crash may lose it.
+            tr("hard-state", term=hs.term, vote=hs.vote, commit=hs.commit, synced=rd.must_sync)
             if hs.vote is not None and (hs.term, hs.vote) != (self._hs.term, self._hs.vote):
                 tr("vote", term=hs.term, vote=hs.vote)
             self._hs = hs

@@ -229,8 +229,10 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
             world.apply(fault)
 
     world.schedule(fault_end, recover)
-    world.schedule(recover_end, lambda: workload.final_reads(deadline_ns=recover_end + 5 * S))
-    return cluster, history, recover_end + 6 * S
+    # Final reads start once every workload op has completed (the client gives up by its timeout).
+    quiet = recover_end + p["client_timeout_ms"] * MS + 100 * MS
+    world.schedule(quiet, lambda: workload.final_reads(deadline_ns=quiet + 5 * S))
+    return cluster, history, quiet + 6 * S
 
 
 def _simulate(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter]:

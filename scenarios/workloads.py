@@ -62,6 +62,7 @@ class Workload:
     """Base: ``slots`` concurrent client loops plus final reads; subclasses pick and interpret ops."""
 
     prefix = "/r"
+    int_values = True  # values written are ints (read back from etcd's strings)
 
     def __init__(self, ctx: WorkloadContext) -> None:
         self.ctx = ctx
@@ -153,7 +154,11 @@ class Workload:
         if reply is None:
             return KvOutcome("info", error="timeout")
         if reply.status == 200:
-            return KvOutcome("ok", _body(reply).get("node", {}).get("value"))
+            value = _body(reply).get("node", {}).get("value")
+            # Register workloads write ints; etcd stores strings: read them back as the ints they were.
+            if isinstance(value, str) and value.lstrip("-").isdigit() and self.int_values:
+                value = int(value)
+            return KvOutcome("ok", value)
         if reply.status == 404 and _error_code(reply) == 100:
             return KvOutcome("ok", None)
         return KvOutcome("fail", error=f"http-{reply.status}")
@@ -198,10 +203,7 @@ class RegisterWorkload(Workload):
 
     def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
         if f == "read":
-            out = yield from self.kv_read(client, key)
-            if out.type == "ok" and out.value is not None:
-                out = KvOutcome("ok", int(out.value) if str(out.value).lstrip("-").isdigit() else out.value, extra=out.extra)
-            return out
+            return (yield from self.kv_read(client, key))
         if f == "write":
             return (yield from self.kv_write(client, key, value))
         if f == "cas":
@@ -230,6 +232,7 @@ class AppendWorkload(Workload):
     """Exactly-once appends of unique tokens by read + compareAndSwap on prevIndex (etcd v2 has no append)."""
 
     prefix = "/a"
+    int_values = False
 
     def __init__(self, ctx: WorkloadContext) -> None:
         super().__init__(ctx)
