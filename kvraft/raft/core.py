@@ -133,6 +133,10 @@ class RaftNode:
         """
         self._propose([Entry(index=0, term=0, type=EntryType.NORMAL, data=bytes(data))])
 
+    def propose_batch(self, datas: list[bytes]) -> None:
+        """Propose several normal entries at once (one AppendEntries per follower); raises as ``propose``."""
+        self._propose([Entry(index=0, term=0, type=EntryType.NORMAL, data=bytes(d)) for d in datas])
+
     def propose_conf_change(self, change: ConfChange) -> None:
         """Propose a single-server membership change (in force once appended).
 
