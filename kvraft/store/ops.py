@@ -286,7 +286,8 @@ class Store:
         elif op == "get":
             return self.get(c.path, recursive=c.recursive, sorted=c.sorted, now_ns=now)
         else:
-            return Result(etcd_index=self.index, expired=self._sync(now))
+            expired = self._sync(now)
+            return Result(etcd_index=self.index, expired=expired)
         return Result(etcd_index=e.index, event=e)
 
     def _record(self, e: Event, notify: bool) -> None:
