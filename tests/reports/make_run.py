@@ -11,7 +11,7 @@ Rules:
   steps down); a crash of the leader, a new election and a restart; a pause/resume of a follower.
   Heartbeats and log replication are real enough: AppendEntries with prev/commit/entries, replies,
   drops at partitions and at down nodes, commits and applies on every node.
-- ``failing=True`` lets a leader serve reads from local state (bug B07): the isolated old leader answers
+- ``failing=True`` (duration >= 2 s) lets a leader serve reads from local state (bug B07): the isolated old leader answers
   stale reads, and result.json carries a linearizability counterexample
   ``{"key", "failing_op", "window", "partial_linearizations", "ops"}``.
 
@@ -37,7 +37,6 @@ from checkers.rundir import write_run_json
 from sim.trace import TraceWriter
 
 MS = 1_000_000
-TIMEOUT_NS = 500 * MS
 
 
 @dataclass
@@ -79,6 +78,7 @@ class _Story:
         self.open_ops: dict[int, dict[str, Any]] = {}
         self.clients = clients
         self.think_ns = 7 * MS
+        self.timeout_ns = min(500 * MS, max(50 * MS, duration_ns // 25))  # clients give up well inside a fault
 
     # ---- plumbing ---------------------------------------------------------------------------
     def at(self, t: int, fn: Callable[[], None]) -> None:
@@ -329,7 +329,7 @@ class _Story:
         opseq = self.seq
         self.open_ops[process] = {"seq": opseq}
         self.hist.append((self.now, self.seq, "invoke", {"process": process, "f": f, "key": key, "value": value, "node": node}))
-        self.at(self.now + TIMEOUT_NS, lambda: self.reply(process, opseq, "info", None, "timeout", node))
+        self.at(self.now + self.timeout_ns, lambda: self.reply(process, opseq, "info", None, "timeout", node))
         nd = self.n[node] if node else None
         if nd is None or nd.role != "leader":
             self.at(self.now + 2 * MS, lambda: self.reply(process, opseq, "fail", None, "not-leader", node))
@@ -472,6 +472,8 @@ def _verdicts(out: Path, failing: bool) -> list[CheckResult]:
     live = CheckResult(checker="liveness", verdict=Verdict.OK, summary="a leader within 1.2 s after every fault",
                        elapsed_s=0.002)
     cex = _stale_read(ops) if failing else None
+    if failing and cex is None:
+        raise RuntimeError("failing=True but this story has no stale read: use a longer duration or another seed")
     if cex is None:
         lin = CheckResult(checker="linearizable", verdict=Verdict.OK, summary=f"{len(ops)} operations linearizable",
                           elapsed_s=0.2)
