@@ -109,29 +109,36 @@ class SweepSummary:
                 "rows": sorted(self.rows, key=lambda r: r["seed"])}
 
 
-def _dask_map(fn: Callable[..., Any], args: list[tuple[Any, ...]], scheduler: str | None, jobs: int,
-              on_done: Callable[[dict[str, Any]], None]) -> None:
-    try:
-        from distributed import Client, LocalCluster, as_completed as dask_completed
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise ConfigError("--executor dask needs the 'distributed' package") from None
-    cluster = None
-    try:
-        if scheduler:
-            client = Client(scheduler, timeout="5s")
-        else:
-            cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None)
-            client = Client(cluster)
-    except (OSError, TimeoutError) as e:
-        raise ConfigError(f"cannot reach dask scheduler {scheduler!r}: {e}") from None
-    try:
-        futures = [client.submit(fn, *a, pure=False) for a in args]
+class _Dask:
+    """A dask.distributed client (a LocalCluster of ``jobs`` workers when no scheduler is given)."""
+
+    def __init__(self, scheduler: str | None, jobs: int) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - a declared dependency
+            raise ConfigError("--executor dask needs the 'distributed' package") from None
+        self.cluster = None
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout="5s")
+            else:
+                self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+        except (OSError, TimeoutError) as e:
+            raise ConfigError(f"cannot reach dask scheduler {scheduler!r}: {str(e).splitlines()[0]}") from None
+
+    def map(self, fn: Callable[..., Any], args: list[tuple[Any, ...]], on_done: Callable[[dict[str, Any]], None]) -> None:
+        from distributed import as_completed as dask_completed
+
+        futures = [self.client.submit(fn, *a, pure=False) for a in args]
         for fut in dask_completed(futures):
             on_done(fut.result())
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
 def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = None, jobs: int = 2,
@@ -163,6 +170,7 @@ def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = No
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(stderr=True)
+    dask = _Dask(scheduler, jobs) if executor == "dask" and todo else None  # connect before drawing progress
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[bad]} failing"), TimeRemainingColumn(), console=console,
                    disable=not progress or not todo)
@@ -176,8 +184,11 @@ def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = No
             bad += row["verdict"] != "ok"
             bar.update(task, advance=1, bad=bad)
 
-        if executor == "dask":
-            _dask_map(run_seed, args, scheduler, jobs, done)
+        if dask is not None:
+            try:
+                dask.map(run_seed, args, done)
+            finally:
+                dask.close()
         elif jobs == 1 or len(args) <= 1:
             for a in args:
                 done(run_seed(*a))

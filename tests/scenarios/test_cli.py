@@ -1,0 +1,90 @@
+"""The raftsim CLI, called as a user would: exit codes (0 valid, 1 invalid, 2 error) and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scenarios.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = ["--set", "duration_s=2", "--set", "recover_s=1", "--set", "clients=3", "--set", "nodes=3"]
+
+
+def test_list_names_every_scenario_with_a_description(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) >= 15 and any(line.startswith("partition-majority ") for line in out)
+
+
+def test_run_check_replay_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["run", "partition-majority", "--seed", "3", "--out", str(out), *FAST]) == 0
+    text = capsys.readouterr().out
+    assert "verdict: ok" in text and "raftsim run partition-majority --seed 3" in text
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["seed"] == 3 and meta["replay"].startswith("raftsim run partition-majority --seed 3 --set")
+    for name in ("history.jsonl", "trace.jsonl", "result.json"):
+        assert (out / name).is_file()
+    assert main(["check", str(out)]) == 0
+    assert main(["replay", str(out)]) == 0
+    assert "trace hash confirmed" in capsys.readouterr().out
+    # No temporary directories are left beside the run.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_replay_notices_a_tampered_hash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["run", "steady", "--seed", "1", "--out", str(out), "--no-check", *FAST]) == 0
+    meta = json.loads((out / "run.json").read_text())
+    meta["trace_sha256"] = "0" * 64
+    (out / "run.json").write_text(json.dumps(meta))
+    assert main(["replay", str(out)]) == 1
+    assert "DIFFERS" in capsys.readouterr().out
+
+
+def test_check_determinism_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "kill-random", "--seed", "2", "--check-determinism", *FAST]) == 0
+    assert "deterministic: yes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["run", "no-such-scenario", "--seed", "1"], "unknown scenario"),
+        (["run", "steady", "--seed", "x"], "invalid int"),
+        (["run", "steady", "--seed", "1", "--set", "nodes=lots"], "nodes=lots"),
+        (["run", "steady", "--seed", "1", "--set", "colour=red"], "unknown parameter"),
+        (["sweep", "steady", "--seeds", "9..1"], "goes backwards"),
+        (["check", "/nonexistent/run"], "nonexistent"),
+        (["replay", "/nonexistent/run"], "nonexistent"),
+        (["sweep", "steady", "--seeds", "1", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "dask scheduler"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc_info:
+        raise SystemExit(main(argv))
+    assert exc_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_python_dash_m_scenarios_is_the_cli() -> None:
+    proc = subprocess.run([sys.executable, "-m", "scenarios", "list"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "partition-majority" in proc.stdout
+
+
+def test_sweep_is_resumable_and_prints_failing_seeds(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sw"
+    argv = ["sweep", "steady", "--seeds", "1..3", "-j", "1", "--out", str(out), "--quiet", *FAST]
+    assert main(argv) == 0
+    rows = json.loads((out / "sweep.json").read_text())["rows"]
+    assert [r["seed"] for r in rows] == [1, 2, 3] and all(r["verdict"] == "ok" for r in rows)
+    first = {r["seed"]: r["trace_sha256"] for r in rows}
+    assert main(argv) == 0  # every seed is already done: nothing runs again
+    rows2 = json.loads((out / "sweep.json").read_text())["rows"]
+    assert all(r.get("resumed") for r in rows2) and {r["seed"]: r["trace_sha256"] for r in rows2} == first
