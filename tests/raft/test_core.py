@@ -46,7 +46,6 @@ def test_election_timeout_is_randomized_in_t_to_2t():
 
 def test_follower_starts_election_after_timeout():
     n = node()
-    n.tick_count = 0
     for _ in range(20):
         n.tick()
     assert n.role is Role.CANDIDATE and n.term == 1 and n.vote == "n1"
