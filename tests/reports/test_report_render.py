@@ -130,7 +130,7 @@ def test_focus_window_without_failure_is_around_the_first_fault(passing_src: Pat
 def test_a_60s_run_with_100k_events_renders_in_under_3s(tmp_path: Path) -> None:
     from make_run import make_run
 
-    run = make_run(tmp_path / "big", nodes=5, duration_ms=60000, think_ms=60)
+    run = make_run(tmp_path / "big", nodes=5, duration_ms=60000, think_ms=40)
     assert sum(1 for _ in (run / "trace.jsonl").open()) > 90000
     t0 = time.perf_counter()
     html = reports.render(run).read_text(encoding="utf-8")
