@@ -237,7 +237,8 @@ class Store:
         cid = command.get("client_id") if isinstance(command, dict) else None
         seq = command.get("seq") if isinstance(command, dict) else None
         dkey = None
-        if cid is not None and type(seq) is int:
+        op = command.get("op") if isinstance(command, dict) else None
+        if cid is not None and type(seq) is int and op not in ("get", "sync"):
             dkey = json.dumps(cid, sort_keys=True)
             seen = self._dedup.get(dkey)
             if seen is not None:
@@ -257,7 +258,7 @@ class Store:
                 result = self._dispatch(c)
             except EtcdError as e:
                 result = Result(etcd_index=e.index, error=e)
-        if dkey is not None and c is not None and c.op not in ("get", "sync"):
+        if dkey is not None:
             self._dedup[dkey] = (seq, result)
         self._fire()
         return result

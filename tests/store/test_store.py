@@ -355,3 +355,12 @@ def test_delete_dir_watch_on_nonexistent_child_matches_history_only() -> None:
     assert live.events == []  # etcd notifies the removed nodes' paths, not every path below
     assert js(req(s, "GET", "/w/none", "wait=true&waitIndex=2"))["action"] == "delete"
     assert req(s, "GET", "/wx", "wait=true&waitIndex=2").watcher is not None  # not a prefix match
+
+
+def test_quorum_get_through_the_log_is_not_deduplicated_and_takes_no_index() -> None:
+    s = Store()
+    s.apply({"op": "set", "path": "/k", "value": "1", "client_id": "c", "seq": 1}, 1)
+    r = s.apply({"op": "get", "path": "/k", "client_id": "c", "seq": 1}, 2)
+    assert not r.duplicate and r.event is not None and r.event.action == "get" and s.index == 1
+    q = req(s, "GET", "/k", "quorum=true")
+    assert q.status == 200 and js(q)["action"] == "get"
