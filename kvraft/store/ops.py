@@ -27,64 +27,18 @@ Commands (JSON-able dicts; see request.py for how requests become commands):
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Callable
 
 from .errors import (DIR_NOT_EMPTY, KEY_NOT_FOUND, NODE_EXIST, NOT_FILE, RAFT_INTERNAL,
                      ROOT_RONLY, TEST_FAILED, EtcdError)
+from .command import OPS, Command
 from .events import Event, EventHistory, NodeView, Watcher, WatcherHub
-from .expiry import EPOCH_UNIX_NS, MIN_EXPIRE_NS, TtlIndex, expiration_from_ttl, ttl_seconds
+from .expiry import MIN_EXPIRE_NS, TtlIndex, ttl_seconds
+from .result import Result
 from .tree import Node, clean_path, error_path, split
 
 __all__ = ["Store", "Result", "OPS"]
-
-OPS = ("set", "create", "update", "compareAndSwap", "delete", "compareAndDelete", "get", "sync")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Result:
-    """The outcome of an apply, a get or a watch.
-
-    Exactly one of `event` / `error` is set, except for SYNC (`expired` holds its events) and a
-    waiting watch (`watcher` set, `event` None). `etcd_index` is the X-Etcd-Index to answer with.
-    """
-
-    etcd_index: int
-    event: Event | None = None
-    error: EtcdError | None = None
-    expired: tuple[Event, ...] = ()
-    watcher: Watcher | None = None
-    is_watch: bool = False
-    duplicate: bool = False
-
-    def __str__(self) -> str:
-        if self.error is not None:
-            return f"error {self.error}"
-        if self.event is not None:
-            return f"{self.event} X-Etcd-Index={self.etcd_index}"
-        if self.watcher is not None:
-            return f"watching {self.watcher.path} from {self.watcher.since_index}"
-        return f"{len(self.expired)} expired, index {self.etcd_index}"
-
-    def to_json(self) -> dict:
-        d: dict = {"etcd_index": self.etcd_index}
-        if self.event is not None:
-            d["event"] = self.event.to_json()
-        if self.error is not None:
-            d["error"] = [self.error.code, self.error.cause, self.error.index]
-        if self.expired:
-            d["expired"] = [e.to_json() for e in self.expired]
-        return d
-
-    @classmethod
-    def from_json(cls, d: dict) -> "Result":
-        err = d.get("error")
-        ev = d.get("event")
-        return cls(etcd_index=d["etcd_index"],
-                   event=None if ev is None else Event.from_json(ev),
-                   error=None if err is None else EtcdError(err[0], err[1], err[2]),
-                   expired=tuple(Event.from_json(e) for e in d.get("expired", ())))
-
 
 def _view(n: Node, now_ns: int, recursive: bool = False, sort: bool = False) -> NodeView:
     """etcd's node.Repr: a directory lists children only when `recursive`."""
@@ -127,48 +81,6 @@ def _compare(n: Node, prev_value: str, prev_index: int, index: int) -> None:
     else:
         cause = f"[{prev_value} != {n.value}] [{prev_index} != {n.modified}]"
     raise EtcdError(TEST_FAILED, cause, index)
-
-
-class _Cmd:
-    """Typed, validated fields of a command (validation happens before any mutation)."""
-
-    __slots__ = ("op", "path", "value", "dir", "ttl", "refresh", "unique", "prev_value",
-                 "prev_index", "recursive", "sorted", "now_ns")
-
-    def __init__(self, c: dict) -> None:
-        op = c.get("op")
-        if op not in OPS:
-            raise ValueError(f"unknown op {op!r}")
-        self.op = op
-        self.path = _typed(c, "path", str, "/")
-        self.value = _typed(c, "value", str, "")
-        self.dir = _typed(c, "dir", bool, False)
-        self.refresh = _typed(c, "refresh", bool, False)
-        self.unique = _typed(c, "unique", bool, False)
-        self.recursive = _typed(c, "recursive", bool, False)
-        self.sorted = _typed(c, "sorted", bool, False)
-        self.prev_value = _typed(c, "prev_value", str, "")
-        self.prev_index = _typed(c, "prev_index", int, 0)
-        self.now_ns = _typed(c, "now_ns", int, 0)
-        ttl = c.get("ttl")
-        if ttl is not None and (type(ttl) is not int or ttl < 0):
-            raise ValueError("ttl must be a non-negative int or null")
-        self.ttl = ttl
-
-    def expiration(self) -> int | None:
-        if self.ttl is None:
-            return None
-        exp = expiration_from_ttl(self.now_ns, self.ttl)
-        return None if exp + EPOCH_UNIX_NS == 0 else exp  # etcd: Expiration 0 = unset
-
-
-def _typed(c: dict, name: str, typ: type, default):
-    v = c.get(name, default)
-    if v is None:
-        return default
-    if type(v) is not typ:
-        raise ValueError(f"{name} must be {typ.__name__}")
-    return v
 
 
 class Store:
@@ -248,7 +160,7 @@ class Store:
                     err = EtcdError(RAFT_INTERNAL, f"kvraft: stale duplicate request (seq {seq} < {seen[0]})", 0)
                     return Result(etcd_index=0, error=err, duplicate=True)
         try:
-            c = _Cmd(command) if isinstance(command, dict) else None
+            c = Command(command) if isinstance(command, dict) else None
             if c is None:
                 raise ValueError("command is not a dict")
         except ValueError as exc:
@@ -268,7 +180,7 @@ class Store:
         for w, e in out:
             w._deliver(e)
 
-    def _dispatch(self, c: _Cmd) -> Result:
+    def _dispatch(self, c: Command) -> Result:
         op = c.op
         now = c.now_ns
         if op == "set":

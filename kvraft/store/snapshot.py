@@ -13,6 +13,7 @@ import json
 
 from .events import Event, EventHistory
 from .expiry import TtlIndex
+from .result import Result
 from .tree import Node, join
 
 __all__ = ["FORMAT_VERSION", "dump", "load", "SnapshotError"]
@@ -65,7 +66,6 @@ def dump(store) -> bytes:
 
 def load(store, data: bytes) -> None:
     """Replace `store`'s replicated state with the snapshot `data` (watchers are the caller's)."""
-    from .ops import Result
     try:
         doc = json.loads(data)
         if doc.get("format_version") != FORMAT_VERSION:
