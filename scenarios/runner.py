@@ -134,6 +134,8 @@ class Cluster:
         )
         self.member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs)
         self.servers: dict[str, Member] = {}
+        self.joined: set[str] = set()
+        self.admin: Client | None = None
         for node in self.all_nodes:
             self.world.add_host(node, kind="server", on_boot=self._boot)
         if p["loss"] or p["dup"] or p["reorder"]:
@@ -146,12 +148,30 @@ class Cluster:
 
     def _boot(self, runtime: Any) -> None:
         node = runtime.node_id
+        self.servers.pop(node, None)
+        if node not in self.members and node not in self.joined:
+            # A spare machine: up, but no kvraft member runs on it until the cluster adds it.
+            runtime.set_receiver(lambda src, msg: None)
+            return
+        self._start_member(runtime)
+
+    def _start_member(self, runtime: Any) -> None:
+        node = runtime.node_id
         inc = self.world.hosts[node].incarnation
-        initial = sorted(self.members) if node in self.members else []
-        m = Member(runtime, peers=initial, raft_config=self.raft_config, config=self.member_config,
+        # As etcd's --initial-cluster: the members known now, itself included. A node with state on
+        # disk takes its configuration from there instead.
+        peers = sorted(self.members | {node})
+        m = Member(runtime, peers=peers, raft_config=self.raft_config, config=self.member_config,
                    rng=self.world.streams.fork(f"raft/{node}#{inc}"))
         self.servers[node] = m
         m.start()
+
+    def join(self, node: str) -> None:
+        """Start a member on the spare ``node`` (after the cluster agreed to add it)."""
+        self.joined.add(node)
+        host = self.world.hosts[node]
+        if host.up and node not in self.servers and host.runtime is not None:
+            self._start_member(host.runtime)
 
     def leader(self) -> str | None:
         best: tuple[int, str] | None = None
@@ -198,11 +218,18 @@ def _member_change(cluster: Cluster, change: N.MemberChange) -> None:
     world.trace("member-change", node=change.node, op=change.op)
     admin = cluster.admin
     if change.op == "remove":
-        cluster.members.discard(change.node)
-        admin.remove_member(change.node, lambda ok: None)
+        def removed(ok: bool) -> None:
+            if ok:
+                cluster.members.discard(change.node)
+
+        admin.remove_member(change.node, removed)
     else:
-        cluster.members.add(change.node)
-        admin.add_member(change.node, lambda ok: None)
+        def added(ok: bool) -> None:
+            if ok:  # etcd: `member add` first, then start the new member with the cluster's list
+                cluster.members.add(change.node)
+                cluster.join(change.node)
+
+        admin.add_member(change.node, added)
 
 
 def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
