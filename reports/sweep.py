@@ -166,7 +166,7 @@ def _recovery_fig(recovery: dict[str, list[int | None]]) -> Any:
 
     fig = Figure(figsize=(9, 3.2))
     ax = fig.subplots()
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.17)
+    fig.subplots_adjust(left=0.17, right=0.97, top=0.88, bottom=0.17)
     kinds = sorted(recovery)
     data = [[v / 1e6 for v in recovery[k] if v is not None] for k in kinds]
     if any(data):
@@ -191,7 +191,7 @@ def _latency_fig(latencies: list[int]) -> Any:
 
     fig = Figure(figsize=(9, 3.2))
     ax = fig.subplots()
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.88, bottom=0.17)
+    fig.subplots_adjust(left=0.17, right=0.97, top=0.88, bottom=0.17)
     ms = [max(v, 1000) / 1e6 for v in latencies]
     if ms:
         lo, hi = math.log10(min(ms)), math.log10(max(ms)) + 1e-9

@@ -236,8 +236,9 @@ class _Story:
             self.become(f, "follower", term, lid)
         ok = prev == 0 or (len(f.log) >= prev and f.log[prev - 1][0] == prev_term)
         if not ok:
-            self.send(fid, lid, "AppendEntriesReply", f"term={f.term} index={prev} reject=true",
-                      lambda: self.on_append_reply(lid, fid, f.term, prev, True))
+            hint = min(prev - 1, len(f.log))  # accelerated back-off: the leader retries from here
+            self.send(fid, lid, "AppendEntriesReply", f"term={f.term} index={hint} reject=true",
+                      lambda: self.on_append_reply(lid, fid, f.term, hint, True))
             return
         changed = [(prev + 1 + i, e) for i, e in enumerate(entries)
                    if len(f.log) < prev + 1 + i or f.log[prev + i][1] != e[1]]
@@ -260,7 +261,7 @@ class _Story:
         if c.role != "leader" or term != c.term:
             return
         if reject:
-            c.next_index[fid] = max(1, min(c.next_index.get(fid, 1) - 1, index))
+            c.next_index[fid] = max(1, min(c.next_index.get(fid, 1) - 1, index + 1))
             return
         c.match[fid] = max(c.match.get(fid, 0), index)
         c.next_index[fid] = c.match[fid] + 1
