@@ -173,7 +173,7 @@ function lamport(){
       if(m[4]!==null){var x2=sx(m[4]),y2=sy(m[1]);el('line',{x1:x1,y1:y1,x2:x2,y2:y2,stroke:c,'stroke-width':1.2,'marker-end':'url(#ah'+m[2]+')'},g);
         el('line',{x1:x1,y1:y1,x2:x2,y2:y2,stroke:'transparent','stroke-width':7},g);
         if(labels){var t=el('text',{x:x1+(x2-x1)*0.3+3,y:y1+(y2-y1)*0.3+3,'font-size':9,fill:c},g);t.textContent=ABBR[m[2]];}}
-      else{var xe=m[5]!==null?Math.max(sx(m[5]),x1+14):x1+14,ye=(y1+sy(m[1]))/2;
+      else{var xe=m[5]!==null?Math.max(sx(m[5]),x1+14):x1+14,ye=y1+(sy(m[1])-y1)*0.35;
         el('line',{x1:x1,y1:y1,x2:xe,y2:ye,stroke:'#d43d3d','stroke-width':1.2,'stroke-dasharray':'3 2'},g);
         var xx=el('text',{x:xe,y:ye+4,'font-size':12,'text-anchor':'middle',fill:'#d43d3d','font-weight':'bold'},g);xx.textContent='×';
         el('line',{x1:x1,y1:y1,x2:xe,y2:ye,stroke:'transparent','stroke-width':7},g);}

@@ -301,7 +301,7 @@ def _lamport(data: ReportData) -> str:
     if not data.has_trace:
         return '<section id="lamport-section"><h2>Messages (Lamport diagram)</h2><p>No trace: no messages.</p></section>'
     return """<section id="lamport-section"><h2>Messages (Lamport diagram)</h2>
-<div class="caption">One line per node; an arrow per message from send to delivery (dashed red ×: dropped). Hover an arrow for the
+<div class="caption">One line per node; an arrow per message from send to delivery (dashed red stub ending in ×: dropped, pointing towards its destination). Hover an arrow for the
 message. ★ became leader, ◆ became candidate, ✕ crash, ↻ restart, ‖ pause, ▶ resume; dark/purple bars: node down/paused.
 The default window is around the first failure (or the first fault).</div>
 <div class="controls"><b>nodes</b> <span id="lp-nodes"></span></div>
