@@ -30,7 +30,8 @@ from kvraft.raft.entry import ConfChange, ConfChangeType
 from kvraft.runtime import Runtime
 from kvraft.server import Server
 from kvraft.store.ops import Store
-from kvraft.store.render import Response, render_event
+from kvraft.store.errors import RAFT_INTERNAL, EtcdError
+from kvraft.store.render import Response, render_error, render_event
 from kvraft.store.request import ParsedRequest, RequestKind, parse_request
 
 __all__ = ["Member", "MemberConfig", "KV_BUGS"]
@@ -44,6 +45,8 @@ KV_BUGS = frozenset({"B07", "B10", "B12", "B17"})
 class MemberConfig:
     tick_ns: int = 10 * MS
     sync_interval_ns: int = 500 * MS
+    # etcd: 5 s + 2 x election timeout, then 500 / 300 "etcdserver: request timed out" (samples H25, H26).
+    request_timeout_ns: int = 5600 * MS
     bugs: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -52,6 +55,10 @@ class _Waiter:
     src: str
     rid: int
     request: ParsedRequest
+    timer: Any = None
+
+
+TIMED_OUT = EtcdError(RAFT_INTERNAL, "etcdserver: request timed out", 0)
 
 
 class Member:
@@ -104,6 +111,8 @@ class Member:
             return
         waiters = self._waiters.pop((str(cid), int(seq)), None) if isinstance(seq, int) else None
         for w in waiters or ():
+            if w.timer is not None:
+                w.timer.cancel()
             self._reply(w.src, w.rid, w.request.respond(result, raft_index=index, raft_term=term))
 
     def snapshot(self) -> bytes:
@@ -142,9 +151,23 @@ class Member:
         if parsed.kind is RequestKind.QUORUM_READ:
             self._read_seq += 1
             ctx = f"{self.rt.node_id}/{self.server.term}/{self._read_seq}".encode()
-            ok = self.server.read_index(ctx, lambda idx: self._when_applied(idx, lambda: self._reply(src, m.id, self._local_get(parsed))))
-            if not ok:
+            state = {"done": False}
+
+            def serve() -> None:
+                if not state["done"]:
+                    state["done"] = True
+                    timer.cancel()
+                    self._reply(src, m.id, self._local_get(parsed))
+
+            def expire() -> None:
+                if not state["done"]:
+                    state["done"] = True
+                    self._reply(src, m.id, render_error(TIMED_OUT))
+
+            if not self.server.read_index(ctx, lambda idx: self._when_applied(idx, serve)):
                 self._retry(src, m.id)
+                return
+            timer = self.rt.after(self.config.request_timeout_ns, expire)
             return
         if parsed.kind is RequestKind.WATCH:
             self._watch(src, m.id, parsed)
@@ -159,7 +182,18 @@ class Member:
         if not self.server.propose(data):
             self._retry(src, m.id)
             return
-        self._waiters.setdefault(key, []).append(_Waiter(src, m.id, parsed))
+        w = _Waiter(src, m.id, parsed)
+        self._waiters.setdefault(key, []).append(w)
+        w.timer = self.rt.after(self.config.request_timeout_ns, lambda: self._time_out(key, w))
+
+    def _time_out(self, key: tuple[str, int], w: _Waiter) -> None:
+        """No apply within the request timeout: answer 300 (the write may still apply later)."""
+        waiters = self._waiters.get(key, [])
+        if w in waiters:
+            waiters.remove(w)
+            if not waiters:
+                del self._waiters[key]
+            self._reply(w.src, w.rid, render_error(TIMED_OUT))
 
     def _local_get(self, p: ParsedRequest) -> Response:
         result = p.read(self.store, now_ns=self.rt.now())

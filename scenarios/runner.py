@@ -132,7 +132,9 @@ class Cluster:
             election_ticks=p["election_ticks"], heartbeat_ticks=p["heartbeat_ticks"], pre_vote=p["pre_vote"],
             check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs,
         )
-        self.member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs)
+        election_ns = p["election_ticks"] * p["tick_ms"] * MS
+        self.member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs,
+                                          request_timeout_ns=5 * S + 2 * election_ns)  # as etcd
         self.servers: dict[str, Member] = {}
         self.joined: set[str] = set()
         self.admin: Client | None = None
