@@ -395,36 +395,46 @@ def _counterexamples(data: ReportData) -> None:
 
     for r in data.results:
         d = r.details if isinstance(r.details, dict) else {}
-        if r.verdict is not Verdict.ILLEGAL or not any(k in d for k in ("failing_op", "window", "partial_linearizations", "ops")):
+        if r.verdict is not Verdict.ILLEGAL or not any(k in d for k in ("failing_op", "op", "window", "partial_linearizations")):
             continue
-        failing = [i for i in [find(d.get("failing_op"))] if i is not None]
+        failing = [i for i in [find(d.get("failing_op", d.get("op")))] if i is not None]
         offending = list(failing)
-        for o in d.get("ops") or [] if isinstance(d.get("ops"), list) else []:
+        w = d.get("window")
+        listed = [o for k in ("ops", "window") if isinstance(d.get(k), list) for o in d[k] if isinstance(o, dict)]
+        for o in listed:  # checkers.linearizable: "window" lists the ops concurrent with the failing one
             i = find(o)
             if i is not None and i not in offending:
                 offending.append(i)
         window = None
-        w = d.get("window")
-        if isinstance(w, list) and len(w) == 2 and all(isinstance(x, int) for x in w):
+        if isinstance(w, list) and len(w) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in w):
             window = (min(w), max(w))
         elif offending:
             ts = [t for i in offending for t in (data.ops[i].invoke_ns, data.ops[i].complete_ns) if t is not None]
-            window = (min(ts), max(ts)) if ts else None
+            hi = [data.ops[i].complete_ns for i in failing if data.ops[i].complete_ns is not None]
+            window = (min(ts), max(hi) if hi else max(ts)) if ts else None
+
+        def text(it: Any) -> str:
+            i = find(it)
+            if isinstance(it, str):
+                return it
+            if isinstance(it, dict) and isinstance(it.get("op"), str):
+                return it["op"]
+            if i is not None:
+                return data.ops[i].text
+            return json.dumps(it, sort_keys=True, default=str)
+
         partial: list[tuple[str, ...]] = []
         pls = d.get("partial_linearizations")
         for pl in (pls if isinstance(pls, list) else [])[:5]:
-            items = []
-            for it in (pl if isinstance(pl, list) else [pl])[:60]:
-                i = find(it)
-                if isinstance(it, str):
-                    items.append(it)
-                elif isinstance(it, dict) and isinstance(it.get("op"), str):
-                    items.append(it["op"])
-                elif i is not None:
-                    items.append(data.ops[i].text)
-                else:
-                    items.append(json.dumps(it, sort_keys=True))
-            partial.append(tuple(items))
+            if isinstance(pl, dict):  # {state, tail, linearized_open, info_taken_effect, length}
+                items = [text(x) for x in (pl.get("tail") or [])[:60] if x is not None]
+                items += [f"(open, linearized) {text(x)}" for x in (pl.get("linearized_open") or [])[:20]]
+                items += [f"(info, took effect) {text(x)}" for x in (pl.get("info_taken_effect") or [])[:20]]
+                if "state" in pl:
+                    items.append(f"=> state {pl['state']}")
+                partial.append(tuple(items))
+            else:
+                partial.append(tuple(text(x) for x in (pl if isinstance(pl, list) else [pl])[:60]))
         key = d.get("key")
         data.counterexamples.append(Counterexample(
             checker=r.checker, key=None if key is None else str(key), summary=r.summary, window=window,

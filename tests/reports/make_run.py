@@ -12,8 +12,8 @@ Rules:
   Heartbeats and log replication are real enough: AppendEntries with prev/commit/entries, replies,
   drops at partitions and at down nodes, commits and applies on every node.
 - ``failing=True`` (duration >= 2 s) lets a leader serve reads from local state (bug B07): the isolated old leader answers
-  stale reads, and result.json carries a linearizability counterexample
-  ``{"key", "failing_op", "window", "partial_linearizations", "ops"}``.
+  stale reads, and result.json carries a linearizability counterexample in checkers/linearizable.py's shape
+  ``{"key", "op", "window": [ops], "partial_linearizations": [{"state", "tail", ...}], "states_before"}``.
 
 Usage: ``python tests/reports/make_run.py OUT_DIR [--seed N] [--nodes N] [--duration-ms N] [--failing]``.
 """
@@ -480,14 +480,16 @@ def _verdicts(out: Path, failing: bool) -> list[CheckResult]:
                           elapsed_s=0.2)
     else:
         lin = CheckResult(checker="linearizable", verdict=Verdict.ILLEGAL,
-                          summary=f"key {cex['key']!r}: no linearization of {cex['failing_op']['process']}'s read",
+                          summary=f"key {cex['key']!r}: no linearization of p{cex['op']['process']}'s read",
                           details=cex, elapsed_s=0.3)
     return [lin, safety, live]
 
 
 def _op_json(o: Any) -> dict[str, Any]:
-    return {"process": o.process, "f": o.f, "key": o.key, "type": o.type.value, "input": o.input, "output": o.output,
-            "invoke_time": o.invoke_time, "complete_time": o.complete_time, "index": o.invoke_index}
+    """An op as checkers/linearizable.py writes it in a counterexample."""
+    return {"process": o.process, "f": o.f, "key": o.key, "type": o.type.value, "value": o.input, "output": o.output,
+            "invoke_time": o.invoke_time, "complete_time": o.complete_time, "invoke_index": o.invoke_index,
+            "complete_index": o.complete_index, "text": str(o)}
 
 
 def _stale_read(ops: list[Any]) -> dict[str, Any] | None:
@@ -510,13 +512,17 @@ def _stale_read(ops: list[Any]) -> dict[str, Any] | None:
             continue
         prefix = [w for w in ops if w.key == r.key and w.type is OpType.OK and w.complete_time is not None
                   and w.complete_time <= last.complete_time][-6:]
-        return {
+        window = [w for w in ops if w.key == r.key and w.invoke_index < (r.complete_index or r.invoke_index)
+                  and (w.complete_index is None or w.complete_index > r.invoke_index)]
+        if last not in window:
+            window.insert(0, last)
+        return {  # the shape of checkers.linearizable's details
             "key": r.key,
-            "failing_op": _op_json(r),
-            "window": [last.invoke_time, r.complete_time],
-            "ops": [_op_json(last), _op_json(r)],
-            "partial_linearizations": [[{"index": o.invoke_index, "op": str(o)} for o in prefix]],
-            "states": [repr(newest)],
+            "op": _op_json(r),
+            "window": [_op_json(w) for w in window],
+            "partial_linearizations": [{"state": repr(newest), "linearized_open": [], "info_taken_effect": [],
+                                        "length": len(prefix), "tail": [_op_json(o) for o in prefix]}],
+            "states_before": [repr(newest)],
         }
     return None
 

@@ -55,12 +55,14 @@ def test_failing_run_report_shows_the_counterexample_and_links_it(failing_run: P
     assert 'class="badge v-illegal"' in html and 'id="cex-0"' in html
     assert "data-window=" in html and "Longest partial linearization 1" in html
     data = payload(html)
-    assert data["cex"][0]["window"] == cex["window"]
+    window = data["cex"][0]["window"]
+    assert window == [min(o["invoke_time"] for o in cex["window"]), cex["op"]["complete_time"]]
     flagged = [o for o in data["ops"] if o[5]]
-    assert {o[6] for o in flagged if o[5] & 2} == {cex["failing_op"]["index"]}
-    assert {o[6] for o in flagged} == {o["index"] for o in cex["ops"]}
+    assert {o[6] for o in flagged if o[5] & 2} == {cex["op"]["invoke_index"]}
+    assert {o[6] for o in flagged} == {o["invoke_index"] for o in cex["window"]} | {cex["op"]["invoke_index"]}
+    assert "=&gt; state" in html  # the partial linearization ends in its state
     # the Lamport diagram opens on the failure
-    assert data["focus"][0] <= cex["window"][0] and cex["window"][1] <= data["focus"][1]
+    assert data["focus"][0] <= window[0] and window[1] <= data["focus"][1]
 
 
 def test_nemesis_bands_pair_faults_into_intervals(passing_src: Path) -> None:
@@ -137,3 +139,18 @@ def test_a_60s_run_with_100k_events_renders_in_under_3s(tmp_path: Path) -> None:
     elapsed = time.perf_counter() - t0
     assert elapsed < 3.0, f"{elapsed:.2f} s"
     assert len(payload(html)["msgs"]) <= EMBED_MSGS * 2
+
+
+def test_counterexample_with_an_interval_window_and_failing_op_is_also_read(failing_run: Path) -> None:
+    # the sketch of the shape: failing_op + window [start, end] + lists of one-line ops
+    doc = json.loads((failing_run / "result.json").read_text())
+    lin = doc["checkers"]["linearizable"]
+    op = lin["details"]["op"]
+    lin["details"] = {"key": "x", "failing_op": {"process": op["process"], "invoke_time": op["invoke_time"],
+                                                 "complete_time": op["complete_time"], "index": op["invoke_index"]},
+                      "window": [op["invoke_time"] - 5_000_000, op["complete_time"]],
+                      "partial_linearizations": [["p1 write x 1 -> ok"]]}
+    (failing_run / "result.json").write_text(json.dumps(doc))
+    (cex,) = load_run(failing_run).counterexamples
+    assert cex.window == (op["invoke_time"] - 5_000_000, op["complete_time"])
+    assert len(cex.failing) == 1 and cex.partial == (("p1 write x 1 -> ok",),)
