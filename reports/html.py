@@ -254,7 +254,8 @@ def _one_cex(data: ReportData, n: int, c: Counterexample) -> str:
     pls = ""
     for k, pl in enumerate(c.partial):
         items = "".join(f"<li><code>{esc(x)}</code></li>" for x in pl)
-        pls += f"<h3>Longest partial linearization {k + 1} ({len(pl)} ops)</h3><ol>{items}</ol>"
+        n_ops = sum(1 for x in pl if not x.startswith("=> state"))
+        pls += f"<h3>Longest partial linearization {k + 1} ({n_ops} ops)</h3><ol>{items}</ol>"
     return f'<div class="cex" id="cex-{n}"><table class="kv">{"".join(rows)}</table>{pls}</div>'
 
 
