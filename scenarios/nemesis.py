@@ -63,6 +63,12 @@ class ClusterView(Protocol):
     def paused(self) -> list[str]: ...
     @property
     def leader(self) -> str | None: ...
+    @property
+    def drifting(self) -> list[str]: ...
+    @property
+    def link_baseline(self) -> object: ...
+    @property
+    def links_faulted(self) -> bool: ...
 
 
 Resolved = list[tuple[int, object]]  # (delay_ns from firing, fault or MemberChange)
@@ -487,7 +493,7 @@ class _LossBurst:
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
         return [
             (0, F.LinkFaults(loss=self.loss, dup=self.dup, reorder=0.0, latency=None)),
-            (_ns(self.seconds), F.LinkFaults(loss=0.0, dup=0.0, reorder=0.0, latency=None)),
+            (_ns(self.seconds), view.link_baseline),  # back to the scenario's own link settings
         ]
 
     def __repr__(self) -> str:
@@ -535,14 +541,16 @@ def member_churn() -> Action:
 
 @dataclass(frozen=True)
 class _HealAll:
-    """Heal the network, resume paused nodes, restart crashed ones, reset clocks and link faults."""
+    """Heal the network, resume paused nodes, restart crashed ones, stop clock drift, restore link settings."""
 
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        out: Resolved = [(0, F.Heal()), (0, F.LinkFaults(loss=0.0, dup=0.0, reorder=0.0, latency=None))]
+        # Only what is faulted is reset, so the trace (and the report) lists no no-op faults.
+        out: Resolved = [(0, F.Heal())]
+        if view.links_faulted:
+            out.append((0, view.link_baseline))
         out += [(0, F.Resume(node=n)) for n in sorted(view.paused)]
         out += [(0, F.Restart(node=n)) for n in sorted(view.down)]
-        for n in sorted(view.nodes):
-            out.append((0, F.ClockDrift(node=n, ppm=0)))
+        out += [(0, F.ClockDrift(node=n, ppm=0)) for n in sorted(view.drifting)]
         return out
 
     def __repr__(self) -> str:

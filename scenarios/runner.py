@@ -115,6 +115,18 @@ class _View:
     def leader(self) -> str | None:
         return self._c.leader()
 
+    @property
+    def drifting(self) -> list[str]:
+        return [n for n in self._c.all_nodes if self._c.world.hosts[n].drift_ppm != 0]
+
+    @property
+    def link_baseline(self) -> object:
+        return self._c.link_baseline
+
+    @property
+    def links_faulted(self) -> bool:
+        return self._c.link_setting != self._c.link_baseline
+
 
 class Cluster:
     """The world, the kvraft members on it and the client hosts (live objects; the runner's only)."""
@@ -140,8 +152,11 @@ class Cluster:
         self.admin: Client | None = None
         for node in self.all_nodes:
             self.world.add_host(node, kind="server", on_boot=self._boot)
-        if p["loss"] or p["dup"] or p["reorder"]:
-            self.world.apply(F.LinkFaults(loss=p["loss"], dup=p["dup"], reorder=p["reorder"]))
+        # The scenario's own link settings (not a fault): the nemesis returns to them after loss bursts.
+        self.link_baseline = F.LinkFaults(loss=p["loss"], dup=p["dup"], reorder=p["reorder"])
+        self.link_setting = F.LinkFaults()
+        if self.link_baseline != self.link_setting:
+            self.apply(self.link_baseline)
         for node in self.all_nodes:
             self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p["fsync_ms"] * MS))))
         self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]) + 1)]  # +1: admin/final-read client
@@ -175,6 +190,12 @@ class Cluster:
         if host.up and node not in self.servers and host.runtime is not None:
             self._start_member(host.runtime)
 
+    def apply(self, fault: object) -> None:
+        """Inject a fault (through World.apply, the only way), remembering the link setting in force."""
+        if isinstance(fault, F.LinkFaults) and fault.src is None and fault.dst is None:
+            self.link_setting = fault
+        self.world.apply(fault)
+
     def leader(self) -> str | None:
         best: tuple[int, str] | None = None
         for node in self.all_nodes:
@@ -203,7 +224,7 @@ def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_
         if isinstance(fault, N.MemberChange):
             _member_change(cluster, fault)
         else:
-            world.apply(fault)
+            cluster.apply(fault)
 
     for at_ns, action in plan:
         if at_ns > env.now:
@@ -255,7 +276,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     def recover() -> None:
         world.trace("phase", name="recover")
         for _, fault in N.heal_all().resolve(_View(cluster), world.streams.fork("nemesis/final")):
-            world.apply(fault)
+            cluster.apply(fault)
 
     world.schedule(fault_end, recover)
     # Final reads start once every workload op has completed (the client gives up by its timeout).

@@ -76,6 +76,9 @@ class _View:
     down: list[str] = []
     paused: list[str] = []
     leader = "n3"
+    drifting: list[str] = []
+    link_baseline = None
+    links_faulted = False
 
 
 def test_cycle_alternates_actions_and_stays_in_its_window() -> None:
@@ -107,3 +110,13 @@ def test_mix_merges_in_time_order_and_is_deterministic_per_seed() -> None:
     a = sched.plan(random.Random(9), 0, 5 * N.NS_PER_S)
     b = sched.plan(random.Random(9), 0, 5 * N.NS_PER_S)
     assert a == b and [t for t, _ in a] == sorted(t for t, _ in a)
+
+
+def test_heal_all_resets_only_what_is_faulted() -> None:
+    class V(_View):
+        paused = ["n2"]
+        down = ["n4"]
+        drifting = ["n5"]
+
+    names = [str(f) for _, f in N.heal_all().resolve(V(), random.Random(1))]
+    assert names == ["heal", "resume n2", "restart n4", "clock-drift n5 +0ppm"]
