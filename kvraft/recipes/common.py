@@ -16,7 +16,6 @@ Rules:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -122,11 +121,6 @@ class Requester:
         if cap_ns is not None:
             left = min(left, cap_ns)
         self.client.request(method, KEYS + key, dict(params or {}), timeout_ns=left, on_done=on_done)
-
-
-def as_json(value: Any) -> str:
-    """Canonical text of a value (stable across runs)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def release_node(req: Requester, key: str, token: int, index: int, deadline_ns: int, on_done: Done) -> None:
