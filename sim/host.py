@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .disk import SimDisk
 from .errors import ConfigError
+from .trace import canonical
 
 if TYPE_CHECKING:
     from .world import World
@@ -74,6 +75,10 @@ class SimRuntime:
         """This node's own clock in ns (skewed, drifting, jumped)."""
         return self._host.local_now()
 
+    def monotonic(self) -> int:
+        """This node's monotonic clock in ns: drifts with the host, never skews or jumps."""
+        return self._host.monotonic_now()
+
     def after(self, delay_ns: int, fn: Callable[[], None]) -> SimTimer:
         """Call ``fn()`` once ``delay_ns`` of this node's clock has passed. Raises ConfigError if < 0."""
         if delay_ns < 0:
@@ -103,8 +108,14 @@ class SimRuntime:
 
     def trace(self, kind: str, **fields: Any) -> None:
         """Write a trace event for this node (ignored for a stale incarnation)."""
-        if self.is_live:
-            self._world.trace(kind, node=self.node_id, **fields)
+        h = self._host
+        if h.up and h.incarnation == self.incarnation:
+            # As World.trace(kind, node=..., **fields), without a second copy of ``fields``.
+            if "t" not in fields:
+                fields["t"] = self._world.env._now
+            fields["kind"] = kind
+            fields["node"] = self.node_id
+            self._world.trace_writer.emit_line(canonical(fields) + "\n")
 
     def __repr__(self) -> str:
         return f"SimRuntime({self.node_id}#{self.incarnation})"
@@ -146,6 +157,11 @@ class Host:
         """This host's clock reading at the current true time."""
         t = self.world.env.now
         return t + self.offset_ns + self._drift_acc_ns + (t - self._drift_base_ns) * self.drift_ppm // _PPM
+
+    def monotonic_now(self) -> int:
+        """CLOCK_MONOTONIC of this host: true time at the host's drift rate, without skew or jumps."""
+        t = self.world.env.now
+        return t + self._drift_acc_ns + (t - self._drift_base_ns) * self.drift_ppm // _PPM
 
     def real_delay(self, local_delay_ns: int) -> int:
         """True ns until the local clock has advanced ``local_delay_ns`` (rounded up)."""

@@ -64,9 +64,28 @@ class TraceError(ValueError):
     """A trace file that cannot be read: says which line and why."""
 
 
-def canonical(record: dict[str, Any]) -> str:
-    """Return the canonical one-line JSON text of ``record`` (no newline)."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+def _not_serializable(o: Any) -> Any:
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+
+
+try:
+    from _json import make_encoder as _c_make_encoder
+except ImportError:  # pragma: no cover - CPython always has _json
+    _c_make_encoder = None
+
+if _c_make_encoder is not None:
+    # The C encoder json.dumps builds on every call, built once: same bytes, a fraction of the cost.
+    # markers=None: records are plain trees (no circularity check needed).
+    _encode = _c_make_encoder(None, _not_serializable, json.encoder.encode_basestring_ascii, None, ":", ",",
+                              True, False, True)
+
+    def canonical(record: dict[str, Any]) -> str:
+        """Return the canonical one-line JSON text of ``record`` (no newline)."""
+        return "".join(_encode(record, 0))
+else:  # pragma: no cover
+    def canonical(record: dict[str, Any]) -> str:
+        """Return the canonical one-line JSON text of ``record`` (no newline)."""
+        return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 @dataclass

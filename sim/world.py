@@ -27,7 +27,7 @@ from .host import Host, SimRuntime
 from .latency import Latency
 from .network import Network, default_latency
 from .rand import RandomStreams
-from .trace import TraceWriter
+from .trace import TraceWriter, canonical
 
 __all__ = ["World"]
 
@@ -146,11 +146,14 @@ class World:
     # -- trace ---------------------------------------------------------------------------------
     def trace(self, kind: str, node: str | None = None, **fields: Any) -> None:
         """Write one trace event at the current true time (``t`` is added)."""
-        rec: dict[str, Any] = {"t": self.env.now, "kind": kind}
+        # ``fields`` is a fresh dict and cannot hold "kind" or "node" (they bind to the parameters);
+        # a caller's own "t" wins, as it did when fields were merged over {"t", "kind", "node"}.
+        if "t" not in fields:
+            fields["t"] = self.env._now
+        fields["kind"] = kind
         if node is not None:
-            rec["node"] = node
-        rec.update(fields)
-        self.trace_writer.emit(rec)
+            fields["node"] = node
+        self.trace_writer.emit_line(canonical(fields) + "\n")
 
     # -- faults --------------------------------------------------------------------------------
     def apply(self, fault: Fault) -> None:
