@@ -6,9 +6,18 @@ Rules (etcd v2's server, restated):
 - Default GETs read this member's applied store (may be stale, as etcd); ``quorum=true`` GETs wait
   for a ReadIndex read point, then read locally; writes are proposed through Raft (a follower's
   proposal is forwarded by Raft to the leader) and answered when *this* member applies them.
-- The member that receives a write stamps ``now_ns`` from its own clock (TTL expirations come from
-  it, as in etcd v2); the leader proposes a SYNC entry with its clock every 500 ms while TTL nodes
-  exist, and the store expires overdue nodes when it applies SYNC.
+- The member that receives a write stamps ``now_ns`` from its own clock (the ``expiration`` shown in
+  answers comes from it, as in etcd v2).
+- TTL expiry is decided by monotonic deadlines, as etcd v3's lessor does: every member, when it
+  applies a write that gives a node a TTL, sets deadline = its monotonic clock + TTL (so a deadline
+  is never before the client's invoke + TTL in true time, whatever the wall clocks say); every
+  500 ms the leader proposes ``expire`` for exactly the nodes past their deadline, each guarded by
+  the expiration it had (a refresh in between keeps the node). Assumption: monotonic clocks do not
+  run fast by more than the TTL slack. A node restored from a snapshot cannot know when its TTLs
+  were set: it takes the wall-clock remainder plus ``restore_grace_ns``.
+- With bug switch B17, expiry is etcd v2's instead: the leader proposes SYNC stamped with its wall
+  clock, and the store expires every node whose wall-clock expiration has passed, so a clock that
+  jumps or runs ahead on the leader expires keys early (etcd-io/etcd#2508, #6700).
 - Writes carry ``(client_id, seq)``; the store remembers the latest answer per client in replicated
   state (and in snapshots), so a retried write is applied once and answered the same.
 - A request this member cannot serve now (no leader known) gets ``STATUS_RETRY`` with a leader hint;
@@ -25,7 +34,7 @@ from typing import Any
 
 from kvraft.api import STATUS_RETRY, AdminRequest, ClientReply, ClientRequest
 from kvraft.raft.config import BUGS as RAFT_BUGS
-from kvraft.raft.config import RaftConfig
+from kvraft.raft.config import RaftConfig, ReadOnlyOption
 from kvraft.raft.entry import ConfChange, ConfChangeType
 from kvraft.runtime import Runtime
 from kvraft.server import Server
@@ -38,7 +47,7 @@ __all__ = ["Member", "MemberConfig", "KV_BUGS"]
 
 MS = 1_000_000
 # Bug-zoo switches that live in the kv layer (the rest are Raft's, in RaftConfig.bugs).
-KV_BUGS = frozenset({"B07", "B10", "B12", "B17"})
+KV_BUGS = frozenset({"B07", "B09", "B10", "B16", "B17", "B19"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +56,7 @@ class MemberConfig:
     sync_interval_ns: int = 500 * MS
     # etcd: 5 s + 2 x election timeout, then 500 / 300 "etcdserver: request timed out" (samples H25, H26).
     request_timeout_ns: int = 5600 * MS
+    restore_grace_ns: int = 1000 * MS
     bugs: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -70,8 +80,17 @@ class Member:
         self.config = config or MemberConfig()
         self.bugs = frozenset(raft_config.bugs) | self.config.bugs
         raft_bugs = frozenset(b for b in self.bugs if b in RAFT_BUGS)
-        rc = RaftConfig(**{**{f: getattr(raft_config, f) for f in raft_config.__slots__}, "bugs": raft_bugs})
+        fields = {**{f: getattr(raft_config, f) for f in raft_config.__slots__}, "bugs": raft_bugs}
+        if "B09" in self.bugs:
+            # Bug B09: quorum reads trust the leader lease, which assumes bounded clocks and no pauses.
+            fields.update(read_only=ReadOnlyOption.LEASE, check_quorum=True)
+        rc = RaftConfig(**fields)
         self.store = Store()
+        self._wall_sync = "B17" in self.bugs
+        self._deadlines: dict[str, tuple[int, int]] = {}  # path -> (monotonic deadline, expire_ns)
+        self._applying_now_ns: int | None = None
+        if not self._wall_sync:
+            self.store.set_ttl_listener(self._on_ttl)
         self.server = Server(runtime, peers=peers, config=rc, state_machine=self, rng=rng, tick_ns=self.config.tick_ns)
         self.server.app_handler = self._on_message
         self.server.on_applied.append(self._on_applied)
@@ -103,7 +122,14 @@ class Member:
             cmd = json.loads(data)
         except (ValueError, UnicodeDecodeError):
             cmd = None
-        result = self.store.apply(cmd if isinstance(cmd, dict) else {"op": "invalid"}, index)
+        now_ns = cmd.get("now_ns") if isinstance(cmd, dict) else None
+        self._applying_now_ns = now_ns if isinstance(now_ns, int) else None
+        applied_cmd = cmd if isinstance(cmd, dict) else {"op": "invalid"}
+        if "B10" in self.bugs:
+            # Bug B10: no client dedup: the store never sees (client_id, seq), so a retry applies twice.
+            applied_cmd = {k: v for k, v in applied_cmd.items() if k not in ("client_id", "seq")}
+        result = self.store.apply(applied_cmd, index)
+        self._applying_now_ns = None
         if not isinstance(cmd, dict):
             return
         cid, seq = cmd.get("client_id"), cmd.get("seq")
@@ -120,6 +146,20 @@ class Member:
 
     def restore(self, data: bytes, index: int, term: int) -> None:
         self.store.restore(data)
+        if not self._wall_sync:
+            mono, wall = self.rt.monotonic(), self.rt.now()
+            self._deadlines = {
+                path: (mono + max(0, exp - wall) + self.config.restore_grace_ns, exp)
+                for path, exp in self.store.ttl_nodes()
+            }
+
+    def _on_ttl(self, path: str, expire_ns: int | None) -> None:
+        """The store's TTL listener: keep this member's monotonic deadline for ``path``."""
+        if expire_ns is None:
+            self._deadlines.pop(path, None)
+            return
+        set_at = self._applying_now_ns if self._applying_now_ns is not None else expire_ns
+        self._deadlines[path] = (self.rt.monotonic() + max(0, expire_ns - set_at), expire_ns)
 
     # ------------------------------------------------------------------ requests
     def _on_message(self, src: str, msg: object) -> None:
@@ -234,9 +274,18 @@ class Member:
 
     # ------------------------------------------------------------------ SYNC (TTL expiry)
     def _sync_tick(self) -> None:
-        if self.server.is_leader and self.store.next_expiration_ns() is not None:
-            cmd = {"op": "sync", "now_ns": self.rt.now()}
-            self.server.propose(json.dumps(cmd, sort_keys=True, separators=(",", ":")).encode())
+        if self.server.is_leader:
+            cmd: dict[str, Any] | None = None
+            if self._wall_sync:  # Bug B17 (and etcd v2): expire by the leader's wall clock
+                if self.store.next_expiration_ns() is not None:
+                    cmd = {"op": "sync", "now_ns": self.rt.now()}
+            elif self._deadlines:
+                mono = self.rt.monotonic()
+                due = sorted([p, exp] for p, (deadline, exp) in self._deadlines.items() if deadline <= mono)
+                if due:
+                    cmd = {"op": "expire", "paths": due, "now_ns": self.rt.now()}
+            if cmd is not None:
+                self.server.propose(json.dumps(cmd, sort_keys=True, separators=(",", ":")).encode())
         self._sync_timer = self.rt.after(self.config.sync_interval_ns, self._sync_tick)
 
     # ------------------------------------------------------------------ membership API (spec §11)

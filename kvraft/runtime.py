@@ -56,6 +56,9 @@ class Runtime(Protocol):
     def now(self) -> int:
         """This node's clock in ns (may be skewed, drifting or jumped; never the true time)."""
 
+    def monotonic(self) -> int:
+        """This node's monotonic clock in ns (CLOCK_MONOTONIC: never jumps; may drift slightly)."""
+
     def after(self, delay_ns: int, fn: Callable[[], None]) -> Timer:
         """Call ``fn()`` once ``delay_ns`` of this node's clock has passed (``delay_ns >= 0``)."""
 

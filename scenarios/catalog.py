@@ -150,3 +150,27 @@ def everything(p: Mapping[str, Any]) -> Plan:
         N.clock_bump(1.0), N.loss_burst(0.2, 0.05, 1.0),
     )
     return Plan(N.mix(N.at(0.0, N.torn_writes()), N.every(1.0, faults, start_s=0.5), N.every(2.5, N.heal_all(), start_s=2.0)))
+
+
+@scenario("cas-register", "Knossos-style compare-and-set register (values 0-4) under majority partitions.",
+          workload="cas-register", keys=3)
+def cas_register(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(2.0, N.partition("majority"), N.do_heal(), start_s=1.0))
+
+
+@scenario("append-kill", "Exactly-once appends (read + compareAndSwap on prevIndex) while leaders crash.",
+          workload="append", keys=3)
+def append_kill(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.mix(N.every(1.5, N.kill_leader(0.6), start_s=1.0), N.every(2.5, N.loss_burst(0.2, 0.1, 1.0), start_s=1.7)))
+
+
+@scenario("set-partition", "Unique-set adds (POST in-order keys) under bridge and ring partitions.",
+          workload="set", keys=2)
+def set_partition(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(1.5, N.one_of(N.partition("bridge"), N.partition("majorities-ring")), N.do_heal(), start_s=1.0))
+
+
+@scenario("election-partition", "Leader election recipe (TTL key) while the cluster leader is isolated.",
+          workload="election", clients=5)
+def election_partition(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(2.5, N.isolate_leader(), N.do_heal(), start_s=1.0))

@@ -11,14 +11,14 @@ from .expiry import EPOCH_UNIX_NS, expiration_from_ttl
 
 __all__ = ["OPS", "Command"]
 
-OPS = ("set", "create", "update", "compareAndSwap", "delete", "compareAndDelete", "get", "sync")
+OPS = ("set", "create", "update", "compareAndSwap", "delete", "compareAndDelete", "get", "sync", "expire")
 
 
 class Command:
     """Typed, validated fields of a command (validation happens before any mutation)."""
 
     __slots__ = ("op", "path", "value", "dir", "ttl", "refresh", "unique", "prev_value",
-                 "prev_index", "recursive", "sorted", "now_ns")
+                 "prev_index", "recursive", "sorted", "now_ns", "paths")
 
     def __init__(self, c: dict) -> None:
         op = c.get("op")
@@ -35,6 +35,12 @@ class Command:
         self.prev_value = _typed(c, "prev_value", str, "")
         self.prev_index = _typed(c, "prev_index", int, 0)
         self.now_ns = _typed(c, "now_ns", int, 0)
+        paths = c.get("paths", [])
+        if not isinstance(paths, list) or not all(
+            isinstance(x, list) and len(x) == 2 and type(x[0]) is str and type(x[1]) is int for x in paths
+        ):
+            raise ValueError("paths must be a list of [path, expire_ns] pairs")
+        self.paths = [(x[0], x[1]) for x in paths]
         ttl = c.get("ttl")
         if ttl is not None and (type(ttl) is not int or ttl < 0):
             raise ValueError("ttl must be a non-negative int or null")

@@ -12,6 +12,7 @@ Rules:
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 __all__ = ["EPOCH", "EPOCH_UNIX_NS", "MIN_EXPIRE_NS", "NS_PER_S", "rfc3339", "ttl_seconds",
@@ -64,23 +65,32 @@ class TtlIndex:
     it loses it or is removed; `due(now_ns)` yields the paths to expire, oldest first.
     """
 
-    __slots__ = ("_live", "_heap")
+    __slots__ = ("_live", "_heap", "on_change")
 
     def __init__(self) -> None:
         self._live: dict[str, int] = {}
         self._heap: list[tuple[int, str]] = []
+        # Observer (path, expire_ns or None): the member keeps monotonic deadlines from it.
+        self.on_change: Callable[[str, int | None], None] | None = None
 
     def __len__(self) -> int:
         return len(self._live)
 
     def set(self, path: str, expire_ns: int) -> None:
         self._live[path] = expire_ns
+        if self.on_change is not None:
+            self.on_change(path, expire_ns)
         heapq.heappush(self._heap, (expire_ns, path))
         if len(self._heap) > 2 * len(self._live) + 64:
             self._heap = sorted((e, p) for p, e in self._live.items())
 
     def discard(self, path: str) -> None:
         self._live.pop(path, None)
+        if self.on_change is not None:
+            self.on_change(path, None)
+
+    def items(self) -> list[tuple[str, int]]:
+        return list(self._live.items())
 
     def _clean_top(self) -> tuple[int, str] | None:
         heap = self._heap
@@ -102,4 +112,6 @@ class TtlIndex:
             return None
         heapq.heappop(self._heap)
         del self._live[top[1]]
+        if self.on_change is not None:
+            self.on_change(top[1], None)
         return top[1]

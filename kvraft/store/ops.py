@@ -18,7 +18,8 @@ Commands (JSON-able dicts; see request.py for how requests become commands):
     {"op": "delete", "path", "dir", "recursive"}
     {"op": "compareAndDelete", "path", "prev_value", "prev_index"}
     {"op": "get",    "path", "recursive", "sorted"}                  (quorum read through the log)
-    {"op": "sync"}                                                   (leader's expiry tick)
+    {"op": "sync"}                                                   (leader's expiry tick, etcd v2)
+    {"op": "expire", "paths": [[path, expire_ns], ...]}              (leader's expiry of exact nodes)
   plus "now_ns" (int, virtual ns; the proposing member's clock; SYNC: the leader's) and
   optionally "client_id" (str|int) and "seq" (int). "ttl" is whole seconds or null (permanent);
   the expiration now_ns + ttl s is computed identically on every replica.
@@ -95,6 +96,15 @@ class Store:
         self._ttl = TtlIndex()
         self._dedup: dict[str, tuple[int, Result]] = {}
         self._out: list[tuple[Watcher, Event]] = []
+        self._ttl_listener: Callable[[str, int | None], None] | None = None
+
+    def set_ttl_listener(self, fn: Callable[[str, int | None], None] | None) -> None:
+        """Call ``fn(path, expire_ns or None)`` whenever a node gains, changes or loses a TTL.
+
+        Not called for the nodes a ``restore`` loads: read those with ``ttl_nodes()``.
+        """
+        self._ttl_listener = fn
+        self._ttl.on_change = fn
 
     # ---- queries ---------------------------------------------------------------------------
 
@@ -198,6 +208,8 @@ class Store:
             e = self._cad(c.path, c.prev_value, c.prev_index, now)
         elif op == "get":
             return self.get(c.path, recursive=c.recursive, sorted=c.sorted, now_ns=now)
+        elif op == "expire":
+            return Result(etcd_index=self.index, expired=self._expire_exact(c.paths, now))
         else:
             expired = self._sync(now)
             return Result(etcd_index=self.index, expired=expired)
@@ -372,15 +384,39 @@ class Store:
                 n = self._root.lookup(path, self.index)
             except EtcdError:  # pragma: no cover - the TTL index only holds live paths
                 continue
-            nxt = self.index + 1
-            prev = _view(n, now)
-            n.expire_ns = None  # already out of the TTL index
-            e = Event("expire", NodeView(path, None, n.children is not None, None, 0, None, nxt, n.created), prev)
-            self._remove(n, e)
-            self.index = nxt
-            self._record(e, True)
-            expired.append(e)
+            expired.append(self._expire_node(n, path, now))
         return tuple(expired)
+
+    def _expire_node(self, n: Node, path: str, now: int) -> Event:
+        nxt = self.index + 1
+        prev = _view(n, now)
+        n.expire_ns = None
+        self._ttl.discard(path)
+        e = Event("expire", NodeView(path, None, n.children is not None, None, 0, None, nxt, n.created), prev)
+        self._remove(n, e)
+        self.index = nxt
+        self._record(e, True)
+        return e
+
+    def _expire_exact(self, paths: list[tuple[str, int]], now: int) -> tuple[Event, ...]:
+        """Expire each listed node that still carries exactly that expiration (a refresh since the
+        leader decided changes it, and the node then stays). Used instead of SYNC when expiry is
+        decided by the leader's monotonic deadlines (kvraft/member.py), so clock jumps cannot
+        expire a node early."""
+        expired: list[Event] = []
+        for path, exp in paths:
+            try:
+                n = self._root.lookup(clean_path(path), self.index)
+            except EtcdError:
+                continue
+            if n.expire_ns is None or n.expire_ns != exp:
+                continue
+            expired.append(self._expire_node(n, n.path, now))
+        return tuple(expired)
+
+    def ttl_nodes(self) -> list[tuple[str, int]]:
+        """(path, expire_ns) of every node carrying a TTL, sorted by path."""
+        return sorted(self._ttl.items())
 
     # ---- snapshots -------------------------------------------------------------------------
 
@@ -397,6 +433,7 @@ class Store:
         """
         from . import snapshot
         snapshot.load(self, data)
+        self._ttl.on_change = self._ttl_listener
         for w in self._hub.drop_all():
             w._deliver(None)
 
