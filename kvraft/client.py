@@ -8,6 +8,9 @@ Rules:
   "retry elsewhere" answer) reuse ``(client_id, seq)``, and members de-duplicate writes on it in
   replicated state, so a retried write is applied at most once.
 - The member to try next is the last leader hint, else the next member in a seeded order.
+- Writes from one client are sent one at a time, in order (later ones queue): the members remember
+  only the latest ``seq`` per client, so an older write arriving after a newer one would be refused.
+  Reads and watches are not queued.
 """
 
 from __future__ import annotations
@@ -65,6 +68,8 @@ class Client:
         self._seq = 0
         self._cursor = rng.randrange(len(self.servers))
         self._pending: dict[int, _Pending] = {}
+        self._write_queue: list[tuple[ClientRequest, Callable[[Any], None], int]] = []
+        self._write_in_flight: int | None = None
         runtime.set_receiver(self._receive)
 
     def set_servers(self, servers: list[str]) -> None:
@@ -78,7 +83,14 @@ class Client:
         self._next_id += 1
         req = ClientRequest(frm=self.rt.node_id, to="", id=self._next_id, client_id=self.client_id, seq=self._seq,
                             method=method, path=path, params=tuple(sorted((params or {}).items())))
-        self._start(req, on_done, timeout_ns)
+        if method in ("GET", "HEAD"):
+            self._start(req, on_done, timeout_ns)
+        elif self._write_in_flight is None:
+            self._write_in_flight = req.id
+            self._start(req, on_done, timeout_ns)
+        else:
+            # The deadline runs from now, as the caller expects, even while queued.
+            self._write_queue.append((req, on_done, self.rt.now() + timeout_ns))
 
     def admin(self, op: str, node: str = "", *, timeout_ns: int, on_done: Callable[[ClientReply | None], None]) -> None:
         """Membership API: op in list | add | remove | leader."""
@@ -148,7 +160,20 @@ class Client:
         for t in (p.attempt_timer, p.deadline_timer):
             if t is not None:
                 t.cancel()
+        if rid == self._write_in_flight:
+            self._write_in_flight = None
+            self._next_write()
         p.on_done(reply)
+
+    def _next_write(self) -> None:
+        while self._write_queue and self._write_in_flight is None:
+            req, on_done, deadline = self._write_queue.pop(0)
+            left = deadline - self.rt.now()
+            if left <= 0:
+                on_done(None)  # its deadline passed while queued: never sent, outcome "unknown" is safe
+                continue
+            self._write_in_flight = req.id
+            self._start(req, on_done, left)
 
 
 def _with_to(req: Any, to: str) -> Any:

@@ -110,10 +110,10 @@ def lossy_network(p: Mapping[str, Any]) -> Plan:
     return Plan(N.every(3.0, N.loss_burst(0.3, 0.1, 2.0), start_s=0.5))
 
 
-@scenario("lock-pause-holder", "Lock workload; pause random nodes past the lock TTL (the fencing limit shows).",
+@scenario("lock-pause-holder", "Lock workload; pause client machines past the lock TTL, and random servers.",
           workload="lock", clients=5, ttl_s=1)
 def lock_pause_holder(p: Mapping[str, Any]) -> Plan:
-    return Plan(N.every(2.5, N.pause_random(1.5), start_s=1.0))
+    return Plan(N.mix(N.every(2.0, N.pause_client(1.5), start_s=1.0), N.every(3.0, N.pause_random(1.0), start_s=2.2)))
 
 
 @scenario("watch-lagging-member", "Watch workload; isolate a member long enough that it must catch up by snapshot.",
@@ -174,3 +174,4 @@ def set_partition(p: Mapping[str, Any]) -> Plan:
           workload="election", clients=5)
 def election_partition(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.5, N.isolate_leader(), N.do_heal(), start_s=1.0))
+import scenarios.bugzoo_catalog  # noqa: E402,F401  (bug-zoo schedules, registered on import)

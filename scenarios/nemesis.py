@@ -24,7 +24,7 @@ __all__ = [
     "Action", "ClusterView", "Schedule",
     "at", "every", "cycle", "mix", "phases", "one_of", "do",
     "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
-    "pause_leader", "pause_random", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
+    "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
     "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE",
 ]
 
@@ -63,6 +63,8 @@ class ClusterView(Protocol):
     def paused(self) -> list[str]: ...
     @property
     def leader(self) -> str | None: ...
+    @property
+    def clients(self) -> list[str]: ...
     @property
     def drifting(self) -> list[str]: ...
     @property
@@ -394,6 +396,27 @@ def pause_leader(pause_s: float = 2.0) -> Action:
 
 def pause_random(pause_s: float = 2.0) -> Action:
     return _Pause("random", pause_s)
+
+
+@dataclass(frozen=True)
+class _PauseClient:
+    """Freeze one client machine (GC pause, SIGSTOP) for ``pause_s``: a lock holder outlives its lease."""
+
+    pause_s: float
+
+    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
+        clients = sorted(view.clients)
+        if not clients:
+            return []
+        node = clients[rng.randrange(len(clients))]
+        return [(0, F.Pause(node=node)), (_ns(self.pause_s), F.Resume(node=node))]
+
+    def __repr__(self) -> str:
+        return f"pause_client({self.pause_s!r})"
+
+
+def pause_client(pause_s: float = 2.0) -> Action:
+    return _PauseClient(pause_s)
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,11 @@ class _View:
         return self._c.leader()
 
     @property
+    def clients(self) -> list[str]:
+        # The workload's client machines (not the admin/final-read one).
+        return [c for c in self._c.client_hosts[:-1] if self._c.world.hosts[c].up and not self._c.world.hosts[c].paused]
+
+    @property
     def drifting(self) -> list[str]:
         return [n for n in self._c.all_nodes if self._c.world.hosts[n].drift_ppm != 0]
 

@@ -77,6 +77,7 @@ class _View:
     paused: list[str] = []
     leader = "n3"
     drifting: list[str] = []
+    clients = ["c0", "c1"]
     link_baseline = None
     links_faulted = False
 

@@ -1,0 +1,179 @@
+"""Bug-zoo scenarios: one fault schedule per bug of shared/bug-zoo.md, tuned to expose it quickly.
+
+Rules: every scenario here is short (a few virtual seconds), runs clean with the bugs off (the
+sensitivity test checks both sides on the same seeds), and is named ``zoo-<what it does>``.
+``scripted`` runs an explicit timed schedule given as a string of nemesis combinators (the form
+``raftsim hunt`` writes): ``--set schedule='mix(at(1.0, do(F.Crash(node="n1"))), ...)'``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scenarios import nemesis as N
+from scenarios.catalog import Plan
+from scenarios.errors import ConfigError
+from scenarios.spec import scenario
+from sim import faults as F
+
+__all__ = ["jump_leader", "skew_leader"]
+
+_S = 1_000_000_000
+
+# Fast elections, no PreVote/CheckQuorum: more elections per virtual second, more chances to break.
+_CHURN = dict(pre_vote=False, check_quorum=False, election_ticks=15, heartbeat_ticks=3, duration_s=4.0, recover_s=2.0)
+
+
+@dataclass(frozen=True)
+class _JumpLeader:
+    """Step the current leader's wall clock by ``delta_s`` (a clock step, as NTP or an operator does)."""
+
+    delta_s: float
+
+    def resolve(self, view: N.ClusterView, rng: random.Random) -> N.Resolved:
+        leader = view.leader
+        if leader is None:
+            up = sorted(view.up)
+            leader = up[rng.randrange(len(up))] if up else None
+        if leader is None:
+            return []
+        return [(0, F.ClockJump(node=leader, delta_ns=int(self.delta_s * _S)))]
+
+    def __repr__(self) -> str:
+        return f"jump_leader({self.delta_s!r})"
+
+
+def jump_leader(delta_s: float) -> N.Action:
+    return _JumpLeader(delta_s)
+
+
+def skew_leader(delta_s: float) -> N.Action:  # alias kept for readability in schedules
+    return _JumpLeader(delta_s)
+
+
+@scenario("scripted", "Run an explicit timed fault schedule (param schedule: nemesis combinators, as hunt writes).",
+          schedule="NONE", duration_s=4.0, recover_s=2.0)
+def scripted(p: Mapping[str, Any]) -> Plan:
+    try:
+        sched = N.from_repr(str(p["schedule"]))
+    except Exception as e:  # noqa: BLE001 - any parse/eval error is bad input
+        raise ConfigError(f"scripted: bad schedule {str(p['schedule'])[:60]!r}: {type(e).__name__}: {e}") from None
+    return Plan(sched)
+
+
+@scenario("zoo-vote-crash", "Crash a random node 50 ms every 0.25 s while the leader is isolated: votes after restart.",
+          nodes=5, clients=4, keys=3, **_CHURN)
+def zoo_vote_crash(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.mix(N.every(0.25, N.kill_random(0.05), start_s=0.1),
+                      N.cycle(0.6, N.isolate_leader(), N.do_heal(), start_s=0.2)))
+
+
+@scenario("zoo-dup-elections", "50% message duplication with repeated leader isolation: many racing elections.",
+          nodes=5, clients=4, keys=3, dup=0.5, reorder=0.2, **_CHURN)
+def zoo_dup_elections(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.2))
+
+
+@scenario("zoo-figure-8", "Figure 8: leaders crash right after proposing, minorities partitioned, fast restarts.",
+          nodes=5, clients=6, keys=3, rate=60.0, **_CHURN)
+def zoo_figure_8(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.mix(N.every(0.35, N.kill_leader(0.25), start_s=0.2, jitter=0.3),
+                      N.cycle(0.7, N.partition("majority"), N.do_heal(), start_s=0.5)))
+
+
+@scenario("zoo-reorder-crash", "Duplicated, reordered AppendEntries (latency 5 ms, 30% reorder) and leader crashes.",
+          nodes=5, clients=6, keys=3, rate=60.0, dup=0.3, reorder=0.3, latency_ms=5.0, **_CHURN)
+def zoo_reorder_crash(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.mix(N.every(0.5, N.kill_leader(0.3), start_s=0.3),
+                      N.cycle(0.8, N.partition("majority"), N.do_heal(), start_s=0.6)))
+
+
+@scenario("zoo-isolated-leader-reads", "Isolate the leader (no CheckQuorum) while clients keep reading from it.",
+          nodes=5, clients=10, keys=2, check_quorum=False, election_ticks=10, heartbeat_ticks=2,
+          duration_s=2.5, recover_s=1.0)
+def zoo_isolated_leader_reads(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.mix(N.at(0.3, N.isolate_leader()), N.at(1.8, N.do_heal())))
+
+
+@scenario("zoo-new-leader-read", "Crash the leader right after writes; read on the new leader at once.",
+          nodes=3, clients=8, keys=2, rate=50.0, election_ticks=10, heartbeat_ticks=2, duration_s=4.0, recover_s=1.0)
+def zoo_new_leader_read(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.every(0.6, N.kill_leader(0.2), start_s=0.2))
+
+
+@scenario("zoo-pause-leader-reads", "Pause the leader past the election timeout; clients read from both sides.",
+          nodes=5, clients=10, keys=2, election_ticks=10, heartbeat_ticks=2, duration_s=3.0, recover_s=1.0)
+def zoo_pause_leader_reads(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.every(1.0, N.pause_leader(0.6), start_s=0.2))
+
+
+@scenario("zoo-lossy-retries", "Set workload (POST adds); 30% loss so replies vanish and clients retry elsewhere.",
+          nodes=3, clients=6, keys=2, workload="set", loss=0.2, duration_s=3.0, recover_s=1.5)
+def zoo_lossy_retries(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.every(1.0, N.kill_leader(0.3), start_s=0.3))
+
+
+@scenario("zoo-stale-snapshot", "Snapshots every 20 entries; isolate a member, heal under duplication + reordering.",
+          nodes=3, clients=8, keys=2, rate=50.0, snapshot_entries=20, dup=0.3, reorder=0.3, latency_ms=3.0,
+          duration_s=4.0, recover_s=1.5)
+def zoo_stale_snapshot(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(0.6, N.partition("isolate"), N.do_heal(), start_s=0.2))
+
+
+@scenario("zoo-power-loss", "Power failure of the whole cluster with slow fsyncs (20 ms): unsynced writes vanish.",
+          nodes=3, clients=6, keys=3, rate=40.0, fsync_ms=20.0, duration_s=3.0, recover_s=2.0)
+def zoo_power_loss(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.every(1.0, N.power_failure(0.3), start_s=0.4))
+
+
+@scenario("zoo-split-votes", "Seven nodes, frequent partitions of random shapes: elections must still converge.",
+          nodes=7, clients=4, keys=2, pre_vote=False, check_quorum=False, duration_s=3.0, recover_s=4.0)
+def zoo_split_votes(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(0.5, N.partition("majorities-ring"), N.do_heal(), start_s=0.2))
+
+
+@scenario("zoo-disruptive-rejoin", "Isolate a follower for many election timeouts, reconnect: it must not depose the leader.",
+          nodes=5, clients=6, keys=2, duration_s=3.0, recover_s=3.0)
+def zoo_disruptive_rejoin(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(1.0, N.partition("isolate"), N.do_heal(), start_s=0.2))
+
+
+@scenario("zoo-long-divergence", "Leader isolated with a long uncommitted tail, then heal: followers must catch up.",
+          nodes=5, clients=8, keys=2, rate=60.0, reorder=0.2, duration_s=3.0, recover_s=3.0, **{
+              k: v for k, v in _CHURN.items() if k not in ("duration_s", "recover_s")})
+def zoo_long_divergence(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(1.0, N.leader_minority(), N.do_heal(), start_s=0.2))
+
+
+@scenario("zoo-lock-skew", "Lock workload; step the leader's clock forward past the lock TTL.",
+          workload="lock", nodes=3, clients=5, keys=1, ttl_s=2, duration_s=4.0, recover_s=1.0)
+def zoo_lock_skew(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.every(1.5, jump_leader(3.0), start_s=0.3))
+
+
+@scenario("zoo-ttl-step", "Registry workload with TTL heartbeats; step the leader's clock forward by 4 s.",
+          workload="registry", nodes=3, clients=5, keys=2, ttl_s=2, duration_s=4.0, recover_s=1.0)
+def zoo_ttl_step(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.every(1.5, jump_leader(4.0), start_s=0.3))
+
+
+@scenario("zoo-membership", "Remove and add members rapidly while the leader is isolated.",
+          nodes=5, clients=4, keys=2, **_CHURN)
+def zoo_membership(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.mix(N.every(0.4, N.member_churn(), start_s=0.1),
+                      N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.3)), spare_nodes=1)
+
+
+@scenario("zoo-watch-lag", "Watch workload; blackhole a member until it needs a snapshot, watchers resume on it.",
+          workload="watch", nodes=3, clients=6, keys=2, snapshot_entries=20, duration_s=4.0, recover_s=1.5)
+def zoo_watch_lag(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.cycle(0.8, N.partition("isolate"), N.do_heal(), start_s=0.2))
+
+
+@scenario("zoo-kill-load", "High write load; kill random nodes every 0.4 s and restart them quickly.",
+          nodes=3, clients=8, keys=3, rate=60.0, snapshot_entries=30, duration_s=4.0, recover_s=1.5)
+def zoo_kill_load(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.every(0.4, N.kill_random(0.15), start_s=0.2))
