@@ -275,6 +275,14 @@ def partition(shape: str = "majority") -> Action:
     return _Partition(shape)
 
 
+def _pick(view: ClusterView, rng: random.Random, *, leader: bool) -> str | None:
+    """The leader (or a random up node if none) when ``leader``, else a random up node."""
+    if leader:
+        return _leader_or_random(view, rng)
+    up = sorted(view.up)
+    return up[rng.randrange(len(up))] if up else None
+
+
 def _leader_or_random(view: ClusterView, rng: random.Random) -> str | None:
     if view.leader is not None:
         return view.leader
@@ -348,11 +356,7 @@ class _Kill:
     lose_unsynced: bool = True
 
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        if self.target == "leader":
-            node = _leader_or_random(view, rng)
-        else:
-            up = sorted(view.up)
-            node = up[rng.randrange(len(up))] if up else None
+        node = _pick(view, rng, leader=self.target == "leader")
         if node is None:
             return []
         return [(0, F.Crash(node=node, lose_unsynced=self.lose_unsynced)), (_ns(self.down_s), F.Restart(node=node))]
@@ -376,11 +380,7 @@ class _Pause:
     pause_s: float
 
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        if self.target == "leader":
-            node = _leader_or_random(view, rng)
-        else:
-            up = sorted(view.up)
-            node = up[rng.randrange(len(up))] if up else None
+        node = _pick(view, rng, leader=self.target == "leader")
         if node is None:
             return []
         return [(0, F.Pause(node=node)), (_ns(self.pause_s), F.Resume(node=node))]
@@ -447,7 +447,7 @@ class _ClockBump:
     leader: bool = False
 
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        node = _leader_or_random(view, rng) if self.leader else sorted(view.up)[rng.randrange(len(view.up))] if view.up else None
+        node = _pick(view, rng, leader=self.leader)
         if node is None:
             return []
         delta = rng.uniform(-self.max_s, self.max_s)
@@ -494,7 +494,7 @@ class _ClockDrift:
     leader: bool = False
 
     def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        node = _leader_or_random(view, rng) if self.leader else (sorted(view.up)[rng.randrange(len(view.up))] if view.up else None)
+        node = _pick(view, rng, leader=self.leader)
         if node is None:
             return []
         return [(0, F.ClockDrift(node=node, ppm=rng.randint(-self.max_ppm, self.max_ppm)))]
