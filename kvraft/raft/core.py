@@ -203,24 +203,34 @@ class RaftNode:
 
     # ------------------------------------------------------------------ output
     def has_ready(self) -> bool:
-        return bool(
-            self.msgs or self.read_states or self.dropped or self.log.pending_snapshot is not None
-            or self.log.stabled < self.log.last_index or self.log.commit > self.log.applied
-            and self.log.next_committed()
-            or self.soft_state() != self.prev_soft or self.hard_state() != self.prev_hard
-            or (self.voters, self.learners) != self.prev_conf
-        )
+        # Called after every input: cheapest tests first, and soft/hard state and conf compared
+        # field by field instead of building SoftState/HardState values to compare.
+        if self.msgs or self.read_states or self.dropped:
+            return True
+        log = self.log
+        if log.pending_snapshot is not None or log.stabled < log.last_index:
+            return True
+        if log.commit > log.applied and log.next_committed():
+            return True
+        ps, ph, pc = self.prev_soft, self.prev_hard, self.prev_conf
+        return (self.role is not ps.role or self.leader != ps.leader or self.term != ph.term
+                or self.vote != ph.vote or log.commit != ph.commit
+                or self.voters != pc[0] or self.learners != pc[1])
 
     def ready(self) -> Ready:
         """Take the pending work; the caller must handle it and call ``advance(ready)`` next."""
-        soft, hard, conf = self.soft_state(), self.hard_state(), (self.voters, self.learners)
+        ps, ph = self.prev_soft, self.prev_hard
+        soft_changed = self.role is not ps.role or self.leader != ps.leader
+        hard_changed = self.term != ph.term or self.vote != ph.vote or self.log.commit != ph.commit
+        soft = self.soft_state() if soft_changed else ps
+        hard = self.hard_state() if hard_changed else ph
+        conf = (self.voters, self.learners)
         entries = tuple(self.log.unstable())
         snap = self.log.pending_snapshot
-        must_sync = bool(entries) or snap is not None or hard.term != self.prev_hard.term \
-            or hard.vote != self.prev_hard.vote
+        must_sync = bool(entries) or snap is not None or hard.term != ph.term or hard.vote != ph.vote
         rd = Ready(
-            soft_state=soft if soft != self.prev_soft else None,
-            hard_state=hard if hard != self.prev_hard else None,
+            soft_state=soft if soft_changed else None,
+            hard_state=hard if hard_changed else None,
             entries=entries,
             snapshot=snap,
             messages=tuple(self.msgs),
