@@ -46,10 +46,12 @@ class _JumpLeader:
         return f"jump_leader({self.delta_s!r})"
 
 
+@N.register_action
 def jump_leader(delta_s: float) -> N.Action:
     return _JumpLeader(delta_s)
 
 
+@N.register_action
 def skew_leader(delta_s: float) -> N.Action:  # alias kept for readability in schedules
     return _JumpLeader(delta_s)
 

@@ -25,7 +25,7 @@ __all__ = [
     "at", "every", "cycle", "mix", "phases", "one_of", "do",
     "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
     "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
-    "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE",
+    "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE", "register_action", "from_repr",
 ]
 
 NS_PER_S = 1_000_000_000
@@ -589,8 +589,19 @@ def do_heal() -> Action:
     return _Do(F.Heal())
 
 
+_EXTRA: dict[str, object] = {}
+
+
+def register_action(fn: object) -> object:
+    """Make an action or schedule constructor defined elsewhere (e.g. the bug-zoo catalog) visible to
+    ``from_repr`` under its ``__name__``; returns ``fn`` so it can be used as a decorator."""
+    _EXTRA[getattr(fn, "__name__")] = fn
+    return fn
+
+
 def from_repr(text: str) -> Schedule:
-    """Rebuild a schedule from its repr (run.json); only this module's names are visible."""
+    """Rebuild a schedule from its repr (run.json); only this module's names (and registered ones) are visible."""
     env = {name: globals()[name] for name in __all__ if name in globals()}
+    env.update(_EXTRA)
     env["F"] = F
     return eval(text, {"__builtins__": {}}, env)  # noqa: S307 - our own reprs, names restricted
