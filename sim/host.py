@@ -30,15 +30,24 @@ if TYPE_CHECKING:
 __all__ = ["Host", "SimRuntime", "SimTimer"]
 
 _PPM = 1_000_000
+_NORMAL = 1  # simpy priority of ordinary events (World.call_later)
 
 
 class SimTimer:
-    """A pending ``after`` callback; ``cancel()`` is idempotent and a no-op once it ran."""
+    """A pending ``after`` callback; ``cancel()`` is idempotent and a no-op once it ran.
 
-    __slots__ = ("_fn",)
+    It is also its own simpy event (``callbacks`` + ``_ok``), so a timer costs one object and one
+    heap entry: no Timeout, no closure.
+    """
 
-    def __init__(self, fn: Callable[[], None] | None) -> None:
+    __slots__ = ("_fn", "callbacks", "_ok", "_host", "_inc")
+
+    def __init__(self, fn: Callable[[], None] | None, host: "Host | None" = None, inc: int = 0) -> None:
         self._fn = fn
+        self._host = host
+        self._inc = inc
+        self.callbacks = _TIMER_CALLBACKS
+        self._ok = True
 
     def cancel(self) -> None:
         self._fn = None
@@ -51,6 +60,18 @@ class SimTimer:
         fn, self._fn = self._fn, None
         if fn is not None:
             fn()
+
+    def _due(self) -> None:
+        """The timer came due: run it if its incarnation is still up (held while paused)."""
+        host = self._host
+        if self._fn is not None and host is not None and host.up and host.incarnation == self._inc:
+            if host.paused:
+                host.held.append((None, self._fire_once))
+            else:
+                self._fire_once()
+
+
+_TIMER_CALLBACKS = (SimTimer._due,)
 
 
 class SimRuntime:
@@ -83,17 +104,11 @@ class SimRuntime:
         """Call ``fn()`` once ``delay_ns`` of this node's clock has passed. Raises ConfigError if < 0."""
         if delay_ns < 0:
             raise ConfigError(f"{self.node_id}: after() with negative delay {delay_ns}")
-        if not self.is_live:
-            return SimTimer(None)
-        timer = SimTimer(fn)
         host = self._host
-        inc = self.incarnation
-
-        def fire() -> None:
-            if timer._fn is not None and host.up and host.incarnation == inc:
-                host.run_or_hold(timer._fire_once)
-
-        self._world.call_later(host.real_delay(delay_ns), fire)
+        if not (host.up and host.incarnation == self.incarnation):
+            return SimTimer(None)
+        timer = SimTimer(fn, host, self.incarnation)
+        self._world.env.schedule(timer, _NORMAL, host.real_delay(delay_ns))  # type: ignore[arg-type]
         return timer
 
     def send(self, to: str, msg: Any) -> None:
