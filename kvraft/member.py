@@ -26,6 +26,7 @@ Rules (etcd v2's server, restated):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections.abc import Callable
@@ -196,7 +197,8 @@ class Member:
             def serve() -> None:
                 if not state["done"]:
                     state["done"] = True
-                    timer.cancel()
+                    if state.get("timer") is not None:  # a lease read may be served inside read_index
+                        state["timer"].cancel()
                     self._reply(src, m.id, self._local_get(parsed))
 
             def expire() -> None:
@@ -207,7 +209,8 @@ class Member:
             if not self.server.read_index(ctx, lambda idx: self._when_applied(idx, serve)):
                 self._retry(src, m.id)
                 return
-            timer = self.rt.after(self.config.request_timeout_ns, expire)
+            if not state["done"]:
+                state["timer"] = self.rt.after(self.config.request_timeout_ns, expire)
             return
         if parsed.kind is RequestKind.WATCH:
             self._watch(src, m.id, parsed)
@@ -215,6 +218,11 @@ class Member:
         # A write: stamp this member's clock and the client's identity, then propose.
         command = dict(parsed.command)
         command["now_ns"] = self.rt.now()
+        if "B16" in self.bugs and command.get("op") == "create" and not command.get("unique") \
+                and self._expired_here(str(command.get("path", ""))):
+            # Bug B16: the lock is granted because the holder's lease *looks* over on this member's own
+            # clock; the lease is not re-checked through the log (no prevExist), and no fencing.
+            command["op"] = "set"
         command["client_id"] = m.client_id
         command["seq"] = m.seq
         data = json.dumps(command, sort_keys=True, separators=(",", ":")).encode()
@@ -235,6 +243,13 @@ class Member:
                 del self._waiters[key]
             self._reply(w.src, w.rid, render_error(TIMED_OUT))
 
+    def _expired_here(self, path: str) -> bool:
+        """B16 only: does the node at ``path`` exist with a TTL that this member's wall clock says is over?"""
+        res = self.store.get(path, now_ns=self.rt.now())
+        node = res.event.node if res.event is not None else None
+        exp = getattr(node, "expire_ns", None) if node is not None else None
+        return exp is not None and exp <= self.rt.now()
+
     def _local_get(self, p: ParsedRequest) -> Response:
         result = p.read(self.store, now_ns=self.rt.now())
         return p.respond(result, raft_index=self.server.applied_index, raft_term=self.server.term)
@@ -251,6 +266,10 @@ class Member:
                                           headers=tuple(head.headers.items()), body=body,
                                           leader_hint=self.server.leader_id))
 
+        if "B19" in self.bugs and p.wait_index > self.store.index + 1:
+            # Bug B19: a lagging member resumes the watch from its own index, not the client's waitIndex,
+            # so events the client already saw are replayed as it catches up.
+            p = dataclasses.replace(p, wait_index=0)
         result = p.watch(self.store, fired)
         resp = p.respond(result, raft_index=self.server.applied_index, raft_term=self.server.term)
         if resp.watcher is None:

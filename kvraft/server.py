@@ -113,6 +113,8 @@ class Server:
         self._hs = HardState()
         self._bug_b01 = "B01" in self.config.bugs
         self._bug_b20 = "B20" in self.config.bugs
+        self._bug_b11 = "B11" in self.config.bugs
+        self._bug_b12 = "B12" in self.config.bugs
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -264,7 +266,10 @@ class Server:
                 disk.write(self._hs_record(hs))
             if rd.entries:
                 disk.write(_ent_rec(rd.entries))
-            if rd.must_sync:
+            if rd.must_sync and self._bug_b12:
+                disk.fsync(lambda: None)  # Bug B12: send, apply and answer before the fsync completes
+                self._persisted(rd, hs, inline=True)
+            elif rd.must_sync:
                 disk.fsync(lambda rd=rd: self._persisted(rd, hs, inline=False))
             else:
                 self._persisted(rd, hs, inline=True)
@@ -286,7 +291,8 @@ class Server:
         if rd.snapshot is not None:
             s = rd.snapshot
             self.state_machine.restore(s.data, s.index, s.term)
-            self._applied = max(self._applied, s.index)
+            # Bug B11: lastApplied follows the (possibly older) snapshot back.
+            self._applied = s.index if self._bug_b11 else max(self._applied, s.index)
             self._snap_index = s.index
             tr("restore", index=s.index, term=s.term)
         if rd.entries:

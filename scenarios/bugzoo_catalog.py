@@ -19,7 +19,7 @@ from scenarios.errors import ConfigError
 from scenarios.spec import scenario
 from sim import faults as F
 
-__all__ = ["jump_leader", "skew_leader"]
+__all__ = ["drift_leader", "jump_leader", "skew_leader"]
 
 _S = 1_000_000_000
 
@@ -47,6 +47,24 @@ class _JumpLeader:
 
 
 @N.register_action
+@dataclass(frozen=True)
+class _DriftLeader:
+    """Make the current leader's clock run at ``1 + ppm / 1e6`` of true time (its ticks and lease slow down)."""
+
+    ppm: int
+
+    def resolve(self, view: N.ClusterView, rng: random.Random) -> N.Resolved:
+        leader = view.leader
+        return [] if leader is None else [(0, F.ClockDrift(node=leader, ppm=self.ppm))]
+
+    def __repr__(self) -> str:
+        return f"drift_leader({self.ppm!r})"
+
+
+def drift_leader(ppm: int) -> N.Action:
+    return _DriftLeader(ppm)
+
+
 def jump_leader(delta_s: float) -> N.Action:
     return _JumpLeader(delta_s)
 
@@ -94,22 +112,23 @@ def zoo_reorder_crash(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("zoo-isolated-leader-reads", "Isolate the leader (no CheckQuorum) while clients keep reading from it.",
-          nodes=5, clients=10, keys=2, check_quorum=False, election_ticks=10, heartbeat_ticks=2,
+          nodes=5, clients=12, keys=1, check_quorum=False, election_ticks=10, heartbeat_ticks=2,
           duration_s=2.5, recover_s=1.0)
 def zoo_isolated_leader_reads(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.at(0.3, N.isolate_leader()), N.at(1.8, N.do_heal())))
 
 
 @scenario("zoo-new-leader-read", "Crash the leader right after writes; read on the new leader at once.",
-          nodes=3, clients=8, keys=2, rate=50.0, election_ticks=10, heartbeat_ticks=2, duration_s=4.0, recover_s=1.0)
+          nodes=3, clients=8, keys=2, rate=50.0, latency_ms=20.0, election_ticks=10, heartbeat_ticks=2,
+          duration_s=4.0, recover_s=1.0)
 def zoo_new_leader_read(p: Mapping[str, Any]) -> Plan:
     return Plan(N.every(0.6, N.kill_leader(0.2), start_s=0.2))
 
 
-@scenario("zoo-pause-leader-reads", "Pause the leader past the election timeout; clients read from both sides.",
-          nodes=5, clients=10, keys=2, election_ticks=10, heartbeat_ticks=2, duration_s=3.0, recover_s=1.0)
-def zoo_pause_leader_reads(p: Mapping[str, Any]) -> Plan:
-    return Plan(N.every(1.0, N.pause_leader(0.6), start_s=0.2))
+@scenario("zoo-slow-clock-leader", "Slow the leader's clock to 10% and isolate it: its lease outlives the election.",
+          nodes=5, clients=12, keys=1, election_ticks=10, heartbeat_ticks=2, duration_s=2.5, recover_s=1.0)
+def zoo_slow_clock_leader(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.mix(N.at(0.3, drift_leader(-900_000)), N.at(0.35, N.isolate_leader()), N.at(1.8, N.do_heal())))
 
 
 @scenario("zoo-lossy-retries", "Set workload (POST adds); 30% loss so replies vanish and clients retry elsewhere.",

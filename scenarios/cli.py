@@ -119,6 +119,23 @@ def cmd_bugs(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_hunt(args: argparse.Namespace) -> int:
+    from checkers import check_run
+    from scenarios.hunt import hunt, parse_budget
+    from scenarios.spec import Scenario
+
+    def check(run_dir: Path) -> dict[str, str]:
+        return {r.checker: r.verdict.value for r in check_run(run_dir)[1]}
+
+    scen = Scenario.parse_sets(args.scenario, args.set or [])
+    result = hunt(scen, check, bug=args.bug, checker=args.checker, seed=args.seed, budget_s=parse_budget(args.budget),
+                  max_examples=args.max_examples, out_dir=Path(args.out) if args.out else None,
+                  corpus_dir=Path(args.corpus), progress=print)
+    for line in result.lines():
+        print(line)
+    return EXIT_INVALID if result.found else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="raftsim", description="Deterministic Raft/etcd-v2 cluster simulator and checker.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -165,6 +182,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", action="store_true", help="render the sweep report")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
     s.set_defaults(fn=cmd_sweep)
+
+    s = sub.add_parser("hunt", help="search fault schedules (hypothesis) that break a checker; shrink and save")
+    s.add_argument("scenario")
+    s.add_argument("--bug", help="bug-zoo switch to turn on (e.g. B03); its checker is the target")
+    s.add_argument("--checker", help="target checker name (default: the bug's, else any)")
+    s.add_argument("--budget", default="10m", help="wall-clock budget: 90s, 10m, 1h")
+    s.add_argument("--seed", type=int, default=1, help="seed of the per-message randomness")
+    s.add_argument("--max-examples", type=int, default=200)
+    s.add_argument("--set", action="append", metavar="KEY=VALUE")
+    s.add_argument("--out", help="output directory (default runs/hunt-<scenario>-<bug>-seed<N>)")
+    s.add_argument("--corpus", default="tests/bugzoo/corpus", help="replay corpus directory")
+    s.set_defaults(fn=cmd_hunt)
 
     s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")
     s.set_defaults(fn=cmd_bugs)

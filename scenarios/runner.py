@@ -362,10 +362,44 @@ class DeterminismReport:
     text: str
 
 
+_NEMESIS_KINDS = {"fault", "phase", "member-change", "clock", "pause", "resume", "crash", "restart", "disk-lost", "run"}
+_NETWORK_KINDS = {"deliver", "drop", "duplicate"}
+_RAFT_KINDS = {"vote", "hard-state", "append", "commit", "apply", "snapshot", "restore", "conf", "read-index", "drop-msg"}
+
+
+def trace_component(line: str) -> str:
+    """Which component wrote a trace line: nemesis, network, raft node nX, kv member nX, client cX, ..."""
+    import json
+
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        return "unknown (not JSON)"
+    kind, node = str(rec.get("kind", "?")), rec.get("node")
+    if kind in _NEMESIS_KINDS:
+        return f"nemesis ({kind}{' ' + str(node) if node else ''})"
+    if kind in _NETWORK_KINDS:
+        return f"network ({kind} to {node}{', ' + str(rec['type']) if 'type' in rec else ''})"
+    if kind == "send":
+        typ = str(rec.get("type", ""))
+        if str(node).startswith("c"):
+            return f"client {node} (send {typ})"
+        if typ.startswith(("Client", "Admin")):
+            return f"kv member {node} (send {typ})"
+        return f"raft node {node} (send {typ})"
+    if kind in _RAFT_KINDS or kind.startswith("become-"):
+        return f"raft node {node} ({kind})"
+    return f"{kind}{' on ' + str(node) if node else ''}"
+
+
 def _first_difference(a: list[str], b: list[str]) -> str:
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y:
-            return f"first difference at trace line {i + 1}:\n  run 1: {x.rstrip()}\n  run 2: {y.rstrip()}"
+            comp = trace_component(x)
+            other = trace_component(y)
+            where = comp if comp == other else f"{comp} / run 2: {other}"
+            return (f"first difference at trace line {i + 1}:\n  run 1: {x.rstrip()}\n  run 2: {y.rstrip()}\n"
+                    f"  component: {where}")
     if len(a) != len(b):
         return f"one trace is a prefix of the other ({len(a)} vs {len(b)} lines)"
     return "traces are identical"

@@ -13,8 +13,8 @@ from ..errors import ConfigError
 
 __all__ = ["BUGS", "RaftConfig", "ReadOnlyOption"]
 
-# Raft-level bug switches (shared/bug-zoo.md). B01 and B20 live in kvraft/server.py.
-BUGS = frozenset({"B01", "B02", "B03", "B04", "B05", "B06", "B08", "B13", "B14", "B15", "B18", "B20"})
+# Raft-level bug switches (shared/bug-zoo.md). B01, B12 and B20 live in kvraft/server.py; B11 in both.
+BUGS = frozenset({"B01", "B02", "B03", "B04", "B05", "B06", "B08", "B11", "B12", "B13", "B14", "B15", "B18", "B20"})
 
 
 class ReadOnlyOption(enum.Enum):

@@ -549,6 +549,13 @@ class RaftNode:
 
     def _handle_snapshot(self, m: InstallSnapshot) -> None:
         s = m.snapshot
+        if "B11" in self.bugs and s.index < self.log.commit:
+            # Bug B11: a stale (delayed, duplicated) snapshot older than our commit is installed anyway.
+            self.log.restore(s)
+            self.log.applied = s.index  # the state machine rolls back to the snapshot
+            self._recompute_conf()
+            self._send(InstallSnapshotReply(frm=self.id, to=m.frm, term=self.term, index=s.index))
+            return
         if s.index <= self.log.commit:
             self._send(InstallSnapshotReply(frm=self.id, to=m.frm, term=self.term, index=self.log.commit))
             return

@@ -1,0 +1,123 @@
+"""The bug zoo as data: each bug switch of shared/bug-zoo.md, the schedule that exposes it, its checker.
+
+Rules:
+- A switch is on with ``--set bugs=B03,B07`` (param ``bugs``); every switch is off by default.
+- ``ZOO[id].scenario`` (a catalog or scenarios/bugzoo_catalog.py scenario) with ``params`` is the schedule;
+  ``checker`` is the checker name (checkers/*: ``NAME``) that must answer ILLEGAL for some seed in
+  ``seeds`` with the bug on, and OK on the same seeds with every bug off.
+- Checking is injected (``check(run_dir) -> {checker name: verdict value}``): scenarios/ never imports
+  checkers as a whole (tests/test_layering.py); the CLI, tests and bench pass ``checkers.check_run``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scenarios.spec import Scenario
+
+__all__ = ["BugSpec", "ZOO", "Catch", "catch", "list_bugs", "scenario_for"]
+
+
+@dataclass(frozen=True)
+class BugSpec:
+    id: str
+    description: str
+    scenario: str
+    checker: str
+    seeds: tuple[int, ...] = (1, 2, 3)
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_liveness(self) -> bool:
+        return self.checker == "liveness"
+
+
+def _b(id: str, description: str, scenario: str, checker: str, seeds: tuple[int, ...] = (1, 2, 3),
+       **params: Any) -> BugSpec:
+    return BugSpec(id, description, scenario, checker, seeds, params)
+
+
+ZOO: dict[str, BugSpec] = {b.id: b for b in [
+    _b("B01", "votedFor not persisted: a restarted voter votes twice in one term", "zoo-vote-crash", "raft-safety"),
+    _b("B02", "vote replies counted, not voters (duplicates and stale replies add up)", "zoo-dup-elections", "raft-safety"),
+    _b("B03", "leader commits a previous-term entry by counting replicas (Figure 8)", "zoo-figure-8", "raft-safety"),
+    _b("B04", "vote up-to-date check compares log length only", "zoo-figure-8", "raft-safety"),
+    _b("B05", "follower truncates at prevLogIndex+1 on every AppendEntries", "zoo-reorder-crash", "raft-safety"),
+    _b("B06", "follower commit = leaderCommit without min(last new entry)", "zoo-figure-8", "raft-safety"),
+    _b("B07", "leader serves quorum reads from local state (no ReadIndex)", "zoo-isolated-leader-reads", "linearizable"),
+    _b("B08", "ReadIndex served before the new leader commits an entry of its term", "zoo-new-leader-read", "linearizable"),
+    _b("B09", "lease reads trusting clocks: a slow-clocked, isolated leader serves reads on its lease", "zoo-slow-clock-leader", "linearizable"),
+    _b("B10", "no client dedup: a retried write is applied twice", "zoo-lossy-retries", "exactly-once"),
+    _b("B11", "a stale snapshot older than commit is installed: state rolls back", "zoo-stale-snapshot", "raft-safety"),
+    _b("B12", "writes acknowledged (sent, applied, answered) before fsync", "zoo-power-loss", "linearizable"),
+    _b("B13", "election timer reset on every RequestVote / stale AppendEntries, no jitter", "zoo-split-votes", "liveness"),
+    _b("B14", "no PreVote / CheckQuorum: a rejoining node deposes the leader", "zoo-disruptive-rejoin", "liveness"),
+    _b("B15", "matchIndex from the follower's current log, not the RPC (wrong progress)", "zoo-long-divergence", "liveness"),
+    _b("B16", "lock granted when the lease looks over on a member's own clock (no re-check, no fencing)",
+       "zoo-lock-skew", "lock"),
+    _b("B17", "TTL stamps and SYNC expiry follow a node's stepped wall clock", "zoo-ttl-step", "ttl"),
+    _b("B18", "membership change unsafe: several in flight, config used before commit", "zoo-membership", "raft-safety"),
+    _b("B19", "watch resumed on a lagging member replays events before waitIndex", "zoo-watch-lag", "watch"),
+    _b("B20", "applied index persisted apart from state: restart skips or re-applies entries", "zoo-kill-load", "raft-safety"),
+]}
+
+
+def scenario_for(bug: str, *, bugs: str | None = None, **overrides: Any) -> Scenario:
+    """The schedule of ``bug`` with the switch on (``bugs=""`` for the clean build on the same schedule)."""
+    spec = ZOO[bug]
+    params = {**spec.params, "bugs": bug if bugs is None else bugs, **overrides}
+    return Scenario.create(spec.scenario, params)
+
+
+def list_bugs() -> list[str]:
+    """``raftsim bugs``: one line per bug: id, description, schedule, checker."""
+    w = max(len(b.scenario) for b in ZOO.values())
+    lines = [f"{'id':<4} {'schedule':<{w}}  {'checker':<12}  description"]
+    for b in ZOO.values():
+        sets = "".join(f" --set {k}={v}" for k, v in sorted(b.params.items()))
+        lines.append(f"{b.id:<4} {b.scenario + sets:<{w}}  {b.checker:<12}  {b.description}")
+    return lines
+
+
+@dataclass(frozen=True)
+class Catch:
+    bug: str
+    checker: str
+    caught_seed: int | None  # first seed (in order) whose checker verdict was illegal
+    seeds_run: int
+    wall_s: float
+    verdicts: tuple[tuple[int, str], ...]  # (seed, verdict of the named checker)
+
+
+CheckFn = Callable[[Path], Mapping[str, str]]
+
+
+def catch(bug: str, check: CheckFn, *, seeds: Iterable[int] | None = None, clean: bool = False,
+          stop_early: bool = True, out_dir: Path | None = None, **overrides: Any) -> Catch:
+    """Run ``bug``'s schedule over ``seeds`` (bug on, or off if ``clean``) and judge with its checker.
+
+    Stops at the first illegal verdict if ``stop_early``. ``check(run_dir)`` maps checker name to verdict.
+    """
+    from scenarios.runner import run
+
+    spec = ZOO[bug]
+    scen = scenario_for(bug, bugs="" if clean else bug, **overrides)
+    verdicts: list[tuple[int, str]] = []
+    caught = None
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"zoo-{bug}-") as tmp:
+        base = Path(out_dir) if out_dir is not None else Path(tmp)
+        for seed in (spec.seeds if seeds is None else seeds):
+            rd = run(scen, seed, base / f"{bug}{'-clean' if clean else ''}-seed{seed}")
+            v = check(rd.root).get(spec.checker, "missing")
+            verdicts.append((seed, v))
+            if v == "illegal" and caught is None:
+                caught = seed
+                if stop_early:
+                    break
+    return Catch(bug, spec.checker, caught, len(verdicts), time.perf_counter() - t0, tuple(verdicts))

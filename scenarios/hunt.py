@@ -1,0 +1,208 @@
+"""``raftsim hunt``: a Hypothesis search for a fault schedule that breaks a checker, shrunk to a minimum.
+
+Rules:
+- The strategy draws a *timed fault schedule* (1-6 events ``at(t, action)``: partitions, leader isolation,
+  crashes with restart, pauses, clock steps, heals; each a nemesis combinator whose ``repr`` round-trips
+  through ``scenarios.nemesis.from_repr``) and a few workload parameters. Everything per message (latency,
+  loss, election jitter) still comes from the run's seeded streams, so an example is one deterministic run.
+- Hypothesis shrinks a failing example to fewer, simpler events; the result replays as
+  ``raftsim run scripted --seed N --set schedule='mix(at(...), ...)' ...``.
+- On a failure we write (a) the run directory of the shrunk example, (b) a standalone pytest file that
+  rebuilds the scenario and asserts the checker's verdict, and (c) a corpus entry (JSON) that
+  tests/bugzoo/test_corpus.py replays.
+- Judging is injected (``check(run_dir) -> {checker: verdict}``), as in scenarios/bugs.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scenarios import nemesis as N
+from scenarios.errors import ConfigError
+from scenarios.spec import COMMON_PARAMS, Scenario
+
+__all__ = ["CORPUS_FORMAT", "HuntResult", "event_count", "hunt", "parse_budget", "schedule_strategy",
+           "write_corpus_entry"]
+
+CORPUS_FORMAT = 1
+CheckFn = Callable[[Path], Mapping[str, str]]
+
+# Actions a drawn event may take, simplest first (Hypothesis shrinks sampled_from towards the front).
+_ACTIONS: list[Callable[[float], N.Action]] = [
+    lambda d: N.do_heal(),
+    lambda d: N.isolate_leader(),
+    lambda d: N.kill_leader(d),
+    lambda d: N.partition("majority"),
+    lambda d: N.leader_minority(),
+    lambda d: N.kill_random(d),
+    lambda d: N.pause_leader(d),
+    lambda d: N.partition("isolate"),
+    lambda d: N.power_failure(d),
+    lambda d: N.clock_bump(2.0 * d + 1.0, leader=True),
+]
+
+
+def parse_budget(text: str) -> float:
+    """``10m``, ``90s``, ``1h`` or plain seconds -> seconds."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text)
+    if not m:
+        raise ConfigError(f"--budget {text!r}: expected e.g. 90s, 10m, 1h")
+    return float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[m.group(2)]
+
+
+def schedule_strategy(duration_s: float, max_events: int = 6) -> Any:
+    """A strategy of (schedule repr, events): 1..max_events timed fault events in the fault phase."""
+    from hypothesis import strategies as st
+
+    steps = max(1, int(duration_s * 10) - 1)
+    event = st.tuples(st.integers(0, steps), st.integers(0, len(_ACTIONS) - 1), st.integers(1, 8))
+
+    def build(events: list[tuple[int, int, int]]) -> str:
+        parts = [N.at(t / 10, _ACTIONS[a](d / 10)) for t, a, d in sorted(events)]
+        return repr(N.mix(*parts)) if parts else "NONE"
+
+    return st.lists(event, min_size=1, max_size=max_events).map(build)
+
+
+def event_count(schedule: str) -> int:
+    """How many timed fault events a scripted schedule holds (one per ``at(``)."""
+    return schedule.count("at(")
+
+
+@dataclass(frozen=True)
+class HuntResult:
+    found: bool
+    examples: int
+    wall_s: float
+    scenario: Scenario | None = None
+    seed: int = 0
+    checker: str = ""
+    run_dir: Path | None = None
+    test_file: Path | None = None
+    corpus_file: Path | None = None
+    replay: str = ""
+
+    def lines(self) -> list[str]:
+        if not self.found or self.scenario is None:
+            return [f"no failure in {self.examples} example(s), {self.wall_s:.0f}s"]
+        return [f"FOUND after {self.examples} example(s), {self.wall_s:.0f}s: {self.checker} illegal",
+                f"shrunk schedule ({event_count(str(self.scenario.params['schedule']))} event(s)): "
+                f"{self.scenario.params['schedule']}",
+                f"replay:      {self.replay}",
+                f"run dir:     {self.run_dir}",
+                f"pytest file: {self.test_file}",
+                f"corpus:      {self.corpus_file}"]
+
+
+def _base_params(base: Scenario) -> dict[str, Any]:
+    return {k: v for k, v in base.params.items() if k in COMMON_PARAMS}
+
+
+def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str | None = None, seed: int = 1,
+         budget_s: float = 600.0, max_examples: int = 200, out_dir: Path | None = None,
+         corpus_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> HuntResult:
+    """Search schedules on ``base``'s cluster and workload (with ``bug`` on) until ``checker`` says ILLEGAL.
+
+    ``checker`` defaults to the bug's zoo checker, else any checker. Stops at ``budget_s`` wall seconds
+    (generation and shrinking together) or ``max_examples``.
+    """
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    from scenarios.bugs import ZOO
+    from scenarios.runner import run
+
+    if bug is not None and checker is None:
+        checker = ZOO[bug].checker if bug in ZOO else None
+    params = _base_params(base)
+    if bug is not None:
+        params["bugs"] = bug
+    duration = float(params["duration_s"])
+    strategy = st.tuples(schedule_strategy(duration), st.sampled_from([params["clients"], 4, 8]),
+                         st.sampled_from([params["keys"], 1, 2]))
+    t0 = time.perf_counter()
+    deadline = t0 + budget_s
+    tmp = Path(tempfile.mkdtemp(prefix="raftsim-hunt-"))
+    counter = {"n": 0, "hits": 0}
+    say = progress or (lambda s: None)
+
+    def scen_of(ex: tuple[str, int, int]) -> Scenario:
+        sched, clients, keys = ex
+        return Scenario.create("scripted", {**params, "schedule": sched, "clients": clients, "keys": keys})
+
+    def fails(ex: tuple[str, int, int]) -> bool:
+        if time.perf_counter() > deadline:
+            return False
+        counter["n"] += 1
+        scen = scen_of(ex)
+        rd = run(scen, seed, tmp / "ex")
+        verdicts = check(rd.root)
+        bad = [c for c, v in verdicts.items() if v == "illegal" and (checker is None or c == checker)]
+        if bad:
+            counter["hits"] += 1
+            say(f"example {counter['n']}: {bad[0]} illegal with {event_count(ex[0])} event(s): {ex[0]}")
+        return bool(bad)
+
+    cfg = settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
+                   suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
+    try:
+        best = find(strategy, fails, settings=cfg)
+    except NoSuchExample:
+        return HuntResult(False, counter["n"], time.perf_counter() - t0)
+    scen = scen_of(best)
+    name = f"hunt-{base.name}-{bug or 'any'}-seed{seed}"
+    out = Path(out_dir) if out_dir is not None else Path("runs") / name
+    rd = run(scen, seed, out / "run")
+    verdicts = check(rd.root)
+    got = checker or next((c for c, v in sorted(verdicts.items()) if v == "illegal"), "")
+    test_file = _write_pytest(out / f"test_{name.replace('-', '_')}.py", scen, seed, got)
+    corpus = write_corpus_entry(Path(corpus_dir) if corpus_dir is not None else None, scen, seed, got, bug, name)
+    return HuntResult(True, counter["n"], time.perf_counter() - t0, scen, seed, got, rd.root, test_file, corpus,
+                      rd.replay)
+
+
+def write_corpus_entry(corpus_dir: Path | None, scen: Scenario, seed: int, checker: str, bug: str | None,
+                       name: str) -> Path | None:
+    """Write ``<corpus_dir>/<name>.json``: the scenario repr, seed, checker and expected verdict."""
+    if corpus_dir is None:
+        return None
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    path = corpus_dir / f"{name}.json"
+    doc = {"format": CORPUS_FORMAT, "name": name, "bug": bug, "scenario_repr": repr(scen), "seed": seed,
+           "checker": checker, "verdict": "illegal", "events": event_count(str(scen.params.get("schedule", ""))),
+           "replay": f"raftsim run {scen.name} --seed {seed} {scen.cli_args()}"}
+    path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+    return path
+
+
+_TEST_TEMPLATE = '''"""Reproducer written by `raftsim hunt`: {checker} must find the violation again."""
+
+from checkers import check_run
+from scenarios.runner import run
+from scenarios.spec import Scenario
+
+SCENARIO = {scen!r}
+SEED = {seed}
+
+
+def test_{fn}_is_{verdict}(tmp_path):
+    rd = run(Scenario.from_repr(SCENARIO), SEED, tmp_path / "run")
+    _, results = check_run(rd.root)
+    verdicts = {{r.checker: r.verdict.value for r in results}}
+    assert verdicts[{checker!r}] == {verdict!r}, verdicts
+'''
+
+
+def _write_pytest(path: Path, scen: Scenario, seed: int, checker: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fn = re.sub(r"\W", "_", checker)
+    path.write_text(_TEST_TEMPLATE.format(checker=checker, scen=repr(scen), seed=seed, fn=fn, verdict="illegal"))
+    return path

@@ -1,0 +1,56 @@
+"""Checker sensitivity: every bug-zoo switch is caught by its checker on its schedule, and the clean
+build passes the same seeds (shared/bug-zoo.md, "Notes on using the zoo")."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from scenarios.bugs import ZOO, catch
+
+from .conftest import verdicts
+
+BUGS = sorted(ZOO)
+
+
+def _check(bug: str):
+    return functools.partial(verdicts, only=ZOO[bug].checker)
+
+
+def _assert_caught_and_clean(bug: str, seeds: tuple[int, ...], tmp_path) -> None:
+    spec = ZOO[bug]
+    hit = catch(bug, _check(bug), seeds=seeds, out_dir=tmp_path / "bug")
+    assert hit.caught_seed is not None, f"{bug}: {spec.checker} missed it on {spec.scenario} seeds {seeds}: {hit.verdicts}"
+    ran = [s for s, _ in hit.verdicts]
+    clean = catch(bug, _check(bug), seeds=ran, clean=True, stop_early=False, out_dir=tmp_path / "clean")
+    assert all(v == "ok" for _, v in clean.verdicts), f"{bug}: clean build fails {spec.checker}: {clean.verdicts}"
+
+
+@pytest.mark.parametrize("bug", BUGS)
+def test_bug_is_caught_and_clean_build_passes(bug: str, tmp_path) -> None:
+    _assert_caught_and_clean(bug, ZOO[bug].seeds, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", BUGS)
+def test_bug_is_caught_within_five_seeds_full_table(bug: str, tmp_path) -> None:
+    _assert_caught_and_clean(bug, (1, 2, 3, 4, 5), tmp_path)
+
+
+def test_every_bug_of_the_zoo_has_a_switch_schedule_and_checker() -> None:
+    from scenarios.spec import get_def
+
+    assert BUGS == [f"B{i:02d}" for i in range(1, 21)]
+    known = {"linearizable", "raft-safety", "durability", "exactly-once", "watch", "lock", "queue", "ttl", "liveness"}
+    for spec in ZOO.values():
+        get_def(spec.scenario)
+        assert spec.checker in known
+        assert spec.checker == "liveness" or spec.id not in ("B13", "B14", "B15")
+
+
+def test_bugs_are_off_by_default() -> None:
+    from scenarios.spec import Scenario
+
+    for spec in ZOO.values():
+        assert Scenario.create(spec.scenario).params["bugs"] == ""
