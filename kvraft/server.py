@@ -111,6 +111,7 @@ class Server:
         self._snap_index = 0
         self._commit_traced = 0
         self._hs = HardState()
+        self._compact_every = self.config.snapshot_entries  # _maybe_compact's first test, inlined
         self._bug_b01 = "B01" in self.config.bugs
         self._bug_b20 = "B20" in self.config.bugs
         self._bug_b11 = "B11" in self.config.bugs
@@ -230,8 +231,11 @@ class Server:
 
     def _receive(self, src: str, msg: Any) -> None:
         if isinstance(msg, MESSAGE_TYPES):
-            self._n.step(msg)
-            self._pump()
+            node = self.node  # set by start(), which registers this receiver
+            assert node is not None
+            node.step(msg)
+            if not self._busy and node.has_ready():
+                self._pump()
         elif self.app_handler is not None:
             self.app_handler(src, msg)
 
@@ -239,8 +243,10 @@ class Server:
         self._timer = self.runtime.after(self.tick_ns, self._on_tick)
 
     def _on_tick(self) -> None:
-        self._n.tick()
-        self._pump()
+        node = self._n
+        node.tick()
+        if not self._busy and node.has_ready():
+            self._pump()
         self._schedule_tick()
 
     # ------------------------------------------------------------------ the Ready loop
@@ -281,7 +287,8 @@ class Server:
 
     def _persisted(self, rd: Ready, hs: HardState, *, inline: bool) -> None:
         node = self._n
-        tr = self.runtime.trace
+        runtime = self.runtime
+        tr = runtime.trace
         if rd.hard_state is not None:
             # synced=False: a commit-only change written without fsync (as etcd does); a crash may lose it.
             tr("hard-state", term=hs.term, vote=hs.vote, commit=hs.commit, synced=rd.must_sync)
@@ -305,25 +312,31 @@ class Server:
             hook = getattr(self.state_machine, "on_conf_change", None)
             if hook is not None:
                 hook(rd.conf[0], rd.conf[1])
-        for m in rd.messages:
-            self.runtime.send(m.to, m)
-        for e in rd.committed:
-            if e.index <= self._applied:
-                continue
-            if e.type is EntryType.NORMAL and e.data:
-                self.state_machine.apply(e.index, e.term, e.data)
-            tr("apply", index=e.index, term=e.term, digest=digest(e.data))
-            self._applied = e.index
-        if rd.committed and self._bug_b20:
-            self.runtime.disk.write({"r": "applied", "index": self._applied})
+        if rd.messages:
+            send = runtime.send
+            for m in rd.messages:
+                send(m.to, m)
+        if rd.committed:
+            apply = self.state_machine.apply
+            normal = EntryType.NORMAL
+            for e in rd.committed:
+                if e.index <= self._applied:
+                    continue
+                if e.type is normal and e.data:
+                    apply(e.index, e.term, e.data)
+                tr("apply", index=e.index, term=e.term, digest=digest(e.data))
+                self._applied = e.index
+            if self._bug_b20:
+                runtime.disk.write({"r": "applied", "index": self._applied})
         for rs in rd.read_states:
             self._read_waiting.append((rs.index, rs.ctx))
         node.advance(rd)
-        self._serve_reads()
+        if self._read_waiting:
+            self._serve_reads()
         if rd.committed or rd.snapshot is not None:
             for hook in list(self.on_applied):
                 hook(self._applied)
-        if self._maybe_compact():
+        if self._applied - self._snap_index >= self._compact_every > 0 and self._maybe_compact():
             return  # stays busy until the atomic replace is durable
         self._busy = False
         if not inline:
