@@ -113,22 +113,23 @@ def zoo_reorder_crash(p: Mapping[str, Any]) -> Plan:
 
 @scenario("zoo-isolated-leader-reads", "Isolate the leader (no CheckQuorum) while clients keep reading from it.",
           nodes=5, clients=12, keys=1, check_quorum=False, election_ticks=10, heartbeat_ticks=2,
-          duration_s=2.5, recover_s=1.0)
+          duration_s=6.0, recover_s=1.0)
 def zoo_isolated_leader_reads(p: Mapping[str, Any]) -> Plan:
-    return Plan(N.mix(N.at(0.3, N.isolate_leader()), N.at(1.8, N.do_heal())))
+    return Plan(N.cycle(0.8, N.isolate_leader(), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-new-leader-read", "Crash the leader right after writes; read on the new leader at once.",
-          nodes=3, clients=8, keys=2, rate=50.0, latency_ms=20.0, election_ticks=10, heartbeat_ticks=2,
+          nodes=3, clients=8, keys=1, rate=50.0, latency_ms=50.0, election_ticks=20, heartbeat_ticks=2,
           duration_s=4.0, recover_s=1.0)
 def zoo_new_leader_read(p: Mapping[str, Any]) -> Plan:
     return Plan(N.every(0.6, N.kill_leader(0.2), start_s=0.2))
 
 
 @scenario("zoo-slow-clock-leader", "Slow the leader's clock to 10% and isolate it: its lease outlives the election.",
-          nodes=5, clients=12, keys=1, election_ticks=10, heartbeat_ticks=2, duration_s=2.5, recover_s=1.0)
+          nodes=5, clients=12, keys=1, election_ticks=10, heartbeat_ticks=2, duration_s=6.0, recover_s=1.0)
 def zoo_slow_clock_leader(p: Mapping[str, Any]) -> Plan:
-    return Plan(N.mix(N.at(0.3, drift_leader(-900_000)), N.at(0.35, N.isolate_leader()), N.at(1.8, N.do_heal())))
+    return Plan(N.mix(N.cycle(1.5, drift_leader(-900_000), N.heal_all(), start_s=0.2),
+                      N.cycle(1.5, N.isolate_leader(), start_s=0.25)))
 
 
 @scenario("zoo-lossy-retries", "Set workload (POST adds); 30% loss so replies vanish and clients retry elsewhere.",
