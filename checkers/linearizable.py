@@ -10,13 +10,16 @@ Rules:
   ``info`` operations that took effect. Just-in-time linearization (Lowe, "Testing for linearizability",
   2017): an operation is linearized only when its return forces it, together with whatever open operations
   must precede it; duplicates collapse in the frontier set, which is what memoises the search.
-- An operation that changes nothing in the current state (a read of the current value, a write of it) is
-  linearized eagerly: that loses no linearization and keeps the frontier small.
+- A read-only operation (``model.read_only(input)``, optional) legal in the current state is linearized
+  eagerly, when it is invoked or when the state changes: a configuration with more reads done and the same
+  state dominates. (Not so a write of the current value: later it could take effect.)
 - ``fail`` operations never took effect and are dropped (``kv``: except a failed cas with
   ``error: "compare-failed"``, used as an observation, see ``checkers.models.kv``). ``info`` operations (and
   invokes never completed) may take effect at any point after their invoke or never: they stay available
-  forever. Identical unused info operations are interchangeable (only the first is tried) and a configuration
-  that used a superset of another's info operations, with the same state and ``lin``, is dropped.
+  forever. Identical unused info operations are interchangeable (only the first is tried); an info operation
+  takes effect only into a state some operation's outcome depends on (optional
+  ``Model.relevant_states``), else it can as well happen later; and a configuration that used a superset of
+  another's info operations, with the same state and ``lin``, is dropped.
 - The search has a budget (configurations explored, seconds); running out gives ``Verdict.UNKNOWN``.
 - Decide first, explain second: on ILLEGAL the failing part alone is searched again, within its own budget,
   keeping linearization paths, for the counterexample in ``details``.
@@ -158,7 +161,15 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
             r = memo[(s, j)] = step(s, inp, out)
         return r
 
+    read_only = getattr(model, "read_only", None)
+    is_ro = [bool(read_only and read_only(inp)) for inp, _ in items]
+    relevant = getattr(model, "relevant_states", None)
+    rel: list[frozenset[Any] | None] = [relevant(inp, out) if relevant else None for inp, out in items]
+    info_wanted: set[Any] = set()  # states some info op's outcome depends on
+    info_wild = False  # some info op depends on every state
+    blind: frozenset[Any] = frozenset()
     frontier: dict[tuple[Any, int, int], Any] = {(model.init(), 0, 0): None}
+    ro_mask = 0  # slots holding read-only ops
     slot_item: list[int] = []  # slot -> item (-1 free)
     slot_of: dict[int, int] = {}
     free: list[int] = []
@@ -173,6 +184,10 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
                 b = len(infos)
                 infos.append(j)
                 info_first.setdefault(items[j][0], []).append(b)
+                if rel[j] is None:
+                    info_wild = True
+                else:
+                    info_wanted |= rel[j]  # type: ignore[arg-type]
                 continue
             if free:
                 k = free.pop()
@@ -183,11 +198,14 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
             slot_of[j] = k
             bit = 1 << k
             open_mask |= bit
+            if not is_ro[j]:
+                continue
+            ro_mask |= bit
             nf: dict[tuple[Any, int, int], Any] = {}
             for cfg, path in frontier.items():
                 s = cfg[0]
                 ok, s2 = apply(s, j)
-                if ok and s2 == s:  # a no-op here: linearize it now
+                if ok:  # a read-only op legal here: linearizing it now loses nothing
                     cfg = (s, cfg[1] | bit, cfg[2])
                     if track:
                         path = (j, path)
@@ -204,15 +222,52 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
             m = noop_cache.get(s)
             if m is None:
                 m = 0
-                rest = open_mask
+                rest = ro_mask
                 while rest:
                     low = rest & -rest
                     rest ^= low
                     ok, s2 = apply(s, slot_item[low.bit_length() - 1])
-                    if ok and s2 == s:
+                    if ok:
                         m |= low
                 noop_cache[s] = m
             return m
+
+        # Info ops worth trying: one takes effect only into a state that some op's outcome depends on
+        # (Model.relevant_states): the unused infos or the ops still to linearize from the root
+        # configuration. Otherwise it is pointless now and can as well happen later (or never).
+        info_cache: dict[int, tuple[set[Any] | None, list[list[int]], dict[Any, list[list[int]]]]] = {}
+
+        def info_moves(unlin: int) -> tuple[set[Any] | None, list[list[int]], dict[Any, list[list[int]]]]:
+            """(wanted states or None for all, groups to try in any state, groups to try per state)."""
+            got = info_cache.get(unlin)
+            if got is None:
+                wanted: set[Any] | None = None
+                if not info_wild:
+                    wanted = set(info_wanted)
+                    rest = unlin
+                    while rest:
+                        low = rest & -rest
+                        rest ^= low
+                        r = rel[slot_item[low.bit_length() - 1]]
+                        if r is None:
+                            wanted = None
+                            break
+                        wanted |= r
+                anywhere: list[list[int]] = []
+                by_state: dict[Any, list[list[int]]] = {}
+                for bits in info_first.values():
+                    jb = infos[bits[0]]
+                    r = rel[jb]
+                    if r is None:
+                        anywhere.append(bits)
+                    elif not r:  # blind: the same outcome in every state; worth it only into a wanted state
+                        if wanted is None or apply(None, jb)[1] in wanted:
+                            anywhere.append(bits)
+                    else:  # legal only in the states of r
+                        for st in r:
+                            by_state.setdefault(st, []).append(bits)
+                got = info_cache[unlin] = (wanted, anywhere, by_state)
+            return got
 
         nf = {}
         explored = 0
@@ -227,11 +282,15 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
             # DFS over linearizing open ops (and unused infos) until the target is linearized
             if cfg in seen:
                 continue
-            stack = [(cfg, path)]
+            if infos:
+                wanted, info_any, info_by_state = info_moves(open_mask & ~lin)
+            stack = [(cfg, path, False)]
             seen.add(cfg)
             while stack:
-                (s, lin, used), path = stack.pop()
+                (s, lin, used), path, must_observe = stack.pop()
                 explored += 1
+                if explored & 1023 == 0:
+                    meter.charge(1024)
                 cand = open_mask & ~lin
                 moves: list[tuple[int, int, int]] = []  # (item, new lin bit, new used bit)
                 while cand:
@@ -239,18 +298,23 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
                     cand ^= low
                     moves.append((slot_item[low.bit_length() - 1], low, 0))
                 if infos:
-                    for bits in info_first.values():
-                        for b in bits:
-                            if not (used >> b) & 1:
-                                moves.append((infos[b], 0, 1 << b))
-                                break
+                    for groups in (info_any, info_by_state.get(s, ())):
+                        for bits in groups:
+                            for b in bits:
+                                if not (used >> b) & 1:
+                                    moves.append((infos[b], 0, 1 << b))
+                                    break
                 for j2, lbit, ubit in moves:
+                    if must_observe and rel[j2] == blind:
+                        continue  # the info op just taken would be overwritten unseen: pointless
                     ok, s2 = apply(s, j2)
-                    if not ok or (s2 == s and ubit):
+                    if not ok or (ubit and (s2 == s or (wanted is not None and s2 not in wanted))):
                         continue
                     lin2 = lin | lbit
                     if s2 != s:
                         lin2 |= noop_mask(s2)
+                    # a blind info op must be observed: by a read now, or by the very next op
+                    observe = bool(ubit) and rel[j2] == blind and lin2 == lin
                     p2 = None
                     if track:
                         p2 = (j2, path)
@@ -267,8 +331,8 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
                         c2 = (s2, lin2, used | ubit)
                         if c2 not in seen:
                             seen.add(c2)
-                            stack.append((c2, p2))
-        meter.charge(explored)
+                            stack.append((c2, p2, observe))
+        meter.charge(explored & 1023)
         if not nf:
             return _Failure(item=j, frontier=frontier, slots=list(slot_item), infos=list(infos))
         if infos and len(nf) > 1:
@@ -277,6 +341,7 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
         slot_item[k] = -1
         free.append(k)
         open_mask ^= target
+        ro_mask &= ~target
     return None
 
 

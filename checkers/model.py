@@ -8,6 +8,12 @@ Rules (porcupine's shape, see anishathalye/porcupine ``Model``):
 - ``prepare`` turns one paired operation into ``(input, output)``, or ``None`` to leave it out (a ``fail`` that
   did not take effect, a read whose result is unknown). It raises ``ModelError`` for an op the model cannot
   understand (unknown ``f``, a malformed operand); the checker reports it as UNKNOWN with the line number.
+- Optional ``read_only(input) -> bool``: True only if ``step`` never changes the state for that input
+  (reads); the checker then linearizes it as soon as it is legal, which keeps the search small.
+- Optional ``relevant_states(input, output) -> frozenset | None``: ``frozenset()`` for a blind op (the same
+  outcome in every state: a write); a non-empty R if ``step`` is illegal in every state outside R (a read of
+  v: {v}; a cas: {expected}); None otherwise (an append). The checker uses it to try an ``info`` op only when its effect
+  could matter.
 - ``partition`` splits operations into independent parts (P-compositionality: a history is linearizable
   iff each part is), each labelled (e.g. by key).
 """

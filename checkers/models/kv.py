@@ -120,6 +120,21 @@ class KvModel:
             return state != arg, state
         raise ModelError(f"unknown kv input {input!r}")
 
+    def read_only(self, input: tuple[str, Any]) -> bool:
+        """Whether ``step`` never changes the state for ``input`` (lets the checker linearize it eagerly)."""
+        return input[0] == "read" or input[0] == "cas-differs"
+
+    def relevant_states(self, input: tuple[str, Any], output: Any) -> frozenset[Any] | None:
+        """States outside which ``step`` is illegal or ignores the state; None: every state matters."""
+        f, arg = input
+        if f == "read":
+            return frozenset((output,))
+        if f == "cas":
+            return frozenset((arg[0],))
+        if f == "write" or f == "delete":
+            return frozenset()
+        return None  # append builds on any state; cas-differs is legal in all states but one
+
     def prepare(self, op: OpLike) -> tuple[tuple[str, Any], Any] | None:
         f = op.f
         if f not in KV_FS:
