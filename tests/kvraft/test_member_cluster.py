@@ -93,3 +93,221 @@ def test_members_converge_to_identical_stores_after_writes_from_many_clients() -
     assert len(set(snaps.values())) == 1
     assert {k.index(n) for n in k.members} == {idx[-1]}
     assert all(k.servers[n].server._snap_index > 0 for n in k.members)  # snapshots were taken
+
+
+# -- quorum loss (H25..H27) -----------------------------------------------------------------------
+
+TIMED_OUT_BODY = {"errorCode": 300, "message": "Raft Internal Error", "cause": "etcdserver: request timed out",
+                  "index": 0}
+
+
+def test_minority_member_serves_stale_default_get_and_times_out_quorum_get() -> None:
+    k = KvCluster(seed=21, election_ticks=30, request_timeout_ns=200 * MS)
+    lead = k.leader()
+    minority = sorted(k.members - {lead})[0]
+    majority = tuple(sorted(k.members - {minority}))
+    k.put("/h/q", "old")
+    k.converge()
+    old_index = k.index(minority)
+    on_minority = k.client("m", servers=[minority])
+    k.apply(F.Partition(groups=(majority, (minority,))))
+    # H26: a quorum read needs the leader's confirmation: 500/300 after the member's request timeout.
+    q = k.call("GET", "/h/q", {"quorum": "true"}, client=on_minority, timeout_ns=2 * S)
+    assert q.reply is not None and q.reply.frm == minority
+    assert q.status == 500 and q.json() == TIMED_OUT_BODY
+    assert headers(q)["X-Etcd-Index"] == "0" and "X-Raft-Index" not in headers(q)
+    assert 200 * MS <= q.done_at_ns - q.sent_at_ns < 250 * MS
+    # The majority moves on.
+    new = k.call("PUT", "/h/q", {"value": "new"}, client=k.client("maj", servers=list(majority)))
+    assert new.status == 200 and new.reply.frm in majority
+    # H27: a default read on the minority still answers, from its (now stale) store.
+    stale = k.call("GET", "/h/q", client=on_minority)
+    assert stale.status == 200 and stale.reply.frm == minority
+    assert stale.json()["node"]["value"] == "old"
+    assert int(headers(stale)["X-Etcd-Index"]) == old_index < new.json()["node"]["modifiedIndex"]
+    # A quorum read on the majority sees the new value.
+    fresh = k.call("GET", "/h/q", {"quorum": "true"}, client=k.client("majq", servers=list(majority)))
+    assert fresh.status == 200 and fresh.json()["node"]["value"] == "new"
+    # After healing the minority catches up.
+    k.apply(F.Heal())
+    k.converge()
+    assert k.call("GET", "/h/q", client=on_minority).json()["node"]["value"] == "new"
+
+
+def test_write_without_quorum_times_out_then_applies_once_quorum_returns() -> None:
+    k = KvCluster(seed=22, election_ticks=30, request_timeout_ns=300 * MS)
+    lead = k.leader()
+    f1, f2 = sorted(k.members - {lead})
+    k.put("/h/q", "trigger")
+    k.converge()
+    before = k.index(lead)
+    k.apply(F.Crash(node=f1))
+    k.apply(F.Crash(node=f2))
+    on_leader = k.client("old-leader", servers=[lead])
+    # H25: the write is proposed, but cannot commit: 500/300 "request timed out", index 0.
+    w = k.call("PUT", "/nq", {"value": "x"}, client=on_leader, timeout_ns=2 * S)
+    assert w.reply is not None and w.reply.frm == lead
+    assert w.status == 500 and w.json() == TIMED_OUT_BODY
+    assert headers(w)["X-Etcd-Index"] == "0"
+    assert 300 * MS <= w.done_at_ns - w.sent_at_ns < 350 * MS
+    q = k.call("GET", "/h/q", {"quorum": "true"}, client=on_leader, timeout_ns=2 * S)
+    assert q.status in (500, None)  # 300 while it still leads; unknown once it stepped down (no leader)
+    # H27: the default read still answers.
+    local = k.call("GET", "/h/q", client=on_leader)
+    assert local.status == 200 and int(headers(local)["X-Etcd-Index"]) == before
+    assert k.index(lead) == before
+    # H31: bring back one follower: only the old leader's longer log can win, and it commits the write.
+    k.apply(F.Restart(node=f1))
+    k.wait_leader(among={lead})
+    k.apply(F.Restart(node=f2))
+    snaps = k.converge()
+    assert len(snaps) == 3
+    events = k.history_events(lead, "/nq")
+    assert [(e.action, e.node.value, e.index) for e in events] == [("set", "x", before + 1)]
+    assert k.call("GET", "/nq", {"quorum": "true"}).json()["node"]["value"] == "x"
+
+
+# -- client retries and de-duplication -------------------------------------------------------------
+
+
+def _set_events(k: KvCluster, key: str) -> list[tuple[str, str | None, int]]:
+    out = {n: [(e.action, e.node.value, e.index) for e in k.history_events(n, key)] for n in sorted(k.members)}
+    assert len({tuple(v) for v in out.values()}) == 1, out
+    return next(iter(out.values()))
+
+
+def test_retry_after_lost_replies_is_applied_once_and_answered_the_same() -> None:
+    k = KvCluster(seed=31)
+    d = k.client("d")
+    k.apply(F.LinkFaults(loss=1.0, dst="h-d"))  # every answer to d is lost: d retries on other members
+    w = k.send("PUT", "/dup", {"value": "v"}, client=d, timeout_ns=8 * S)
+    k.run_for(1500 * MS)
+    assert not w.done
+    assert max(p.tries for p in d._pending.values()) >= 3  # it was sent again, to other members
+    assert k.index(k.leader()) == 1  # applied, once, though sent to several members
+    k.apply(F.LinkFaults(loss=0.0, dst="h-d"))
+    k.wait(w)
+    assert w.status == 201
+    assert w.json() == {"action": "set", "node": {"key": "/dup", "value": "v", "modifiedIndex": 1, "createdIndex": 1}}
+    assert headers(w)["X-Etcd-Index"] == "1"
+    k.converge()
+    assert _set_events(k, "/dup") == [("set", "v", 1)]
+    nxt = k.put("/dup", "w", client=d)  # the next op of that client is a new write
+    assert nxt.json()["node"]["modifiedIndex"] == 2 and nxt.json()["prevNode"]["value"] == "v"
+
+
+def test_retry_after_leader_crash_right_after_commit_is_applied_once() -> None:
+    k = KvCluster(seed=32)
+    lead = k.leader()
+    d = k.client("d")
+    d.leader_hint = lead
+    k.apply(F.LinkFaults(loss=1.0, src=lead, dst="h-d"))
+    w = k.send("POST", "/queue", {"value": "job"}, client=d, timeout_ns=8 * S)  # not idempotent by itself
+    assert k.run_until(lambda: k.index(lead) == 1, 1 * S)
+    k.apply(F.Crash(node=lead))
+    k.wait(w)
+    assert w.status == 201 and w.reply.frm != lead
+    body = w.json()
+    assert body["action"] == "create" and body["node"]["value"] == "job" and body["node"]["createdIndex"] == 1
+    rest = sorted(k.members - {lead})
+    k.converge(nodes=rest)
+    listing = k.call("GET", "/queue", {"recursive": "true", "quorum": "true"}).json()
+    assert [n["value"] for n in listing["node"]["nodes"]] == ["job"]  # one job, not two
+    k.apply(F.Restart(node=lead))
+    k.converge()
+    assert all(k.index(n) == 1 for n in k.members)
+
+
+def test_retry_dedup_survives_snapshot_and_restart_of_every_member() -> None:
+    k = KvCluster(seed=33, snapshot_entries=5)
+    d = k.client("d")
+    k.apply(F.LinkFaults(loss=1.0, dst="h-d"))
+    w = k.send("PUT", "/once", {"value": "1", "prevExist": "false"}, client=d, timeout_ns=10 * S)
+    assert k.run_until(lambda: k.index(k.leader()) >= 1, 1 * S)
+    first = k.index(k.leader())
+    for i in range(20):  # push the write into a snapshot on every member
+        k.put(f"/other{i}", str(i))
+    k.converge()
+    assert all(k.servers[n].server._snap_index > first for n in k.members)
+    for n in sorted(k.members):
+        k.apply(F.Crash(node=n))
+    for n in sorted(k.members):
+        k.apply(F.Restart(node=n))
+    k.wait_leader()
+    k.apply(F.LinkFaults(loss=0.0, dst="h-d"))
+    k.wait(w, 10 * S)
+    # The retry is answered from the restored de-dup table: the original create, not 105 "Key already exists".
+    assert w.status == 201, w.reply
+    assert w.json()["action"] == "create" and w.json()["node"]["modifiedIndex"] == first
+    k.converge()
+    assert k.call("GET", "/once", {"quorum": "true"}).json()["node"]["modifiedIndex"] == first
+    assert {k.index(n) for n in k.members} == {first + 20}
+
+
+# -- watches through a member (spec §7) -----------------------------------------------------------
+
+
+def test_watch_with_past_wait_index_answers_from_history() -> None:
+    k = KvCluster(seed=41)
+    for v in ("a", "b", "c"):
+        k.put("/w", v)
+    k.put("/other", "z")
+    k.converge()
+    follower = sorted(k.members - {k.leader()})[0]
+    on_f = k.client("wf", servers=[follower])
+    r = k.call("GET", "/w", {"wait": "true", "waitIndex": "2"}, client=on_f)
+    assert r.status == 200 and r.reply.frm == follower
+    assert r.json() == {"action": "set", "node": {"key": "/w", "value": "b", "modifiedIndex": 2, "createdIndex": 2},
+                        "prevNode": {"key": "/w", "value": "a", "modifiedIndex": 1, "createdIndex": 1}}
+    assert headers(r)["X-Etcd-Index"] == "4"  # the member's index when the watch was registered
+    # waitIndex past every event on /w but within history: the watch waits.
+    pending = k.send("GET", "/w", {"wait": "true", "waitIndex": "4"}, client=on_f)
+    k.run_for(300 * MS)
+    assert not pending.done
+
+
+def test_pending_watch_on_follower_fires_on_later_write_through_leader() -> None:
+    k = KvCluster(seed=42)
+    k.put("/dir/x", "0")
+    lead = k.leader()
+    follower = sorted(k.members - {lead})[1]
+    k.converge()
+    watch = k.send("GET", "/dir", {"wait": "true", "recursive": "true"},
+                   client=k.client("wf", servers=[follower]), timeout_ns=5 * S)
+    k.run_for(200 * MS)
+    assert not watch.done and k.servers[follower].store.watcher_count == 1
+    w = k.put("/dir/y", "1", client=k.client("wl", servers=[lead]))
+    k.wait(watch)
+    assert watch.status == 200 and watch.reply.frm == follower
+    assert watch.json() == {"action": "set", "node": w.json()["node"]}
+    assert headers(watch)["X-Etcd-Index"] == "1"  # the index at registration, not the event's
+    assert k.servers[follower].store.watcher_count == 0
+
+
+def test_stale_wait_index_after_more_than_1000_events_is_401() -> None:
+    k = KvCluster(seed=43, clients=8, snapshot_entries=400)
+    per = 130
+    statuses: list[int | None] = []
+
+    def write(host: str, i: int) -> None:
+        def done(reply) -> None:  # type: ignore[no-untyped-def]
+            statuses.append(None if reply is None else reply.status)
+            if i + 1 < per:
+                write(host, i + 1)  # each client's next write once its previous one answered
+
+        k.clients[host].request("PUT", f"/v2/keys/many/{host}", {"value": str(i)}, timeout_ns=5 * S, on_done=done)
+
+    for h in k.client_hosts:
+        write(h, 0)
+    assert k.run_until(lambda: len(statuses) == per * 8, 20 * S, 20 * MS)
+    assert set(statuses) <= {200, 201}
+    total = len(statuses)
+    k.converge()
+    follower = sorted(k.members - {k.leader()})[0]
+    on_f = k.client("wf", servers=[follower])
+    r = k.call("GET", "/many", {"wait": "true", "recursive": "true", "waitIndex": "1"}, client=on_f)
+    assert r.status == 400
+    assert r.json() == {"errorCode": 401, "message": "The event in requested index is outdated and cleared",
+                        "cause": f"the requested history has been cleared [{total - 999}/1]", "index": total}
+    ok = k.call("GET", "/many", {"wait": "true", "recursive": "true", "waitIndex": str(total - 999)}, client=on_f)
+    assert ok.status == 200 and ok.json()["node"]["modifiedIndex"] == total - 999
