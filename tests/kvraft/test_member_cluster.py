@@ -421,3 +421,81 @@ def test_power_failure_of_every_member_keeps_acknowledged_writes() -> None:
         # Acked writes survive; a later write to the same key (acked or unknown) may have overwritten it.
         later = [v for kk, v, c in calls if kk == key and int(v) >= int(val)]
         assert r.json()["node"]["value"] in later, (key, val, r.json())
+
+
+# -- membership API (spec §11, H32) ------------------------------------------------------------------
+
+
+def test_members_list_and_leader() -> None:
+    k = KvCluster(seed=71)
+    lead = k.leader()
+    for node in sorted(k.members):
+        on = k.client(f"a{node}", servers=[node])
+        lst = k.admin("list", client=on)
+        assert lst.status == 200 and lst.reply.frm == node
+        assert sorted(m["id"] for m in lst.json()["members"]) == ["n1", "n2", "n3"]
+        ld = k.admin("leader", client=on)
+        assert ld.status == 200 and ld.json()["id"] == lead
+    assert k.admin("add", "n2").status == 409
+    assert k.admin("remove", "n9").status == 404
+
+
+def test_removing_the_leader_makes_it_step_down_and_the_rest_elect() -> None:
+    k = KvCluster(seed=72)
+    lead = k.leader()
+    k.put("/before", "1")
+    rm = k.admin("remove", lead)
+    assert rm.status == 204
+    rest = k.members - {lead}
+    new = k.wait_leader(among=rest)
+    assert not k.servers[lead].is_leader
+    k.members = rest
+    c2 = k.client("after", servers=sorted(rest))
+    assert sorted(m["id"] for m in k.admin("list", client=c2).json()["members"]) == sorted(rest)
+    assert k.admin("leader", client=c2).json()["id"] == new
+    w = k.put("/after", "2", client=c2)
+    assert w.reply.frm in rest
+    snaps = k.converge()
+    assert set(snaps) == rest
+    # The removed member no longer takes part: it does not get the new write.
+    assert k.servers[lead].store.index < k.index(new)
+
+
+def _add_and_join(k: KvCluster, node: str) -> None:
+    ok: list[bool] = []
+    k.c.add_member(node, ok.append)
+    assert k.run_until(lambda: bool(ok), 3 * S) and ok == [True]
+    k.join(node)  # started with peers = current members + itself
+
+
+def test_added_member_catches_up_by_log() -> None:
+    k = KvCluster(seed=73, spare=1)
+    for i in range(10):
+        k.put(f"/j/{i}", str(i))
+    _add_and_join(k, "n4")
+    k.put("/j/after", "x")
+    snaps = k.converge()
+    assert set(snaps) == {"n1", "n2", "n3", "n4"}
+    assert k.servers["n4"].server._snap_index == 0  # the whole log was replicated, no snapshot
+    assert sorted(k.servers[k.leader()].server.voters) == ["n1", "n2", "n3", "n4"]
+    r = k.call("GET", "/j/after", client=k.client("n4c", servers=["n4"]))
+    assert r.reply.frm == "n4" and r.json()["node"]["value"] == "x"
+
+
+def test_added_member_catches_up_by_snapshot_and_counts_for_quorum() -> None:
+    k = KvCluster(seed=74, spare=1, snapshot_entries=8)
+    for i in range(30):
+        k.put(f"/j/{i % 6}", str(i))
+    k.converge()
+    _add_and_join(k, "n4")
+    snaps = k.converge()
+    assert set(snaps) == {"n1", "n2", "n3", "n4"}
+    assert k.servers["n4"].server._snap_index > 0  # it was sent a snapshot: the log was compacted
+    # With 4 voters the quorum is 3: stop two of the old members and writes cannot commit.
+    lead = k.leader()
+    down = sorted({"n1", "n2", "n3"} - {lead})
+    k.apply(F.Crash(node=down[0]))
+    assert k.put("/j/three-up", "ok").status in (200, 201)
+    k.apply(F.Crash(node=down[1]))
+    stuck = k.call("PUT", "/j/two-up", {"value": "no"}, client=k.client("two", servers=[lead]), timeout_ns=2 * S)
+    assert stuck.status in (500, None)
