@@ -333,7 +333,27 @@ class Member:
             elif m.op == "remove" and m.node not in self.server.voters:
                 answer(404, {"message": "membership: member not found"})
             elif self.server.propose_conf_change(ConfChange(type=typ, node_id=m.node)):
-                answer(201 if m.op == "add" else 204, {"id": m.node, "name": m.node})
+                # As etcd: answer once the change is committed and applied here (an appended change can
+                # still be lost to a new leader); without quorum, 500 after the request timeout (spec §11).
+                at = self.server.node.log.last_index if self.server.node is not None else 0
+                state: dict[str, Any] = {}
+
+                def applied() -> None:
+                    if state.setdefault("done", True) is True and "timer" in state:
+                        state["timer"].cancel()
+                    if (m.node in self.server.voters) == (m.op == "add"):
+                        answer(201 if m.op == "add" else 204, {"id": m.node, "name": m.node})
+                    else:
+                        answer(500, {"message": "etcdserver: request timed out"})
+
+                def expire() -> None:
+                    if "done" not in state:
+                        state["done"] = False
+                        answer(500, {"message": "etcdserver: request timed out"})
+
+                self._when_applied(at, lambda: "done" not in state and applied())
+                if "done" not in state:
+                    state["timer"] = self.rt.after(self.config.request_timeout_ns, expire)
             else:
                 self._retry(src, m.id)
         else:

@@ -499,3 +499,24 @@ def test_added_member_catches_up_by_snapshot_and_counts_for_quorum() -> None:
     k.apply(F.Crash(node=down[1]))
     stuck = k.call("PUT", "/j/two-up", {"value": "no"}, client=k.client("two", servers=[lead]), timeout_ns=2 * S)
     assert stuck.status in (500, None)
+
+
+def test_member_add_without_quorum_is_not_acknowledged() -> None:
+    # spec §11: POST /v2/members without quorum -> 500. A 201 promises the change is in force: the
+    # runner then starts the new member; if the change was only appended by a leader that cannot
+    # commit it, it is lost when the majority elects another leader.
+    k = KvCluster(seed=75, spare=1, election_ticks=30, request_timeout_ns=300 * MS)
+    lead = k.leader()
+    rest = tuple(sorted(k.members - {lead}))
+    k.apply(F.Partition(groups=((lead,), rest + ("n4",))))
+    add = k.admin("add", "n4", client=k.client("adm", servers=[lead]), timeout_ns=2 * S)
+    assert add.status != 201, add.reply
+    assert add.status in (500, None)
+    k.wait_leader(among=set(rest))  # the majority elects a leader whose log lacks the change...
+    k.apply(F.Heal())
+    k.put("/after-heal", "1")
+    k.run_for(500 * MS)
+    k.converge()
+    assert all(k.servers[n].server.voters == ("n1", "n2", "n3") for n in sorted(k.members))  # ...so it was lost
+    rm = k.admin("remove", sorted(rest)[0], client=k.client("adm2", servers=[lead]), timeout_ns=2 * S)
+    assert rm.status in (204, 500, None)
