@@ -28,8 +28,10 @@ Rules:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,8 +179,65 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
     infos: list[int] = []  # info bit -> item
     info_first: dict[Any, list[int]] = {}  # info input -> its bits in order (identical infos: first unused)
 
+    noop_cache: dict[Any, int] = {}
+
+    def noop_mask(s: Any) -> int:
+        m = noop_cache.get(s)
+        if m is None:
+            m = 0
+            rest = ro_mask
+            while rest:
+                low = rest & -rest
+                rest ^= low
+                ok, s2 = apply(s, slot_item[low.bit_length() - 1])
+                if ok:
+                    m |= low
+            noop_cache[s] = m
+        return m
+
+    # Info ops worth trying: one takes effect only into a state that some op's outcome depends on
+    # (Model.relevant_states): the unused infos or the ops still to linearize from the root
+    # configuration. Otherwise it is pointless now and can as well happen later (or never).
+    info_cache: dict[int, tuple[set[Any] | None, list[list[int]], dict[Any, list[list[int]]]]] = {}
+
+    def info_moves(unlin: int) -> tuple[set[Any] | None, list[list[int]], dict[Any, list[list[int]]]]:
+        """(wanted states or None for all, groups to try in any state, groups to try per state)."""
+        got = info_cache.get(unlin)
+        if got is None:
+            wanted: set[Any] | None = None
+            if not info_wild:
+                wanted = set(info_wanted)
+                rest = unlin
+                while rest:
+                    low = rest & -rest
+                    rest ^= low
+                    r = rel[slot_item[low.bit_length() - 1]]
+                    if r is None:
+                        wanted = None
+                        break
+                    wanted |= r
+            anywhere: list[list[int]] = []
+            by_state: dict[Any, list[list[int]]] = {}
+            for bits in info_first.values():
+                jb = infos[bits[0]]
+                r = rel[jb]
+                if r is None:
+                    anywhere.append(bits)
+                elif not r:  # blind: the same outcome in every state; worth it only into a wanted state
+                    if wanted is None or apply(None, jb)[1] in wanted:
+                        anywhere.append(bits)
+                else:  # legal only in the states of r
+                    for st in r:
+                        by_state.setdefault(st, []).append(bits)
+            got = info_cache[unlin] = (wanted, anywhere, by_state)
+        return got
+
+    unbilled = 0
     for j, kind in events:
-        meter.charge(len(frontier))
+        unbilled += len(frontier)
+        if unbilled > 4096:
+            meter.charge(unbilled)
+            unbilled = 0
         if kind == 0:  # invoke
             if infos_of[j]:
                 b = len(infos)
@@ -216,58 +275,10 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
         # return of item j: every configuration must have linearized it by now
         k = slot_of.pop(j)
         target = 1 << k
-        noop_cache: dict[Any, int] = {}
-
-        def noop_mask(s: Any) -> int:
-            m = noop_cache.get(s)
-            if m is None:
-                m = 0
-                rest = ro_mask
-                while rest:
-                    low = rest & -rest
-                    rest ^= low
-                    ok, s2 = apply(s, slot_item[low.bit_length() - 1])
-                    if ok:
-                        m |= low
-                noop_cache[s] = m
-            return m
-
-        # Info ops worth trying: one takes effect only into a state that some op's outcome depends on
-        # (Model.relevant_states): the unused infos or the ops still to linearize from the root
-        # configuration. Otherwise it is pointless now and can as well happen later (or never).
-        info_cache: dict[int, tuple[set[Any] | None, list[list[int]], dict[Any, list[list[int]]]]] = {}
-
-        def info_moves(unlin: int) -> tuple[set[Any] | None, list[list[int]], dict[Any, list[list[int]]]]:
-            """(wanted states or None for all, groups to try in any state, groups to try per state)."""
-            got = info_cache.get(unlin)
-            if got is None:
-                wanted: set[Any] | None = None
-                if not info_wild:
-                    wanted = set(info_wanted)
-                    rest = unlin
-                    while rest:
-                        low = rest & -rest
-                        rest ^= low
-                        r = rel[slot_item[low.bit_length() - 1]]
-                        if r is None:
-                            wanted = None
-                            break
-                        wanted |= r
-                anywhere: list[list[int]] = []
-                by_state: dict[Any, list[list[int]]] = {}
-                for bits in info_first.values():
-                    jb = infos[bits[0]]
-                    r = rel[jb]
-                    if r is None:
-                        anywhere.append(bits)
-                    elif not r:  # blind: the same outcome in every state; worth it only into a wanted state
-                        if wanted is None or apply(None, jb)[1] in wanted:
-                            anywhere.append(bits)
-                    else:  # legal only in the states of r
-                        for st in r:
-                            by_state.setdefault(st, []).append(bits)
-                got = info_cache[unlin] = (wanted, anywhere, by_state)
-            return got
+        if noop_cache:
+            noop_cache.clear()
+        if info_cache:
+            info_cache.clear()
 
         nf = {}
         explored = 0
@@ -342,6 +353,7 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
         free.append(k)
         open_mask ^= target
         ro_mask &= ~target
+    meter.charge(unbilled)
     return None
 
 
@@ -462,6 +474,25 @@ def _explain(model: Model[Any, Any, Any], part: _Part, failure: _Failure, budget
 
 def _check_entries(entries: list[_Entry], model: Model[Any, Any, Any], budget: Budget, strict: bool,
                    t0: float) -> CheckResult:
+    with _no_gc():
+        return _check_entries_gc_off(entries, model, budget, strict, t0)
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic GC off: the search builds millions of acyclic tuples, and each full collection would
+    rescan every event of the history (it doubled the time of a 100k-op check)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], budget: Budget, strict: bool,
+                          t0: float) -> CheckResult:
     def result(verdict: Verdict, summary: str, details: dict[str, Any]) -> CheckResult:
         return CheckResult(checker=NAME, verdict=verdict, summary=summary, details=details,
                            elapsed_s=time.perf_counter() - t0)
@@ -521,7 +552,9 @@ def check_events(events: Sequence[Event], model: Model[Any, Any, Any] = KV, budg
     skipped and listed in ``details["skipped_keys"]`` instead of making the verdict UNKNOWN.
     """
     t0 = time.perf_counter()
-    return _check_entries(_pair_events(events), model, budget, strict, t0)
+    with _no_gc():
+        entries = _pair_events(events)
+    return _check_entries(entries, model, budget, strict, t0)
 
 
 def check_history(ops: Sequence[Op] | Sequence[Operation], model: Model[Any, Any, Any] = KV,
@@ -561,9 +594,9 @@ def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, A
 
     try:
         if fmt == "jsonl":
-            with open(path, encoding="utf-8") as f:
-                events = parse_events(f)
-            return _check_entries(_pair_events(events), model, budget, True, t0)
+            with open(path, encoding="utf-8") as f, _no_gc():
+                entries = _pair_events(parse_events(f))
+            return _check_entries(entries, model, budget, True, t0)
         if fmt not in interop.READERS:
             return unknown(f"unknown history format {fmt!r} (expected jsonl, {', '.join(sorted(interop.READERS))})")
         ops = interop.READERS[fmt](path)
@@ -588,12 +621,12 @@ class LinearizabilityChecker:
     def check(self, run: Any) -> CheckResult:
         t0 = time.perf_counter()
         try:
-            with open(run.history, encoding="utf-8") as f:
-                events = parse_events(f)
+            with open(run.history, encoding="utf-8") as f, _no_gc():
+                entries = _pair_events(parse_events(f))
         except FileNotFoundError:
             return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary="no history.jsonl",
                                elapsed_s=time.perf_counter() - t0)
         except (HistoryError, OSError, UnicodeDecodeError) as e:
             return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary=f"history.jsonl: {e}",
                                details={"error": str(e)}, elapsed_s=time.perf_counter() - t0)
-        return _check_entries(_pair_events(events), self.model, self.budget, False, t0)
+        return _check_entries(entries, self.model, self.budget, False, t0)
