@@ -47,12 +47,12 @@ class KvCluster:
     """``n`` kvraft members (plus ``spare`` idle server hosts) and ``clients`` client hosts."""
 
     def __init__(self, seed: int, *, n: int = 3, spare: int = 0, clients: int = 1, snapshot_entries: int = 1000,
-                 election_ticks: int = 10, request_timeout_ns: int = 1 * S, warmup_ns: int = 1 * S) -> None:
+                 election_ticks: int = 10, heartbeat_ticks: int = 1, request_timeout_ns: int = 1 * S, warmup_ns: int = 1 * S) -> None:
         self.world = World(seed, trace_messages=False)
         self.all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
         self.members = set(self.all_nodes[:n])
         self.joined: set[str] = set()
-        self.raft_config = RaftConfig(election_ticks=election_ticks, heartbeat_ticks=1,
+        self.raft_config = RaftConfig(election_ticks=election_ticks, heartbeat_ticks=heartbeat_ticks,
                                       snapshot_entries=snapshot_entries)
         self.member_config = MemberConfig(request_timeout_ns=request_timeout_ns)
         self.servers: dict[str, Member] = {}

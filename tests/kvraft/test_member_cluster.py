@@ -520,3 +520,63 @@ def test_member_add_without_quorum_is_not_acknowledged() -> None:
     assert all(k.servers[n].server.voters == ("n1", "n2", "n3") for n in sorted(k.members))  # ...so it was lost
     rm = k.admin("remove", sorted(rest)[0], client=k.client("adm2", servers=[lead]), timeout_ns=2 * S)
     assert rm.status in (204, 500, None)
+
+
+def test_ttl_key_expires_after_leader_crash_on_the_new_leader() -> None:
+    k = KvCluster(seed=53)
+    lead = k.leader()
+    s = k.put("/t", "v", ttl="1")
+    k.converge()
+    set_at = s.done_at_ns
+    k.apply(F.Crash(node=lead))
+    rest = sorted(k.members - {lead})
+    watch = k.send("GET", "/t", {"wait": "true"}, client=k.client("w", servers=rest), timeout_ns=5 * S)
+    k.wait(watch)
+    assert watch.status == 200 and watch.json()["action"] == "expire", watch.reply
+    assert 1 * S <= watch.done_at_ns - set_at <= 2 * S
+    assert k.leader() in rest
+    k.apply(F.Restart(node=lead))
+    k.converge()
+    assert k.call("GET", "/t", {"quorum": "true"}).status == 404
+
+
+def test_ttl_survives_restart_of_every_member_and_still_expires() -> None:
+    k = KvCluster(seed=54, snapshot_entries=4)
+    s = k.put("/t2", "v", ttl="2")
+    for i in range(6):
+        k.put(f"/fill{i}", "x")
+    k.converge()
+    assert all(k.servers[n].server._snap_index >= s.json()["node"]["modifiedIndex"] for n in k.members)
+    for n in sorted(k.members):
+        k.apply(F.Crash(node=n))
+    k.run_for(200 * MS)
+    for n in sorted(k.members):
+        k.apply(F.Restart(node=n))
+    k.wait_leader()
+    # Restored from snapshots: at least the TTL in true time, at most TTL + restore grace + SYNC + election.
+    assert k.run_until(lambda: k.now - s.done_at_ns >= 1900 * MS, 3 * S)
+    assert k.call("GET", "/t2", {"quorum": "true"}).status == 200
+    watch = k.send("GET", "/t2", {"wait": "true"}, client=k.client("w"), timeout_ns=5 * S)
+    k.wait(watch)
+    assert watch.json()["action"] == "expire"
+    assert watch.done_at_ns - s.done_at_ns <= 2 * S + 1000 * MS + 500 * MS + 500 * MS
+    k.converge()
+
+
+# -- determinism --------------------------------------------------------------------------------------
+
+
+def _scripted_trace(seed: int) -> str:
+    k = KvCluster(seed=seed, snapshot_entries=5)
+    for i in range(8):
+        k.send("PUT", f"/d{i % 3}", {"value": str(i)})
+    k.apply(F.Crash(node=k.leader()))
+    k.run_for(1 * S)
+    k.apply(F.Restart(node=sorted(k.members)[0]))
+    k.run_for(1 * S)
+    return k.world.trace_sha256
+
+
+def test_same_seed_gives_the_same_trace() -> None:
+    assert _scripted_trace(91) == _scripted_trace(91)
+    assert _scripted_trace(91) != _scripted_trace(92)
