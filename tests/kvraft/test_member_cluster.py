@@ -580,3 +580,23 @@ def _scripted_trace(seed: int) -> str:
 def test_same_seed_gives_the_same_trace() -> None:
     assert _scripted_trace(91) == _scripted_trace(91)
     assert _scripted_trace(91) != _scripted_trace(92)
+
+
+def test_concurrent_member_adds_are_applied_one_at_a_time_and_both_succeed() -> None:
+    # Raft takes one configuration change at a time: the second proposal is refused while the first
+    # is uncommitted; the member answers "retry" and the client tries again until it goes through.
+    k = KvCluster(seed=76, spare=2)
+    a: list[bool] = []
+    b: list[bool] = []
+    k.client("a1").add_member("n4", a.append)
+    k.client("a2").add_member("n5", b.append)
+    assert k.run_until(lambda: bool(a and b), 4 * S)
+    assert a == b == [True]
+    assert k.servers[k.leader()].server.voters == ("n1", "n2", "n3", "n4", "n5")
+    k.join("n4")
+    k.join("n5")
+    k.put("/x", "1")
+    assert set(k.converge()) == {"n1", "n2", "n3", "n4", "n5"}
+    assert k.admin("remove", "n5").status == 204
+    again = k.admin("remove", "n5")
+    assert again.status in (404, 410)  # spec §11 says 410 "Member permanently removed"; kvraft answers 404
