@@ -13,6 +13,7 @@ Rules:
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from typing import Any
 
@@ -99,7 +100,33 @@ class World:
         if not self.started:
             self.start()
         if until_ns > self.env.now:
-            self.env.run(until=until_ns)
+            self._run_until(until_ns)
+
+    def _run_until(self, until_ns: int) -> None:
+        """``env.run(until=until_ns)`` without simpy's per-event overhead, in exactly its order.
+
+        simpy schedules a stop event at (until, URGENT, next eid) and processes every event that
+        sorts before it; so does this loop (taking that eid too). Time stays an int.
+        """
+        env = self.env
+        queue = env._queue
+        stop_eid = next(env._eid)  # type: ignore[attr-defined]
+        pop = heapq.heappop
+        while queue:
+            t, prio, eid, event = queue[0]
+            if t > until_ns or (t == until_ns and (prio > _URGENT or eid > stop_eid)):
+                break
+            pop(queue)
+            env._now = t
+            callbacks, event.callbacks = event.callbacks, None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                # As simpy: a failed event nobody handled crashes the run (copy of the exception).
+                exc = type(event._value)(*event._value.args)
+                exc.__cause__ = event._value
+                raise exc
+        env._now = until_ns
 
     def run_for(self, duration_ns: int) -> None:
         """``run(now + duration_ns)``."""
