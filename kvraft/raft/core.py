@@ -699,7 +699,10 @@ class RaftNode:
         for p in sorted(self.prs):
             if p != self.id:
                 pr = self.prs[p]
-                self._send(Heartbeat(frm=self.id, to=p, term=self.term, commit=min(pr.match, self.log.commit), ctx=ctx))
+                # etcd: min(match, commit), since a heartbeat has no prev check to bound the follower's
+                # commit. Bug B06 (empty-AppendEntries variant): send the leader's commit as is.
+                commit = self.log.commit if "B06" in self.bugs else min(pr.match, self.log.commit)
+                self._send(Heartbeat(frm=self.id, to=p, term=self.term, commit=commit, ctx=ctx))
 
     # ------------------------------------------------------------------ read index (§6.4)
     def _leader_read_index(self, ctx: bytes, frm: str) -> None:
