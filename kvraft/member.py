@@ -98,6 +98,7 @@ class Member:
         self._waiters: dict[tuple[str, int], list[_Waiter]] = {}
         self._reads: list[tuple[int, Callable[[], None]]] = []  # (read index, serve) waiting for apply
         self._read_seq = 0
+        self._watches: dict[tuple[str, int], Any] = {}  # (client, request id) -> pending watcher
         self._sync_timer: Any = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -255,12 +256,19 @@ class Member:
         return p.respond(result, raft_index=self.server.applied_index, raft_term=self.server.term)
 
     def _watch(self, src: str, rid: int, p: ParsedRequest) -> None:
+        old = self._watches.get((src, rid))
+        if old is not None and old.active:
+            # The client re-sends a long poll it heard nothing about: the watcher registered here still
+            # answers it (registering one per re-send leaked watchers until a matching event).
+            return
         holder: dict[str, Any] = {}
 
         def fired(event: Any) -> None:
             head = holder.get("head")
             if head is None:
                 return
+            if not p.stream or event is None:
+                self._watches.pop((src, rid), None)
             body = b"" if event is None else render_event(event)
             self.rt.send(src, ClientReply(frm=self.rt.node_id, to=src, id=rid, status=head.status,
                                           headers=tuple(head.headers.items()), body=body,
@@ -276,6 +284,7 @@ class Member:
             self._reply(src, rid, resp)
         else:
             holder["head"] = resp
+            self._watches[(src, rid)] = resp.watcher
 
     def _when_applied(self, index: int, serve: Callable[[], None]) -> None:
         if self.server.applied_index >= index:

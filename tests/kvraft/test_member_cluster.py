@@ -284,6 +284,27 @@ def test_pending_watch_on_follower_fires_on_later_write_through_leader() -> None
     assert k.servers[follower].store.watcher_count == 0
 
 
+def test_resent_long_poll_registers_one_watcher_per_member_and_still_fires() -> None:
+    # The client re-sends a watch it heard nothing about (the first send may have been lost): a
+    # member must not register a second watcher for the same request (they leaked until an event).
+    k = KvCluster(seed=44)
+    w = k.client("w")
+    k.apply(F.LinkFaults(loss=1.0, src="h-w"))  # the first send is lost
+    watch = k.send("GET", "/lp", {"wait": "true"}, client=w, timeout_ns=6 * S)
+    k.run_for(100 * MS)
+    assert sum(k.servers[n].store.watcher_count for n in k.members) == 0
+    k.apply(F.LinkFaults(loss=0.0, src="h-w"))
+    k.run_for(4 * S)
+    assert not watch.done
+    counts = {n: k.servers[n].store.watcher_count for n in sorted(k.members)}
+    assert all(c <= 1 for c in counts.values()) and sum(counts.values()) >= 1, counts
+    put = k.put("/lp", "x")
+    k.wait(watch)
+    assert watch.status == 200 and watch.json()["node"] == put.json()["node"]
+    k.converge()
+    assert all(k.servers[n].store.watcher_count == 0 for n in k.members)
+
+
 def test_stale_wait_index_after_more_than_1000_events_is_401() -> None:
     k = KvCluster(seed=43, clients=8, snapshot_entries=400)
     per = 130
