@@ -1,0 +1,49 @@
+"""Sensitivity of the Raft property tests: with each bug switch on, the RaftMachine search of
+test_properties.py finds a safety violation within a small, reproducible budget; with it off, the
+same budget passes (test_properties.py). A property test that cannot fail proves nothing.
+
+Budgets are examples of up to 50 steps under ``derandomize=True``; shrinking is off here (it only
+costs time; run ``python -m tests.raft.raft_machine`` style repros by hand to see a shrunk one).
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.stateful import run_state_machine_as_test
+
+from .cluster import SafetyViolation
+from .raft_machine import machine
+from .test_properties import CLEAN_EXAMPLES, search
+
+# bug -> (cluster options, examples): the options narrow the search to the bug's shape (bug-zoo).
+FIG8 = dict(sizes=(5,), pre_vote=(False,), msg_bytes=(1,))
+BUDGETS: dict[str, tuple[dict, int]] = {
+    "B01": ({}, 300),
+    "B02": ({}, 300),
+    "B03": (FIG8, 300),
+    "B04": ({}, 300),
+    "B05": ({}, 300),
+    "B06": ({}, 300),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(BUDGETS))
+def test_property_search_finds_bug(bug: str) -> None:
+    opts, examples = BUDGETS[bug]
+    with pytest.raises(SafetyViolation):
+        run_state_machine_as_test(machine(bugs={bug}, **opts), settings=search(examples, shrink=False))
+
+
+@pytest.mark.parametrize("bug", sorted(BUDGETS))
+def test_clean_build_passes_the_bug_search(bug: str) -> None:
+    opts, examples = BUDGETS[bug]
+    if not opts:
+        pytest.skip("same search as test_properties.py")
+    run_state_machine_as_test(machine(**opts), settings=search(max(examples, CLEAN_EXAMPLES), shrink=False))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("bug", sorted(BUDGETS))
+def test_property_search_finds_bug_on_wide_options(bug: str) -> None:
+    with pytest.raises(SafetyViolation):
+        run_state_machine_as_test(machine(bugs={bug}), settings=search(3000, shrink=False))
