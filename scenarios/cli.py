@@ -120,15 +120,19 @@ def cmd_bugs(args: argparse.Namespace) -> int:
 
 
 def cmd_hunt(args: argparse.Namespace) -> int:
-    from checkers import check_run
+    from checkers import check_run, default_checkers
+    from scenarios.bugs import ZOO
     from scenarios.hunt import hunt, parse_budget
     from scenarios.spec import Scenario
 
+    target = args.checker or (ZOO[args.bug].checker if args.bug in ZOO else None)
+    chosen = [c for c in default_checkers() if target is None or c.name == target]
+
     def check(run_dir: Path) -> dict[str, str]:
-        return {r.checker: r.verdict.value for r in check_run(run_dir)[1]}
+        return {r.checker: r.verdict.value for r in check_run(run_dir, chosen)[1]}
 
     scen = Scenario.parse_sets(args.scenario, args.set or [])
-    result = hunt(scen, check, bug=args.bug, checker=args.checker, seed=args.seed, budget_s=parse_budget(args.budget),
+    result = hunt(scen, check, bug=args.bug, checker=target, seed=args.seed, budget_s=parse_budget(args.budget),
                   max_examples=args.max_examples, out_dir=Path(args.out) if args.out else None,
                   corpus_dir=Path(args.corpus), progress=print)
     for line in result.lines():
