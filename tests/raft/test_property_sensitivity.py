@@ -4,7 +4,13 @@ same budget passes (test_properties.py). A property test that cannot fail proves
 
 Budgets are examples of up to 50 steps under ``derandomize=True``; shrinking is off in the fast
 tests (it only costs time); the slow ones search 10x longer and shrink, printing the minimal
-schedule.
+schedule. B03's, shrunk (Figure 8 in five steps):
+
+    boot(size=0 -> 5 nodes, no PreVote, one entry per AppendEntries); elect(n2)  # term 1, no-op 1/1 in flight
+    elect(n1)                                                # term 2, no-op 2/1
+    leader_crashes_mid_replication(mask=0, persisted=False)  # n1 down, disk log [2/1]
+    elect(n2); settle()  # term 3: 1/1 reaches a majority before 3/2, B03 commits it by counting
+    -> n1 lacks committed 1/1 but its log 2/1 is as up-to-date as n1, n3, n4, n5: a quorum
 """
 
 from __future__ import annotations
