@@ -166,7 +166,7 @@ class QueueWorkload(RecipeWorkload):
 
     def _drain(self, deadline_ns: int) -> Generator[Any, Any, None]:
         """Dequeue every used queue until one dequeue fails ``empty`` (unknown and lost claims: go on)."""
-        client = self.ctx.cluster.client(self.ctx.cluster.client_hosts[-1], "final")
+        client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
         h = self.ctx.history
         for key in sorted(self.used_keys):
             while self.env.now < deadline_ns:

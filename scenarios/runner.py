@@ -118,7 +118,7 @@ class _View:
     @property
     def clients(self) -> list[str]:
         # The workload's client machines (not the admin/final-read one).
-        return [c for c in self._c.client_hosts[:-1] if self._c.world.hosts[c].up and not self._c.world.hosts[c].paused]
+        return [c for c in self._c.client_hosts if self._c.world.hosts[c].up and not self._c.world.hosts[c].paused]
 
     @property
     def drifting(self) -> list[str]:
@@ -164,8 +164,11 @@ class Cluster:
             self.apply(self.link_baseline)
         for node in self.all_nodes:
             self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p["fsync_ms"] * MS))))
-        self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]) + 1)]  # +1: admin/final-read client
-        for c in self.client_hosts:
+        # One machine per workload client, plus one for the admin (membership) client and one for the
+        # final reads: a Client owns its machine's receiver, so they must not share one.
+        self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]))]
+        self.admin_host, self.final_host = "admin", "final"
+        for c in [*self.client_hosts, self.admin_host, self.final_host]:
             self.world.add_host(c, kind="client")
 
     def _boot(self, runtime: Any) -> None:
@@ -271,7 +274,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     fault_start = WARMUP_NS
     fault_end = fault_start + int(p["duration_s"] * S)
     recover_end = fault_end + int(p["recover_s"] * S)
-    cluster.admin = cluster.client(cluster.client_hosts[-1], "admin")
+    cluster.admin = cluster.client(cluster.admin_host, "admin")
     ctx = WorkloadContext(world=world, cluster=cluster, history=history, params=p, start_ns=WARMUP_NS // 2,
                           stop_ns=recover_end, rng=world.streams.fork("workload"))
     workload = make_workload(ctx)

@@ -134,7 +134,7 @@ class Workload:
         self.env.process(self._final(deadline_ns))
 
     def _final(self, deadline_ns: int) -> Generator[Any, Any, None]:
-        client = self.ctx.cluster.client(self.ctx.cluster.client_hosts[-1], "final")
+        client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
         h = self.ctx.history
         for f, key in self.final_ops():
             while self.env.now < deadline_ns:
