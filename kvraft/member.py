@@ -98,6 +98,7 @@ class Member:
         self._waiters: dict[tuple[str, int], list[_Waiter]] = {}
         self._reads: list[tuple[int, Callable[[], None]]] = []  # (read index, serve) waiting for apply
         self._read_seq = 0
+        self._boot_id = runtime.monotonic()  # differs between incarnations of this node
         self._watches: dict[tuple[str, int], Any] = {}  # (client, request id) -> pending watcher
         self._sync_timer: Any = None
 
@@ -192,7 +193,9 @@ class Member:
             return
         if parsed.kind is RequestKind.QUORUM_READ:
             self._read_seq += 1
-            ctx = f"{self.rt.node_id}/{self.server.term}/{self._read_seq}".encode()
+            # Unique across restarts too (etcd's id generator mixes in a boot value): a read still
+            # pending from an earlier life must never match this one.
+            ctx = f"{self.rt.node_id}/{self._boot_id}/{self._read_seq}".encode()
             state = {"done": False}
 
             def serve() -> None:
