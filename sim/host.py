@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .disk import SimDisk
 from .errors import ConfigError
-from .trace import canonical
+from .trace import node_line
 
 if TYPE_CHECKING:
     from .world import World
@@ -126,11 +126,8 @@ class SimRuntime:
         h = self._host
         if h.up and h.incarnation == self.incarnation:
             # As World.trace(kind, node=..., **fields), without a second copy of ``fields``.
-            if "t" not in fields:
-                fields["t"] = self._world.env._now
-            fields["kind"] = kind
-            fields["node"] = self.node_id
-            self._world.trace_writer.emit_line(canonical(fields) + "\n")
+            world = self._world
+            world.trace_writer.emit_line(node_line(world.env._now, kind, self.node_id, fields))
 
     def __repr__(self) -> str:
         return f"SimRuntime({self.node_id}#{self.incarnation})"

@@ -193,7 +193,10 @@ class Network:
         self._drop(src, node, mid, tname, "paused-crash")
 
     def _drop(self, src: str, dst: str, mid: int, tname: str, reason: str) -> None:
-        self._world.trace("drop", node=src, dst=dst, id=mid, type=tname, reason=reason)
+        self._emit_line(
+            '{"dst":%s,"id":%d,"kind":"drop","node":%s,"reason":%s,"t":%d,"type":%s}\n'
+            % (_q(dst), mid, _q(src), _q(reason), self._env._now, _q(tname))
+        )
 
 
 def default_latency() -> Latency:

@@ -43,8 +43,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring_ascii as _q
 from pathlib import Path
 from typing import IO, Any
 
@@ -86,6 +87,74 @@ else:  # pragma: no cover
     def canonical(record: dict[str, Any]) -> str:
         """Return the canonical one-line JSON text of ``record`` (no newline)."""
         return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def _fast_apply(t: int, node: str, f: dict[str, Any]) -> str | None:
+    i, term, d = f.get("index"), f.get("term"), f.get("digest")
+    if len(f) == 3 and type(i) is int and type(term) is int and type(d) is str:
+        return '{"digest":%s,"index":%d,"kind":"apply","node":%s,"t":%d,"term":%d}\n' % (_q(d), i, _q(node), t, term)
+    return None
+
+
+def _fast_commit(t: int, node: str, f: dict[str, Any]) -> str | None:
+    c = f.get("commit")
+    if len(f) == 1 and type(c) is int:
+        return '{"commit":%d,"kind":"commit","node":%s,"t":%d}\n' % (c, _q(node), t)
+    return None
+
+
+def _fast_hard_state(t: int, node: str, f: dict[str, Any]) -> str | None:
+    term, vote, c, synced = f.get("term"), f.get("vote"), f.get("commit"), f.get("synced")
+    if len(f) == 4 and type(term) is int and type(c) is int and type(synced) is bool \
+            and (vote is None or type(vote) is str):
+        return '{"commit":%d,"kind":"hard-state","node":%s,"synced":%s,"t":%d,"term":%d,"vote":%s}\n' % (
+            c, _q(node), "true" if synced else "false", t, term, "null" if vote is None else _q(vote))
+    return None
+
+
+def _fast_append(t: int, node: str, f: dict[str, Any]) -> str | None:
+    entries = f.get("entries")
+    if len(f) != 1 or type(entries) is not list:
+        return None
+    parts = []
+    for e in entries:
+        if type(e) is not list or len(e) != 3 or type(e[0]) is not int or type(e[1]) is not int \
+                or type(e[2]) is not str:
+            return None
+        parts.append("[%d,%d,%s]" % (e[0], e[1], _q(e[2])))
+    return '{"entries":[%s],"kind":"append","node":%s,"t":%d}\n' % (",".join(parts), _q(node), t)
+
+
+def _fast_read_index(t: int, node: str, f: dict[str, Any]) -> str | None:
+    i, ctx = f.get("index"), f.get("ctx")
+    if len(f) == 2 and type(i) is int and type(ctx) is str:
+        return '{"ctx":%s,"index":%d,"kind":"read-index","node":%s,"t":%d}\n' % (_q(ctx), i, _q(node), t)
+    return None
+
+
+# The most frequent node records, rendered by hand (3x cheaper than the sorting encoder); each
+# renderer checks the exact field set and types it knows and otherwise defers to canonical().
+_FAST: dict[str, Callable[[int, str, dict[str, Any]], str | None]] = {
+    "apply": _fast_apply, "commit": _fast_commit, "hard-state": _fast_hard_state, "append": _fast_append,
+    "read-index": _fast_read_index,
+}
+
+
+def node_line(t: int, kind: str, node: str, fields: dict[str, Any]) -> str:
+    """``canonical({"t": t, "kind": kind, "node": node, **fields}) + "\\n"`` (``fields`` may be consumed).
+
+    ``fields`` must not hold "kind" or "node"; a "t" in it wins over ``t``.
+    """
+    fast = _FAST.get(kind)
+    if fast is not None and type(t) is int and type(node) is str:
+        line = fast(t, node, fields)
+        if line is not None:
+            return line
+    if "t" not in fields:
+        fields["t"] = t
+    fields["kind"] = kind
+    fields["node"] = node
+    return canonical(fields) + "\n"
 
 
 @dataclass
