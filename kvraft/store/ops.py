@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Callable
 
 from .errors import (DIR_NOT_EMPTY, KEY_NOT_FOUND, NODE_EXIST, NOT_FILE, RAFT_INTERNAL,
@@ -161,7 +162,8 @@ class Store:
         dkey = None
         op = command.get("op") if isinstance(command, dict) else None
         if cid is not None and type(seq) is int and op not in ("get", "sync"):
-            dkey = json.dumps(cid, sort_keys=True)
+            # json.dumps of a str is its ASCII-escaped quoted form: skip building an encoder (hot path).
+            dkey = _quote(cid) if type(cid) is str else json.dumps(cid, sort_keys=True)
             seen = self._dedup.get(dkey)
             if seen is not None:
                 if seq == seen[0]:
