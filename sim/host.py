@@ -17,6 +17,7 @@ Rules:
 from __future__ import annotations
 
 from collections import deque
+from heapq import heappush as _heappush
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +109,10 @@ class SimRuntime:
         if not (host.up and host.incarnation == self.incarnation):
             return SimTimer(None)
         timer = SimTimer(fn, host, self.incarnation)
-        self._world.env.schedule(timer, _NORMAL, host.real_delay(delay_ns))  # type: ignore[arg-type]
+        env = self._world.env
+        delay = delay_ns if not host.drift_ppm else host.real_delay(delay_ns)
+        # env.schedule(timer, _NORMAL, delay), inlined: the same heap entry and event id.
+        _heappush(env._queue, (env._now + delay, _NORMAL, next(env._eid), timer))  # type: ignore[attr-defined]
         return timer
 
     def send(self, to: str, msg: Any) -> None:

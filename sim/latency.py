@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from math import log as _log
 from typing import Union
 
 from .errors import ConfigError
@@ -92,7 +93,8 @@ class Exponential:
             raise ConfigError("Exponential: mean_ns must be > 0")
 
     def sample(self, rng: random.Random) -> int:
-        return int(rng.expovariate(1.0 / self.mean_ns))
+        # rng.expovariate(1.0 / mean_ns), inlined (CPython's formula, the same float operations).
+        return int(-_log(1.0 - rng.random()) / (1.0 / self.mean_ns))
 
     def __str__(self) -> str:
         return f"exp({format_ns(self.mean_ns)})"

@@ -85,7 +85,10 @@ class World:
         """Call ``fn()`` at true time now + ``delay_ns`` (``urgent``: before normal events of that instant)."""
         if delay_ns < 0:
             raise ConfigError(f"negative delay {delay_ns}")
-        self.env.schedule(_Call(fn), _URGENT if urgent else _NORMAL, delay_ns)  # type: ignore[arg-type]
+        env = self.env
+        # env.schedule(event, priority, delay), inlined: the same heap entry and event id.
+        heapq.heappush(env._queue, (env._now + delay_ns, _URGENT if urgent else _NORMAL,  # type: ignore[attr-defined]
+                                    next(env._eid), _Call(fn)))  # type: ignore[attr-defined]
 
     def schedule(self, at_ns: int, fn: Callable[[], None]) -> None:
         """Call ``fn()`` at true time ``at_ns`` (>= now). Raises ConfigError for a time in the past."""
