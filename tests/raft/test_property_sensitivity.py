@@ -29,13 +29,16 @@ from .test_properties import CLEAN_EXAMPLES, search
 FIG8 = dict(sizes=(5,), pre_vote=(False,), msg_bytes=(1,),
             rules={"elect", "leader_crashes_mid_replication", "restart", "crash", "settle", "deliver",
                    "deliver_batch", "propose_on_leader"})
+# Budgets are caps (the search stops at the first violation). derandomize=True fixes the seed, but
+# Hypothesis's process-global caches still shift the path when other hypothesis tests ran first
+# (B06 was found within 300 examples alone, not after tests/checkers): keep a wide margin.
 BUDGETS: dict[str, tuple[dict, int]] = {
     "B01": ({}, 300),
     "B02": ({}, 300),
     "B03": (FIG8, 300),
     "B04": ({}, 300),
     "B05": ({}, 300),
-    "B06": ({}, 300),
+    "B06": ({}, 1500),
 }
 
 
