@@ -10,6 +10,8 @@ Rules:
 - On a failure we write (a) the run directory of the shrunk example, (b) a standalone pytest file that
   rebuilds the scenario and asserts the checker's verdict, and (c) a corpus entry (JSON) that
   tests/bugzoo/test_corpus.py replays.
+- With ``bug`` set the search is differential: a schedule counts only if the clean build passes it; ones
+  that break the clean build too are real findings, listed in ``clean-failures.txt`` next to the output.
 - Judging is injected (``check(run_dir) -> {checker: verdict}``), as in scenarios/bugs.py.
 """
 
@@ -138,14 +140,36 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
         sched, clients, keys = ex
         return Scenario.create("scripted", {**params, "schedule": sched, "clients": clients, "keys": keys})
 
+    memo: dict[tuple[str, int, int], bool] = {}
+    clean_failures: list[str] = []
+    failing: list[tuple[str, int, int]] = []
+
     def fails(ex: tuple[str, int, int]) -> bool:
+        # Memoised: Hypothesis replays examples, and a run is a pure function of them, so the answer must
+        # not change when the budget runs out between two calls (that would look flaky).
+        if ex in memo:
+            return memo[ex]
         if time.perf_counter() > deadline:
             return False
+        memo[ex] = _fails(ex)
+        if memo[ex]:
+            failing.append(ex)
+        return memo[ex]
+
+    def _fails(ex: tuple[str, int, int]) -> bool:
         counter["n"] += 1
         scen = scen_of(ex)
         rd = run(scen, seed, tmp / "ex")
         verdicts = check(rd.root)
         bad = [c for c, v in verdicts.items() if v == "illegal" and (checker is None or c == checker)]
+        if bad and bug is not None:
+            # Differential: a schedule counts only if the clean build passes it (else it is not this bug's).
+            clean = Scenario.create("scripted", {**dict(scen.params), "bugs": ""})
+            if check(run(clean, seed, tmp / "clean").root).get(bad[0]) == "illegal":
+                clean_failures.append(f"{bad[0]} illegal without {bug}: raftsim run scripted --seed {seed} "
+                                      f"{clean.cli_args()}")
+                say(f"example {counter['n']}: the clean build fails too (not {bug}'s): {ex[0]}")
+                return False
         if bad:
             counter["hits"] += 1
             say(f"example {counter['n']}: {bad[0]} illegal with {event_count(ex[0])} event(s): {ex[0]}")
@@ -156,10 +180,20 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
     try:
         best = find(strategy, fails, settings=cfg)
     except NoSuchExample:
+        if clean_failures and out_dir is not None:
+            Path(out_dir).mkdir(parents=True, exist_ok=True)
+            (Path(out_dir) / "clean-failures.txt").write_text("\n".join(clean_failures) + "\n")
         return HuntResult(False, counter["n"], time.perf_counter() - t0)
+    except Exception:  # noqa: BLE001 - e.g. Hypothesis gave up mid-shrink: keep the smallest failure seen
+        if not failing:
+            raise
+        best = min(failing, key=lambda ex: (event_count(ex[0]), len(ex[0]), ex[1], ex[2]))
     scen = scen_of(best)
     name = f"hunt-{base.name}-{bug or 'any'}-seed{seed}"
     out = Path(out_dir) if out_dir is not None else Path("runs") / name
+    if clean_failures:  # real findings: the clean build broke; keep their replay lines
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "clean-failures.txt").write_text("\n".join(clean_failures) + "\n")
     rd = run(scen, seed, out / "run")
     verdicts = check(rd.root)
     got = checker or next((c for c, v in sorted(verdicts.items()) if v == "illegal"), "")

@@ -16,10 +16,14 @@ BUGS = sorted(ZOO)
 NOT_YET_CAUGHT = {"B02", "B03", "B05", "B06", "B08", "B14", "B18"}
 
 
+# B05 turns reordered AppendEntries into a message storm: its runs take minutes, even in the slow table.
+TOO_SLOW = {"B05"}
+
+
 def _param(bug: str, *, run: bool):
     if bug in NOT_YET_CAUGHT:  # the fast run skips them (run=False); the slow table tries them
         return pytest.param(bug, marks=pytest.mark.xfail(reason=f"{bug}: schedule does not expose it yet",
-                                                         strict=False, run=run))
+                                                         strict=False, run=run and bug not in TOO_SLOW))
     return bug
 
 
