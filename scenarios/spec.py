@@ -53,7 +53,7 @@ COMMON_PARAMS: dict[str, Any] = {
     "check_quorum": True,
     "snapshot_entries": 500,    # compact the log every N applied entries
     "ttl_s": 2,                 # TTL of lock / registry / election keys
-    "fsync_ms": 1.0,            # mean fsync latency
+    "fsync_ms": 0.0,            # mean fsync latency (exponential); 0: the simulator's uniform 0.5-2 ms
     "bugs": "",                 # comma-separated bug-zoo ids (B03,B07), all off by default
     "trace_messages": True,     # write send/deliver/drop events to the trace
 }
@@ -233,6 +233,7 @@ def _validate(name: str, p: Mapping[str, Any]) -> None:
     for k in ("loss", "dup", "reorder"):
         need(0.0 <= p[k] <= 1.0, f"{k}={p[k]}: a probability must be in [0, 1]")
     need(p["latency_ms"] >= 0, "latency_ms must be >= 0")
+    need(p["fsync_ms"] >= 0, "fsync_ms must be >= 0")
     need(p["latency_dist"] in ("constant", "uniform", "normal", "exponential", "long-tail"), "latency_dist unknown")
     need(p["tick_ms"] > 0, "tick_ms must be > 0")
     need(p["election_ticks"] > p["heartbeat_ticks"] > 0, "need election_ticks > heartbeat_ticks > 0")
