@@ -171,6 +171,12 @@ class TraceWriter:
     count: int = 0
     _hash: Any = field(default_factory=hashlib.sha256, repr=False)
     _pending: list[str] = field(default_factory=list, repr=False)
+    _hashed: int = field(default=0, repr=False)  # keep_lines: lines[:_hashed] are in _hash
+
+    def __post_init__(self) -> None:
+        if self.keep_lines:
+            # The kept lines are the hash's buffer too: emitting is one append (hashed on demand).
+            self.emit_line = self._emit_kept  # type: ignore[method-assign]
 
     def header(self, **fields: Any) -> None:
         self.emit({"kind": "trace-header", "format": FORMAT_VERSION, "t": 0, **fields})
@@ -182,15 +188,22 @@ class TraceWriter:
     def emit_line(self, line: str) -> None:
         """Append one pre-rendered record: ``canonical(record) + "\\n"`` exactly (the hot path)."""
         self.count += 1
-        if self.keep_lines:
-            self.lines.append(line)
         pending = self._pending
         pending.append(line)
         if len(pending) >= 2048:
             self._flush()
 
+    def _emit_kept(self, line: str) -> None:
+        self.count += 1
+        self.lines.append(line)
+
     def _flush(self) -> None:
-        if self._pending:
+        if self.keep_lines:
+            lines, start = self.lines, self._hashed
+            for lo in range(start, len(lines), 2048):
+                self._hash.update("".join(lines[lo:lo + 2048]).encode("ascii"))
+            self._hashed = len(lines)
+        elif self._pending:
             self._hash.update("".join(self._pending).encode("ascii"))
             self._pending.clear()
 
