@@ -49,6 +49,22 @@ class StateMachine(Protocol):
     def restore(self, data: bytes, index: int, term: int) -> None: ...
 
 
+_DIGESTS: dict[bytes, str] = {}
+
+
+def _digest(data: bytes) -> str:
+    """``digest(data)``, memoised: every member appends and applies the same entries (a pure function
+    of the bytes, so the cache cannot change a run)."""
+    if type(data) is not bytes:
+        return digest(data)
+    d = _DIGESTS.get(data)
+    if d is None:
+        if len(_DIGESTS) >= 4096:
+            _DIGESTS.clear()
+        d = _DIGESTS[data] = digest(data)
+    return d
+
+
 def _ent_rec(entries: tuple[Entry, ...] | list[Entry]) -> dict[str, Any]:
     return {"r": "entries", "entries": [[e.index, e.term, e.type.value, e.data.hex()] for e in entries]}
 
@@ -234,7 +250,7 @@ class Server:
             node = self.node  # set by start(), which registers this receiver
             assert node is not None
             node.step(msg)
-            if not self._busy and node.has_ready():
+            if not self._busy:
                 self._pump()
         elif self.app_handler is not None:
             self.app_handler(src, msg)
@@ -245,7 +261,7 @@ class Server:
     def _on_tick(self) -> None:
         node = self._n
         node.tick()
-        if not self._busy and node.has_ready():
+        if not self._busy:
             self._pump()
         self._schedule_tick()
 
@@ -303,7 +319,7 @@ class Server:
             self._snap_index = s.index
             tr("restore", index=s.index, term=s.term)
         if rd.entries:
-            tr("append", entries=[[e.index, e.term, digest(e.data)] for e in rd.entries])
+            tr("append", entries=[[e.index, e.term, _digest(e.data)] for e in rd.entries])
         if hs.commit > self._commit_traced:
             self._commit_traced = hs.commit
             tr("commit", commit=hs.commit)
@@ -324,7 +340,7 @@ class Server:
                     continue
                 if e.type is normal and e.data:
                     apply(e.index, e.term, e.data)
-                tr("apply", index=e.index, term=e.term, digest=digest(e.data))
+                tr("apply", index=e.index, term=e.term, digest=_digest(e.data))
                 self._applied = e.index
             if self._bug_b20:
                 runtime.disk.write({"r": "applied", "index": self._applied})
