@@ -29,7 +29,7 @@ class BugSpec:
     description: str
     scenario: str
     checker: str
-    seeds: tuple[int, ...] = (1,)  # the CI seeds: the bug is caught within them, the clean build passes them
+    seeds: tuple[int, ...] = (1, 2, 3, 4)  # the CI seeds: the bug is caught within them, the clean build passes them
     params: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -37,7 +37,7 @@ class BugSpec:
         return self.checker == "liveness"
 
 
-def _b(id: str, description: str, scenario: str, checker: str, seeds: tuple[int, ...] = (1,),
+def _b(id: str, description: str, scenario: str, checker: str, seeds: tuple[int, ...] = (1, 2, 3, 4),
        **params: Any) -> BugSpec:
     return BugSpec(id, description, scenario, checker, seeds, params)
 

@@ -107,7 +107,7 @@ def scripted(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("zoo-vote-crash", "Crash a random node for 30 ms every 50 ms while the leader is isolated: votes after restart.",
-          nodes=5, clients=3, keys=2, latency_ms=10.0, **{**_CHURN, "recover_s": 1.0})
+          nodes=5, clients=3, keys=2, latency_ms=30.0, latency_dist="uniform", **{**_CHURN, "duration_s": 8.0, "recover_s": 1.0})
 def zoo_vote_crash(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.every(0.05, N.kill_random(0.03), start_s=0.1),
                       N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.2)))
@@ -120,10 +120,11 @@ def zoo_minority_tail(p: Mapping[str, Any]) -> Plan:
                       N.cycle(1.0, N.kill_leader(0.4), start_s=0.5)))
 
 
-@scenario("zoo-dup-elections", "50% message duplication with repeated leader isolation: many racing elections.",
-          nodes=5, clients=4, keys=3, dup=0.5, reorder=0.2, **_CHURN)
+@scenario("zoo-dup-elections", "Slow (60 ms), duplicating links and repeated leader isolation: vote replies arrive late, twice.",
+          nodes=5, clients=3, keys=2, latency_ms=60.0, latency_dist="uniform", dup=0.3,
+          **{**_CHURN, "election_ticks": 10, "heartbeat_ticks": 2, "duration_s": 8.0, "recover_s": 1.0})
 def zoo_dup_elections(p: Mapping[str, Any]) -> Plan:
-    return Plan(N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.2))
+    return Plan(N.cycle(0.4, N.isolate_leader(), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-figure-8", "Figure 8: leaders crash right after proposing, minorities partitioned, fast restarts.",
@@ -199,9 +200,9 @@ def zoo_disruptive_rejoin(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("zoo-lagging-follower", "Cut one follower off for 200 ms under light load, then let it catch up.",
-          nodes=3, clients=3, keys=2, rate=10.0, duration_s=1.0, recover_s=0.5)
+          nodes=3, clients=3, keys=2, rate=10.0, duration_s=2.0, recover_s=0.5)
 def zoo_lagging_follower(p: Mapping[str, Any]) -> Plan:
-    return Plan(N.mix(N.at(0.2, isolate_follower()), N.at(0.4, N.do_heal())))
+    return Plan(N.cycle(0.5, isolate_follower(), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-lock-skew", "Lock workload; step the leader's clock forward past the lock TTL.",
