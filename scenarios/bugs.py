@@ -57,7 +57,7 @@ ZOO: dict[str, BugSpec] = {b.id: b for b in [
     _b("B07", "leader serves quorum reads from local state (no ReadIndex)",
        "zoo-isolated-leader-reads", "linearizable"),
     _b("B08", "ReadIndex served before the new leader commits an entry of its term",
-       "zoo-new-leader-read", "linearizable", exposed=False),
+       "zoo-new-leader-read", "linearizable"),
     _b("B09", "lease reads trusting clocks: a slow-clocked, isolated leader serves reads on its lease",
        "zoo-slow-clock-leader", "linearizable"),
     _b("B10", "no client dedup: a retried write is applied twice", "zoo-lossy-retries", "exactly-once"),
