@@ -16,16 +16,17 @@ Rules:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
 
 from ..errors import InvariantViolation, NotLeader, ProposalDropped
-from .config import RaftConfig, ReadOnlyOption
+from .config import RaftConfig
 from .entry import ConfChange, ConfChangeType, Entry, EntryType, Snapshot
 from .log import RaftLog
+from .membership import MembershipMixin
 from .messages import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply,
                        InstallSnapshot, InstallSnapshotReply, Message, Propose, ReadIndex, ReadIndexReply,
                        RequestVote, RequestVoteReply, TimeoutNow)
 from .progress import Progress, ProgressState
+from .readindex import ReadIndexMixin, _ReadRequest
 from .quorum import VoteResult, committed_index, has_quorum, vote_result
 from .ready import DroppedMessage, HardState, Ready, ReadState, Role, SoftState
 from .storage import LogStorage
@@ -33,14 +34,7 @@ from .storage import LogStorage
 __all__ = ["RaftNode"]
 
 
-@dataclass(slots=True)
-class _ReadRequest:
-    index: int
-    frm: str
-    acks: set[str] = field(default_factory=set)
-
-
-class RaftNode:
+class RaftNode(ReadIndexMixin, MembershipMixin):
     """One Raft peer as a pure state machine.
 
     Args:
@@ -703,94 +697,6 @@ class RaftNode:
                 # commit. Bug B06 (empty-AppendEntries variant): send the leader's commit as is.
                 commit = self.log.commit if "B06" in self.bugs else min(pr.match, self.log.commit)
                 self._send(Heartbeat(frm=self.id, to=p, term=self.term, commit=commit, ctx=ctx))
-
-    # ------------------------------------------------------------------ read index (§6.4)
-    def _leader_read_index(self, ctx: bytes, frm: str) -> None:
-        if self.log.term(self.log.commit) != self.term and "B08" not in self.bugs:
-            self.pending_reads.append((ctx, frm))  # wait for the no-op of this term to commit
-            return
-        self._serve_read(ctx, frm)
-
-    def _serve_read(self, ctx: bytes, frm: str) -> None:
-        if self.voters == (self.id,) or self.config.read_only is ReadOnlyOption.LEASE:
-            self._respond_read(ctx, frm, self.log.commit)
-            return
-        if ctx in self.read_reqs:
-            return
-        self.read_reqs[ctx] = _ReadRequest(index=self.log.commit, frm=frm, acks={self.id})
-        self.read_order.append(ctx)
-        self._bcast_heartbeat(ctx)
-
-    def _ack_read(self, ctx: bytes, frm: str) -> None:
-        req = self.read_reqs.get(ctx)
-        if req is None:
-            return
-        req.acks.add(frm)
-        if not has_quorum(self.voters, req.acks):
-            return
-        # A quorum confirmed leadership after every earlier request was registered too.
-        n = self.read_order.index(ctx) + 1
-        done, self.read_order = self.read_order[:n], self.read_order[n:]
-        for c in done:
-            r = self.read_reqs.pop(c)
-            self._respond_read(c, r.frm, r.index)
-
-    def _respond_read(self, ctx: bytes, frm: str, index: int) -> None:
-        if frm == self.id:
-            self.read_states.append(ReadState(index=index, ctx=ctx))
-        else:
-            self._send(ReadIndexReply(frm=self.id, to=frm, term=self.term, ctx=ctx, index=index))
-
-    # ------------------------------------------------------------------ membership
-    def _append_log(self, entries: list[Entry]) -> None:
-        if not entries:
-            return
-        truncates_conf = self.conf_index >= entries[0].index
-        self.log.append(entries)
-        if truncates_conf or any(e.type is EntryType.CONF_CHANGE for e in entries):
-            self._recompute_conf()
-
-    def _conf_at(self, index: int) -> tuple[tuple[str, ...], tuple[str, ...], int]:
-        snap = self.log.snapshot
-        if snap is not None:
-            voters, learners, at = set(snap.voters), set(snap.learners), snap.index
-        else:
-            voters, learners, at = set(self.config.voters), set(self.config.learners), 0
-        for e in self.log.entries:
-            if e.index > index:
-                break
-            if e.type is not EntryType.CONF_CHANGE:
-                continue
-            try:
-                cc = ConfChange.decode(e.data)
-            except ValueError:
-                continue
-            at = e.index
-            if cc.type is ConfChangeType.ADD_NODE:
-                voters.add(cc.node_id)
-                learners.discard(cc.node_id)
-            elif cc.type is ConfChangeType.REMOVE_NODE:
-                voters.discard(cc.node_id)
-                learners.discard(cc.node_id)
-            elif cc.node_id not in voters:
-                learners.add(cc.node_id)
-        return tuple(sorted(voters)), tuple(sorted(learners)), at
-
-    def _recompute_conf(self) -> None:
-        self.voters, self.learners, self.conf_index = self._conf_at(self.log.last_index)
-        if self.role is Role.LEADER:
-            self._sync_progress()
-
-    def _sync_progress(self) -> None:
-        members = set(self.voters) | set(self.learners) | {self.id}
-        for p in sorted(members):
-            if p not in self.prs:
-                self.prs[p] = Progress(match=0, next=self.log.last_index + 1,
-                                       max_inflight=self.config.max_inflight_msgs)
-                self.prs[p].recent_active = True
-            self.prs[p].learner = p in self.learners
-        for p in sorted(set(self.prs) - members):
-            del self.prs[p]
 
     # ------------------------------------------------------------------ helpers
     def _send(self, m: Message) -> None:
