@@ -17,7 +17,6 @@ import argparse
 import cProfile
 import pstats
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path

@@ -11,7 +11,6 @@ Rules (vocabulary: checkers/vocab.py; per queue key):
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from typing import Any
 
 from checkers.history import Op, OpType

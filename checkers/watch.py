@@ -20,7 +20,6 @@ Rules (vocabulary: checkers/vocab.py; each ``watch`` op returns the first matchi
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from typing import Any
 
 from checkers.history import Op

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from reports.data import ClientOp, FaultSpan, ReportData
+from reports.data import FaultSpan, ReportData
 
 __all__ = ["Plot", "TYPE_COLORS", "ROLE_COLORS", "FAULT_COLORS", "run_plots", "save", "shade_faults"]
 

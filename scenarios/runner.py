@@ -17,12 +17,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import simpy
 
 from checkers.history import HistoryWriter
 from checkers.rundir import HISTORY, TRACE, RunFiles, read_run_json, write_run_json
