@@ -53,7 +53,7 @@ ZOO: dict[str, BugSpec] = {b.id: b for b in [
     _b("B05", "follower truncates at prevLogIndex+1 on every AppendEntries",
        "zoo-reorder-crash", "raft-safety", exposed=False),
     _b("B06", "follower commit = leaderCommit without min(last new entry)",
-       "zoo-figure-8", "raft-safety", exposed=False),
+       "zoo-figure-8", "raft-safety"),
     _b("B07", "leader serves quorum reads from local state (no ReadIndex)",
        "zoo-isolated-leader-reads", "linearizable"),
     _b("B08", "ReadIndex served before the new leader commits an entry of its term",

@@ -1,8 +1,8 @@
 """``raftsim hunt``: a Hypothesis search for a fault schedule that breaks a checker, shrunk to a minimum.
 
 Rules:
-- The strategy draws a *timed fault schedule* (1-6 events ``at(t, action)``: partitions, leader isolation,
-  crashes with restart, pauses, clock steps, heals; each a nemesis combinator whose ``repr`` round-trips
+- The strategy draws a *timed fault schedule* (0-6 events ``at(t, action)``: partitions, leader isolation,
+  crashes with restart, pauses, clock steps, membership changes, heals; each a nemesis combinator whose ``repr`` round-trips
   through ``scenarios.nemesis.from_repr``) and a few workload parameters. Everything per message (latency,
   loss, election jitter) still comes from the run's seeded streams, so an example is one deterministic run.
 - Hypothesis shrinks a failing example to fewer, simpler events; the result replays as
@@ -48,6 +48,7 @@ _ACTIONS: list[Callable[[float], N.Action]] = [
     lambda d: N.partition("isolate"),
     lambda d: N.power_failure(d),
     lambda d: N.clock_bump(2.0 * d + 1.0, leader=True),
+    lambda d: N.member_churn(),
 ]
 
 

@@ -18,9 +18,13 @@ NOT_YET_CAUGHT = {b for b, spec in ZOO.items() if not spec.exposed}
 
 # B05 turns reordered AppendEntries into a message storm: its runs take minutes, even in the slow table.
 TOO_SLOW = {"B05"}
+# B06 is caught (state-machine safety, zoo-figure-8 seed 3) but its runs take minutes: slow table only.
+SLOW_ONLY = {"B06"}
 
 
 def _param(bug: str, *, run: bool):
+    if bug in SLOW_ONLY and run is False:
+        return pytest.param(bug, marks=pytest.mark.skip(reason=f"{bug}: minutes per run; in the slow table"))
     if bug in NOT_YET_CAUGHT:  # the fast run skips them (run=False); the slow table tries them
         return pytest.param(bug, marks=pytest.mark.xfail(reason=f"{bug}: schedule does not expose it yet",
                                                          strict=False, run=run and bug not in TOO_SLOW))
