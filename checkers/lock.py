@@ -1,8 +1,9 @@
 """Mutual exclusion: lock (and leader-election) hold intervals never overlap; fencing tokens increase.
 
 Rules (vocabulary: checkers/vocab.py; ``acquire``/``release`` and ``campaign``/``resign`` alike, per key):
-- A holder's interval is [acquire ok time, end], end = min(its process's next release invoke time, lease
-  end); lease end = acquire invoke time + ttl_ns, extended to refresh invoke + ttl_ns by each ok ``refresh``
+- A holder's interval is [acquire ok time, end], end = min(its process's next release invoke time, the
+  invoke time of any release naming its token (after an ``info`` the client goes on under a new process
+  id, so its release may come from another process), lease end); lease end = acquire invoke time + ttl_ns, extended to refresh invoke + ttl_ns by each ok ``refresh``
   invoked before the lease ran out. The server's expiry is never earlier than that (TTL starts at receipt),
   so two intervals that overlap in real time mean two clients held the lock at once (B16, B17).
 - Fencing: if acquire A completed before acquire B was invoked, token(A) < token(B); two acquires never
@@ -37,6 +38,10 @@ def hold_intervals(calls: list[Call]) -> dict[str, list[tuple[int, float, Any, C
     for c in calls:
         if c.f in ACQUIRE_FS or c.f in RELEASE_FS or c.f == LOCK_REFRESH:
             by_proc[(c.key, c.inv.process)].append(c)
+    by_token: dict[tuple[str, Any], list[Call]] = defaultdict(list)
+    for c in calls:
+        if c.f in RELEASE_FS and isinstance(c.inv.value, dict) and c.inv.value.get("token") is not None:
+            by_token[(c.key, c.inv.value["token"])].append(c)
     out: dict[str, list[tuple[int, float, Any, Call, Call | None]]] = defaultdict(list)
     for (key, _), cs in sorted(by_proc.items()):
         for i, a in enumerate(cs):
@@ -56,6 +61,9 @@ def hold_intervals(calls: list[Call]) -> dict[str, list[tuple[int, float, Any, C
                     end = min(c.start, lease)
                     break
             tok = a.value.get("token") if isinstance(a.value, dict) else None
+            for r in by_token.get((key, tok), ()) if tok is not None else ():
+                if r.start >= a.start and r.start < end:
+                    end, rel = r.start, r
             if end > a.end:
                 out[key].append((a.end, end, tok, a, rel))
             else:

@@ -345,3 +345,26 @@ def test_checkers_skip_histories_without_their_ops():
     for fn in (check_exactly_once, check_watch, check_lock, check_queue, check_ttl):
         r = fn(ops)
         assert r.verdict is Verdict.OK and r.details.get("skipped") is True, fn
+
+
+def _lines(*events: dict) -> list:
+    return parse_history_lines(json.dumps(e) for e in events)
+
+
+def test_lock_release_by_token_from_the_new_process_after_an_info_ends_the_hold() -> None:
+    # p0 holds token 7; its refresh times out (info), so the client goes on as p8 and releases token 7.
+    # p1 acquires after that release: no overlap (found by `raftsim hunt` as a false alarm).
+    T = 2_000_000_000
+    ops = _lines(
+        {"process": 0, "type": "invoke", "f": "acquire", "key": "/l", "value": {"ttl_ns": T}, "time": 0},
+        {"process": 0, "type": "ok", "f": "acquire", "key": "/l", "value": {"token": 7}, "time": 10},
+        {"process": 0, "type": "invoke", "f": "refresh", "key": "/l", "value": {"ttl_ns": T}, "time": 100},
+        {"process": 0, "type": "info", "f": "refresh", "key": "/l", "value": None, "time": 200},
+        {"process": 8, "type": "invoke", "f": "release", "key": "/l", "value": {"token": 7}, "time": 300},
+        {"process": 1, "type": "invoke", "f": "acquire", "key": "/l", "value": {"ttl_ns": T}, "time": 350},
+        {"process": 8, "type": "ok", "f": "release", "key": "/l", "value": {"token": 7}, "time": 400},
+        {"process": 1, "type": "ok", "f": "acquire", "key": "/l", "value": {"token": 9}, "time": 450},
+    )
+    assert check_lock(ops).verdict is Verdict.OK
+    # Without that release p0's lease runs to 2 s: p1's acquire at 450 ns overlaps it.
+    assert check_lock([o for o in ops if o.process != 8]).verdict is Verdict.ILLEGAL
