@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -203,7 +204,7 @@ class Scenario:
         parts = []
         for k, v in self.changed().items():
             text = str(v).lower() if isinstance(v, bool) else str(v)
-            parts.append(f"--set {k}={text}" if " " not in text else f"--set '{k}={text}'")
+            parts.append(f"--set {shlex.quote(f'{k}={text}')}")
         return " ".join(parts)
 
     def __eq__(self, other: object) -> bool:

@@ -121,3 +121,12 @@ def test_heal_all_resets_only_what_is_faulted() -> None:
 
     names = [str(f) for _, f in N.heal_all().resolve(V(), random.Random(1))]
     assert names == ["heal", "resume n2", "restart n4", "clock-drift n5 +0ppm"]
+
+
+def test_replay_arguments_survive_the_shell_even_with_quotes_in_a_schedule() -> None:
+    import shlex
+
+    s = Scenario.create("scripted", {"schedule": "mix(at(2.0, partition('majority')))", "nodes": 3})
+    argv = shlex.split(s.cli_args())
+    assert argv[0::2] == ["--set"] * (len(argv) // 2)
+    assert Scenario.parse_sets("scripted", argv[1::2]) == s
