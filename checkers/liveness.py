@@ -29,10 +29,12 @@ from checkers.history import HistoryError, Op, read_history
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import LONG_POLL_FS, pair_calls, distribution, unknown
 
-__all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "faulty_periods", "leader_after_heals", "scan_trace"]
+__all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
+           "leader_after_heals", "leader_churn", "scan_trace"]
 
 NAME = "liveness"
-_KINDS = ("fault", "become-leader", "become-follower", "become-candidate", "become-pre-candidate", "crash", "restart")
+_KINDS = ("fault", "become-leader", "become-follower", "become-candidate", "become-pre-candidate", "crash", "restart",
+          "hard-state", "conf", "run")
 _NEEDLES = tuple(f'"kind":"{k}"' for k in _KINDS)
 
 
@@ -204,10 +206,196 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return done
 
 
-def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: dict[str, int] | None) -> CheckResult:
-    """Judge time-to-leader after heals and op completion after the last heal (pure; see module rules)."""
+def churn_from_meta(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The leader-churn judgement's settings from run.json: {"judge", "why", "election_timeout_ns", "voters"}.
+
+    Judged only when the configuration promises it (PreVote and CheckQuorum on) and the base network
+    has no loss, duplication or reordering; None without timing.
+    """
+    e = (meta.get("timing") or {}).get("election_timeout_ns")
+    if not isinstance(e, int) or e <= 0:
+        return None
+    params = meta.get("params") or {}
+    why = []
+    if params.get("pre_vote", True) is False or params.get("check_quorum", True) is False:
+        why.append("PreVote/CheckQuorum configured off")
+    if any(params.get(k) for k in ("loss", "dup", "reorder")):
+        why.append("lossy/duplicating/reordering base network")
+    nodes = [str(n) for n in meta.get("nodes") or []]
+    n = params.get("nodes")
+    voters = nodes[:n] if isinstance(n, int) and 0 < n <= len(nodes) else nodes
+    return {"judge": not why, "why": "; ".join(why) or "judged", "election_timeout_ns": e, "voters": voters}
+
+
+def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters: list[str] | None = None,
+                 grace_ns: int | None = None) -> dict[str, Any]:
+    """Leader churn, judged during faults too: deposals of a leader that held a healthy majority.
+
+    A leader L (term T) *holds a healthy majority* while it is up, not paused, its clock untouched, and a
+    majority of its voters (L included) are up, not paused, clock untouched, at term <= T, with both
+    directions of their link to L free of cuts and link faults. With PreVote + CheckQuorum such a leader
+    is never deposed: the followers it reaches refuse (pre-)votes while they hear from it, so no node can
+    win a term above T, whatever the rest of the cluster (isolated, one-way cut, rejoining) does.
+    A *disruption* is L's term rising while L leads and has held a healthy majority for >= grace_ns
+    (default 2 election timeouts). Returns {"disruptions": [...], "leader_changes", "leader_changes_per_s",
+    "term_growth_per_election_timeout": distribution over E-windows of the max term's growth,
+    "max_term", "healthy_leader_ns"}.
+    """
+    e = election_timeout_ns
+    grace = 2 * e if grace_ns is None else grace_ns
+    term: dict[str, int] = {}
+    role: dict[str, str] = {}
+    up: set[str] = set()
+    paused: set[str] = set()
+    clock_bad: set[str] = set()
+    cut: set[tuple[str, str]] = set()
+    bad_links: set[tuple[Any, Any]] = set()
+    conf: dict[str, list[str]] = {}
+    base = list(voters or [])
+    healthy_since: dict[tuple[str, int], int] = {}
+    disruptions: list[dict[str, Any]] = []
+    leader_changes = 0
+    last_leader: tuple[str, int] | None = None
+    max_term = 0
+    window_max: dict[int, int] = {}
+    healthy_total = 0
+    end_t = 0
+
+    def link_ok(a: str, b: str) -> bool:
+        for x, y in ((a, b), (b, a)):
+            if (x, y) in cut or (x, y) in bad_links or (x, None) in bad_links or (None, y) in bad_links \
+                    or (None, None) in bad_links:
+                return False
+        return True
+
+    def ok_node(n: str) -> bool:
+        return n in up and n not in paused and n not in clock_bad
+
+    def holds(leader: str) -> bool:
+        t = term.get(leader, 0)
+        if not ok_node(leader) or role.get(leader) != "leader":
+            return False
+        vs = conf.get(leader) or base or sorted(term)
+        if leader not in vs:
+            return False
+        good = [n for n in vs if n == leader or (ok_node(n) and term.get(n, 0) <= t and link_ok(leader, n))]
+        return 2 * len(good) > len(vs)
+
+    for r in records:
+        k, t = r.get("kind"), r.get("t", 0)
+        end_t = max(end_t, t)
+        node = str(r.get("node")) if r.get("node") is not None else None
+        if k == "run":
+            for n in r.get("nodes") or []:
+                up.add(str(n))
+            if not base:
+                base = [str(n) for n in r.get("nodes") or []]
+            continue
+        if k == "fault":
+            name = r.get("name")
+            if name == "heal":
+                cut.clear()
+            elif name == "partition":
+                groups = [[str(n) for n in g] for g in r.get("groups") or []]
+                cut = {(a, b) for i, g in enumerate(groups) for j, h in enumerate(groups) if i != j for a in g for b in h}
+            elif name == "grudge":
+                cut = {(str(a), str(b)) for a, b in r.get("blocked") or []}
+            elif name == "block":
+                cut.add((str(r.get("src")), str(r.get("dst"))))
+            elif name == "crash" and node:
+                up.discard(node)
+            elif name == "restart" and node:
+                up.add(node)
+            elif name == "pause" and node:
+                paused.add(node)
+            elif name == "resume" and node:
+                paused.discard(node)
+            elif name in ("clock-skew", "clock-jump") and node:
+                clock_bad.add(node)  # timers may fire early or late: the node's timing is not trusted again
+            elif name == "clock-drift" and node:
+                if r.get("ppm"):
+                    clock_bad.add(node)
+            elif name == "link-faults":
+                link = (r.get("src"), r.get("dst"))
+                if any(r.get(x) for x in ("loss", "dup", "reorder")) or r.get("latency") is not None:
+                    bad_links.add(link)
+                elif link == (None, None):
+                    bad_links.clear()
+                else:
+                    bad_links.discard(link)
+        elif k in ("crash", "restart") and node:
+            if k == "crash":
+                up.discard(node)
+                role[node] = "down"
+            else:
+                up.add(node)
+                role[node] = "follower"
+        elif k == "conf" and node:
+            conf[node] = [str(v) for v in r.get("voters") or []]
+        elif k == "hard-state" and node:
+            if isinstance(r.get("term"), int):
+                term[node] = r["term"]
+        elif isinstance(k, str) and k.startswith("become-") and node:
+            up.add(node)
+            role[node] = k.removeprefix("become-")
+            if isinstance(r.get("term"), int):
+                term[node] = r["term"]
+        else:
+            continue
+        # deposals: a leader that held a healthy majority lost it to a higher term, links and nodes intact
+        now = {(n, term.get(n, 0)) for n, ro in role.items() if ro == "leader" and holds(n)}
+        for key in sorted(set(healthy_since) - now):
+            since = healthy_since.pop(key)
+            healthy_total += t - since
+            n, old = key
+            vs = conf.get(n) or base or sorted(term)
+            higher = max((term.get(v, 0) for v in vs if v == n or link_ok(n, v)), default=0)
+            intact = ok_node(n) and 2 * sum(1 for v in vs if v == n or (ok_node(v) and link_ok(n, v))) > len(vs)
+            if t - since >= grace and intact and higher > old:
+                disruptions.append({"t": t, "leader": n, "term": old, "new_term": higher,
+                                    "healthy_for_ns": t - since, "line": r.get("line"),
+                                    "message": f"leader {n} (term {old}) deposed: term {higher} reached its majority "
+                                               f"at {t} although it had held a healthy majority for {t - since} ns"})
+        for key in now:
+            healthy_since.setdefault(key, t)
+        cur = [(term.get(n, 0), n) for n, ro in role.items() if ro == "leader" and ok_node(n)]
+        if cur:
+            top = max(cur)
+            if last_leader is not None and top[::-1] != last_leader and top[0] > last_leader[1]:
+                leader_changes += 1
+            if last_leader is None or top[0] >= last_leader[1]:
+                last_leader = (top[1], top[0])
+        mt = max(term.values(), default=0)
+        max_term = max(max_term, mt)
+        window_max[t // e] = max(window_max.get(t // e, 0), mt)
+    for key, since in healthy_since.items():
+        healthy_total += end_t - since
+    growth: list[int] = []
+    prev = 0
+    for w in range(0, end_t // e + 1):
+        m = max(prev, window_max.get(w, prev))
+        growth.append(m - prev)
+        prev = m
+    secs = end_t / 1e9 if end_t else 0
+    return {"disruptions": disruptions, "leader_changes": leader_changes,
+            "leader_changes_per_s": round(leader_changes / secs, 3) if secs else 0.0,
+            "term_growth_per_election_timeout": distribution(growth), "max_term": max_term,
+            "healthy_leader_ns": healthy_total, "grace_ns": grace}
+
+
+def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: dict[str, int] | None,
+                   churn: dict[str, Any] | None = None) -> CheckResult:
+    """Judge time-to-leader after heals and op completion after the last heal (pure; see module rules).
+
+    With ``churn`` (``churn_from_meta``) leader churn is measured during faults too and, if
+    ``churn["judge"]``, every deposal of a leader holding a healthy majority is a violation.
+    """
     end_t = max((r.get("t", 0) for r in records), default=0)
     heals = leader_after_heals(records)
+    churn_report = None
+    if churn is not None:
+        churn_report = leader_churn(records, churn["election_timeout_ns"], churn.get("voters"))
+        churn_report["judged"] = churn["why"] if churn.get("judge") else f"not judged: {churn['why']}"
     ttl = [h["leader_t"] - h["heal_t"] for h in heals if h["leader_t"] is not None]
     problems: list[dict[str, Any]] = []
     lb = bounds["leader_bound_ns"] if bounds else None
@@ -254,6 +442,12 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
         "ops_judged_after_heal": judged_ops,
         "faults_in_force_at_end": faults_at_end,
     }
+    if churn_report is not None:
+        details["leader_churn"] = {k: v for k, v in churn_report.items() if k != "disruptions"}
+        details["leader_churn"]["disruptions"] = churn_report["disruptions"][:20]
+        if churn.get("judge"):
+            for d in churn_report["disruptions"]:
+                problems.append({"kind": "disruption", **d})
     if problems:
         details["problems"] = problems[:20]
         details["violations"] = len(problems)
@@ -262,6 +456,9 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
     summary = f"leader after {len(ttl)} heal(s), max {d.get('max', '-')} ns; {judged_ops} op(s) after the last heal"
     if not bounds:
         summary += " (bounds not judged: no timing)"
+    if churn_report is not None:
+        summary += f"; {churn_report['leader_changes']} leader change(s), " + (
+            "no healthy leader deposed" if churn.get("judge") else f"churn not judged ({churn['why']})")
     return CheckResult(checker=NAME, verdict=Verdict.OK, summary=summary, details=details)
 
 
@@ -283,7 +480,8 @@ class LivenessChecker:
         except (OSError, UnicodeDecodeError) as e:
             return unknown(NAME, f"{run.history}: {e}")
         try:
-            res = check_liveness(records, ops, bounds_from_timing(run.meta()))
+            meta = run.meta()
+            res = check_liveness(records, ops, bounds_from_timing(meta), churn_from_meta(meta))
         except Exception as e:  # RunDirError (bad run.json) or an input shape we did not foresee
             return unknown(NAME, f"{type(e).__name__}: {e}")
         return CheckResult(checker=NAME, verdict=res.verdict, summary=res.summary, details=res.details,

@@ -66,7 +66,7 @@ ZOO: dict[str, BugSpec] = {b.id: b for b in [
     _b("B13", "election timer reset on every RequestVote / stale AppendEntries, no jitter",
        "zoo-split-votes", "liveness"),
     _b("B14", "no PreVote / CheckQuorum: a rejoining node deposes the leader",
-       "zoo-disruptive-rejoin", "liveness", exposed=False),
+       "zoo-disruptive-rejoin", "liveness"),
     _b("B15", "matchIndex from the leader's log, not the RPC: commits entries a quorum lacks", "zoo-lagging-follower",
        "raft-safety"),
     _b("B16", "lock granted when the lease looks over on a member's own clock (no re-check, no fencing)",

@@ -368,3 +368,31 @@ def test_lock_release_by_token_from_the_new_process_after_an_info_ends_the_hold(
     assert check_lock(ops).verdict is Verdict.OK
     # Without that release p0's lease runs to 2 s: p1's acquire at 450 ns overlaps it.
     assert check_lock([o for o in ops if o.process != 8]).verdict is Verdict.ILLEGAL
+
+
+def test_liveness_churn_catches_a_healthy_leader_deposed_by_a_rejoining_node():
+    from checkers.liveness import check_liveness as cl
+    E_ = 300_000_000
+    nodes = ["n1", "n2", "n3", "n4", "n5"]
+    base = [{"kind": "run", "t": 0, "nodes": nodes},
+            {"kind": "become-leader", "t": 100, "node": "n1", "term": 1},
+            *({"kind": "become-follower", "t": 200, "node": n, "term": 1} for n in nodes[1:]),
+            {"kind": "fault", "t": S, "name": "partition", "groups": [["n5"], nodes[:4]]},
+            {"kind": "become-candidate", "t": S + E_, "node": "n5", "term": 2},
+            {"kind": "hard-state", "t": 2 * S, "node": "n5", "term": 6},
+            {"kind": "fault", "t": 3 * S, "name": "heal"}]
+    bad = base + [*({"kind": "become-follower", "t": 3 * S + 10 + i, "node": n, "term": 6} for i, n in enumerate(nodes[:4])),
+                  {"kind": "become-leader", "t": 4 * S, "node": "n2", "term": 7}]
+    churn = {"judge": True, "why": "judged", "election_timeout_ns": E_, "voters": nodes}
+    r = cl(bad, None, BOUNDS, churn)
+    assert r.verdict is Verdict.ILLEGAL and r.details["problems"][0]["kind"] == "disruption", r.summary
+    assert r.details["leader_churn"]["term_growth_per_election_timeout"]["max"] >= 4
+    assert cl(bad, None, BOUNDS, {**churn, "judge": False}).verdict is Verdict.OK
+    good = base + [{"kind": "become-follower", "t": 3 * S + 10, "node": "n5", "term": 1}]
+    assert cl(good, None, BOUNDS, churn).verdict is Verdict.OK
+    # a leader cut off from its majority (partition) may lose its term: not a disruption
+    cut = base[:-1] + [{"kind": "fault", "t": 3 * S, "name": "partition", "groups": [["n1"], nodes[1:]]},
+                       *({"kind": "become-follower", "t": 4 * S + i, "node": n, "term": 2} for i, n in enumerate(nodes[1:4])),
+                       {"kind": "fault", "t": 5 * S, "name": "heal"},
+                       {"kind": "become-follower", "t": 5 * S + 5, "node": "n1", "term": 2}]
+    assert cl(cut, None, BOUNDS, churn).verdict is Verdict.OK
