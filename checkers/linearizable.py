@@ -398,12 +398,20 @@ def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> 
     timed: list[tuple[int, int, int]] = []
     prepare = model.prepare
     info = OpType.INFO
+    prepared: list[tuple[int, _Entry, Any]] = []
     for n, e in enumerate(entries):
         try:
             io = prepare(e)
         except ModelError as err:
             raise ModelError(_line(e) + str(err)) from None
-        if io is None:
+        if io is not None:
+            prepared.append((n, e, io))
+    # An info op whose effect no other op could have observed may be taken never to have happened:
+    # dropping it up front keeps the search from branching on it (Knossos does the same).
+    unobserved = getattr(model, "unobserved_info", None)
+    drop = unobserved([(io, e.type is info) for _, e, io in prepared]) if unobserved is not None else set()
+    for k, (n, e, io) in enumerate(prepared):
+        if k in drop:
             continue
         j = len(items)
         items.append(io)

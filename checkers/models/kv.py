@@ -158,6 +158,59 @@ class KvModel:
             return ("append", op.input), None
         return ("delete", None), None
 
+    def unobserved_info(self, ops: Sequence[tuple[tuple[tuple[str, Any], Any], bool]]) -> set[int]:
+        """Indexes of info write/append/cas ops of one key whose effect nothing observed.
+
+        Such an op may be taken never to have happened: if it did, no read returned its value or a
+        state containing it, and no compare expected it. Conservative: a string value counts as
+        observed if it is a substring of any observed string (appends, prefixes), and a key with a
+        ``compare-failed`` observation is not pruned (an unobserved write can explain one).
+        """
+        observed: list[Any] = []
+        for (inp, out), _ in ops:
+            kind = inp[0]
+            if kind == "cas-differs":
+                return set()
+            if kind == "read":
+                observed.append(out)
+            elif kind == "cas":
+                observed.append(inp[1][0])  # the expected value was observed if the cas took effect
+        texts = [o for o in observed if isinstance(o, str)]
+        # A key holding only appends (and reads) of ";"-terminated tokens (checkers/vocab.py): a token
+        # that took effect starts the value or follows a ";", so match it at those boundaries only.
+        tokens_only = all(inp[0] in ("read", "append") for (inp, _), _ in ops) and all(
+            isinstance(inp[1], str) and inp[1].endswith(";") for (inp, _), _ in ops if inp[0] == "append")
+        seen = set()
+        for o in observed:
+            try:
+                seen.add(o)
+            except TypeError:  # unhashable frozen value: compare by equality below
+                pass
+
+        def is_observed(v: Any) -> bool:
+            try:
+                if v in seen:
+                    return True
+            except TypeError:
+                if any(v == o for o in observed):
+                    return True
+            if not isinstance(v, str):
+                return False
+            if tokens_only:
+                return any(t.startswith(v) or ";" + v in t for t in texts)
+            return any(v in t for t in texts)
+
+        drop: set[int] = set()
+        for j, ((inp, _), is_info) in enumerate(ops):
+            if not is_info:
+                continue
+            kind = inp[0]
+            if kind in ("write", "append") and not is_observed(inp[1]):
+                drop.add(j)
+            elif kind == "cas" and not is_observed(inp[1][1]):
+                drop.add(j)
+        return drop
+
     @staticmethod
     def _cas_operand(v: Any) -> tuple[Any, Any]:
         if type(v) is not list and type(v) is not tuple or len(v) != 2:
