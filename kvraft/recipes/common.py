@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 __all__ = [
+    "quorum_value",
     "Done", "Step", "KEYS", "S", "MS", "body", "error_code", "etcd_index", "event_of", "node_of",
     "outcome", "release_node", "Requester",
 ]
@@ -121,6 +122,21 @@ class Requester:
         if cap_ns is not None:
             left = min(left, cap_ns)
         self.client.request(method, KEYS + key, dict(params or {}), timeout_ns=left, on_done=on_done)
+
+
+def quorum_value(req: Requester, key: str, on_done: Done) -> None:
+    """Quorum read of ``key``: on_done(True, value or None when absent) | (False, code) | (None, why)."""
+
+    def got(reply: Any) -> None:
+        ok, err = outcome(reply)
+        if ok:
+            on_done(True, node_of(reply).get("value"))
+        elif ok is False and error_code(reply) == 100:
+            on_done(True, None)
+        else:
+            on_done(ok, err)
+
+    req.call("GET", key, {"quorum": "true"}, req.deadline(), got)
 
 
 def release_node(req: Requester, key: str, token: int, index: int, deadline_ns: int, on_done: Done) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kvraft.recipes.common import Done, error_code, node_of, outcome
+from kvraft.recipes.common import Done, quorum_value
 from kvraft.recipes.lock import Lock
 
 __all__ = ["Election"]
@@ -92,18 +92,7 @@ class Election:
 
     def leader(self, on_done: Done) -> None:
         """Who leads now (quorum read): on_done(True, name or None) | (False, code) | (None, why)."""
-
-        def got(reply: Any) -> None:
-            ok, err = outcome(reply)
-            if ok:
-                on_done(True, node_of(reply).get("value"))
-            elif ok is False and error_code(reply) == 100:
-                on_done(True, None)
-            else:
-                on_done(ok, err)
-
-        req = self.lock.req
-        req.call("GET", self.key, {"quorum": "true"}, req.deadline(), got)
+        quorum_value(self.lock.req, self.key, on_done)
 
     # -- keep-alive
     def keepalive(self, interval_ns: int, on_lost: Callable[[int | None], None] | None = None) -> None:

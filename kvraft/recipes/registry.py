@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kvraft.recipes.common import Done, Requester, error_code, node_of, outcome
+from kvraft.recipes.common import Done, Requester, error_code, node_of, outcome, quorum_value
 
 __all__ = ["Registry", "KeepAlive"]
 
@@ -46,17 +46,7 @@ class Registry:
 
     def lookup(self, key: str, on_done: Done) -> None:
         """Quorum read. on_done(True, value or None when absent) | (False, code) | (None, why)."""
-
-        def got(reply: Any) -> None:
-            ok, err = outcome(reply)
-            if ok:
-                on_done(True, node_of(reply).get("value"))
-            elif ok is False and error_code(reply) == 100:
-                on_done(True, None)
-            else:
-                on_done(ok, err)
-
-        self.req.call("GET", key, {"quorum": "true"}, self.req.deadline(), got)
+        quorum_value(self.req, key, on_done)
 
     def instances(self, service_dir: str, on_done: Done) -> None:
         """All registered instances under a directory: on_done(True, {key: value}) sorted by key."""
