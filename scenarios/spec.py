@@ -53,6 +53,7 @@ COMMON_PARAMS: dict[str, Any] = {
     "pre_vote": True,
     "check_quorum": True,
     "snapshot_entries": 500,    # compact the log every N applied entries
+    "max_msg_bytes": 1 << 20,   # AppendEntries size limit (RaftConfig.max_size_per_msg); 1: one entry per message
     "ttl_s": 2,                 # TTL of lock / registry / election keys
     "fsync_ms": 0.0,            # mean fsync latency (exponential); 0: the simulator's uniform 0.5-2 ms
     "bugs": "",                 # comma-separated bug-zoo ids (B03,B07), all off by default
