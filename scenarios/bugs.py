@@ -51,7 +51,7 @@ ZOO: dict[str, BugSpec] = {b.id: b for b in [
        "zoo-figure-8", "raft-safety", exposed=False),
     _b("B04", "vote up-to-date check compares log length only", "zoo-minority-tail", "raft-safety"),
     _b("B05", "follower truncates at prevLogIndex+1 on every AppendEntries",
-       "zoo-reorder-crash", "raft-safety", exposed=False),
+       "zoo-reorder-crash", "raft-safety", duration_s=1.0, recover_s=0.5, dup=0.0, clients=3),  # short: no storm
     _b("B06", "follower commit = leaderCommit without min(last new entry)",
        "zoo-figure-8", "raft-safety"),
     _b("B07", "leader serves quorum reads from local state (no ReadIndex)",
