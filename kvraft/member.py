@@ -98,7 +98,7 @@ class Member:
         self._waiters: dict[tuple[str, int], list[_Waiter]] = {}
         self._reads: list[tuple[int, Callable[[], None]]] = []  # (read index, serve) waiting for apply
         self._read_seq = 0
-        self._boot_id = runtime.monotonic()  # differs between incarnations of this node
+        self._boot_id = runtime.monotonic()  # det-ok: the runtime's clock (simulated in sim); differs per incarnation
         self._watches: dict[tuple[str, int], Any] = {}  # (client, request id) -> pending watcher
         self._sync_timer: Any = None
 

@@ -124,7 +124,7 @@ def catch(bug: str, check: CheckFn, *, seeds: Iterable[int] | None = None, clean
     scen = scenario_for(bug, bugs="" if clean else bug, **overrides)
     verdicts: list[tuple[int, str]] = []
     caught = None
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # det-ok: wall-clock budget/report outside any run
     with tempfile.TemporaryDirectory(prefix=f"zoo-{bug}-") as tmp:
         base = Path(out_dir) if out_dir is not None else Path(tmp)
         for seed in (spec.seeds if seeds is None else seeds):
@@ -135,4 +135,4 @@ def catch(bug: str, check: CheckFn, *, seeds: Iterable[int] | None = None, clean
                 caught = seed
                 if stop_early:
                     break
-    return Catch(bug, spec.checker, caught, len(verdicts), time.perf_counter() - t0, tuple(verdicts))
+    return Catch(bug, spec.checker, caught, len(verdicts), time.perf_counter() - t0, tuple(verdicts))  # det-ok: wall-clock budget/report outside any run

@@ -131,7 +131,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
     duration = float(params["duration_s"])
     strategy = st.tuples(schedule_strategy(duration), st.sampled_from([params["clients"], 4, 8]),
                          st.sampled_from([params["keys"], 1, 2]))
-    t0 = time.perf_counter()
+    t0 = time.perf_counter()  # det-ok: wall-clock budget/report outside any run
     deadline = t0 + budget_s
     tmp = Path(tempfile.mkdtemp(prefix="raftsim-hunt-"))
     counter = {"n": 0, "hits": 0}
@@ -150,7 +150,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
         # not change when the budget runs out between two calls (that would look flaky).
         if ex in memo:
             return memo[ex]
-        if time.perf_counter() > deadline:
+        if time.perf_counter() > deadline:  # det-ok: wall-clock budget/report outside any run
             return False
         memo[ex] = _fails(ex)
         if memo[ex]:
@@ -184,7 +184,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
         if clean_failures and out_dir is not None:
             Path(out_dir).mkdir(parents=True, exist_ok=True)
             (Path(out_dir) / "clean-failures.txt").write_text("\n".join(clean_failures) + "\n")
-        return HuntResult(False, counter["n"], time.perf_counter() - t0)
+        return HuntResult(False, counter["n"], time.perf_counter() - t0)  # det-ok: wall-clock budget/report outside any run
     except Exception:  # noqa: BLE001 - e.g. Hypothesis gave up mid-shrink: keep the smallest failure seen
         if not failing:
             raise
@@ -200,7 +200,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
     got = checker or next((c for c, v in sorted(verdicts.items()) if v == "illegal"), "")
     test_file = _write_pytest(out / f"test_{name.replace('-', '_')}.py", scen, seed, got)
     corpus = write_corpus_entry(Path(corpus_dir) if corpus_dir is not None else None, scen, seed, got, bug, name)
-    return HuntResult(True, counter["n"], time.perf_counter() - t0, scen, seed, got, rd.root, test_file, corpus,
+    return HuntResult(True, counter["n"], time.perf_counter() - t0, scen, seed, got, rd.root, test_file, corpus,  # det-ok: wall-clock budget/report outside any run
                       rd.replay)
 
 
