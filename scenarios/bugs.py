@@ -73,7 +73,7 @@ ZOO: dict[str, BugSpec] = {b.id: b for b in [
        "zoo-lock-skew", "lock"),
     _b("B17", "TTL expiry by the leader's wall clock (etcd v2 SYNC), not monotonic deadlines", "zoo-ttl-step", "ttl"),
     _b("B18", "membership change unsafe: several in flight, config used before commit",
-       "zoo-membership", "raft-safety", exposed=False),
+       "zoo-membership-split", "raft-safety"),
     _b("B19", "watch resumed on a lagging member replays events before waitIndex", "zoo-watch-lag", "watch"),
     _b("B20", "applied index persisted apart from state: restart skips or re-applies entries",
        "zoo-power-loss-many-keys",

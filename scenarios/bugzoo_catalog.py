@@ -217,6 +217,46 @@ def zoo_ttl_step(p: Mapping[str, Any]) -> Plan:
     return Plan(N.every(1.5, jump_leader(4.0), start_s=0.3))
 
 
+@dataclass(frozen=True)
+class _SplitRemoveTwo:
+    """Cut {leader, P} from the other three, have the leader remove two of them at once (two admin
+    clients), then crash and restart the leader. With B18 both removals are in flight and the cut-off
+    pair believes in a 3-member configuration it can win alone, while the other three still use the
+    5-member one: two leaders in one term. Without B18 the second removal waits for the first."""
+
+    def resolve(self, view: N.ClusterView, rng: random.Random) -> list[tuple[int, object]]:
+        leader = view.leader
+        members = sorted(view.members)
+        if leader is None or len(members) != 5:
+            return []
+        others = [n for n in members if n != leader]
+        rng.shuffle(others)
+        p, x, y = others[0], others[1], others[2]
+        rest = sorted(n for n in view.nodes if n not in (leader, p))
+        ms = 1_000_000
+        return [
+            (0, F.Partition(groups=(tuple(sorted((leader, p))), tuple(rest)))),
+            (1 * ms, N.MemberChange(op="remove", node=x, via=0)),
+            (1 * ms, N.MemberChange(op="remove", node=y, via=1)),
+            (120 * ms, F.Crash(node=leader)),
+            (130 * ms, F.Restart(node=leader)),
+        ]
+
+    def __repr__(self) -> str:
+        return "split_remove_two()"
+
+
+@N.register_action
+def split_remove_two() -> N.Action:
+    return _SplitRemoveTwo()
+
+
+@scenario("zoo-membership-split", "Cut the leader and one peer off, remove two others at once, crash the leader.",
+          nodes=5, clients=3, keys=1, duration_s=2.5, recover_s=1.0)
+def zoo_membership_split(p: Mapping[str, Any]) -> Plan:
+    return Plan(N.at(1.0, split_remove_two()))
+
+
 @scenario("zoo-membership", "Remove and add members rapidly while the leader is isolated.",
           nodes=5, clients=4, keys=2, **_CHURN)
 def zoo_membership(p: Mapping[str, Any]) -> Plan:

@@ -41,9 +41,10 @@ class MemberChange:
 
     op: str  # "add" | "remove"
     node: str
+    via: int = 0  # which admin client sends it (two clients put two changes in flight at once)
 
     def __str__(self) -> str:
-        return f"member-{self.op} {self.node}"
+        return f"member-{self.op} {self.node}" + (f" via admin{self.via}" if self.via else "")
 
 
 class ClusterView(Protocol):

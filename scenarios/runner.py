@@ -154,6 +154,7 @@ class Cluster:
         self.servers: dict[str, Member] = {}
         self.joined: set[str] = set()
         self.admin: Client | None = None
+        self.admins: list[Client] = []
         for node in self.all_nodes:
             self.world.add_host(node, kind="server", on_boot=self._boot)
         # The scenario's own link settings (not a fault): the nemesis returns to them after loss bursts.
@@ -168,7 +169,8 @@ class Cluster:
         # final reads: a Client owns its machine's receiver, so they must not share one.
         self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]))]
         self.admin_host, self.final_host = "admin", "final"
-        for c in [*self.client_hosts, self.admin_host, self.final_host]:
+        self.admin_hosts = [self.admin_host, "admin1"]  # a second admin client: two changes in flight
+        for c in [*self.client_hosts, *self.admin_hosts, self.final_host]:
             self.world.add_host(c, kind="client")
 
     def _boot(self, runtime: Any) -> None:
@@ -247,7 +249,7 @@ def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_
 def _member_change(cluster: Cluster, change: N.MemberChange) -> None:
     world = cluster.world
     world.trace("member-change", node=change.node, op=change.op)
-    admin = cluster.admin
+    admin = cluster.admins[min(change.via, len(cluster.admins) - 1)]
     if change.op == "remove":
         def removed(ok: bool) -> None:
             if ok:
@@ -274,7 +276,8 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     fault_start = WARMUP_NS
     fault_end = fault_start + int(p["duration_s"] * S)
     recover_end = fault_end + int(p["recover_s"] * S)
-    cluster.admin = cluster.client(cluster.admin_host, "admin")
+    cluster.admins = [cluster.client(h, h) for h in cluster.admin_hosts]
+    cluster.admin = cluster.admins[0]
     ctx = WorkloadContext(world=world, cluster=cluster, history=history, params=p, start_ns=WARMUP_NS // 2,
                           stop_ns=recover_end, rng=world.streams.fork("workload"))
     workload = make_workload(ctx)
