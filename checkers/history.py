@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -392,13 +392,3 @@ class HistoryWriter:
     def write_to(self, path: Path | str) -> None:
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             f.writelines(self.lines)
-
-
-def iter_json_lines(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
-    """Yield (lineno, parsed) for non-blank lines; raises HistoryError on bad JSON."""
-    for lineno, line in enumerate(lines, 1):
-        if line.strip():
-            try:
-                yield lineno, json.loads(line)
-            except json.JSONDecodeError as e:
-                raise HistoryError(lineno, f"not JSON ({e.msg})") from None

@@ -23,22 +23,25 @@ from typing import Any
 from kvraft.api import STATUS_RETRY, AdminRequest, ClientReply, ClientRequest
 from kvraft.runtime import Runtime, Timer
 
-__all__ = ["Client", "ClientReply", "Outcome", "outcome_of"]
+__all__ = ["Client", "ClientReply", "outcome"]
 
 MS = 1_000_000
 
 
-class Outcome:
-    OK = "ok"
-    FAIL = "fail"
-    UNKNOWN = "unknown"
-
-
-def outcome_of(reply: ClientReply | None) -> str:
-    """ok for 2xx; unknown for no reply or a 5xx (the write may have been applied); fail otherwise."""
-    if reply is None or reply.status >= 500 or reply.status == STATUS_RETRY:
-        return Outcome.UNKNOWN
-    return Outcome.OK if 200 <= reply.status < 300 else Outcome.FAIL
+def outcome(reply: ClientReply | None) -> tuple[bool | None, str | None]:
+    """(ok, error) of a request's answer, for histories: (True, None) for 2xx, it took effect;
+    (None, "timeout" | "http-<status>") when unknown (no answer, 5xx, error 300); else (False, the
+    etcd error code, or "http-<status>"): it certainly did not take effect."""
+    if reply is None:
+        return None, "timeout"
+    doc = reply.json()
+    code = doc.get("errorCode") if isinstance(doc, dict) else None
+    code = code if isinstance(code, int) else None
+    if reply.status >= 500 or code == 300 or reply.status == STATUS_RETRY:
+        return None, f"http-{reply.status}"
+    if 200 <= reply.status < 300:
+        return True, None
+    return False, str(code) if code is not None else f"http-{reply.status}"
 
 
 @dataclass

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checkers.history import HistoryWriter
+from kvraft.client import outcome
 
 __all__ = ["WorkloadContext", "Workload", "make_workload", "KvOutcome"]
 
@@ -169,19 +170,15 @@ class Workload:
 
 
 def _write_outcome(reply: Any, value: Any) -> KvOutcome:
-    if reply is None:
-        return KvOutcome("info", value, error="timeout")
-    if reply.status in (200, 201):
-        node = _body(reply).get("node", {})
-        return KvOutcome("ok", value, extra={"index": node.get("modifiedIndex")})
+    ok, err = outcome(reply)
+    if ok:
+        return KvOutcome("ok", value, extra={"index": _body(reply).get("node", {}).get("modifiedIndex")})
+    if ok is None:
+        return KvOutcome("info", value, error=err)
     code = _error_code(reply)
     if code in (101, 100):
         return KvOutcome("fail", value, error="compare-failed")
-    if code in (105,):
-        return KvOutcome("fail", value, error="105")
-    if reply.status >= 500 or code == 300:
-        return KvOutcome("info", value, error=f"http-{reply.status}")
-    return KvOutcome("fail", value, error=f"http-{reply.status}")
+    return KvOutcome("fail", value, error="105" if code == 105 else f"http-{reply.status}")
 
 
 class RegisterWorkload(Workload):

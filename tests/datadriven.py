@@ -15,7 +15,6 @@ file is rewritten with the actual outputs; review the diff like code.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -186,7 +185,3 @@ def run_file(path: Path | str, handler: Callable[[Command], str], *, rewrite: bo
         return
     if failures:
         raise DataDrivenError("\n".join(failures) + "\n(run pytest --rewrite to regenerate, then review the diff)")
-
-
-def quote(s: str) -> str:
-    return shlex.quote(s)

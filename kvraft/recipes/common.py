@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kvraft.client import outcome  # the one ok / fail / unknown classification of an answer
+
 __all__ = [
     "quorum_value",
     "Done", "Step", "KEYS", "S", "MS", "body", "error_code", "etcd_index", "event_of", "node_of",
@@ -62,18 +64,6 @@ def etcd_index(reply: Any) -> int | None:
         idx = body(reply).get("index")
         return idx if isinstance(idx, int) else None
     return int(h)
-
-
-def outcome(reply: Any) -> tuple[bool | None, str | None]:
-    """(ok, error) of a raw reply: True/None for 2xx; None/"timeout"|"http-5xx" when unknown; else False/code."""
-    if reply is None:
-        return None, "timeout"
-    code = error_code(reply)
-    if reply.status >= 500 or code == 300 or reply.status == 0:
-        return None, f"http-{reply.status}"
-    if 200 <= reply.status < 300:
-        return True, None
-    return False, str(code) if code is not None else f"http-{reply.status}"
 
 
 def event_of(reply_or_doc: Any) -> dict[str, Any] | None:
