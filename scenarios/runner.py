@@ -11,6 +11,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
@@ -54,6 +55,7 @@ class RunDir:
         return RunFiles(self.root)
 
 
+@functools.cache
 def code_version() -> str:
     """SHA-256 (first 16 hex) of the simulated code's sources: same code => same version anywhere."""
     h = hashlib.sha256()
