@@ -210,7 +210,8 @@ class Member:
                     state["done"] = True
                     self._reply(src, m.id, render_error(TIMED_OUT))
 
-            if not self.server.read_index(ctx, lambda idx: self._when_applied(idx, serve)):
+            # Server.read_index calls back only once this member has applied the read index.
+            if not self.server.read_index(ctx, lambda idx: serve()):
                 self._retry(src, m.id)
                 return
             if not state["done"]:
