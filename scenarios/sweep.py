@@ -59,6 +59,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str) -> dict[str, Any]:
 
     t0 = time.perf_counter()  # det-ok: sweep wall time, reported, never in a run
     root = Path(out_dir) / f"seed-{seed}"
+    name = scenario_repr.split("'")[1] if scenario_repr.count("'") >= 2 else "?"
     try:
         scen = Scenario.from_repr(scenario_repr)
         rd = run(scen, seed, root)
@@ -70,7 +71,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str) -> dict[str, Any]:
     except Exception as e:  # a crash of the harness on one seed is a result, not the end of the sweep
         return {"seed": seed, "verdict": "unknown", "trace_sha256": None, "failing": ["harness"],
                 "summaries": {"harness": f"{type(e).__name__}: {e}"}, "wall_s": round(time.perf_counter() - t0, 3),  # det-ok: sweep wall time, reported, never in a run
-                "replay": f"raftsim run {Scenario.from_repr(scenario_repr).name} --seed {seed}"}
+                "replay": f"raftsim run {name} --seed {seed}"}
 
 
 def _done_row(root: Path, seed: int) -> dict[str, Any] | None:

@@ -88,3 +88,11 @@ def test_sweep_is_resumable_and_prints_failing_seeds(tmp_path: Path, capsys: pyt
     assert main(argv) == 0  # every seed is already done: nothing runs again
     rows2 = json.loads((out / "sweep.json").read_text())["rows"]
     assert all(r.get("resumed") for r in rows2) and {r["seed"]: r["trace_sha256"] for r in rows2} == first
+
+
+def test_a_sweep_row_never_raises_even_for_a_bad_scenario(tmp_path: Path) -> None:
+    from scenarios.sweep import run_seed
+
+    row = run_seed("Scenario('no-such-scenario', dict())", 1, str(tmp_path))
+    assert row["verdict"] == "unknown" and row["failing"] == ["harness"]
+    assert row["replay"] == "raftsim run no-such-scenario --seed 1"
