@@ -334,11 +334,10 @@ class WatchWorkload(Workload):
             return (yield from self.kv_write(client, key, value))
         if f == "delete":
             reply = yield from self.request(client, "DELETE", key, {})
-            if reply is None:
-                return KvOutcome("info", error="timeout")
-            if reply.status == 200:
+            ok, err = outcome(reply)
+            if ok:
                 return KvOutcome("ok", None, extra={"index": _body(reply).get("node", {}).get("modifiedIndex")})
-            return KvOutcome("fail", error=f"http-{reply.status}") if reply.status < 500 else KvOutcome("info", error=f"http-{reply.status}")
+            return KvOutcome("info", error=err) if ok is None else KvOutcome("fail", error=f"http-{reply.status}")
         if f == "read":
             return (yield from self.kv_read(client, key))
         wait = value["waitIndex"]
