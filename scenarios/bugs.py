@@ -48,7 +48,7 @@ ZOO: dict[str, BugSpec] = {b.id: b for b in [
     _b("B02", "vote replies counted, not voters (duplicates and stale replies add up)",
        "zoo-dup-elections", "raft-safety"),
     _b("B03", "leader commits a previous-term entry by counting replicas (Figure 8)",
-       "zoo-figure-8", "raft-safety", exposed=False),
+       "zoo-figure-8", "raft-safety"),
     _b("B04", "vote up-to-date check compares log length only", "zoo-minority-tail", "raft-safety"),
     _b("B05", "follower truncates at prevLogIndex+1 on every AppendEntries",
        "zoo-reorder-crash", "raft-safety", duration_s=1.0, recover_s=0.5, dup=0.0, clients=3),  # short: no storm

@@ -1,7 +1,8 @@
 """``raftsim hunt``: a Hypothesis search for a fault schedule that breaks a checker, shrunk to a minimum.
 
 Rules:
-- The strategy draws a *timed fault schedule* (0-6 events ``at(t, action)``: partitions, leader isolation,
+- The strategy draws a *timed fault schedule* (0-6 events, each ``at(t, action)`` or, reacting to the run,
+  ``on("become-leader", action, delay_ms=..., nth=k)``: partitions, leader isolation,
   crashes with restart, pauses, clock steps, membership changes, heals; each a nemesis combinator whose ``repr`` round-trips
   through ``scenarios.nemesis.from_repr``) and a few workload parameters. Everything per message (latency,
   loss, election jitter) still comes from the run's seeded streams, so an example is one deterministic run.
@@ -65,18 +66,23 @@ def schedule_strategy(duration_s: float, max_events: int = 6) -> Any:
     from hypothesis import strategies as st
 
     steps = max(1, int(duration_s * 10) - 1)
-    event = st.tuples(st.integers(0, steps), st.integers(0, len(_ACTIONS) - 1), st.integers(1, 8))
+    # (t, action, d, delay, reactive): timed ``at(t/10, action)``, or -- reactive, shrinking towards timed --
+    # ``on("become-leader", action, delay_ms=2*delay, nth=1 + t % 4)``: a fault at an instant relative to
+    # an election (e.g. within one round trip of it), which fixed times almost never hit.
+    event = st.tuples(st.integers(0, steps), st.integers(0, len(_ACTIONS) - 1), st.integers(1, 8),
+                      st.integers(0, 30), st.booleans())
 
-    def build(events: list[tuple[int, int, int]]) -> str:
-        parts = [N.at(t / 10, _ACTIONS[a](d / 10)) for t, a, d in sorted(events)]
+    def build(events: list[tuple[int, int, int, int, bool]]) -> str:
+        parts = [N.on("become-leader", _ACTIONS[a](d / 10), delay_ms=(2.0 * ms, 2.0 * ms), nth=1 + t % 4)
+                 if reactive else N.at(t / 10, _ACTIONS[a](d / 10)) for t, a, d, ms, reactive in sorted(events)]
         return repr(N.mix(*parts)) if parts else "NONE"
 
     return st.lists(event, min_size=0, max_size=max_events).map(build)
 
 
 def event_count(schedule: str) -> int:
-    """How many timed fault events a scripted schedule holds (one per ``at(``)."""
-    return schedule.count("at(")
+    """How many fault events a scripted schedule holds (one per ``at(`` or ``on(``)."""
+    return len(re.findall(r"\b(?:at|on)\(", schedule))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from sim import partitions as shapes
 
 __all__ = [
     "Action", "ClusterView", "Schedule",
-    "at", "every", "cycle", "mix", "phases", "one_of", "do",
+    "at", "every", "cycle", "mix", "phases", "on", "triggers", "one_of", "all_of", "do",
     "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
     "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
     "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE", "register_action", "from_repr",
@@ -181,6 +181,35 @@ class _Phases:
 
 
 @dataclass(frozen=True)
+class _On:
+    """React to the run: each time trace event ``event`` (e.g. ``"become-leader"``) is written inside
+    this schedule's window, with probability ``p`` fire ``action`` after a delay drawn uniformly from
+    ``delay_ms`` (with ``nth=k``: only at the k-th such event of the window). Faults then land at an instant relative to the protocol (within a round trip of an
+    election, say), which fixed times almost never hit. It plans nothing ahead: the runner watches the
+    trace for it (``triggers``)."""
+
+    event: str
+    action: Action
+    delay_ms: tuple[float, float] = (0.0, 0.0)
+    p: float = 1.0
+    nth: int = 0  # 0: every event; k: only the k-th event of the window
+
+    def plan(self, rng: random.Random, start_ns: int, end_ns: int) -> list[tuple[int, Action]]:
+        return []
+
+    def draw_delay_ns(self, rng: random.Random) -> int | None:
+        """The delay before firing for one event, or None when this event is skipped (``p``)."""
+        if self.p < 1.0 and rng.random() >= self.p:
+            return None
+        lo, hi = self.delay_ms
+        return int(round(rng.uniform(lo, hi) * 1_000_000)) if hi > lo else int(round(lo * 1_000_000))
+
+    def __repr__(self) -> str:
+        nth = f", nth={self.nth!r}" if self.nth else ""
+        return f"on({self.event!r}, {self.action!r}, delay_ms={self.delay_ms!r}, p={self.p!r}{nth})"
+
+
+@dataclass(frozen=True)
 class _None:
     def plan(self, rng: random.Random, start_ns: int, end_ns: int) -> list[tuple[int, Action]]:
         return []
@@ -212,6 +241,32 @@ def phases(*parts: tuple[float, Schedule]) -> Schedule:
     return _Phases(tuple(parts))
 
 
+def on(event: str, action: Action, *, delay_ms: tuple[float, float] = (0.0, 0.0), p: float = 1.0,
+       nth: int = 0) -> Schedule:
+    """Fire ``action`` ``delay_ms`` (uniform in [lo, hi]) after each trace event ``event`` (or only the
+    ``nth`` one of the window), with probability ``p``."""
+    lo, hi = (float(x) for x in delay_ms)
+    if not (0.0 <= lo <= hi) or not (0.0 <= p <= 1.0) or not event or nth < 0:
+        raise ValueError(f"on({event!r}, ...): need an event, 0 <= delay_ms lo <= hi, 0 <= p <= 1, nth >= 0")
+    return _On(event, action, (lo, hi), float(p), int(nth))
+
+
+def triggers(schedule: Schedule, start_ns: int, end_ns: int) -> list[tuple[int, int, _On]]:
+    """The ``on(...)`` parts of ``schedule`` with the window [start, end) in which each is live."""
+    if isinstance(schedule, _On):
+        return [(start_ns, end_ns, schedule)]
+    if isinstance(schedule, _Mix):
+        return [t for s in schedule.schedules for t in triggers(s, start_ns, end_ns)]
+    if isinstance(schedule, _Phases):
+        out, t = [], start_ns
+        for seconds, sched in schedule.parts:
+            stop = min(end_ns, t + _ns(seconds))
+            out.extend(triggers(sched, t, stop))
+            t = stop
+        return out
+    return []
+
+
 # ---------------------------------------------------------------- actions
 
 
@@ -237,12 +292,28 @@ class _OneOf:
         return f"one_of({', '.join(repr(a) for a in self.actions)})"
 
 
+@dataclass(frozen=True)
+class _AllOf:
+    actions: tuple[Action, ...]
+
+    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
+        return [f for a in self.actions for f in a.resolve(view, rng)]
+
+    def __repr__(self) -> str:
+        return f"all_of({', '.join(repr(a) for a in self.actions)})"
+
+
 def do(fault: object) -> Action:
     return _Do(fault)
 
 
 def one_of(*actions: Action) -> Action:
     return _OneOf(tuple(actions))
+
+
+def all_of(*actions: Action) -> Action:
+    """Every action at once, each resolved against the same view (e.g. crash the leader and heal)."""
+    return _AllOf(tuple(actions))
 
 
 def _groups_fault(groups: Sequence[Sequence[str]]) -> object:

@@ -238,6 +238,8 @@ def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_
         else:
             cluster.apply(fault)
 
+    for i, (lo, hi, trig) in enumerate(N.triggers(schedule, start_ns, end_ns)):
+        world.watch(trig.event, _reaction(cluster, trig, (lo, hi), world.streams.fork(f"nemesis/on{i}"), view, fire))
     for at_ns, action in plan:
         if at_ns > env.now:
             yield env.timeout(at_ns - env.now)
@@ -246,6 +248,36 @@ def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_
                 fire(fault)
             else:
                 world.schedule(env.now + delay, lambda f=fault: fire(f))
+
+
+def _reaction(cluster: Cluster, trig: Any, window: tuple[int, int], rng: Any, view: _View, fire: Any) -> Any:
+    """The watcher of one ``on(...)`` trigger: draws from its own stream, fires inside ``window`` only."""
+    world = cluster.world
+    lo, hi = window
+    seen = 0
+
+    def react(node: str | None) -> None:
+        nonlocal seen
+        if not lo <= world.now_ns < hi:
+            return
+        seen += 1
+        if trig.nth and seen != trig.nth:
+            return
+        delay = trig.draw_delay_ns(rng)
+        if delay is None:
+            return
+
+        def go() -> None:
+            if world.now_ns < hi:
+                for d, fault in trig.action.resolve(view, rng):
+                    if d <= 0:
+                        fire(fault)
+                    else:
+                        world.schedule(world.now_ns + d, lambda f=fault: fire(f))
+
+        world.call_later(delay, go)
+
+    return react
 
 
 def _member_change(cluster: Cluster, change: N.MemberChange) -> None:

@@ -132,6 +132,8 @@ class SimRuntime:
             # As World.trace(kind, node=..., **fields), without a second copy of ``fields``.
             world = self._world
             world.trace_writer.emit_line(node_line(world.env._now, kind, self.node_id, fields))
+            if world.watchers:
+                world.notify(kind, self.node_id)
 
     def __repr__(self) -> str:
         return f"SimRuntime({self.node_id}#{self.incarnation})"

@@ -74,6 +74,7 @@ class World:
         self.network = Network(self, self.streams.fork("network"), latency or default_latency(),
                                trace_messages=trace_messages)
         self.started = False
+        self.watchers: dict[str, list[Callable[[str | None], None]]] = {}
 
     # -- time ----------------------------------------------------------------------------------
     @property
@@ -184,6 +185,18 @@ class World:
         if node is not None:
             fields["node"] = node
         self.trace_writer.emit_line(canonical(fields) + "\n")
+        if self.watchers:
+            self.notify(kind, node)
+
+    def watch(self, kind: str, fn: Callable[[str | None], None]) -> None:
+        """Call ``fn(node)`` after every trace event ``kind`` (e.g. ``become-leader``), as a new event at
+        the same instant: never inside the component that wrote the event. Used by reactive nemeses."""
+        self.watchers.setdefault(kind, []).append(fn)
+
+    def notify(self, kind: str, node: str | None) -> None:
+        """Schedule the watchers of ``kind`` (called by every trace writer once the line is written)."""
+        for fn in self.watchers.get(kind, ()):
+            self.call_later(0, lambda fn=fn: fn(node))
 
     # -- faults --------------------------------------------------------------------------------
     def apply(self, fault: Fault) -> None:

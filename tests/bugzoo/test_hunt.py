@@ -21,6 +21,11 @@ def test_drawn_schedules_round_trip_through_from_repr(text: str) -> None:
     assert event_count(text) <= 6
 
 
+def test_event_count_counts_timed_and_reactive_events_only() -> None:
+    sched = N.mix(N.at(1.0, N.partition("majority")), N.on("become-leader", N.isolate_leader(), nth=2))
+    assert event_count(repr(sched)) == 2 and event_count("NONE") == 0
+
+
 def test_budget_parses_units() -> None:
     assert parse_budget("10m") == 600 and parse_budget("90s") == 90 and parse_budget("2") == 2
     with pytest.raises(Exception):

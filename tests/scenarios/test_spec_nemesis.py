@@ -113,6 +113,29 @@ def test_mix_merges_in_time_order_and_is_deterministic_per_seed() -> None:
     assert a == b and [t for t, _ in a] == sorted(t for t, _ in a)
 
 
+def test_on_plans_nothing_ahead_and_its_window_follows_phases() -> None:
+    trig = N.on("become-leader", N.isolate_leader(), delay_ms=(1.0, 2.0), p=0.5, nth=2)
+    sched = N.phases((1.0, N.mix(N.at(0.0, N.do_heal()), trig)), (2.0, trig))
+    assert [repr(a) for _, a in sched.plan(random.Random(1), 0, 10 * N.NS_PER_S)] == ["do(F.Heal())"]
+    assert [(lo, hi) for lo, hi, _ in N.triggers(sched, 0, 10 * N.NS_PER_S)] == [(0, N.NS_PER_S), (N.NS_PER_S, 3 * N.NS_PER_S)]
+    assert N.from_repr(repr(sched)) == sched and "nth=2" in repr(sched)
+    delays = [trig.draw_delay_ns(random.Random(s)) for s in range(200)]
+    fired = [d for d in delays if d is not None]
+    assert 60 < len(fired) < 140 and all(1_000_000 <= d <= 2_000_000 for d in fired)
+
+
+@pytest.mark.parametrize("kwargs", [{"delay_ms": (2.0, 1.0)}, {"p": 1.5}, {"nth": -1}, {"delay_ms": (-1.0, 0.0)}])
+def test_on_rejects_bad_arguments(kwargs) -> None:
+    with pytest.raises(ValueError):
+        N.on("become-leader", N.isolate_leader(), **kwargs)
+
+
+def test_all_of_resolves_every_action_against_the_same_view() -> None:
+    faults = [str(f) for _, f in N.all_of(N.kill_leader(0.5), N.do_heal()).resolve(_View(), random.Random(1))]
+    assert faults == ["crash n3", "restart n3", "heal"]
+    assert N.from_repr(repr(N.all_of(N.kill_leader(0.5), N.do_heal()))) == N.all_of(N.kill_leader(0.5), N.do_heal())
+
+
 def test_heal_all_resets_only_what_is_faulted() -> None:
     class V(_View):
         paused = ["n2"]
@@ -130,3 +153,21 @@ def test_replay_arguments_survive_the_shell_even_with_quotes_in_a_schedule() -> 
     argv = shlex.split(s.cli_args())
     assert argv[0::2] == ["--set"] * (len(argv) // 2)
     assert Scenario.parse_sets("scripted", argv[1::2]) == s
+
+
+def test_on_reacts_to_the_run_at_the_instant_of_the_event(tmp_path) -> None:
+    import json
+
+    from scenarios.runner import run
+
+    # Isolate the first leader elected in the fault phase, the moment it is elected (nth=1).
+    sched = "mix(at(0.0, isolate_leader()), on('become-leader', isolate_leader(), nth=1))"
+    scen = Scenario.create("scripted", {"schedule": sched, "duration_s": 2.0, "recover_s": 0.5, "clients": 2,
+                                        "trace_messages": False})
+    rd = run(scen, 3, tmp_path / "r")
+    lines = [json.loads(x) for x in (rd.root / "trace.jsonl").read_text().splitlines()[1:]]
+    parts = [e for e in lines if e.get("name") == "partition"]
+    assert len(parts) == 2, parts  # the scheduled one, then exactly one reaction
+    elected = [e for e in lines if e["kind"] == "become-leader" and e["t"] > parts[0]["t"]]
+    assert elected and parts[1]["t"] == elected[0]["t"]
+    assert [elected[0]["node"]] in parts[1]["groups"]

@@ -212,3 +212,23 @@ def test_trace_hash_matches_the_written_file(tmp_path) -> None:
     w.write_trace(tmp_path / "trace.jsonl")
     assert sim.trace_sha256(tmp_path / "trace.jsonl") == w.trace_sha256
     assert len(sim.read_trace(tmp_path / "trace.jsonl")) == w.trace_writer.count
+
+
+def test_watchers_run_after_the_writer_at_the_same_instant_for_world_and_node_events() -> None:
+    w = _world(1, 0)
+    rt = w.hosts["n1"].runtime
+    seen: list[tuple[str | None, int, bool]] = []
+    inside = False
+
+    def writer() -> None:
+        nonlocal inside
+        inside = True
+        rt.trace("become-leader", term=1)
+        w.trace("become-leader")
+        rt.trace("other")
+        inside = False
+
+    w.watch("become-leader", lambda node: seen.append((node, w.now_ns, inside)))
+    w.schedule(50, writer)
+    w.run(1000)
+    assert seen == [("n1", 50, False), (None, 50, False)]  # never re-entrant, "other" ignored
