@@ -1,8 +1,10 @@
-"""The sweep report: one page over many seeds of a scenario (``sweep_dir/seed-<n>/`` run directories).
+"""The sweep report: one page over many seeds of a scenario (``sweep.json`` rows and ``seed-<n>/`` run directories).
 
 Rules:
-- Reads run directories (through ``reports.data.load_run``) and an optional ``sweep.json``; never raises on
-  bad input (an unreadable run is a row that says so).
+- Reads the run directories that were kept (through ``reports.data.load_run``) and the rows of ``sweep.json``:
+  a sweep keeps only its failing seeds' directories by default, so a seed with a row and no directory is a
+  row from sweep.json alone (verdict, failing checkers, replay line). Never raises on bad input (an
+  unreadable run is a row that says so). Recovery and latency distributions cover the kept runs only.
 - Shows: each seed's verdicts with a link to its run, failures grouped by checker, and distributions of
   time-to-recovery per closing fault (heal/restart/resume -> next become-leader) and of ok-op latency.
 - Deterministic: seeds in numeric order, plots with fixed SVG salt, no paths beyond the sweep directory.
@@ -36,7 +38,7 @@ def sweep_runs(sweep_dir: Path) -> list[tuple[int, Path]]:
 def render_sweep(sweep_dir: Path | str, *, render_runs: bool = False) -> Path:
     """Write ``sweep_dir/report.html`` (and ``sweep_dir/plots/sweep-*``); return the report's path.
 
-    Contract: ``sweep_dir`` holds one run directory per seed named ``seed-<n>`` and optionally ``sweep.json``.
+    Contract: ``sweep_dir`` holds ``sweep.json`` and/or run directories named ``seed-<n>`` (any subset of seeds).
     With ``render_runs`` each run's own report is rendered first so the links lead somewhere.
     Raises: OSError only if report.html itself cannot be written.
     """
@@ -65,6 +67,7 @@ def _render(root: Path, render_runs: bool) -> str:
 
     notices: list[str] = []
     summary: dict[str, Any] = {}
+    failures: dict[str, list[tuple[int, str, str]]] = {}
     sj = root / "sweep.json"
     if sj.is_file():
         try:
@@ -75,10 +78,25 @@ def _render(root: Path, render_runs: bool) -> str:
         except (ValueError, OSError) as e:
             notices.append(f"sweep.json could not be read ({e}); ignored.")
     runs = sweep_runs(root)
-    if not runs:
-        notices.append("No seed-<n> run directories in this sweep.")
+    by_seed: dict[int, dict[str, Any]] = {}
+    for r in summary.get("rows") or []:
+        if isinstance(r, dict) and isinstance(r.get("seed"), int):
+            by_seed[r["seed"]] = r
+    dirs = dict(runs)
+    if not runs and not by_seed:
+        notices.append("No seed-<n> run directories and no sweep.json rows in this sweep.")
+    elif len(runs) < len(set(dirs) | set(by_seed)):
+        notices.append(f"{len(runs)} of {len(set(dirs) | set(by_seed))} seeds kept a run directory (a sweep keeps "
+                       "only failing seeds unless run with --keep all); recovery and latency cover those only.")
     rows, checkers = [], []
-    failures: dict[str, list[tuple[int, str, str]]] = {}
+    for seed in sorted(set(by_seed) - set(dirs)):
+        r = by_seed[seed]
+        for name in r.get("failing") or []:
+            if name not in checkers:
+                checkers.append(name)
+            if r.get("verdict") != "ok":
+                failures.setdefault(name, []).append((seed, str(r.get("verdict")), str((r.get("summaries") or {}).get(name, ""))))
+    rows_only = {seed: by_seed[seed] for seed in sorted(set(by_seed) - set(dirs))}
     recovery: dict[str, list[int | None]] = {}
     latencies: list[int] = []
     for seed, path in runs:
@@ -97,26 +115,38 @@ def _render(root: Path, render_runs: bool) -> str:
         latencies += [o.latency_ns for o in data.ops if o.type == "ok" and o.latency_ns is not None]
         rows.append((seed, path.name, data, by))
     checkers.sort()
+    for name in failures:
+        failures[name].sort()
     target = "report.html"
     trs = []
+    for seed, r in rows_only.items():
+        bad = set(r.get("failing") or [])
+        v = str(r.get("verdict"))
+        cells = "".join(f"<td>{verdict_badge(v if c in bad else 'ok') if v == 'ok' or c in bad else '—'}</td>"
+                        for c in checkers)
+        replay = r.get("replay")
+        trs.append((seed, f'<tr><td>{esc(seed)}</td><td>{verdict_badge(v)}</td>{cells}<td>—</td><td>—</td>'
+                          f"<td>{'<code>' + esc(replay) + '</code>' if replay and v != 'ok' else ''}</td></tr>"))
     for seed, name, data, by in rows:
         link = f"{name}/{target}" if (root / name / target).is_file() else f"{name}/"
         cells = "".join(f"<td>{verdict_badge(by[c].verdict.value) if c in by else '—'}</td>" for c in checkers)
         overall = data.verdict.value if data.verdict else None
         replay = data.meta.get("replay")
         problems = f"<div class='note'>{esc('; '.join(data.notices))}</div>" if data.notices else ""
-        trs.append(f'<tr><td><a href="{esc(link)}">{esc(seed)}</a></td><td>{verdict_badge(overall)}</td>{cells}'
-                   f"<td>{len(data.ops)}</td><td>{len(data.faults)}</td>"
-                   f"<td>{'<code>' + esc(replay) + '</code>' if replay else ''}{problems}</td></tr>")
+        trs.append((seed, f'<tr><td><a href="{esc(link)}">{esc(seed)}</a></td><td>{verdict_badge(overall)}</td>{cells}'
+                          f"<td>{len(data.ops)}</td><td>{len(data.faults)}</td>"
+                          f"<td>{'<code>' + esc(replay) + '</code>' if replay else ''}{problems}</td></tr>"))
     head = "".join(f"<th>{esc(c)}</th>" for c in checkers)
     table = (f'<table class="grid"><tr><th>seed</th><th>verdict</th>{head}<th>ops</th><th>faults</th>'
-             f'<th>replay</th></tr>{"".join(trs)}</table>')
-    n_bad = sum(1 for _, _, d, _ in rows if d.verdict is not None and d.verdict.value != "ok")
+             f'<th>replay</th></tr>{"".join(t for _, t in sorted(trs, key=lambda x: x[0]))}</table>')
+    n_bad = (sum(1 for _, _, d, _ in rows if d.verdict is not None and d.verdict.value != "ok")
+             + sum(1 for r in rows_only.values() if r.get("verdict") != "ok"))
+    n_seeds = len(rows) + len(rows_only)
     groups = []
     for name in sorted(failures):
-        items = "".join(f'<li><a href="seed-{s}/">seed {s}</a> {verdict_badge(v)} {esc(summ)}</li>'
-                        for s, v, summ in failures[name])
-        groups.append(f"<h3>{esc(name)}: {len(failures[name])} of {len(rows)} seeds</h3><ul>{items}</ul>")
+        items = "".join((f'<li><a href="seed-{s}/">seed {s}</a>' if s in dirs else f"<li>seed {s}")
+                        + f" {verdict_badge(v)} {esc(summ)}</li>" for s, v, summ in failures[name])
+        groups.append(f"<h3>{esc(name)}: {len(failures[name])} of {n_seeds} seeds</h3><ul>{items}</ul>")
     fail_html = "".join(groups) or "<p>No checker failed on any seed.</p>"
     rec_rows = []
     for k in sorted(recovery):
@@ -142,7 +172,7 @@ def _render(root: Path, render_runs: bool) -> str:
                         for k, v in sorted(summary.items()) if not isinstance(v, (list, dict)) or len(json.dumps(v)) < 200)
     scen = summary.get("scenario") or (rows[0][2].meta.get("scenario") if rows else None) or "sweep"
     body = f"""<section id="summary"><h2>Summary</h2>
-<p>{len(rows)} seeds; {n_bad} not ok.</p>{'<table class="kv">' + meta_rows + '</table>' if meta_rows else ''}
+<p>{n_seeds} seeds; {n_bad} not ok.</p>{'<table class="kv">' + meta_rows + '</table>' if meta_rows else ''}
 {table}</section>
 <section id="failures"><h2>Failures by checker</h2>{fail_html}</section>
 <section id="recovery"><h2>Time to recovery</h2><div class="caption">From each heal / restart / resume fault to the next
@@ -150,7 +180,7 @@ become-leader (only when a node became leader before the next fault).</div>{rec_
 {''.join(plot_block(p) for p in plots if p.name == 'sweep-recovery')}</section>
 <section id="latency"><h2>Latency</h2>{''.join(plot_block(p) for p in plots if p.name == 'sweep-latency')}</section>"""
     nav = [("summary", "Summary"), ("failures", "Failures"), ("recovery", "Recovery"), ("latency", "Latency")]
-    verdict = "illegal" if n_bad else ("ok" if rows else None)
+    verdict = "illegal" if n_bad else ("ok" if n_seeds else None)
     return page(title=f"raftsim sweep: {scen}", h1=f"raftsim sweep: {esc(scen)} {verdict_badge(verdict)}",
                 sub=f"sweep directory <code>{esc(root.name)}</code>", nav=nav, notices=notices, body=body,
                 js="document.body.setAttribute('data-report-ready','1');")

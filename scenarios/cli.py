@@ -103,11 +103,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from scenarios.spec import Scenario
     from scenarios.sweep import parse_seeds, sweep
 
+    if any(item.split("=", 1)[0].strip() == "trace_messages" for item in args.set or []):
+        return _fail("--set trace_messages: a sweep chooses message tracing with --trace-messages failing|all|none")
     scen = Scenario.parse_sets(args.scenario, args.set or [])
     seeds = parse_seeds(args.seeds)
     summary = sweep(scen, seeds, out_dir=Path(args.out) if args.out else None, jobs=args.jobs,
                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
-                    report=args.report)
+                    report=args.report, keep=args.keep, trace_messages=args.trace_messages)
     return summary.exit_code
 
 
@@ -185,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="sweep directory (default runs/sweep-<scenario>)")
     s.add_argument("--report", action="store_true", help="render the sweep report")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--keep", choices=["failing", "all"], default="failing",
+                   help="run directories to keep: only failing/unknown seeds (default), or all")
+    s.add_argument("--trace-messages", choices=["failing", "all", "none"], default="failing",
+                   help="trace send/deliver: only in the re-run of a failing seed (default; same history), "
+                        "for every seed, or never")
     s.set_defaults(fn=cmd_sweep)
 
     s = sub.add_parser("hunt", help="search fault schedules (hypothesis) that break a checker; shrink and save")
