@@ -154,13 +154,15 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
     With ``track``, each configuration carries its linearization as a linked list ``(item, parent)``.
     """
     step = model.step
-    memo: dict[tuple[Any, int], tuple[bool, Any]] = {}
+    # item -> {state: step(state, item)}, from the item's invoke until its return (then it can never be
+    # linearized again): memory stays bounded by the open ops, not by every state the search ever built
+    memo: list[dict[Any, tuple[bool, Any]] | None] = [None] * len(items)
 
     def apply(s: Any, j: int) -> tuple[bool, Any]:
-        r = memo.get((s, j))
+        m = memo[j]
+        r = m.get(s)  # type: ignore[union-attr]
         if r is None:
-            inp, out = items[j]
-            r = memo[(s, j)] = step(s, inp, out)
+            r = m[s] = step(s, *items[j])  # type: ignore[index]
         return r
 
     read_only = getattr(model, "read_only", None)
@@ -239,6 +241,7 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
             meter.charge(unbilled)
             unbilled = 0
         if kind == 0:  # invoke
+            memo[j] = {}
             if infos_of[j]:
                 b = len(infos)
                 infos.append(j)
@@ -318,7 +321,11 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
                 for j2, lbit, ubit in moves:
                     if must_observe and rel[j2] == blind:
                         continue  # the info op just taken would be overwritten unseen: pointless
-                    ok, s2 = apply(s, j2)
+                    m = memo[j2]  # apply(s, j2), inlined: this is the innermost loop
+                    r = m.get(s)
+                    if r is None:
+                        r = m[s] = step(s, *items[j2])
+                    ok, s2 = r
                     if not ok or (ubit and (s2 == s or (wanted is not None and s2 not in wanted))):
                         continue
                     lin2 = lin | lbit
@@ -351,6 +358,7 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
         frontier = nf
         slot_item[k] = -1
         free.append(k)
+        memo[j] = None
         open_mask ^= target
         ro_mask &= ~target
     meter.charge(unbilled)
@@ -358,21 +366,36 @@ def _search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: l
 
 
 def _drop_dominated(frontier: dict[tuple[Any, int, int], Any]) -> dict[tuple[Any, int, int], Any]:
-    """Keep, per (state, lin), only the configurations whose used-info set is minimal."""
-    groups: dict[tuple[Any, int], list[int]] = {}
-    for s, lin, used in frontier:
-        groups.setdefault((s, lin), []).append(used)
+    """Keep, per (state, lin), only the configurations whose used-info set is minimal.
+
+    The result lists the groups in order of first appearance, each group's survivors by used-info count.
+    """
+    groups: dict[tuple[Any, int], Any] = {}  # (state, lin) -> its config, or a list of them if several
+    several = False
+    for cfg in frontier:
+        k = (cfg[0], cfg[1])
+        g = groups.get(k)
+        if g is None:
+            groups[k] = cfg
+        elif type(g) is list:
+            g.append(cfg)
+        else:
+            groups[k] = [g, cfg]
+            several = True
+    if not several:  # every group alone: nothing dominated, and the order is the frontier's
+        return frontier
     out = {}
-    for (s, lin), useds in groups.items():
-        if len(useds) > 1:
-            useds.sort(key=lambda u: u.bit_count())
-            kept: list[int] = []
-            for u in useds:
-                if not any(v & u == v for v in kept):
-                    kept.append(u)
-            useds = kept
-        for u in useds:
-            out[(s, lin, u)] = frontier[(s, lin, u)]
+    for g in groups.values():
+        if type(g) is not list:
+            out[g] = frontier[g]
+            continue
+        g.sort(key=lambda c: c[2].bit_count())
+        kept: list[int] = []
+        for cfg in g:
+            u = cfg[2]
+            if not any(v & u == v for v in kept):
+                kept.append(u)
+                out[cfg] = frontier[cfg]
     return out
 
 
