@@ -167,13 +167,14 @@ class QueueWorkload(RecipeWorkload):
     def _drain(self, deadline_ns: int) -> Generator[Any, Any, None]:
         """Dequeue every used queue until one dequeue fails ``empty`` (unknown and lost claims: go on)."""
         client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
+        rng = self.ctx.world.streams.fork("workload/drain")
         h = self.ctx.history
         for key in sorted(self.used_keys):
             while self.env.now < deadline_ns:
                 proc = self._final_proc
                 self._final_proc += 1
                 h.invoke(process=proc, f="dequeue", key=key, value=None, time=self.env.now, final=True)
-                out = yield from self.execute(client, "dequeue", key, None, random.Random(0))
+                out = yield from self.execute(client, "dequeue", key, None, rng)
                 h.complete(process=proc, type=out.type, value=out.value, time=self.env.now, error=out.error,
                            final=True, **out.extra)
                 if out.type == "fail" and out.error == "empty":

@@ -136,13 +136,14 @@ class Workload:
 
     def _final(self, deadline_ns: int) -> Generator[Any, Any, None]:
         client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
+        rng = self.ctx.world.streams.fork("workload/final")
         h = self.ctx.history
         for f, key in self.final_ops():
             while self.env.now < deadline_ns:
                 proc = self._final_proc
                 self._final_proc += 1
                 h.invoke(process=proc, f=f, key=key, value=None, time=self.env.now, final=True)
-                out = yield from self.execute(client, f, key, None, random.Random(0))
+                out = yield from self.execute(client, f, key, None, rng)
                 h.complete(process=proc, type=out.type, value=out.value, time=self.env.now, error=out.error,
                            final=True, **out.extra)
                 if out.type != "info":
