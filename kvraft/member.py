@@ -43,6 +43,7 @@ from kvraft.store.ops import Store
 from kvraft.store.errors import RAFT_INTERNAL, EtcdError
 from kvraft.store.render import Response, render_error, render_event
 from kvraft.store.request import ParsedRequest, RequestKind, parse_request
+from kvraft.store.snapshot import SnapshotError
 
 __all__ = ["Member", "MemberConfig", "KV_BUGS"]
 
@@ -69,6 +70,8 @@ class _Waiter:
     timer: Any = None
 
 
+_MEMBERS_MAGIC = b"kvraft-members "  # snapshot header when members were removed (then the store's bytes)
+
 TIMED_OUT = EtcdError(RAFT_INTERNAL, "etcdserver: request timed out", 0)
 
 
@@ -87,6 +90,9 @@ class Member:
             fields.update(read_only=ReadOnlyOption.LEASE, check_quorum=True)
         rc = RaftConfig(**fields)
         self.store = Store()
+        # Members removed from the cluster (etcd keeps them in its store: a second DELETE answers 410).
+        self._conf: frozenset[str] = frozenset(peers)
+        self.removed: set[str] = set()
         self._wall_sync = "B17" in self.bugs
         self._deadlines: dict[str, tuple[int, int]] = {}  # path -> (monotonic deadline, expire_ns)
         self._applying_now_ns: int | None = None
@@ -145,9 +151,19 @@ class Member:
             self._reply(w.src, w.rid, w.request.respond(result, raft_index=index, raft_term=term))
 
     def snapshot(self) -> bytes:
-        return self.store.snapshot()
+        if not self.removed:
+            return self.store.snapshot()
+        head = json.dumps({"removed": sorted(self.removed)}, separators=(",", ":")).encode()
+        return _MEMBERS_MAGIC + head + b"\n" + self.store.snapshot()
 
     def restore(self, data: bytes, index: int, term: int) -> None:
+        self.removed = set()
+        if data.startswith(_MEMBERS_MAGIC):
+            head, _, data = data[len(_MEMBERS_MAGIC):].partition(b"\n")
+            try:
+                self.removed = {str(n) for n in json.loads(head)["removed"]}
+            except (ValueError, KeyError, TypeError):
+                raise SnapshotError("bad membership header in snapshot") from None
         self.store.restore(data)
         if not self._wall_sync:
             mono, wall = self.rt.monotonic(), self.rt.now()
@@ -155,6 +171,13 @@ class Member:
                 path: (mono + max(0, exp - wall) + self.config.restore_grace_ns, exp)
                 for path, exp in self.store.ttl_nodes()
             }
+
+    def on_conf_change(self, voters: tuple[str, ...], learners: tuple[str, ...]) -> None:
+        """Server hook: a configuration was applied; who left it is removed (a re-added node is not)."""
+        now = frozenset(voters) | frozenset(learners)
+        self.removed |= self._conf - now
+        self.removed -= now
+        self._conf = now
 
     def _on_ttl(self, path: str, expire_ns: int | None) -> None:
         """The store's TTL listener: keep this member's monotonic deadline for ``path``."""
@@ -344,7 +367,10 @@ class Member:
             if m.op == "add" and m.node in self.server.voters:
                 answer(409, {"message": "membership: ID exists"})
             elif m.op == "remove" and m.node not in self.server.voters:
-                answer(404, {"message": "membership: member not found"})
+                if m.node in self.removed:
+                    answer(410, {"message": f"Member permanently removed: {m.node}"})
+                else:
+                    answer(404, {"message": f"No such member: {m.node}"})
             elif self.server.propose_conf_change(ConfChange(type=typ, node_id=m.node)):
                 # As etcd: answer once the change is committed and applied here (an appended change can
                 # still be lost to a new leader); without quorum, 500 after the request timeout (spec §11).

@@ -458,7 +458,8 @@ def test_members_list_and_leader() -> None:
         ld = k.admin("leader", client=on)
         assert ld.status == 200 and ld.json()["id"] == lead
     assert k.admin("add", "n2").status == 409
-    assert k.admin("remove", "n9").status == 404
+    unknown = k.admin("remove", "n9")
+    assert unknown.status == 404 and unknown.json() == {"message": "No such member: n9"}
 
 
 def test_removing_the_leader_makes_it_step_down_and_the_rest_elect() -> None:
@@ -474,6 +475,8 @@ def test_removing_the_leader_makes_it_step_down_and_the_rest_elect() -> None:
     c2 = k.client("after", servers=sorted(rest))
     assert sorted(m["id"] for m in k.admin("list", client=c2).json()["members"]) == sorted(rest)
     assert k.admin("leader", client=c2).json()["id"] == new
+    again = k.admin("remove", lead, client=c2)  # spec §11: a removed member is gone for good
+    assert again.status == 410 and again.json() == {"message": f"Member permanently removed: {lead}"}
     w = k.put("/after", "2", client=c2)
     assert w.reply.frm in rest
     snaps = k.converge()
@@ -621,3 +624,18 @@ def test_concurrent_member_adds_are_applied_one_at_a_time_and_both_succeed() -> 
     assert k.admin("remove", "n5").status == 204
     again = k.admin("remove", "n5")
     assert again.status in (404, 410)  # spec §11 says 410 "Member permanently removed"; kvraft answers 404
+
+
+def test_removed_members_survive_a_snapshot_and_an_old_snapshot_still_restores() -> None:
+    k = KvCluster(seed=72)
+    lead = k.leader()
+    assert k.admin("remove", lead).status == 204
+    other = next(n for n in sorted(k.members) if n != lead)
+    m = k.servers[other]
+    assert k.run_until(lambda: lead in m.removed, 2 * S)
+    image = m.snapshot()
+    m.removed = set()
+    m.restore(image, 0, 0)
+    assert m.removed == {lead}
+    m.restore(m.store.snapshot(), 0, 0)  # a snapshot without the membership header: nobody removed
+    assert m.removed == set()
