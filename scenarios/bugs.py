@@ -95,7 +95,8 @@ def list_bugs() -> list[str]:
     for b in ZOO.values():
         sets = "".join(f" --set {k}={v}" for k, v in sorted(b.params.items()))
         note = "" if b.exposed else "  [schedule does not expose it yet]"
-        lines.append(f"{b.id:<4} {b.scenario + sets:<{w}}  {b.checker:<12}  {b.description}{note}")
+        lines.append(f"{b.id:<4} {b.scenario:<{w}}  {b.checker:<12}  {b.description}{note}"
+                     + (f"  [schedule:{sets}]" if sets else ""))
     return lines
 
 
