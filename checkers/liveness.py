@@ -178,13 +178,7 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if was and not faults.is_faulty:
                 pending.append({"heal_t": t, "leader_t": None, "leader": None, "interrupted": False})
         elif k in ("crash", "restart"):
-            n = str(r.get("node"))
-            if k == "crash":
-                alive.discard(n)
-                role[n] = "down"
-            else:
-                alive.add(n)
-                role[n] = "follower"
+            _crash_or_restart(k, str(r.get("node")), alive, role)
         elif isinstance(k, str) and k.startswith("become-"):
             n = str(r.get("node"))
             alive.add(n)
@@ -322,12 +316,7 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
                 else:
                     bad_links.discard(link)
         elif k in ("crash", "restart") and node:
-            if k == "crash":
-                up.discard(node)
-                role[node] = "down"
-            else:
-                up.add(node)
-                role[node] = "follower"
+            _crash_or_restart(k, node, up, role)
         elif k == "conf" and node:
             conf[node] = [str(v) for v in r.get("voters") or []]
         elif k == "hard-state" and node:
@@ -484,3 +473,13 @@ class LivenessChecker:
             return unknown(NAME, f"{type(e).__name__}: {e}")
         return CheckResult(checker=NAME, verdict=res.verdict, summary=res.summary, details=res.details,
                            elapsed_s=time.perf_counter() - t0)
+
+
+def _crash_or_restart(kind: str, node: str, up: set[str], role: dict[str, str]) -> None:
+    """A ``crash`` takes ``node`` down; a ``restart`` brings it back as a follower."""
+    if kind == "crash":
+        up.discard(node)
+        role[node] = "down"
+    else:
+        up.add(node)
+        role[node] = "follower"
