@@ -238,21 +238,24 @@ def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_
         else:
             cluster.apply(fault)
 
-    for i, (lo, hi, trig) in enumerate(N.triggers(schedule, start_ns, end_ns)):
-        world.watch(trig.event, _reaction(cluster, trig, (lo, hi), world.streams.fork(f"nemesis/on{i}"), view, fire))
-    for at_ns, action in plan:
-        if at_ns > env.now:
-            yield env.timeout(at_ns - env.now)
-        for delay, fault in action.resolve(view, rng):
+    def act(action: N.Action, draw: Any) -> None:
+        """Resolve ``action`` against the cluster now; inject its faults now or after their delays."""
+        for delay, fault in action.resolve(view, draw):
             if delay <= 0:
                 fire(fault)
             else:
                 world.schedule(env.now + delay, lambda f=fault: fire(f))
 
+    for i, (lo, hi, trig) in enumerate(N.triggers(schedule, start_ns, end_ns)):
+        world.watch(trig.event, _reaction(world, trig, (lo, hi), world.streams.fork(f"nemesis/on{i}"), act))
+    for at_ns, action in plan:
+        if at_ns > env.now:
+            yield env.timeout(at_ns - env.now)
+        act(action, rng)
 
-def _reaction(cluster: Cluster, trig: Any, window: tuple[int, int], rng: Any, view: _View, fire: Any) -> Any:
+
+def _reaction(world: World, trig: Any, window: tuple[int, int], rng: Any, act: Any) -> Any:
     """The watcher of one ``on(...)`` trigger: draws from its own stream, fires inside ``window`` only."""
-    world = cluster.world
     lo, hi = window
     seen = 0
 
@@ -269,11 +272,7 @@ def _reaction(cluster: Cluster, trig: Any, window: tuple[int, int], rng: Any, vi
 
         def go() -> None:
             if world.now_ns < hi:
-                for d, fault in trig.action.resolve(view, rng):
-                    if d <= 0:
-                        fire(fault)
-                    else:
-                        world.schedule(world.now_ns + d, lambda f=fault: fire(f))
+                act(trig.action, rng)
 
         world.call_later(delay, go)
 
