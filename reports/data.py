@@ -112,6 +112,8 @@ class Counterexample:
     offending: tuple[int, ...]  # positions in ReportData.ops of every op the counterexample names
     partial: tuple[tuple[str, ...], ...]  # longest partial linearizations, as one-line ops
     details: dict[str, Any] = field(default_factory=dict)
+    # Trace-based checkers (raft-safety): (property, message, events with t/node/kind/line) per violated property.
+    trace_events: tuple[tuple[str, str, tuple[dict[str, Any], ...]], ...] = ()
 
 
 @dataclass(kw_only=True)
@@ -395,6 +397,9 @@ def _counterexamples(data: ReportData) -> None:
 
     for r in data.results:
         d = r.details if isinstance(r.details, dict) else {}
+        if r.verdict is Verdict.ILLEGAL and isinstance(d.get("properties"), dict):
+            _trace_counterexample(data, r.checker, r.summary, d)
+            continue
         if r.verdict is not Verdict.ILLEGAL or not any(k in d for k in ("failing_op", "op", "window", "partial_linearizations")):
             continue
         failing = [i for i in [find(d.get("failing_op", d.get("op")))] if i is not None]
@@ -440,6 +445,21 @@ def _counterexamples(data: ReportData) -> None:
             checker=r.checker, key=None if key is None else str(key), summary=r.summary, window=window,
             failing=tuple(failing), offending=tuple(offending), partial=tuple(partial), details=d,
         ))
+
+
+def _trace_counterexample(data: ReportData, checker: str, summary: str, d: dict[str, Any]) -> None:
+    """A checker of the trace (raft-safety): each violated property's first counterexample, as events."""
+    found: list[tuple[str, str, tuple[dict[str, Any], ...]]] = []
+    for name, prop in sorted(d["properties"].items()):
+        cex = prop.get("counterexample") if isinstance(prop, dict) else None
+        if not isinstance(cex, dict):
+            continue
+        events = tuple(e for e in cex.get("events") or () if isinstance(e, dict))
+        found.append((str(name), str(cex.get("message", prop.get("summary", ""))), events))
+    ts = [e["t"] for _, _, evs in found for e in evs if isinstance(e.get("t"), int) and not isinstance(e.get("t"), bool)]
+    data.counterexamples.append(Counterexample(
+        checker=checker, key=None, summary=summary, window=(min(ts), max(ts)) if ts else None, failing=(),
+        offending=(), partial=(), details=d, trace_events=tuple(found)))
 
 
 def recovery_times(data: ReportData) -> dict[str, list[int | None]]:

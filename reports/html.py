@@ -251,12 +251,28 @@ def _one_cex(data: ReportData, n: int, c: Counterexample) -> str:
     others = "".join(_op_li(data.ops[i]) for i in c.offending if i not in c.failing)
     if others:
         rows.append(f"<tr><th>other ops involved</th><td><ul>{others}</ul></td></tr>")
+    for prop, message, events in c.trace_events:
+        rows.append(f"<tr><th>{esc(prop)}</th><td>{esc(message)}{_trace_events(events)}</td></tr>")
     pls = ""
     for k, pl in enumerate(c.partial):
         items = "".join(f"<li><code>{esc(x)}</code></li>" for x in pl)
         n_ops = sum(1 for x in pl if not x.startswith("=> state"))
         pls += f"<h3>Longest partial linearization {k + 1} ({n_ops} ops)</h3><ol>{items}</ol>"
     return f'<div class="cex" id="cex-{n}"><table class="kv">{"".join(rows)}</table>{pls}</div>'
+
+
+def _trace_events(events: tuple[dict[str, Any], ...]) -> str:
+    """Counterexample events of the trace: time, node, event and its fields, line in trace.jsonl."""
+    if not events:
+        return ""
+    rows = []
+    for e in events:
+        t = e.get("t")
+        fields = ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(e.items()) if k not in ("t", "node", "kind", "line"))
+        rows.append(f"<tr><td>{_ms(t) if isinstance(t, int) else '—'}</td><td>{esc(str(e.get('node', '')))}</td>"
+                    f"<td><code>{esc(str(e.get('kind', '')))}</code> {esc(fields)}</td><td>{esc(str(e.get('line', '')))}</td></tr>")
+    return ('<table class="grid"><tr><th>time</th><th>node</th><th>event</th><th>trace.jsonl line</th></tr>'
+            f'{"".join(rows)}</table>')
 
 
 def _faults(data: ReportData) -> str:

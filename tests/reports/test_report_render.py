@@ -154,3 +154,21 @@ def test_counterexample_with_an_interval_window_and_failing_op_is_also_read(fail
     (cex,) = load_run(failing_run).counterexamples
     assert cex.window == (op["invoke_time"] - 5_000_000, op["complete_time"])
     assert len(cex.failing) == 1 and cex.partial == (("p1 write x 1 -> ok",),)
+
+
+def test_a_raft_safety_violation_is_a_counterexample_with_its_trace_events(failing_run: Path) -> None:
+    doc = json.loads((failing_run / "result.json").read_text())
+    events = [{"kind": "commit", "node": "n4", "commit": 236, "line": 17041, "t": 3_764_393_639},
+              {"kind": "become-leader", "node": "n5", "leader": "n5", "term": 13, "line": 18321, "t": 4_452_053_822}]
+    doc["checkers"]["raft-safety"] = {
+        "checker": "raft-safety", "verdict": "illegal", "summary": "leader-completeness: 1 violation(s)", "elapsed_s": 0.1,
+        "details": {"properties": {
+            "election-safety": {"verdict": "ok", "summary": "holds"},
+            "leader-completeness": {"verdict": "illegal", "summary": "1 violation(s)", "violations": 1,
+                                    "counterexample": {"events": events, "index": 236, "message": "n5 lacks index 236"}}}}}
+    (failing_run / "result.json").write_text(json.dumps(doc))
+    cex = next(c for c in load_run(failing_run).counterexamples if c.checker == "raft-safety")
+    assert cex.window == (3_764_393_639, 4_452_053_822)
+    assert [(p, m, len(e)) for p, m, e in cex.trace_events] == [("leader-completeness", "n5 lacks index 236", 2)]
+    html = reports.render(failing_run).read_text()
+    assert "3,764.394 ms" in html and "become-leader" in html and "18321" in html
