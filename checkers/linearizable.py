@@ -20,7 +20,11 @@ Rules:
   takes effect only into a state some operation's outcome depends on (optional
   ``Model.relevant_states``), else it can as well happen later; and a configuration that used a superset of
   another's info operations, with the same state and ``lin``, is dropped.
-- The search has a budget (configurations explored, seconds); running out gives ``Verdict.UNKNOWN``.
+- A part the model proves linearizable by itself (optional ``Model.decide``) is not searched; it counts in
+  ``details["decided_keys"]``.
+- The search has a budget of configurations explored, so a verdict depends on the history alone, never on
+  the machine's speed; an optional time limit (``Budget.seconds``) is for interactive use. Running out gives
+  ``Verdict.UNKNOWN``.
 - Decide first, explain second: on ILLEGAL the failing part alone is searched again, within its own budget,
   keeping linearization paths, for the counterexample in ``details``.
 - Never raises on a bad history: ``HistoryError``/``ModelError`` become UNKNOWN with the line in the summary.
@@ -51,12 +55,15 @@ _PARTIALS = 3
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Budget:
-    """Search limits. ``configs`` counts configurations explored over all parts; past either limit: UNKNOWN."""
+    """Search limits. ``configs`` counts configurations explored over all parts; past either limit: UNKNOWN.
+
+    The time limits are off by default: with them the verdict would depend on the machine's load.
+    """
 
     configs: int = 20_000_000
-    seconds: float = 120.0
+    seconds: float | None = None
     explain_configs: int = 2_000_000
-    explain_seconds: float = 10.0
+    explain_seconds: float | None = None
 
 
 class _Entry:
@@ -116,6 +123,9 @@ def _entries_from_operations(ops: Sequence[Operation]) -> list[_Entry]:
     return out
 
 
+_NO_DEADLINE = float("inf")
+
+
 class _OutOfBudget(Exception):
     pass
 
@@ -125,17 +135,18 @@ class _Meter:
 
     __slots__ = ("count", "limit", "deadline")
 
-    def __init__(self, limit: int, seconds: float) -> None:
+    def __init__(self, limit: int, seconds: float | None) -> None:
         self.count = 0
         self.limit = limit
-        self.deadline = time.monotonic() + seconds
+        self.deadline = time.monotonic() + seconds if seconds is not None else _NO_DEADLINE
 
     def charge(self, n: int) -> None:
         before = self.count
         self.count += n
         if self.count > self.limit:
             raise _OutOfBudget(f"{self.limit} configurations")
-        if (before >> 12) != (self.count >> 12) and time.monotonic() > self.deadline:
+        if (before >> 12) != (self.count >> 12) and self.deadline != _NO_DEADLINE \
+                and time.monotonic() > self.deadline:
             raise _OutOfBudget("time")
 
 
@@ -534,6 +545,8 @@ def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], bu
     failures: list[tuple[_Part, _Failure]] = []
     n_ops = 0
     n_parts = 0
+    decided = 0
+    decide = getattr(model, "decide", None)
     for label, idxs in model.partition(entries):
         part_entries = [entries[i] for i in idxs]
         try:
@@ -545,6 +558,9 @@ def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], bu
             continue
         n_parts += 1
         n_ops += len(part.items)
+        if decide is not None and decide(part.items, [not i for i in part.is_info], part.events):
+            decided += 1
+            continue
         try:
             failure = _search(model, part.items, part.events, part.is_info, meter, track=False)
         except _OutOfBudget as e:
@@ -553,6 +569,8 @@ def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], bu
         if failure is not None:
             failures.append((part, failure))
     stats = {"keys": n_parts, "ops": n_ops, "configs": meter.count}
+    if decide is not None:
+        stats["decided_keys"] = decided
     if skipped:
         stats["skipped_keys"] = skipped
     if failures:

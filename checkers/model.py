@@ -14,6 +14,9 @@ Rules (porcupine's shape, see anishathalye/porcupine ``Model``):
   outcome in every state: a write); a non-empty R if ``step`` is illegal in every state outside R (a read of
   v: {v}; a cas: {expected}); None otherwise (an append). The checker uses it to try an ``info`` op only when its effect
   could matter.
+- Optional ``decide(items, returns, events) -> bool``: True only if the model proves one part linearizable
+  by its own argument, without a search (kv: a key of unique appended tokens, whose reads fix the order);
+  False means "not proven": the checker searches (and explains a violation).
 - ``partition`` splits operations into independent parts (P-compositionality: a history is linearizable
   iff each part is), each labelled (e.g. by key).
 """

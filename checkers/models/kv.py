@@ -20,6 +20,7 @@ from typing import Any
 
 from checkers.history import OpType
 from checkers.model import ModelError, OpLike
+from checkers.models import appendlog
 
 __all__ = ["KV", "KV_FS", "KvModel", "freeze", "thaw"]
 
@@ -157,6 +158,12 @@ class KvModel:
                 raise ModelError(f"append value must be a string, got {json.dumps(op.input)}")
             return ("append", op.input), None
         return ("delete", None), None
+
+    def decide(self, items: Sequence[tuple[tuple[str, Any], Any]], returns: Sequence[bool],
+               events: Sequence[tuple[int, int]]) -> bool:
+        """True when a key of unique appended tokens is proven linearizable without a search
+        (checkers.models.appendlog); False: search it."""
+        return appendlog.decide(items, returns, events)
 
     def unobserved_info(self, ops: Sequence[tuple[tuple[tuple[str, Any], Any], bool]]) -> set[int]:
         """Indexes of info write/append/cas ops of one key whose effect nothing observed.
