@@ -8,77 +8,31 @@ Rules:
   namespace), stored in run.json.
 - Randomness comes only from the ``rng`` handed in (the run's "nemesis" stream).
 - A combinator never touches live objects: only the view, which the runner builds from the cluster.
+- The actions live in ``scenarios.actions``; this module re-exports them, so ``from_repr`` sees both.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from scenarios.actions import (
+    NS_PER_S, Action, ClusterView, MemberChange, Resolved, all_of, clock_bump, clock_drift,
+    clock_strobe, do, do_heal, heal_all, isolate_leader, kill_leader, kill_random, leader_minority, loss_burst,
+    member_churn, one_of, one_way_leader, partition, pause_client, pause_leader, pause_random, power_failure,
+    seconds_to_ns, torn_writes,
+)
 from sim import faults as F
-from sim import partitions as shapes
 
 __all__ = [
     "Action", "ClusterView", "Schedule",
     "at", "every", "cycle", "mix", "phases", "on", "triggers", "one_of", "all_of", "do",
     "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
     "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
-    "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE", "register_action", "from_repr",
+    "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE", "register_action",
+    "from_repr", "NS_PER_S", "Resolved",
 ]
-
-NS_PER_S = 1_000_000_000
-
-
-def _ns(seconds: float) -> int:
-    return int(round(seconds * NS_PER_S))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MemberChange:
-    """Not a sim fault: the runner asks the cluster (through the admin client) to add or remove ``node``."""
-
-    op: str  # "add" | "remove"
-    node: str
-    via: int = 0  # which admin client sends it (two clients put two changes in flight at once)
-
-    def __str__(self) -> str:
-        return f"member-{self.op} {self.node}" + (f" via admin{self.via}" if self.via else "")
-
-
-class ClusterView(Protocol):
-    """What a nemesis may know: node ids, who is up/paused, who claims leadership (read-only)."""
-
-    @property
-    def nodes(self) -> list[str]: ...
-    @property
-    def members(self) -> list[str]: ...
-    @property
-    def spare(self) -> list[str]: ...
-    @property
-    def up(self) -> list[str]: ...
-    @property
-    def down(self) -> list[str]: ...
-    @property
-    def paused(self) -> list[str]: ...
-    @property
-    def leader(self) -> str | None: ...
-    @property
-    def clients(self) -> list[str]: ...
-    @property
-    def drifting(self) -> list[str]: ...
-    @property
-    def link_baseline(self) -> object: ...
-    @property
-    def links_faulted(self) -> bool: ...
-
-
-Resolved = list[tuple[int, object]]  # (delay_ns from firing, fault or MemberChange)
-
-
-class Action(Protocol):
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved: ...
 
 
 class Schedule(Protocol):
@@ -94,7 +48,7 @@ class _At:
     action: Action
 
     def plan(self, rng: random.Random, start_ns: int, end_ns: int) -> list[tuple[int, Action]]:
-        t = start_ns + _ns(self.t_s)
+        t = start_ns + seconds_to_ns(self.t_s)
         return [(t, self.action)] if t < end_ns else []
 
     def __repr__(self) -> str:
@@ -110,8 +64,8 @@ class _Every:
 
     def plan(self, rng: random.Random, start_ns: int, end_ns: int) -> list[tuple[int, Action]]:
         out = []
-        t = start_ns + _ns(self.start_s)
-        period = _ns(self.period_s)
+        t = start_ns + seconds_to_ns(self.start_s)
+        period = seconds_to_ns(self.period_s)
         while t < end_ns:
             jit = int(rng.uniform(0, self.jitter) * period) if self.jitter else 0
             if t + jit < end_ns:
@@ -133,12 +87,12 @@ class _Cycle:
 
     def plan(self, rng: random.Random, start_ns: int, end_ns: int) -> list[tuple[int, Action]]:
         out = []
-        t = start_ns + _ns(self.start_s)
+        t = start_ns + seconds_to_ns(self.start_s)
         i = 0
         while t < end_ns:
             out.append((t, self.actions[i % len(self.actions)]))
             i += 1
-            t += _ns(self.period_s)
+            t += seconds_to_ns(self.period_s)
         return out
 
     def __repr__(self) -> str:
@@ -171,7 +125,7 @@ class _Phases:
         out = []
         t = start_ns
         for seconds, sched in self.parts:
-            stop = min(end_ns, t + _ns(seconds))
+            stop = min(end_ns, t + seconds_to_ns(seconds))
             out.extend(sched.plan(rng, t, stop))
             t = stop
         return out
@@ -184,8 +138,9 @@ class _Phases:
 class _On:
     """React to the run: each time trace event ``event`` (e.g. ``"become-leader"``) is written inside
     this schedule's window, with probability ``p`` fire ``action`` after a delay drawn uniformly from
-    ``delay_ms`` (with ``nth=k``: only at the k-th such event of the window). Faults then land at an instant relative to the protocol (within a round trip of an
-    election, say), which fixed times almost never hit. It plans nothing ahead: the runner watches the
+    ``delay_ms`` (with ``nth=k``: only at the k-th such event of the window). Faults then land at an
+    instant relative to the protocol (within a round trip of an election, say), which fixed times almost
+    never hit. It plans nothing ahead: the runner watches the
     trace for it (``triggers``)."""
 
     event: str
@@ -260,405 +215,11 @@ def triggers(schedule: Schedule, start_ns: int, end_ns: int) -> list[tuple[int, 
     if isinstance(schedule, _Phases):
         out, t = [], start_ns
         for seconds, sched in schedule.parts:
-            stop = min(end_ns, t + _ns(seconds))
+            stop = min(end_ns, t + seconds_to_ns(seconds))
             out.extend(triggers(sched, t, stop))
             t = stop
         return out
     return []
-
-
-# ---------------------------------------------------------------- actions
-
-
-@dataclass(frozen=True)
-class _Do:
-    fault: object
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        return [(0, self.fault)]
-
-    def __repr__(self) -> str:
-        return f"do(F.{self.fault!r})"
-
-
-@dataclass(frozen=True)
-class _OneOf:
-    actions: tuple[Action, ...]
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        return self.actions[rng.randrange(len(self.actions))].resolve(view, rng)
-
-    def __repr__(self) -> str:
-        return f"one_of({', '.join(repr(a) for a in self.actions)})"
-
-
-@dataclass(frozen=True)
-class _AllOf:
-    actions: tuple[Action, ...]
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        return [f for a in self.actions for f in a.resolve(view, rng)]
-
-    def __repr__(self) -> str:
-        return f"all_of({', '.join(repr(a) for a in self.actions)})"
-
-
-def do(fault: object) -> Action:
-    return _Do(fault)
-
-
-def one_of(*actions: Action) -> Action:
-    return _OneOf(tuple(actions))
-
-
-def all_of(*actions: Action) -> Action:
-    """Every action at once, each resolved against the same view (e.g. crash the leader and heal)."""
-    return _AllOf(tuple(actions))
-
-
-def _groups_fault(groups: Sequence[Sequence[str]]) -> object:
-    return F.Partition(groups=tuple(tuple(sorted(g)) for g in groups if g))
-
-
-@dataclass(frozen=True)
-class _Partition:
-    """A partition of the current members, by shape name (see sim/partitions.py)."""
-
-    shape: str
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        nodes = sorted(view.nodes)  # every server host: a partition's groups must cover them all
-        if len(nodes) < 2:
-            return []
-        if self.shape == "isolate":
-            return [(0, shapes.isolate(nodes, nodes[rng.randrange(len(nodes))]).fault())]
-        if self.shape == "one-way":
-            src = nodes[rng.randrange(len(nodes))]
-            return [(0, shapes.one_way([src], [n for n in nodes if n != src], nodes).fault())]
-        name = "majority-minority" if self.shape == "majority" else self.shape
-        return [(0, shapes.shape(name, nodes, rng).fault())]
-
-    def __repr__(self) -> str:
-        return f"partition({self.shape!r})"
-
-
-def partition(shape: str = "majority") -> Action:
-    """``shape``: halves | majority | isolate | bridge | majorities-ring | minority-third | ring | one-way."""
-    return _Partition(shape)
-
-
-def _pick(view: ClusterView, rng: random.Random, *, leader: bool) -> str | None:
-    """The leader (or a random up node if none) when ``leader``, else a random up node."""
-    if leader:
-        return _leader_or_random(view, rng)
-    up = sorted(view.up)
-    return up[rng.randrange(len(up))] if up else None
-
-
-def _leader_or_random(view: ClusterView, rng: random.Random) -> str | None:
-    if view.leader is not None:
-        return view.leader
-    up = sorted(view.up)
-    return up[rng.randrange(len(up))] if up else None
-
-
-@dataclass(frozen=True)
-class _IsolateLeader:
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        leader = _leader_or_random(view, rng)
-        if leader is None:
-            return []
-        rest = [n for n in sorted(view.nodes) if n != leader]
-        return [(0, _groups_fault([[leader], rest]))]
-
-    def __repr__(self) -> str:
-        return "isolate_leader()"
-
-
-def isolate_leader() -> Action:
-    return _IsolateLeader()
-
-
-@dataclass(frozen=True)
-class _LeaderMinority:
-    """The leader and as many others as still leaves it in a minority, against the majority."""
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        leader = _leader_or_random(view, rng)
-        nodes = sorted(view.nodes)
-        if leader is None or len(nodes) < 2:
-            return []
-        others = [n for n in nodes if n != leader]
-        rng.shuffle(others)
-        minority_size = (len(nodes) - 1) // 2
-        minority = sorted([leader, *others[: max(0, minority_size - 1)]])
-        majority = sorted(n for n in nodes if n not in minority)
-        return [(0, _groups_fault([minority, majority]))]
-
-    def __repr__(self) -> str:
-        return "leader_minority()"
-
-
-def leader_minority() -> Action:
-    return _LeaderMinority()
-
-
-@dataclass(frozen=True)
-class _OneWayLeader:
-    """The leader still sends, but hears nothing back (asymmetric cut: CheckQuorum must step it down)."""
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        leader = _leader_or_random(view, rng)
-        if leader is None:
-            return []
-        return [(0, F.Block(src=n, dst=leader)) for n in sorted(view.members) if n != leader]
-
-    def __repr__(self) -> str:
-        return "one_way_leader()"
-
-
-def one_way_leader() -> Action:
-    return _OneWayLeader()
-
-
-@dataclass(frozen=True)
-class _Kill:
-    target: str  # "leader" | "random"
-    down_s: float
-    lose_unsynced: bool = True
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        node = _pick(view, rng, leader=self.target == "leader")
-        if node is None:
-            return []
-        return [(0, F.Crash(node=node, lose_unsynced=self.lose_unsynced)), (_ns(self.down_s), F.Restart(node=node))]
-
-    def __repr__(self) -> str:
-        fn = "kill_leader" if self.target == "leader" else "kill_random"
-        return f"{fn}({self.down_s!r})"
-
-
-def kill_leader(down_s: float = 1.0) -> Action:
-    return _Kill("leader", down_s)
-
-
-def kill_random(down_s: float = 1.0) -> Action:
-    return _Kill("random", down_s)
-
-
-@dataclass(frozen=True)
-class _Pause:
-    target: str
-    pause_s: float
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        node = _pick(view, rng, leader=self.target == "leader")
-        if node is None:
-            return []
-        return [(0, F.Pause(node=node)), (_ns(self.pause_s), F.Resume(node=node))]
-
-    def __repr__(self) -> str:
-        fn = "pause_leader" if self.target == "leader" else "pause_random"
-        return f"{fn}({self.pause_s!r})"
-
-
-def pause_leader(pause_s: float = 2.0) -> Action:
-    return _Pause("leader", pause_s)
-
-
-def pause_random(pause_s: float = 2.0) -> Action:
-    return _Pause("random", pause_s)
-
-
-@dataclass(frozen=True)
-class _PauseClient:
-    """Freeze one client machine (GC pause, SIGSTOP) for ``pause_s``: a lock holder outlives its lease."""
-
-    pause_s: float
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        clients = sorted(view.clients)
-        if not clients:
-            return []
-        node = clients[rng.randrange(len(clients))]
-        return [(0, F.Pause(node=node)), (_ns(self.pause_s), F.Resume(node=node))]
-
-    def __repr__(self) -> str:
-        return f"pause_client({self.pause_s!r})"
-
-
-def pause_client(pause_s: float = 2.0) -> Action:
-    return _PauseClient(pause_s)
-
-
-@dataclass(frozen=True)
-class _PowerFailure:
-    """Every node crashes at once (unsynced writes lost), then all restart after ``down_s``."""
-
-    down_s: float
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        nodes = sorted(view.up)
-        out: Resolved = [(0, F.Crash(node=n, lose_unsynced=True)) for n in nodes]
-        out += [(_ns(self.down_s), F.Restart(node=n)) for n in nodes]
-        return out
-
-    def __repr__(self) -> str:
-        return f"power_failure({self.down_s!r})"
-
-
-def power_failure(down_s: float = 1.0) -> Action:
-    return _PowerFailure(down_s)
-
-
-@dataclass(frozen=True)
-class _ClockBump:
-    """Jump one node's clock by up to ``max_s`` seconds, either way (leader if ``leader``)."""
-
-    max_s: float
-    leader: bool = False
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        node = _pick(view, rng, leader=self.leader)
-        if node is None:
-            return []
-        delta = rng.uniform(-self.max_s, self.max_s)
-        return [(0, F.ClockJump(node=node, delta_ns=_ns(delta)))]
-
-    def __repr__(self) -> str:
-        return f"clock_bump({self.max_s!r}, leader={self.leader!r})"
-
-
-def clock_bump(max_s: float = 2.0, *, leader: bool = False) -> Action:
-    return _ClockBump(max_s, leader)
-
-
-@dataclass(frozen=True)
-class _ClockStrobe:
-    """Flip one node's clock back and forth by ``delta_s``, ``flips`` times, every ``period_ms``."""
-
-    delta_s: float
-    flips: int
-    period_ms: float
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        up = sorted(view.up)
-        if not up:
-            return []
-        node = up[rng.randrange(len(up))]
-        out: Resolved = []
-        for i in range(self.flips):
-            sign = 1 if i % 2 == 0 else -1
-            out.append((int(i * self.period_ms * 1_000_000), F.ClockJump(node=node, delta_ns=sign * _ns(self.delta_s))))
-        return out
-
-    def __repr__(self) -> str:
-        return f"clock_strobe({self.delta_s!r}, {self.flips!r}, {self.period_ms!r})"
-
-
-def clock_strobe(delta_s: float = 1.0, flips: int = 10, period_ms: float = 50.0) -> Action:
-    return _ClockStrobe(delta_s, flips, period_ms)
-
-
-@dataclass(frozen=True)
-class _ClockDrift:
-    max_ppm: int
-    leader: bool = False
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        node = _pick(view, rng, leader=self.leader)
-        if node is None:
-            return []
-        return [(0, F.ClockDrift(node=node, ppm=rng.randint(-self.max_ppm, self.max_ppm)))]
-
-    def __repr__(self) -> str:
-        return f"clock_drift({self.max_ppm!r}, leader={self.leader!r})"
-
-
-def clock_drift(max_ppm: int = 100_000, *, leader: bool = False) -> Action:
-    return _ClockDrift(max_ppm, leader)
-
-
-@dataclass(frozen=True)
-class _LossBurst:
-    loss: float
-    dup: float
-    seconds: float
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        return [
-            (0, F.LinkFaults(loss=self.loss, dup=self.dup, reorder=0.0, latency=None)),
-            (_ns(self.seconds), view.link_baseline),  # back to the scenario's own link settings
-        ]
-
-    def __repr__(self) -> str:
-        return f"loss_burst({self.loss!r}, {self.dup!r}, {self.seconds!r})"
-
-
-def loss_burst(loss: float = 0.3, dup: float = 0.1, seconds: float = 2.0) -> Action:
-    return _LossBurst(loss, dup, seconds)
-
-
-@dataclass(frozen=True)
-class _TornWrites:
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        return [(0, F.DiskFaults(node=n, torn_writes=True)) for n in sorted(view.nodes)]
-
-    def __repr__(self) -> str:
-        return "torn_writes()"
-
-
-def torn_writes() -> Action:
-    return _TornWrites()
-
-
-@dataclass(frozen=True)
-class _MemberChurn:
-    """Remove a random non-leader member if the cluster is at full size, else add a spare back."""
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        members = sorted(view.members)
-        spare = sorted(view.spare)
-        if spare:
-            return [(0, MemberChange(op="add", node=spare[rng.randrange(len(spare))]))]
-        candidates = [n for n in members if n != view.leader]
-        if len(members) <= 3 or not candidates:
-            return []
-        return [(0, MemberChange(op="remove", node=candidates[rng.randrange(len(candidates))]))]
-
-    def __repr__(self) -> str:
-        return "member_churn()"
-
-
-def member_churn() -> Action:
-    return _MemberChurn()
-
-
-@dataclass(frozen=True)
-class _HealAll:
-    """Heal the network, resume paused nodes, restart crashed ones, stop clock drift, restore link settings."""
-
-    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
-        # Only what is faulted is reset, so the trace (and the report) lists no no-op faults.
-        out: Resolved = [(0, F.Heal())]
-        if view.links_faulted:
-            out.append((0, view.link_baseline))
-        out += [(0, F.Resume(node=n)) for n in sorted(view.paused)]
-        out += [(0, F.Restart(node=n)) for n in sorted(view.down)]
-        out += [(0, F.ClockDrift(node=n, ppm=0)) for n in sorted(view.drifting)]
-        return out
-
-    def __repr__(self) -> str:
-        return "heal_all()"
-
-
-def heal_all() -> Action:
-    return _HealAll()
-
-
-def do_heal() -> Action:
-    """Heal the network only (partitions and blocked links)."""
-    return _Do(F.Heal())
 
 
 _EXTRA: dict[str, object] = {}
