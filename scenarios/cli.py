@@ -93,9 +93,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from reports import render
+    from reports import render, render_sweep
 
-    print(render(Path(args.run_dir)))
+    root = Path(args.run_dir)
+    if not root.is_dir():
+        return _fail(f"{root}: no such run directory")
+    if (root / "sweep.json").is_file() or (root / "rows.jsonl").is_file():
+        print(render_sweep(root))
+        return EXIT_OK
+    if not any((root / name).is_file() for name in ("run.json", "history.jsonl", "trace.jsonl")):
+        return _fail(f"{root}: not a run directory (no run.json, history.jsonl or trace.jsonl)")
+    print(render(root))
     return EXIT_OK
 
 
@@ -173,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("run_dir")
     s.set_defaults(fn=cmd_replay)
 
-    s = sub.add_parser("report", help="render report.html for a run directory")
+    s = sub.add_parser("report", help="render report.html for a run directory (or a sweep directory)")
     s.add_argument("run_dir")
     s.set_defaults(fn=cmd_report)
 

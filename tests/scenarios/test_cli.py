@@ -62,6 +62,7 @@ def test_check_determinism_flag(capsys: pytest.CaptureFixture[str]) -> None:
         (["sweep", "steady", "--seeds", "9..1"], "goes backwards"),
         (["check", "/nonexistent/run"], "nonexistent"),
         (["replay", "/nonexistent/run"], "nonexistent"),
+        (["report", "/nonexistent/run"], "nonexistent"),
         (["sweep", "steady", "--seeds", "1", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "dask scheduler"),
     ],
 )
@@ -71,6 +72,22 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(argv: list[str], needle: str
     assert exc_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_report_needs_a_run_or_sweep_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["report", str(empty)]) == 2
+    assert "not a run directory" in capsys.readouterr().err
+    assert list(empty.iterdir()) == []  # nothing written into a directory that holds no run
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    assert not (tmp_path / "missing").exists()
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "sweep.json").write_text("{}")
+    assert main(["report", str(sweep)]) == 0
+    assert capsys.readouterr().out.strip() == str(sweep / "report.html")
+    assert "sweep" in (sweep / "report.html").read_text().lower()
 
 
 def test_python_dash_m_scenarios_is_the_cli() -> None:
