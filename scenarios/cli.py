@@ -135,7 +135,12 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     from scenarios.hunt import hunt, parse_budget
     from scenarios.spec import Scenario
 
-    target = args.checker or (ZOO[args.bug].checker if args.bug in ZOO else None)
+    if args.bug is not None and args.bug not in ZOO:
+        return _fail(f"--bug {args.bug}: no such bug (see `raftsim bugs`)")
+    target = args.checker or (ZOO[args.bug].checker if args.bug else None)
+    names = [c.name for c in default_checkers()]
+    if target is not None and target not in names:
+        return _fail(f"--checker {target}: no such checker (one of {', '.join(names)})")
     chosen = [c for c in default_checkers() if target is None or c.name == target]
 
     def check(run_dir: Path) -> dict[str, str]:
@@ -231,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(e))
     except FileNotFoundError as e:
         return _fail(f"{e.filename}: no such file or directory")
+    except OSError as e:  # e.g. --out names a file, or a directory we may not write
+        return _fail(f"{e.filename or ''}: {e.strerror or e}" if e.filename else str(e))
     except KeyboardInterrupt:
         return _fail("interrupted")
 

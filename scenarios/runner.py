@@ -6,7 +6,8 @@ Rules:
   the recovery phase (``recover_s``: heal everything, workload continues; liveness is judged here),
   then final quorum reads of every key the workload used (durability is judged on them).
 - Files are written to a temporary directory next to the target and renamed into place, so a crash
-  never leaves a half-written run.
+  never leaves a half-written run. Only an earlier run directory (or an empty one) is replaced: a file, or
+  a directory holding anything else, is a ConfigError before the run starts (never lost data).
 """
 
 from __future__ import annotations
@@ -336,9 +337,26 @@ def _simulate(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter]:
     return cluster, history
 
 
+# What a run directory may hold (checkers.rundir, reports): a directory of only these may be replaced.
+RUN_DIR_ENTRIES = frozenset({"run.json", HISTORY, TRACE, "result.json", "report.html", "plots"})
+
+
+def check_replaceable(out: Path) -> None:
+    """Raise ConfigError unless ``out`` is absent, an empty directory or an earlier run directory."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ConfigError(f"{out}: exists and is not a directory; refusing to replace it with a run")
+    other = sorted(p.name for p in out.iterdir() if p.name not in RUN_DIR_ENTRIES)
+    if other:
+        raise ConfigError(f"{out}: not a run directory (holds {other[0]!r}); refusing to replace it with a run")
+
+
 def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
-    """Run ``scenario`` with ``seed`` into ``out_dir`` (default ``runs/<name>-seed<seed>``)."""
+    """Run ``scenario`` with ``seed`` into ``out_dir`` (default ``runs/<name>-seed<seed>``), replacing an
+    earlier run there (see ``check_replaceable``)."""
     out = Path(out_dir) if out_dir is not None else Path("runs") / f"{scenario.name}-seed{seed}"
+    check_replaceable(out)
     cluster, history = _simulate(scenario, seed)
     tw = cluster.world.trace_writer
     sets = scenario.cli_args()

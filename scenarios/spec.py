@@ -241,3 +241,7 @@ def _validate(name: str, p: Mapping[str, Any]) -> None:
     need(p["election_ticks"] > p["heartbeat_ticks"] > 0, "need election_ticks > heartbeat_ticks > 0")
     bugs = [b for b in p["bugs"].split(",") if b]
     need(all(re.fullmatch(r"B\d\d", b) for b in bugs), f"bugs={p['bugs']!r}: expected ids like B03,B07")
+    from scenarios.bugs import ZOO  # here, not at the top: scenarios.bugs builds on this module
+
+    unknown = [b for b in bugs if b not in ZOO]
+    need(not unknown, f"bugs={p['bugs']!r}: no such bug {', '.join(unknown)} (see `raftsim bugs`: B01..B{len(ZOO):02d})")

@@ -63,6 +63,9 @@ def test_check_determinism_flag(capsys: pytest.CaptureFixture[str]) -> None:
         (["check", "/nonexistent/run"], "nonexistent"),
         (["replay", "/nonexistent/run"], "nonexistent"),
         (["report", "/nonexistent/run"], "nonexistent"),
+        (["run", "steady", "--seed", "1", "--set", "bugs=B99"], "no such bug B99"),
+        (["hunt", "steady", "--bug", "B99", "--budget", "5s"], "no such bug"),
+        (["hunt", "steady", "--checker", "nosuch", "--budget", "5s"], "no such checker"),
         (["sweep", "steady", "--seeds", "1", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9"], "dask scheduler"),
     ],
 )
@@ -72,6 +75,22 @@ def test_bad_input_is_one_line_on_stderr_and_exit_2(argv: list[str], needle: str
     assert exc_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_run_replaces_only_an_earlier_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    precious = tmp_path / "notes.txt"
+    precious.write_text("mine")
+    assert main(["run", "steady", "--seed", "1", "--out", str(precious), "--no-check", *FAST]) == 2
+    assert "not a directory" in capsys.readouterr().err and precious.read_text() == "mine"
+    assert main(["run", "steady", "--seed", "1", "--out", str(tmp_path), "--no-check", *FAST]) == 2
+    assert "not a run directory (holds 'notes.txt')" in capsys.readouterr().err and precious.read_text() == "mine"
+    assert main(["sweep", "steady", "--seeds", "1", "--out", str(precious)]) == 2
+    assert "File exists" in capsys.readouterr().err and precious.read_text() == "mine"
+    out = tmp_path / "run"
+    assert main(["run", "steady", "--seed", "1", "--out", str(out), *FAST]) == 0
+    assert main(["report", str(out)]) == 0
+    assert main(["run", "steady", "--seed", "2", "--out", str(out), "--no-check", *FAST]) == 0  # an earlier run
+    assert '"seed": 2' in (out / "run.json").read_text() and not (out / "result.json").exists()
 
 
 def test_report_needs_a_run_or_sweep_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
