@@ -4,6 +4,9 @@ Rules:
 - Inputs: run.json, history.jsonl, trace.jsonl (checkers/rundir.py). A missing directory or missing input
   file raises ``CheckerError`` with a one-line message (the CLI exits 2); bad *content* never raises: the
   checker concerned answers UNKNOWN naming the line.
+- Before judging, the files are matched against run.json (trace SHA-256, history length): a trace or
+  history cut short or edited still gets judged, but an ``integrity`` result says UNKNOWN, so an incomplete
+  input never passes as OK (a checker that scans only some event kinds cannot notice a missing tail).
 - Checkers run in a fixed order; each history checker that finds none of its ops answers OK with
   ``details.skipped``. The linearizability checker (checkers/linearizable.py) is imported lazily and left
   out, with a note in the log lines, while that module is absent.
@@ -11,6 +14,7 @@ Rules:
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +62,9 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
     if missing:
         raise CheckerError(f"{root}: missing {', '.join(missing)}")
     results: list[CheckResult] = []
+    broken = _integrity(run)
+    if broken is not None:
+        results.append(broken)
     for ch in (default_checkers() if checkers is None else checkers):
         name = getattr(ch, "name", type(ch).__name__)
         t0 = time.perf_counter()
@@ -70,6 +77,37 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
                                    details=res.details, elapsed_s=elapsed))
     overall = write_result(run.result, results)
     return overall, results
+
+
+def _integrity(run: RunFiles) -> CheckResult | None:
+    """UNKNOWN if trace.jsonl or history.jsonl differ from what run.json recorded; None if they match
+    (or run.json recorded nothing to compare, e.g. a directory assembled by hand)."""
+    t0 = time.perf_counter()
+    problems = []
+    try:
+        meta = run.meta()
+    except Exception as e:  # noqa: BLE001 - a malformed run.json is reported by the checkers that read it
+        return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN, summary=str(e),
+                           elapsed_s=time.perf_counter() - t0)
+    want_sha = meta.get("trace_sha256")
+    if isinstance(want_sha, str):
+        h = hashlib.sha256()
+        with open(run.trace, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        if h.hexdigest() != want_sha:
+            problems.append(f"trace.jsonl's SHA-256 is not run.json's {want_sha[:12]}... (cut short or edited)")
+    want_events = (meta.get("stats") or {}).get("history_events") if isinstance(meta.get("stats"), dict) else None
+    if isinstance(want_events, int):
+        with open(run.history, "rb") as f:
+            got = sum(1 for _ in f)
+        if got != want_events:
+            problems.append(f"history.jsonl has {got} lines, run.json says {want_events}")
+    if not problems:
+        return None
+    return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN,
+                       summary="; ".join(problems) + ": the verdicts below judge an incomplete or altered run",
+                       details={"problems": problems}, elapsed_s=time.perf_counter() - t0)
 
 
 def summary_lines(results: list[CheckResult]) -> list[str]:

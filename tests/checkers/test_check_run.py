@@ -112,3 +112,27 @@ def test_summary_lines_one_per_checker(tmp_path):
     lines = summary_lines(results)
     assert len(lines) == len(results) and all("\n" not in ln for ln in lines)
     assert lines[0].split()[1] in ("ok", "illegal", "unknown")
+
+
+def test_a_trace_or_history_cut_short_is_unknown_never_ok(tmp_path):
+    import hashlib
+
+    root = make_run(tmp_path)
+    meta = json.loads((root / "run.json").read_text())
+    meta["trace_sha256"] = hashlib.sha256((root / "trace.jsonl").read_bytes()).hexdigest()
+    meta["stats"] = {"history_events": 6}
+    write_run_json(root / "run.json", {k: v for k, v in meta.items() if k != "format"})
+    verdict, results = check_run(root)
+    assert verdict is Verdict.OK and "integrity" not in [r.checker for r in results]
+    # the trace loses its tail at a line boundary: every line parses, and each checker alone says ok
+    lines = (root / "trace.jsonl").read_text().splitlines(keepends=True)
+    (root / "trace.jsonl").write_text("".join(lines[:-1]))
+    verdict, results = check_run(root)
+    assert verdict is Verdict.UNKNOWN and results[0].checker == "integrity"
+    assert "trace.jsonl" in results[0].summary and results[0].verdict is Verdict.UNKNOWN
+    assert all(r.verdict is Verdict.OK for r in results[1:])
+    (root / "trace.jsonl").write_text("".join(lines))
+    hist = (root / "history.jsonl").read_text().splitlines(keepends=True)
+    (root / "history.jsonl").write_text("".join(hist[:-2]))
+    verdict, results = check_run(root)
+    assert verdict is Verdict.UNKNOWN and "history.jsonl has 4 lines, run.json says 6" in results[0].summary
