@@ -106,7 +106,7 @@ def _integrity(run: RunFiles) -> CheckResult | None:
     if not problems:
         return None
     return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN,
-                       summary="; ".join(problems) + ": the verdicts below judge an incomplete or altered run",
+                       summary="; ".join(problems) + ": the other verdicts judge an incomplete or altered run",
                        details={"problems": problems}, elapsed_s=time.perf_counter() - t0)
 
 
