@@ -5,8 +5,12 @@ Usage: python bench/checker.py [--quick] [--seed N]
 Cases (checkers.models.synth, kv mix read/write/cas/append/delete, fresh values): one key at concurrency 10
 with 1k/2k/3k/5k/10k ops, each linearizable and with one injected stale read; 100k ops over 100 keys at
 concurrency 50. Prints the wall time of ``check_history_file`` (parsing included) and the process's peak RSS
-(``resource.getrusage(...).ru_maxrss``), and its CPU time (less sensitive to a busy machine). Targets: 10k single-key stale < 2 s and < 300 MB;
+(``VmHWM``), and its CPU time (less sensitive to a busy machine). Targets: 10k single-key stale < 2 s and < 300 MB;
 100k/100 keys < 1.5 s.
+
+Then the append workload's shape (appends of unique tokens and reads, one key, concurrency 10, 5% of the
+appends with a lost completion), checked side by side: as shipped (the key is decided directly,
+checkers.models.appendlog) and by the frontier search alone (``--search-only``, up to 1k ops).
 """
 
 from __future__ import annotations
@@ -24,13 +28,34 @@ from pathlib import Path
 CASES = [(n, 1, 10) for n in (1_000, 2_000, 3_000, 5_000, 10_000)] + [(100_000, 100, 50)]
 
 
-def _measure(path: str) -> None:
+APPEND_CASES = (300, 1_000, 10_000)
+SEARCH_UP_TO = 1_000  # past this the search alone runs for minutes and GBs (1k ops: 10 s, 650 MB)
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a small case
+    would report the parent's peak (the one that generated the 100k-op history)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _measure(path: str, search_only: bool = False) -> None:
     from checkers.linearizable import check_history_file
+    from checkers.models.kv import KV, KvModel
+
+    class SearchOnly(KvModel):
+        def decide(self, items: object, returns: object, events: object) -> bool:
+            return False
 
     t0, c0 = time.perf_counter(), time.process_time()
-    result = check_history_file(path)
+    result = check_history_file(path, model=SearchOnly() if search_only else KV)
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss_mb = _peak_rss_mb()
     print(json.dumps({"verdict": result.verdict.value, "seconds": elapsed, "cpu_s": cpu, "rss_mb": rss_mb,
                       "configs": result.details.get("configs"), "summary": result.summary[:70]}))
 
@@ -40,9 +65,10 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--quick", action="store_true", help="only the 1k and 10k single-key cases")
     p.add_argument("--measure", help=argparse.SUPPRESS)
+    p.add_argument("--search-only", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.measure:
-        _measure(args.measure)
+        _measure(args.measure, args.search_only)
         return 0
     from checkers.models.synth import generate, inject_stale_read, to_lines
 
@@ -64,6 +90,20 @@ def main() -> int:
                 kind = "stale" if stale else "ok"
                 print(f"{n:>7} {keys:>4} {conc:>4} {kind:>8} {r['verdict']:>8} {r['seconds']:>8.3f} {r['cpu_s']:>6.3f} "
                       f"{r['rss_mb']:>8.1f}", flush=True)
+        print(f"\nappend keys (unique tokens, 5% lost completions)\n{'ops':>7} {'how':>8} {'verdict':>8} {'check s':>8} "
+              f"{'cpu s':>6} {'peak MB':>8} {'configs':>9}")
+        for n in APPEND_CASES if not args.quick else APPEND_CASES[:2]:
+            rng = random.Random(args.seed * 1_000_003 + n)
+            ops = generate(rng, n_ops=n, concurrency=10, info_p=0.05, fail_p=0.02,
+                           mix=(("read", 50), ("append", 50)), info_fs=("append",))
+            path = Path(tmp) / f"a{n}.jsonl"
+            path.write_text("".join(to_lines(ops)))
+            for how, extra in (("direct", []), ("search", ["--search-only"]))[:2 if n <= SEARCH_UP_TO else 1]:
+                out = subprocess.run([sys.executable, __file__, "--measure", str(path), *extra], capture_output=True,
+                                     text=True, check=True).stdout
+                r = json.loads(out)
+                print(f"{n:>7} {how:>8} {r['verdict']:>8} {r['seconds']:>8.3f} {r['cpu_s']:>6.3f} {r['rss_mb']:>8.1f} "
+                      f"{r['configs']:>9}", flush=True)
     return 0
 
 

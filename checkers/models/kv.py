@@ -194,6 +194,16 @@ class KvModel:
             except TypeError:  # unhashable frozen value: compare by equality below
                 pass
 
+        tokens: set[str] = set()  # tokens-only key: every token some read holds
+        if tokens_only:
+            # A read that is a prefix of a longer one holds no token the longer one lacks: tokenize only
+            # the maximal reads (one, when the reads agree), not every read (quadratic in the history).
+            maximal: list[str] = []
+            for t in sorted(set(texts), key=len, reverse=True):
+                if not any(m.startswith(t) for m in maximal):
+                    maximal.append(t)
+                    tokens.update(x + ";" for x in t.split(";")[:-1])
+
         def is_observed(v: Any) -> bool:
             try:
                 if v in seen:
@@ -204,6 +214,8 @@ class KvModel:
             if not isinstance(v, str):
                 return False
             if tokens_only:
+                if v.count(";") == 1:
+                    return v in tokens
                 return any(t.startswith(v) or ";" + v in t for t in texts)
             return any(v in t for t in texts)
 

@@ -11,7 +11,7 @@ import json
 import random
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from checkers.history import parse_history_lines
@@ -134,3 +134,23 @@ def test_keys_of_other_shapes_are_left_to_the_search() -> None:
     rec[0:0] = [{"process": 9, "type": "invoke", "f": "write", "key": "k", "value": "w;", "time": -2},
                 {"process": 9, "type": "ok", "f": "write", "key": "k", "value": "w;", "time": -1}]
     assert _verdicts(rec) == (Verdict.ILLEGAL, 0, Verdict.ILLEGAL)  # "w;a;" was the state, not "a;"
+
+
+def _unobserved_reference(ops: list[tuple[tuple[tuple[str, Any], Any], bool]]) -> set[int]:
+    """The definition for a key of appends and reads: an info append is unobserved unless its value
+    starts some read's value or follows a ';' in it (scans every read: quadratic, for tests only)."""
+    texts = [out for (inp, out), _ in ops if inp[0] == "read" and isinstance(out, str)]
+    return {j for j, ((inp, _), info) in enumerate(ops)
+            if info and inp[0] == "append" and not any(t.startswith(inp[1]) or ";" + inp[1] in t for t in texts)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(reads=st.lists(st.one_of(st.none(), st.lists(st.sampled_from(["a;", "b;", "c;", "d;", "ab;", "x"]),
+                                                     max_size=6).map("".join)), max_size=8),
+       appends=st.lists(st.tuples(st.sampled_from(["a;", "b;", "c;", "d;", "e;", "x;", "ab;", "b;c;", "c;d;"]),
+                                  st.booleans()), max_size=8))
+@example(reads=["a;b;c;"], appends=[("b;c;", True), ("c;d;", True)])  # a multi-token value inside a read
+@example(reads=["a;x"], appends=[("x;", True)])  # a read's unterminated tail is no token
+def test_unobserved_info_matches_its_definition(reads: list[str | None], appends: list[tuple[str, bool]]) -> None:
+    ops = [((("read", None), r), False) for r in reads] + [((("append", v), None), info) for v, info in appends]
+    assert KV.unobserved_info(ops) == _unobserved_reference(ops)
