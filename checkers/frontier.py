@@ -5,7 +5,9 @@ Rules (the whole method is in checkers/linearizable.py's docstring):
   linearizes an op only when its return forces it (Lowe 2017); it returns the ``Failure`` at the first
   return no configuration survives, or None.
 - ``Meter`` charges every configuration explored; past ``limit`` (or an optional wall-clock deadline) the
-  search raises ``OutOfBudget``. Pure otherwise: the same part and limit give the same answer.
+  search raises ``OutOfBudget``, and so it does when more than ``live_limit`` configurations are held at
+  once (the frontier, the next one and the step's visited set): the memory bound. Pure otherwise: the same
+  part and limits give the same answer.
 """
 
 from __future__ import annotations
@@ -28,12 +30,18 @@ class OutOfBudget(Exception):
 class Meter:
     """Counts configurations explored against a budget; checks the clock every 4096."""
 
-    __slots__ = ("count", "limit", "deadline")
+    __slots__ = ("count", "limit", "deadline", "live_limit")
 
-    def __init__(self, limit: int, seconds: float | None) -> None:
+    def __init__(self, limit: int, seconds: float | None, live_limit: int = 2_000_000) -> None:
         self.count = 0
         self.limit = limit
         self.deadline = time.monotonic() + seconds if seconds is not None else _NO_DEADLINE
+        self.live_limit = live_limit
+
+    def hold(self, n: int) -> None:
+        """``n`` configurations are held at once: past ``live_limit``, out of budget (memory)."""
+        if n > self.live_limit:
+            raise OutOfBudget(f"more than {self.live_limit} configurations held at once")
 
     def charge(self, n: int) -> None:
         before = self.count
@@ -211,6 +219,7 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
                 explored += 1
                 if explored & 1023 == 0:
                     meter.charge(1024)
+                    meter.hold(len(frontier) + len(nf) + len(seen))
                 cand = open_mask & ~lin
                 moves: list[tuple[int, int, int]] = []  # (item, new lin bit, new used bit)
                 while cand:

@@ -62,6 +62,7 @@ class Budget:
     """
 
     configs: int = 20_000_000
+    live_configs: int = 2_000_000  # held at once: the memory bound (2M held ~ 1-3 GB, by state size)
     seconds: float | None = None
     explain_configs: int = 2_000_000
     explain_seconds: float | None = None
@@ -195,7 +196,7 @@ def _explain(model: Model[Any, Any, Any], part: _Part, failure: Failure, budget:
     note = ""
     try:
         again = search(model, part.items, part.events, part.is_info,
-                        Meter(budget.explain_configs, budget.explain_seconds), track=True)
+                        Meter(budget.explain_configs, budget.explain_seconds, budget.live_configs), track=True)
         if again is not None and again.item == failure.item:
             explained = again
         else:  # cannot happen: the search is deterministic
@@ -253,7 +254,7 @@ def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], bu
         return CheckResult(checker=NAME, verdict=verdict, summary=summary, details=details,
                            elapsed_s=time.perf_counter() - t0)
 
-    meter = Meter(budget.configs, budget.seconds)
+    meter = Meter(budget.configs, budget.seconds, budget.live_configs)
     skipped: list[dict[str, str]] = []
     unknown: list[dict[str, str]] = []
     failures: list[tuple[_Part, Failure]] = []

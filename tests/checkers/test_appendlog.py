@@ -154,3 +154,14 @@ def _unobserved_reference(ops: list[tuple[tuple[tuple[str, Any], Any], bool]]) -
 def test_unobserved_info_matches_its_definition(reads: list[str | None], appends: list[tuple[str, bool]]) -> None:
     ops = [((("read", None), r), False) for r in reads] + [((("append", v), None), info) for v, info in appends]
     assert KV.unobserved_info(ops) == _unobserved_reference(ops)
+
+
+def test_the_search_alone_is_memory_bounded_on_such_a_key() -> None:
+    from checkers.linearizable import Budget
+
+    rng = random.Random(1 * 1_000_003 + 300)  # bench/checker.py's 300-op append case: hard for the search
+    ops = generate(rng, n_ops=300, concurrency=10, info_p=0.05, fail_p=0.02, mix=APPEND_MIX, info_fs=("append",))
+    lines = parse_history_lines(to_lines(ops))
+    bounded = check_history(lines, model=SEARCH, budget=Budget(live_configs=20_000))
+    assert bounded.verdict is Verdict.UNKNOWN and "more than 20000 configurations held at once" in bounded.summary
+    assert check_history(lines, model=KV).verdict is Verdict.OK  # decided directly, no search
