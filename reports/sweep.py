@@ -85,9 +85,15 @@ def _render(root: Path, render_runs: bool) -> str:
     dirs = dict(runs)
     if not runs and not by_seed:
         notices.append("No seed-<n> run directories and no sweep.json rows in this sweep.")
-    elif len(runs) < len(set(dirs) | set(by_seed)):
-        notices.append(f"{len(runs)} of {len(set(dirs) | set(by_seed))} seeds kept a run directory (a sweep keeps "
-                       "only failing seeds unless run with --keep all); recovery and latency cover those only.")
+    kept_note = ""
+    if by_seed:
+        n_all = len(set(dirs) | set(by_seed))
+        if len(runs) < n_all:
+            kept_note = (f"{len(runs)} of {n_all} seeds kept a run directory (a sweep keeps only failing seeds "
+                         "unless run with --keep all); recovery and latency cover those only.")
+            missing_bad = any(by_seed[s].get("verdict") != "ok" for s in set(by_seed) - set(dirs))
+            if summary.get("keep") != "failing" or missing_bad:
+                notices.append(kept_note)  # a directory is missing that the sweep meant to keep
     rows, checkers = [], []
     for seed in sorted(set(by_seed) - set(dirs)):
         r = by_seed[seed]
@@ -119,7 +125,13 @@ def _render(root: Path, render_runs: bool) -> str:
         failures[name].sort()
     target = "report.html"
     trs = []
+    ok_only = [seed for seed, r in rows_only.items() if r.get("verdict") == "ok" and not r.get("failing")]
+    if ok_only:  # one line for the passing seeds whose directories were not kept, not one row each
+        trs.append((ok_only[0], f'<tr><td colspan="{len(checkers) + 5}">seeds {esc(_ranges(ok_only))}: '
+                                f"{verdict_badge('ok')} ({len(ok_only)} seeds, no run directory kept)</td></tr>"))
     for seed, r in rows_only.items():
+        if seed in ok_only:
+            continue
         bad = set(r.get("failing") or [])
         v = str(r.get("verdict"))
         cells = "".join(f"<td>{verdict_badge(v if c in bad else 'ok') if v == 'ok' or c in bad else '—'}</td>"
@@ -172,7 +184,7 @@ def _render(root: Path, render_runs: bool) -> str:
                         for k, v in sorted(summary.items()) if not isinstance(v, (list, dict)) or len(json.dumps(v)) < 200)
     scen = summary.get("scenario") or (rows[0][2].meta.get("scenario") if rows else None) or "sweep"
     body = f"""<section id="summary"><h2>Summary</h2>
-<p>{n_seeds} seeds; {n_bad} not ok.</p>{'<table class="kv">' + meta_rows + '</table>' if meta_rows else ''}
+<p>{n_seeds} seeds; {n_bad} not ok.{' ' + esc(kept_note) if kept_note and kept_note not in notices else ''}</p>{'<table class="kv">' + meta_rows + '</table>' if meta_rows else ''}
 {table}</section>
 <section id="failures"><h2>Failures by checker</h2>{fail_html}</section>
 <section id="recovery"><h2>Time to recovery</h2><div class="caption">From each heal / restart / resume fault to the next
@@ -184,6 +196,20 @@ become-leader (only when a node became leader before the next fault).</div>{rec_
     return page(title=f"raftsim sweep: {scen}", h1=f"raftsim sweep: {esc(scen)} {verdict_badge(verdict)}",
                 sub=f"sweep directory <code>{esc(root.name)}</code>", nav=nav, notices=notices, body=body,
                 js="document.body.setAttribute('data-report-ready','1');")
+
+
+def _ranges(seeds: list[int]) -> str:
+    """Sorted seeds as ranges: [1, 2, 3, 5, 7, 8] -> "1–3, 5, 7–8"."""
+    out: list[str] = []
+    start = prev = seeds[0]
+    for s in [*seeds[1:], None]:
+        if s is not None and s == prev + 1:
+            prev = s
+            continue
+        out.append(f"{start}–{prev}" if prev > start else f"{start}")
+        if s is not None:
+            start = prev = s
+    return ", ".join(out)
 
 
 def _q(vals: list[int], q: float) -> str:

@@ -169,6 +169,13 @@ def test_sweep_report_works_with_only_the_failing_seed_dir(tmp_path: Path, seed_
     html = render_sweep(out).read_text()
     assert "could not be drawn" not in html
     assert "3 seeds; 1 not ok." in html and 'href="seed-2/' in html and "1 of 3 seeds kept a run directory" in html
+    # the passing seeds share one row, and keeping only the failing seed is no "missing input" warning
+    assert "seeds 1, 3: " in html and "(2 seeds, no run directory kept)" in html
+    assert "Missing or unreadable input" not in html
+    rows = json.loads((out / "sweep.json").read_text())
+    rows["keep"] = "all"  # a sweep that meant to keep every directory: the missing ones are worth a warning
+    (out / "sweep.json").write_text(json.dumps(rows))
+    assert "Missing or unreadable input" in render_sweep(out).read_text()
 
 
 @pytest.mark.parametrize(
