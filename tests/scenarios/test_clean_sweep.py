@@ -1,9 +1,9 @@
 """The clean build over many seeds of every catalog scenario: zero failures (issue: bug zoo, targets).
 
 Slow (``python -m pytest -m slow tests/scenarios/test_clean_sweep.py``): 1,000 seeds of 26 scenarios
-is about 6 hours on 2 cores (40 seeds of all 26: 15 min). ``RAFTSIM_CLEAN_SEEDS`` (default 1000) and ``RAFTSIM_CLEAN_JOBS`` (default
-2) size it; ``RAFTSIM_CLEAN_DIR`` keeps the sweep directories so an interrupted run resumes. A failure
-prints each failing seed's ``raftsim run ... --seed N`` line.
+is about 6 hours on 2 cores (40 seeds of all 26: 15 min). ``RAFTSIM_CLEAN_SEEDS`` (default 1000) and
+``RAFTSIM_CLEAN_JOBS`` (default 2) size it; ``RAFTSIM_CLEAN_DIR`` keeps the sweep directories so an
+interrupted run resumes. A failure prints each failing seed's ``raftsim run ... --seed N`` line.
 """
 
 from __future__ import annotations
