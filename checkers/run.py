@@ -97,7 +97,8 @@ def _integrity(run: RunFiles) -> CheckResult | None:
                 h.update(block)
         if h.hexdigest() != want_sha:
             problems.append(f"trace.jsonl's SHA-256 is not run.json's {want_sha[:12]}... (cut short or edited)")
-    want_events = (meta.get("stats") or {}).get("history_events") if isinstance(meta.get("stats"), dict) else None
+    stats = meta.get("stats")
+    want_events = stats.get("history_events") if isinstance(stats, dict) else None
     if isinstance(want_events, int):
         with open(run.history, "rb") as f:
             got = sum(1 for _ in f)
