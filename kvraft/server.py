@@ -320,14 +320,16 @@ class Server:
             tr("restore", index=s.index, term=s.term)
         if rd.entries:
             tr("append", entries=[[e.index, e.term, _digest(e.data)] for e in rd.entries])
-        if hs.commit > self._commit_traced:
-            self._commit_traced = hs.commit
-            tr("commit", commit=hs.commit)
         if rd.conf is not None:
+            # Before the commit: a configuration is in force once its entry is in the log (Raft thesis 4.1),
+            # so a commit in the same Ready may already have been counted against it.
             tr("conf", index=rd.conf_index, voters=list(rd.conf[0]), learners=list(rd.conf[1]))
             hook = getattr(self.state_machine, "on_conf_change", None)
             if hook is not None:
                 hook(rd.conf[0], rd.conf[1])
+        if hs.commit > self._commit_traced:
+            self._commit_traced = hs.commit
+            tr("commit", commit=hs.commit)
         if rd.messages:
             send = runtime.send
             for m in rd.messages:
