@@ -22,7 +22,8 @@ Properties (bug-zoo.md "Invariants"):
                         goes below lastApplied, and an apply never exceeds the node's known commit
   quorum-commit         a commit index is first reached only when that entry is durable (``append``) on a
                         quorum of the voters in force (the committing node's last ``conf``, else the header's
-                        ``nodes``, else every node seen)
+                        ``nodes``, else every node seen; when that ``conf`` was recorded at the commit's very
+                        instant, one Ready, a quorum of the configuration it replaced will do too)
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ class _Node:
     snap_floor: int = 0
     snap_ev: Any = None
     voters: list[str] | None = None
+    voters_before: list[str] | None = None  # the configuration the last ``conf`` replaced ...
+    voters_t: int | None = None  # ... and the instant of that ``conf``
 
 
 class _Pass:
@@ -286,11 +289,20 @@ class _Pass:
             return
         entry = n.log.get(c)
         if entry is not None:
-            voters = self.voters_for(n)
-            holders = [v for v in voters if v in self.nodes and self.has_entry(self.nodes[v], c, entry[0], entry[1])]
-            if len(holders) * 2 <= len(voters):
-                self.fail("quorum-commit", f"{name} committed index {c} (term {entry[0]}) stored on {holders} of voters {voters}",
-                          [_ev(rec, ln)], index=c, holders=holders, voters=voters)
+            # A configuration is in force once its entry is in the log, so a node that appended one at this
+            # very instant (one Ready: several steps) may have counted the commit before or after it: a
+            # quorum of either configuration will do.
+            configs = [self.voters_for(n)]
+            if n.voters_t is not None and n.voters_t == rec.get("t") and n.voters_before is not None:
+                configs.insert(0, n.voters_before)
+            for voters in configs:
+                holders = [v for v in voters if v in self.nodes and self.has_entry(self.nodes[v], c, entry[0], entry[1])]
+                if len(holders) * 2 > len(voters):
+                    break
+            else:
+                also = f" (nor of {configs[0]}, replaced at this instant)" if len(configs) > 1 else ""
+                self.fail("quorum-commit", f"{name} committed index {c} (term {entry[0]}) stored on {holders} of voters "
+                          f"{voters}{also}", [_ev(rec, ln)], index=c, holders=holders, voters=voters)
         for i in range(top + 1, c + 1):
             e = n.log.get(i)
             self.committed.append(None if e is None else (e[0], e[1], n.ph.get(i)))
@@ -379,6 +391,7 @@ class _Pass:
         voters = rec.get("voters")
         if not isinstance(voters, list):
             raise _Bad(ln, "a 'conf' record needs a list 'voters'")
+        n.voters_before, n.voters_t = self.voters_for(n), rec.get("t")
         n.voters = sorted(str(v) for v in voters)
 
     def results(self, elapsed_s: float = 0.0) -> list[CheckResult]:

@@ -181,6 +181,31 @@ def test_quorum_uses_the_configuration_in_force():
     assert "quorum-commit" in bad_props(t.recs)
 
 
+def test_a_configuration_replaced_at_the_commit_instant_may_have_counted_it():
+    """One Ready holds several steps: the leader may count a commit, then append a change (seed 282 of
+    membership-churn: 3 of 5 old voters, 3 of 6 new), or append it first (seed 128: 3 of 6 old, 3 of 5
+    new). The server traces the conf first; a quorum of either configuration will do at that instant."""
+    e = [[1, 1, "a"]]
+    five = ["n1", "n2", "n3", "n4", "n5"]
+    six = [*five, "n6"]
+
+    def trace(conf_then_commit_same_instant: bool, holders: list[str]) -> T:
+        t = T().elect("n1", 1).ev("conf", "n1", index=0, voters=five).replicate(holders, e)
+        t.ev("conf", "n1", index=2, voters=six)
+        if conf_then_commit_same_instant:
+            t.t -= 10  # the commit shares the conf's instant
+        return t.ev("commit", "n1", commit=1)
+
+    assert "quorum-commit" not in bad_props(trace(True, ["n1", "n2", "n3"]).recs)  # 3 of the 5 replaced
+    assert "quorum-commit" in bad_props(trace(False, ["n1", "n2", "n3"]).recs)  # a later instant: 3 of 6 only
+    assert "quorum-commit" in bad_props(trace(True, ["n1", "n2"]).recs)  # a quorum of neither
+    # and the other way round: a change appended first, the commit counted in the new configuration
+    t = T().elect("n1", 1).ev("conf", "n1", index=0, voters=six).replicate(["n1", "n2", "n3"], e)
+    t.ev("conf", "n1", index=2, voters=five)
+    t.t -= 10
+    assert "quorum-commit" not in bad_props(t.ev("commit", "n1", commit=1).recs)
+
+
 def test_malformed_record_is_unknown_with_line_number():
     recs = good().recs + [{"kind": "append", "t": 999, "node": "n1", "entries": "nope"}]
     res = check_trace(recs)

@@ -24,3 +24,17 @@ def test_a_conf_change_is_traced_before_the_commit_it_made_possible(tmp_path: Pa
     n2 = [(r["kind"], r.get("index", r.get("commit"))) for r in recs
           if r.get("node") == "n2" and r["kind"] in ("conf", "commit") and r["t"] == 4_001_757_158]
     assert n2 == [("conf", 317), ("commit", 314)]
+
+
+def test_a_commit_counted_just_before_a_conf_change_of_the_same_ready(tmp_path: Path) -> None:
+    """membership-churn seed 282: leader n4 counted index 912 on n4, n5 and n6 (3 of its 5 voters), then, in
+    the same Ready, appended the change adding n3. Traced conf-first, raft-safety counted 3 of 6 and reported
+    quorum-commit; a conf recorded at the commit's instant now lets a quorum of either configuration do."""
+    scen = Scenario.parse_sets("membership-churn", ["duration_s=9.2", "recover_s=0.5"])
+    rd = run(scen, 282, tmp_path / "run")
+    verdict, results = check_run(rd.root, [RaftSafetyChecker()])
+    assert verdict is Verdict.OK, results[0].summary
+    recs = [json.loads(line) for line in (rd.root / "trace.jsonl").read_text().splitlines()]
+    n4 = [(r["kind"], r.get("index", r.get("commit"))) for r in recs
+          if r.get("node") == "n4" and r["kind"] in ("conf", "commit") and r["t"] == 10_001_313_850]
+    assert n4 == [("conf", 914), ("commit", 912)]
