@@ -457,11 +457,11 @@ class LivenessChecker:
     def check(self, run: Any) -> CheckResult:
         t0 = time.perf_counter()
         try:
-            records = scan_trace(run.trace)
+            records = run.cached("scan_trace", lambda: scan_trace(run.trace))
         except (OSError, ValueError) as e:
             return unknown(NAME, f"{run.trace.name}: {e}")
         try:
-            ops = read_history(run.history) if run.history.is_file() else None
+            ops = run.cached("history", lambda: read_history(run.history)) if run.history.is_file() else None
         except HistoryError as e:
             return unknown(NAME, f"{run.history.name} {e}")
         except (OSError, UnicodeDecodeError) as e:

@@ -17,9 +17,12 @@ A run directory holds:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 __all__ = ["FORMAT_VERSION", "RunFiles", "RunDirError", "read_run_json", "write_run_json"]
 
@@ -38,9 +41,14 @@ class RunDirError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class RunFiles:
-    """Paths of one run directory's files (they may not all exist)."""
+    """Paths of one run directory's files (they may not all exist), and what was read from them.
+
+    ``check_run`` hands one RunFiles to every checker, so ``cached`` parses history.jsonl and the filtered
+    trace once for all of them. Build a new RunFiles to see a file changed since.
+    """
 
     root: Path
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def run_json(self) -> Path:
@@ -65,6 +73,21 @@ class RunFiles:
     def missing(self) -> list[str]:
         """Names of the run's input files that are absent."""
         return [p.name for p in (self.run_json, self.history, self.trace) if not p.is_file()]
+
+    def cached(self, key: str, load: Callable[[], T]) -> T:
+        """``load()``, called once per key; what it raised is raised again on every later call.
+
+        Callers must not mutate what it returns: other checkers get the same object.
+        """
+        if key not in self._memo:
+            try:
+                self._memo[key] = (True, load())
+            except Exception as e:  # noqa: BLE001 - re-raised to each caller, as the first one saw it
+                self._memo[key] = (False, e)
+        ok, value = self._memo[key]
+        if not ok:
+            raise value
+        return value
 
     def meta(self) -> dict[str, Any]:
         """run.json as a dict ({} if absent); raises RunDirError if malformed."""

@@ -248,7 +248,7 @@ def skipped(name: str, what: str) -> CheckResult:
 def load_history(run: Any, name: str) -> list[Op] | CheckResult:
     """The run's history events, or an UNKNOWN result naming the file and line."""
     try:
-        return read_history(run.history)
+        return run.cached("history", lambda: read_history(run.history))
     except HistoryError as e:
         return unknown(name, f"{run.history.name} {e}")
     except (OSError, UnicodeDecodeError) as e:

@@ -80,6 +80,38 @@ def test_malformed_history_is_unknown_with_line_number(tmp_path):
     assert dur.verdict is Verdict.UNKNOWN and "line 7" in dur.summary
 
 
+def test_a_malformed_history_is_unknown_for_every_checker_that_reads_it(tmp_path):
+    # the parse is cached per run: its error must reach each checker, not only the first
+    root = make_run(tmp_path, history_tail="{not json\n")
+    _, results = check_run(root, only_mine())
+    readers = {r.checker: r for r in results if r.checker not in ("raft-safety", "integrity")}
+    assert set(readers) == {"durability", "exactly-once", "watch", "lock", "queue", "ttl", "liveness"}
+    assert all(r.verdict is Verdict.UNKNOWN and "line 7" in r.summary for r in readers.values()), summary_lines(results)
+
+
+def test_history_and_trace_scan_are_read_once_per_check_run(tmp_path, monkeypatch):
+    import checkers.history
+    import checkers.liveness
+
+    calls = {"history": 0, "scan": 0}
+    read, scan = checkers.history.read_history, checkers.liveness.scan_trace
+
+    def counting_read(path):
+        calls["history"] += 1
+        return read(path)
+
+    def counting_scan(path):
+        calls["scan"] += 1
+        return scan(path)
+
+    monkeypatch.setattr(checkers.vocab, "read_history", counting_read)
+    monkeypatch.setattr(checkers.liveness, "read_history", counting_read)
+    monkeypatch.setattr(checkers.liveness, "scan_trace", counting_scan)
+    verdict, results = check_run(make_run(tmp_path), only_mine())
+    assert verdict is Verdict.OK, summary_lines(results)
+    assert calls == {"history": 1, "scan": 1}
+
+
 def test_default_checker_set_runs_whatever_is_installed(tmp_path):
     verdict, results = check_run(make_run(tmp_path))
     assert {r.checker for r in results} >= {"raft-safety", "liveness"}
