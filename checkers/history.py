@@ -27,6 +27,7 @@ __all__ = [
     "OpType",
     "Operation",
     "check_ops",
+    "fmt_ms",
     "event_to_op",
     "pair_ops",
     "parse_events",
@@ -85,7 +86,7 @@ class Op:
     def __str__(self) -> str:
         key = f" {self.key}" if self.key else ""
         err = f" ({self.error})" if self.error else ""
-        t = f"@{self.time}" if self.time is not None else ""
+        t = f" @{fmt_ms(self.time)}" if self.time is not None else ""
         return f"p{self.process} {self.type.value} {self.f}{key} {json.dumps(self.value)}{err}{t}"
 
 
@@ -107,11 +108,20 @@ class Operation:
     error: str | None = None
 
     def __str__(self) -> str:
+        """``p6 read /r/k0 null -> ok 85 [1495.594056 ms, 1499.119619 ms]``: times in ms, to the exact ns."""
         key = f" {self.key}" if self.key else ""
+        done = "never completed" if self.complete_time is None else fmt_ms(self.complete_time)
         return (
             f"p{self.process} {self.f}{key} {json.dumps(self.input)} -> {self.type.value} "
-            f"{json.dumps(self.output)} [{self.invoke_time}, {self.complete_time}]"
+            f"{json.dumps(self.output)} [{fmt_ms(self.invoke_time)}, {done}]"
         )
+
+
+def fmt_ms(t_ns: Any, digits: int = 6) -> str:
+    """Virtual ns for people: ``fmt_ms(1495594056) == "1495.594056 ms"`` (6 digits: the exact ns)."""
+    if not isinstance(t_ns, int) or isinstance(t_ns, bool):
+        return "?" if t_ns is None else str(t_ns)
+    return f"{t_ns / 1e6:.{digits}f} ms" if abs(t_ns) < 2**53 else f"{t_ns} ns"
 
 
 _KNOWN = {"process", "type", "f", "key", "value", "time", "node", "error"}

@@ -26,7 +26,7 @@ import re
 import time
 from typing import Any
 
-from checkers.history import HistoryError, Op, read_history
+from checkers.history import HistoryError, Op, fmt_ms, read_history
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import LONG_POLL_FS, pair_calls, distribution, unknown
 
@@ -342,7 +342,7 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
                 disruptions.append({"t": t, "leader": n, "term": old, "new_term": higher,
                                     "healthy_for_ns": t - since, "line": r.get("line"),
                                     "message": f"leader {n} (term {old}) deposed: term {higher} reached its majority "
-                                               f"at {t} although it had held a healthy majority for {t - since} ns"})
+                                               f"at {fmt_ms(t)} although it had held a healthy majority for {fmt_ms(t - since, 3)}"})
         for key in now:
             healthy_since.setdefault(key, t)
         cur = [(term.get(n, 0), n) for n, ro in role.items() if ro == "leader" and ok_node(n)]
@@ -394,8 +394,8 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
             took = (h["leader_t"] if h["leader_t"] is not None else end_t) - h["heal_t"]
             if took > lb and (h["leader_t"] is not None or end_t - h["heal_t"] > lb):
                 problems.append({"kind": "no-leader", "heal_t": h["heal_t"], "leader_t": h["leader_t"],
-                                 "message": f"no stable leader within {lb} ns of the heal at {h['heal_t']}"
-                                            + (f" (took {took})" if h["leader_t"] is not None else " (none by the end)")})
+                                 "message": f"no stable leader within {fmt_ms(lb, 3)} of the heal at {fmt_ms(h['heal_t'])}"
+                                            + (f" (took {fmt_ms(took, 3)})" if h["leader_t"] is not None else " (none by the end)")})
     calls = pair_calls(ops or [])
     ok_lat = [c.end - c.start for c in calls if c.is_ok and c.end is not None and c.f not in LONG_POLL_FS]
     periods = faulty_periods(records)
@@ -413,12 +413,12 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
             if c.end is not None:
                 post.append(c.end - c.start)
                 if ob is not None and c.end - c.start > ob:
-                    problems.append({"kind": "slow-op", "message": f"op took {c.end - c.start} ns > {ob} after the last heal",
+                    problems.append({"kind": "slow-op", "message": f"op took {fmt_ms(c.end - c.start, 3)} > {fmt_ms(ob, 3)} after the last heal",
                                      "op": c.to_json()})
             elif ob is not None:
                 waited = ((c.comp.time if c.comp is not None and c.comp.time is not None else hist_end) - c.start)
                 if waited >= ob:
-                    problems.append({"kind": "stuck-op", "message": f"op did not complete within {ob} ns after the last heal",
+                    problems.append({"kind": "stuck-op", "message": f"op did not complete within {fmt_ms(ob, 3)} after the last heal",
                                      "op": c.to_json()})
     details: dict[str, Any] = {
         "bounds": bounds if bounds else "not judged: no run.json timing",
@@ -440,7 +440,7 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
         details["violations"] = len(problems)
         return CheckResult(checker=NAME, verdict=Verdict.ILLEGAL, summary=problems[0]["message"], details=details)
     d = details["time_to_leader_ns"]
-    summary = f"leader after {len(ttl)} heal(s), max {d.get('max', '-')} ns; {judged_ops} op(s) after the last heal"
+    summary = f"leader after {len(ttl)} heal(s), max {fmt_ms(d['max'], 3) if 'max' in d else '-'}; {judged_ops} op(s) after the last heal"
     if not bounds:
         summary += " (bounds not judged: no timing)"
     if churn_report is not None:

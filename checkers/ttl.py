@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from checkers.history import Op, OpType
+from checkers.history import Op, OpType, fmt_ms
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import DEREGISTER, HEARTBEAT, LOOKUP, REGISTER, Call, pair_calls, skipped, timed, unknown
 
@@ -79,7 +79,7 @@ def check_ttl(ops: list[Op], *, slack_ns: int | None = None, faulty: list[tuple[
                     early_judged += 1
                     if deadline > o_end and not any(d.start < o_end and (d.end is None or d.end > r.start) for d in deregs):
                         problems.append({"kind": "early", "key": key,
-                                         "message": f"{key} vanished by {o_end}, before its TTL ran out at {deadline}",
+                                         "message": f"{key} vanished by {fmt_ms(o_end)}, before its TTL ran out at {fmt_ms(deadline)}",
                                          "ops": [r.to_json(), o.to_json()]})
             elif o.f == LOOKUP and o.is_ok and o.value is not None and slack_ns is not None:
                 i = bisect.bisect_left(starts, o_end if o_end is not None else o.start) - 1
@@ -89,8 +89,8 @@ def check_ttl(ops: list[Op], *, slack_ns: int | None = None, faulty: list[tuple[
                 late_judged += 1
                 if o.start > deadline + slack_ns and not _in_fault(list(faulty), deadline, o.start, slack_ns):
                     problems.append({"kind": "late", "key": key,
-                                     "message": f"{key} still present at {o.start}, {o.start - deadline} ns after its TTL ran out "
-                                                f"(slack {slack_ns})", "ops": [o.to_json()]})
+                                     "message": f"{key} still present at {fmt_ms(o.start)}, {fmt_ms(o.start - deadline, 3)} after its TTL "
+                                                f"ran out (slack {fmt_ms(slack_ns, 3)})", "ops": [o.to_json()]})
     details: dict[str, Any] = {"keys": len(by_key), "early_judged": early_judged, "late_judged": late_judged,
                                "slack_ns": slack_ns}
     if problems:

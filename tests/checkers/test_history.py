@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from checkers.history import (HistoryError, HistoryWriter, OpType, check_ops, event_to_op, pair_ops,
+from checkers.history import (HistoryError, HistoryWriter, OpType, check_ops, event_to_op, fmt_ms, pair_ops,
                               parse_events, parse_history_lines)
 
 LINES = [
@@ -31,6 +31,16 @@ def test_pairing_keeps_invoke_order_and_marks_unfinished_as_info() -> None:
     pairs = pair_ops(parse_history_lines(LINES[:3]))
     assert [(p.f, p.type) for p in pairs] == [("write", OpType.INFO), ("read", OpType.INFO)]
     assert pairs[0].complete_time is None
+
+
+def test_ops_print_times_in_ms_to_the_exact_ns() -> None:
+    ops = parse_history_lines(LINES)
+    pairs = pair_ops(ops)
+    assert str(pairs[0]) == "p0 write x 1 -> ok 1 [0.001000 ms, 0.002000 ms]"
+    assert str(pair_ops(ops[:1])[0]).endswith("[0.001000 ms, never completed]")
+    assert str(ops[3]) == 'p1 info read x null (timeout) @0.002500 ms'
+    assert fmt_ms(1_495_594_056) == "1495.594056 ms" and fmt_ms(117_588_657, 3) == "117.589 ms"
+    assert fmt_ms(None) == "?" and fmt_ms(2**60) == f"{2**60} ns"
 
 
 @pytest.mark.parametrize("lines,message", [
