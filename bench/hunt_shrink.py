@@ -39,7 +39,7 @@ def one(bug: str, budget_s: float, max_examples: int) -> tuple[str, str, str, in
 
     tmp = Path(tempfile.mkdtemp(prefix="hunt_shrink-"))
     try:
-        res = hunt(Scenario.create(spec.scenario, {}), check, bug=bug, budget_s=budget_s,
+        res = hunt(Scenario.create(spec.scenario, dict(spec.params)), check, bug=bug, budget_s=budget_s,
                    max_examples=max_examples, out_dir=tmp / "out", corpus_dir=None)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

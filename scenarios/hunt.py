@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
@@ -195,6 +196,8 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
         if not failing:
             raise
         best = min(failing, key=lambda ex: (event_count(ex[0]), len(ex[0]), ex[1], ex[2]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the examples' run directories (the kept one is rebuilt below)
     scen = scen_of(best)
     name = f"hunt-{base.name}-{bug or 'any'}-seed{seed}"
     out = Path(out_dir) if out_dir is not None else Path("runs") / name

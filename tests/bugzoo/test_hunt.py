@@ -38,7 +38,12 @@ def test_scripted_scenario_runs_an_explicit_schedule() -> None:
     assert Scenario.from_repr(repr(s)) == s
 
 
-def test_hunt_finds_b10_and_writes_a_replayable_reproducer(tmp_path) -> None:
+def test_hunt_finds_b10_and_writes_a_replayable_reproducer(tmp_path, monkeypatch) -> None:
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     base = Scenario.create("zoo-lossy-retries", {"duration_s": 2.0, "recover_s": 1.0})
     res = hunt(base, lambda d: verdicts(d, only="exactly-once"), bug="B10", budget_s=90, max_examples=10,
                out_dir=tmp_path / "out", corpus_dir=tmp_path / "corpus")
@@ -48,3 +53,4 @@ def test_hunt_finds_b10_and_writes_a_replayable_reproducer(tmp_path) -> None:
     assert doc["bug"] == "B10" and "raftsim run scripted" in doc["replay"]
     assert res.test_file.read_text().count("Scenario.from_repr") == 1
     assert (res.run_dir / "run.json").exists()
+    assert list(scratch.iterdir()) == []  # the examples' run directories are gone
