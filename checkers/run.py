@@ -7,6 +7,7 @@ Rules:
 - Before judging, the files are matched against run.json (trace SHA-256, history length): a trace or
   history cut short or edited still gets judged, but an ``integrity`` result says UNKNOWN, so an incomplete
   input never passes as OK (a checker that scans only some event kinds cannot notice a missing tail).
+  A run the simulator stopped at its event limit (run.json ``cut_short``) is incomplete too: UNKNOWN.
 - Checkers run in a fixed order; each history checker that finds none of its ops answers OK with
   ``details.skipped``. The linearizability checker (checkers/linearizable.py) is imported lazily and left
   out, with a note in the log lines, while that module is absent.
@@ -19,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from checkers.history import fmt_ms
 from checkers.result import CheckerError, CheckResult, Verdict, write_result
 from checkers.rundir import RunFiles
 
@@ -104,6 +106,10 @@ def _integrity(run: RunFiles) -> CheckResult | None:
             got = sum(1 for _ in f)
         if got != want_events:
             problems.append(f"history.jsonl has {got} lines, run.json says {want_events}")
+    cut = meta.get("cut_short")
+    if isinstance(cut, dict):
+        problems.append(f"the run stopped at its event limit ({cut.get('events')} simulation events, at "
+                        f"{fmt_ms(cut.get('t'))}): a livelock or message storm; the final reads never ran")
     if not problems:
         return None
     return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN,

@@ -62,6 +62,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"run directory: {rd.root}")
     print(f"trace sha256:  {rd.trace_sha256}")
     print(f"replay:        {rd.replay}")
+    cut = rd.meta.get("cut_short")
+    if cut:
+        print(f"cut short:     the event limit ({cut['events']:,} simulation events) stopped the run at "
+              f"{cut['t'] / 1e9:.3f} s of virtual time: a livelock or message storm")
     if args.no_check:
         return EXIT_OK
     code = _print_verdicts(rd.root)

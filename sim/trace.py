@@ -20,6 +20,7 @@ sim layer (sim/):
   pause / resume   node
   disk-lost   node, records (count of unsynced records lost at crash), torn (bool)
   clock       node, offset_ns, drift_ppm (after a skew/drift/jump)
+  event-limit events (the run stopped here: World's max_events simulation events were processed)
 
 raft layer (kvraft/server.py):
   become-follower / become-pre-candidate / become-candidate / become-leader

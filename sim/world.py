@@ -61,10 +61,20 @@ class World:
         latency: base one-way latency of every link (default uniform 0.5ms..1.5ms).
         trace_messages: write ``send``/``deliver`` events (default True; turn off for speed).
         keep_trace_lines: keep trace lines in memory (needed for ``write_trace``).
+        max_events: stop after processing this many simulation events (None: no limit). A livelock
+            (e.g. a bug's endless reject/retry loop) then ends the run instead of eating time and memory:
+            ``run`` traces one ``event-limit`` record, sets ``cut_short`` and returns at that instant; later
+            ``run`` calls do nothing. Deterministic: it counts events, not seconds, and a run under the
+            limit is byte-identical to one without it.
     """
 
     def __init__(self, seed: int, *, latency: Latency | None = None, trace_messages: bool = True,
-                 keep_trace_lines: bool = True) -> None:
+                 keep_trace_lines: bool = True, max_events: int | None = None) -> None:
+        if max_events is not None and (not isinstance(max_events, int) or max_events < 1):
+            raise ConfigError(f"max_events must be a positive int or None, not {max_events!r}")
+        self.max_events = max_events
+        self.events = 0  # simulation events processed so far
+        self.cut_short: dict[str, int] | None = None  # {"t", "events"} once the event limit stopped the run
         self.seed = seed
         self.streams = RandomStreams(seed)
         self.env = simpy.Environment(initial_time=0)
@@ -103,7 +113,7 @@ class World:
             raise ConfigError(f"run until {until_ns} ns is before now ({self.env.now} ns)")
         if not self.started:
             self.start()
-        if until_ns > self.env.now:
+        if until_ns > self.env.now and self.cut_short is None:
             self._run_until(until_ns)
 
     def _run_until(self, until_ns: int) -> None:
@@ -116,20 +126,31 @@ class World:
         queue = env._queue
         stop_eid = next(env._eid)  # type: ignore[attr-defined]
         pop = heapq.heappop
-        while queue:
-            t, prio, eid, event = queue[0]
-            if t > until_ns or (t == until_ns and (prio > _URGENT or eid > stop_eid)):
-                break
-            pop(queue)
-            env._now = t
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-            if not event._ok and not hasattr(event, "_defused"):
-                # As simpy: a failed event nobody handled crashes the run (copy of the exception).
-                exc = type(event._value)(*event._value.args)
-                exc.__cause__ = event._value
-                raise exc
+        n = self.events
+        limit = self.max_events if self.max_events is not None else -1
+        try:
+            while queue:
+                t, prio, eid, event = queue[0]
+                if t > until_ns or (t == until_ns and (prio > _URGENT or eid > stop_eid)):
+                    break
+                if n == limit:
+                    env._now = t
+                    self.cut_short = {"t": t, "events": n}
+                    self.trace("event-limit", events=n)
+                    return
+                n += 1
+                pop(queue)
+                env._now = t
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+                if not event._ok and not hasattr(event, "_defused"):
+                    # As simpy: a failed event nobody handled crashes the run (copy of the exception).
+                    exc = type(event._value)(*event._value.args)
+                    exc.__cause__ = event._value
+                    raise exc
+        finally:
+            self.events = n
         env._now = until_ns
 
     def run_for(self, duration_ns: int) -> None:

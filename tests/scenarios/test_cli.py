@@ -37,6 +37,23 @@ def test_run_check_replay_round_trip(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+def test_a_run_stopped_by_the_event_limit_says_so_and_is_never_ok(tmp_path: Path, monkeypatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import scenarios.runner
+
+    monkeypatch.setattr(scenarios.runner, "event_limit", lambda p, end_ns: 3000)
+    out = tmp_path / "run"
+    code = main(["run", "steady", "--seed", "1", "--out", str(out), *FAST])
+    text = capsys.readouterr().out
+    assert code != 0 and "cut short:     the event limit (3,000 simulation events)" in text
+    assert "integrity" in text and "stopped at its event limit" in text and "verdict: ok" not in text
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["cut_short"]["events"] == 3000 and meta["cut_short"]["limit"] == 3000
+    last = (out / "trace.jsonl").read_text().splitlines()[-1]
+    assert json.loads(last) == {"events": 3000, "kind": "event-limit", "t": meta["cut_short"]["t"]}
+    assert main(["replay", str(out)]) == 0  # the cut is deterministic
+
+
 def test_replay_notices_a_tampered_hash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "run"
     assert main(["run", "steady", "--seed", "1", "--out", str(out), "--no-check", *FAST]) == 0

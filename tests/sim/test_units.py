@@ -232,3 +232,42 @@ def test_watchers_run_after_the_writer_at_the_same_instant_for_world_and_node_ev
     w.schedule(50, writer)
     w.run(1000)
     assert seen == [("n1", 50, False), (None, 50, False)]  # never re-entrant, "other" ignored
+
+
+def _ping_pong(max_events: int | None) -> World:
+    """Two hosts bouncing one message forever (a livelock): every delivery sends it back."""
+    w = World(3, max_events=max_events)
+    for n in ("n1", "n2"):
+        w.add_host(n)
+    w.start()
+    for n, peer in (("n1", "n2"), ("n2", "n1")):
+        rt = w.hosts[n].runtime
+        rt.set_receiver(lambda src, msg, rt=rt, peer=peer: rt.send(peer, msg + 1))
+    w.hosts["n1"].runtime.send("n2", 0)
+    return w
+
+
+def test_event_limit_ends_a_livelock_at_a_deterministic_instant() -> None:
+    w = _ping_pong(500)
+    w.run(10**12)
+    assert w.events == 500 and w.cut_short == {"t": w.now_ns, "events": 500} and w.now_ns < 10**12
+    assert w.trace_writer.lines[-1] == f'{{"events":500,"kind":"event-limit","t":{w.now_ns}}}\n'
+    w.run(2 * 10**12)  # later runs do nothing
+    assert w.events == 500 and w.now_ns == w.cut_short["t"]
+    again = _ping_pong(500)
+    again.run(10**12)
+    assert again.trace_sha256 == w.trace_sha256
+
+
+def test_a_run_under_the_event_limit_is_byte_identical_to_one_without_it() -> None:
+    limited, free = _ping_pong(10**6), _ping_pong(None)
+    for w in (limited, free):
+        w.run(50_000_000)
+    assert limited.cut_short is None and limited.events == free.events > 10
+    assert limited.trace_sha256 == free.trace_sha256
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "10"])
+def test_event_limit_must_be_a_positive_int(bad) -> None:
+    with pytest.raises(ConfigError, match="max_events"):
+        World(1, max_events=bad)
