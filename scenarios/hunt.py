@@ -32,7 +32,7 @@ from scenarios import nemesis as N
 from scenarios.errors import ConfigError
 from scenarios.spec import COMMON_PARAMS, Scenario
 
-__all__ = ["CORPUS_FORMAT", "HuntResult", "event_count", "hunt", "parse_budget", "schedule_strategy",
+__all__ = ["CORPUS_FORMAT", "HuntResult", "drop_events", "event_count", "hunt", "parse_budget", "schedule_strategy",
            "write_corpus_entry"]
 
 CORPUS_FORMAT = 1
@@ -79,6 +79,25 @@ def schedule_strategy(duration_s: float, max_events: int = 6) -> Any:
         return repr(N.mix(*parts)) if parts else "NONE"
 
     return st.lists(event, min_size=0, max_size=max_events).map(build)
+
+
+def drop_events(ex: tuple[str, int, int], fails: Callable[[tuple[str, int, int]], bool]) -> tuple[str, int, int]:
+    """Delete events one at a time while the example still fails, until no single deletion does (1-minimal).
+
+    Hypothesis's shrinker can stop at a local minimum: an event that does nothing by itself (a heal at 0 s)
+    but whose deletion, together with the simplifications it is tried with, changes a random stream's
+    draws. ``fails`` is the search's own memoised predicate, so this pass respects the budget too.
+    """
+    sched, clients, keys = ex
+    parts = list(N.from_repr(sched).schedules) if sched != "NONE" else []  # type: ignore[attr-defined]
+    i = 0
+    while i < len(parts):
+        trial = parts[:i] + parts[i + 1:]
+        if fails((repr(N.mix(*trial)) if trial else "NONE", clients, keys)):
+            parts = trial
+        else:
+            i += 1
+    return (repr(N.mix(*parts)) if parts else "NONE", clients, keys)
 
 
 def event_count(schedule: str) -> int:
@@ -186,16 +205,18 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
     cfg = settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
                    suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink])
     try:
-        best = find(strategy, fails, settings=cfg)
-    except NoSuchExample:
-        if clean_failures and out_dir is not None:
-            Path(out_dir).mkdir(parents=True, exist_ok=True)
-            (Path(out_dir) / "clean-failures.txt").write_text("\n".join(clean_failures) + "\n")
-        return HuntResult(False, counter["n"], time.perf_counter() - t0)  # det-ok: wall-clock budget/report outside any run
-    except Exception:  # noqa: BLE001 - e.g. Hypothesis gave up mid-shrink: keep the smallest failure seen
-        if not failing:
-            raise
-        best = min(failing, key=lambda ex: (event_count(ex[0]), len(ex[0]), ex[1], ex[2]))
+        try:
+            best = find(strategy, fails, settings=cfg)
+        except NoSuchExample:
+            if clean_failures and out_dir is not None:
+                Path(out_dir).mkdir(parents=True, exist_ok=True)
+                (Path(out_dir) / "clean-failures.txt").write_text("\n".join(clean_failures) + "\n")
+            return HuntResult(False, counter["n"], time.perf_counter() - t0)  # det-ok: wall-clock budget/report outside any run
+        except Exception:  # noqa: BLE001 - e.g. Hypothesis gave up mid-shrink: keep the smallest failure seen
+            if not failing:
+                raise
+            best = min(failing, key=lambda ex: (event_count(ex[0]), len(ex[0]), ex[1], ex[2]))
+        best = drop_events(best, fails)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the examples' run directories (the kept one is rebuilt below)
     scen = scen_of(best)

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from scenarios import nemesis as N
-from scenarios.hunt import event_count, hunt, parse_budget, schedule_strategy
+from scenarios.hunt import drop_events, event_count, hunt, parse_budget, schedule_strategy
 from scenarios.spec import Scenario
 
 from .conftest import verdicts
@@ -24,6 +24,24 @@ def test_drawn_schedules_round_trip_through_from_repr(text: str) -> None:
 def test_event_count_counts_timed_and_reactive_events_only() -> None:
     sched = N.mix(N.at(1.0, N.partition("majority")), N.on("become-leader", N.isolate_leader(), nth=2))
     assert event_count(repr(sched)) == 2 and event_count("NONE") == 0
+
+
+def test_drop_events_leaves_a_1_minimal_schedule_and_keeps_clients_and_keys() -> None:
+    sched = repr(N.mix(N.at(0.0, N.do_heal()), N.at(0.5, N.isolate_leader()), N.at(0.0, N.do_heal()),
+                       N.on("become-leader", N.kill_leader(0.5), delay_ms=(2.0, 2.0), nth=1), N.at(1.0, N.do_heal())))
+    tried: list[str] = []
+
+    def fails(ex: tuple[str, int, int]) -> bool:  # needs the isolation and the reactive kill, nothing else
+        tried.append(ex[0])
+        return "isolate_leader" in ex[0] and "kill_leader" in ex[0]
+
+    got, clients, keys = drop_events((sched, 7, 2), fails)
+    assert (clients, keys) == (7, 2)
+    assert got == repr(N.mix(N.at(0.5, N.isolate_leader()),
+                             N.on("become-leader", N.kill_leader(0.5), delay_ms=(2.0, 2.0), nth=1)))
+    assert N.from_repr(got) is not None and len(tried) == 5  # 3 heals deleted, 2 needed events kept
+    assert drop_events(("NONE", 1, 1), fails) == ("NONE", 1, 1)
+    assert drop_events((repr(N.mix(N.at(0.0, N.do_heal()))), 1, 1), lambda ex: True) == ("NONE", 1, 1)
 
 
 def test_budget_parses_units() -> None:
