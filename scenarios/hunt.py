@@ -6,7 +6,10 @@ Rules:
   crashes with restart, pauses, clock steps, membership changes, heals; each a nemesis combinator whose ``repr`` round-trips
   through ``scenarios.nemesis.from_repr``) and a few workload parameters. Everything per message (latency,
   loss, election jitter) still comes from the run's seeded streams, so an example is one deterministic run.
-- Hypothesis shrinks a failing example to fewer, simpler events; the result replays as
+- Examples run without message tracing (about twice as fast; the history, and so every verdict, is the
+  same: see scenarios/sweep.py); the kept run of the result traces them as the base scenario says.
+- Hypothesis shrinks a failing example to fewer, simpler events, then ``drop_events`` deletes single
+  events while it still fails (1-minimal); the result replays as
   ``raftsim run scripted --seed N --set schedule='mix(at(...), ...)' ...``.
 - On a failure we write (a) the run directory of the shrunk example, (b) a standalone pytest file that
   rebuilds the scenario and asserts the checker's verdict, and (c) a corpus entry (JSON) that
@@ -163,9 +166,10 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
     counter = {"n": 0, "hits": 0}
     say = progress or (lambda s: None)
 
-    def scen_of(ex: tuple[str, int, int]) -> Scenario:
+    def scen_of(ex: tuple[str, int, int], trace_messages: bool = False) -> Scenario:
         sched, clients, keys = ex
-        return Scenario.create("scripted", {**params, "schedule": sched, "clients": clients, "keys": keys})
+        return Scenario.create("scripted", {**params, "schedule": sched, "clients": clients, "keys": keys,
+                                            "trace_messages": trace_messages})
 
     memo: dict[tuple[str, int, int], bool] = {}
     clean_failures: list[str] = []
@@ -219,7 +223,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
         best = drop_events(best, fails)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the examples' run directories (the kept one is rebuilt below)
-    scen = scen_of(best)
+    scen = scen_of(best, trace_messages=bool(params.get("trace_messages", True)))
     name = f"hunt-{base.name}-{bug or 'any'}-seed{seed}"
     out = Path(out_dir) if out_dir is not None else Path("runs") / name
     if clean_failures:  # real findings: the clean build broke; keep their replay lines

@@ -70,5 +70,7 @@ def test_hunt_finds_b10_and_writes_a_replayable_reproducer(tmp_path, monkeypatch
     doc = json.loads(res.corpus_file.read_text())
     assert doc["bug"] == "B10" and "raftsim run scripted" in doc["replay"]
     assert res.test_file.read_text().count("Scenario.from_repr") == 1
-    assert (res.run_dir / "run.json").exists()
+    # examples ran without message tracing; the kept run traces them, as the base scenario does
+    assert json.loads((res.run_dir / "run.json").read_text())["params"]["trace_messages"] is True
+    assert '"kind":"send"' in (res.run_dir / "trace.jsonl").read_text()
     assert list(scratch.iterdir()) == []  # the examples' run directories are gone
