@@ -5,6 +5,7 @@ Rules:
 - Phases: boot and elect (fault-free warm-up), the fault phase (``duration_s``, nemesis + workload),
   the recovery phase (``recover_s``: heal everything, workload continues; liveness is judged here),
   then final quorum reads of every key the workload used (durability is judged on them).
+- A run that livelocks stops at its event limit (``event_limit``): run.json ``cut_short``, never ok.
 - Files are written to a temporary directory next to the target and renamed into place, so a crash
   never leaves a half-written run. Only an earlier run directory (or an empty one) is replaced: a file, or
   a directory holding anything else, is a ConfigError before the run starts (never lost data).
