@@ -26,12 +26,12 @@ import re
 import time
 from typing import Any
 
-from checkers.history import HistoryError, Op, fmt_ms, read_history
+from checkers.history import Op, fmt_ms
 from checkers.result import CheckResult, Verdict
-from checkers.vocab import LONG_POLL_FS, pair_calls, distribution, unknown
+from checkers.vocab import LONG_POLL_FS, distribution, load_history, pair_calls, unknown
 
 __all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
-           "leader_after_heals", "leader_churn", "scan_trace"]
+           "leader_after_heals", "leader_churn", "run_trace_records", "scan_trace"]
 
 NAME = "liveness"
 _KINDS = ("fault", "become-leader", "become-follower", "become-candidate", "become-pre-candidate", "crash", "restart",
@@ -69,6 +69,11 @@ def scan_trace(path: Any) -> list[dict[str, Any]]:
                     last_t = max(last_t, int(m[1]))
     out.append({"kind": "trace-end", "t": last_t})
     return out
+
+
+def run_trace_records(run: Any) -> list[dict[str, Any]]:
+    """``scan_trace`` of a run directory's trace, read once per ``RunFiles`` (liveness and ttl share it)."""
+    return run.cached("scan_trace", lambda: scan_trace(run.trace))
 
 
 def bounds_from_timing(meta: dict[str, Any]) -> dict[str, int] | None:
@@ -457,15 +462,12 @@ class LivenessChecker:
     def check(self, run: Any) -> CheckResult:
         t0 = time.perf_counter()
         try:
-            records = run.cached("scan_trace", lambda: scan_trace(run.trace))
+            records = run_trace_records(run)
         except (OSError, ValueError) as e:
             return unknown(NAME, f"{run.trace.name}: {e}")
-        try:
-            ops = run.cached("history", lambda: read_history(run.history)) if run.history.is_file() else None
-        except HistoryError as e:
-            return unknown(NAME, f"{run.history.name} {e}")
-        except (OSError, UnicodeDecodeError) as e:
-            return unknown(NAME, f"{run.history}: {e}")
+        ops = load_history(run, NAME) if run.history.is_file() else None
+        if isinstance(ops, CheckResult):
+            return ops
         try:
             meta = run.meta()
             res = check_liveness(records, ops, bounds_from_timing(meta), churn_from_meta(meta))

@@ -109,12 +109,12 @@ class TTLChecker:
     name = NAME
 
     def check(self, run: Any) -> CheckResult:
-        from checkers.liveness import bounds_from_timing, faulty_periods, scan_trace
+        from checkers.liveness import bounds_from_timing, faulty_periods, run_trace_records
 
         t0 = time.perf_counter()
         try:
             bounds = bounds_from_timing(run.meta())
-            faulty = faulty_periods(run.cached("scan_trace", lambda: scan_trace(run.trace))) if run.trace.is_file() else []
+            faulty = faulty_periods(run_trace_records(run)) if run.trace.is_file() else []
         except Exception as e:  # RunDirError, OSError, a bad trace line
             return unknown(NAME, str(e))
         res = timed(NAME, lambda ops: check_ttl(ops, slack_ns=bounds["ttl_slack_ns"] if bounds else None, faulty=faulty), run)

@@ -105,7 +105,6 @@ def test_history_and_trace_scan_are_read_once_per_check_run(tmp_path, monkeypatc
         return scan(path)
 
     monkeypatch.setattr(checkers.vocab, "read_history", counting_read)
-    monkeypatch.setattr(checkers.liveness, "read_history", counting_read)
     monkeypatch.setattr(checkers.liveness, "scan_trace", counting_scan)
     verdict, results = check_run(make_run(tmp_path), only_mine())
     assert verdict is Verdict.OK, summary_lines(results)
