@@ -163,7 +163,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
                          st.sampled_from([params["keys"], 1, 2]))
     t0 = time.perf_counter()  # det-ok: wall-clock budget/report outside any run
     # Hypothesis gets the first 80% of the budget; drop_events (the deletions that matter most) the rest.
-    deadline = {"t": t0 + 0.8 * budget_s}
+    deadline = t0 + 0.8 * budget_s
     tmp = Path(tempfile.mkdtemp(prefix="raftsim-hunt-"))
     counter = {"n": 0, "hits": 0}
     say = progress or (lambda s: None)
@@ -182,7 +182,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
         # not change when the budget runs out between two calls (that would look flaky).
         if ex in memo:
             return memo[ex]
-        if time.perf_counter() > deadline["t"]:  # det-ok: wall-clock budget/report outside any run
+        if time.perf_counter() > deadline:  # det-ok: wall-clock budget/report outside any run
             return False
         memo[ex] = _fails(ex)
         if memo[ex]:
@@ -222,7 +222,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
             if not failing:
                 raise
             best = min(failing, key=lambda ex: (event_count(ex[0]), len(ex[0]), ex[1], ex[2]))
-        deadline["t"] = t0 + budget_s
+        deadline = t0 + budget_s  # fails reads the enclosing binding: drop_events gets the rest
         best = drop_events(best, fails)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the examples' run directories (the kept one is rebuilt below)
