@@ -335,9 +335,9 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
 # (event_limit). Over the catalog and the zoo (seed 1) a run takes 0.6-4.6 times the estimate, so the
 # limit is 5x or more above any of them (heavier settings measured: at most 0.27 of the limit); a bug's
 # endless reject/retry loop (B04 on a hunted schedule: 100x the usual event rate, 3.2M messages, 92 s and
-# 6 GB) instead ends in an ``event-limit`` trace record,
-# run.json ``cut_short`` and an UNKNOWN ``integrity`` result. A run under the limit is byte-identical to
-# one without it. A legitimate run cut short is never silent: it is UNKNOWN, with the reason.
+# 6 GB) instead ends in an ``event-limit`` trace record, run.json ``cut_short`` and an UNKNOWN
+# ``integrity`` result. A run under the limit is byte-identical to one without it. A legitimate run cut
+# short is never silent: it is UNKNOWN, with the reason.
 EVENT_LIMIT_FACTOR = 25
 
 
