@@ -19,7 +19,7 @@ from typing import Any
 from checkers.history import HistoryError, OpType, pair_ops, parse_history_lines
 from checkers.result import CheckerError, CheckResult, Verdict, read_result
 from checkers.rundir import RunDirError, RunFiles
-from sim.trace import FORMAT_VERSION as TRACE_FORMAT
+from sim.trace import TraceError, check_header, iter_records
 
 __all__ = [
     "ClientOp", "Counterexample", "FaultSpan", "Message", "ReportData", "RoleSpan",
@@ -228,19 +228,15 @@ def _load_trace(files: RunFiles, data: ReportData) -> None:
     except ValueError:
         pass
     out = data.trace
-    for lineno, line in enumerate(lines, 1):
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            rec = None
-        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
-            data.notices.append(f"trace.jsonl record {lineno} is not a trace record (truncated?): "
-                                f"showing the {len(out)} records before it.")
-            break
-        out.append(rec)
+    try:
+        out.extend(rec for _, rec in iter_records(lines))
+    except TraceError as e:
+        data.notices.append(f"trace.jsonl record {e.lineno} is not a trace record (truncated?): "
+                            f"showing the {len(out)} records before it.")
     data.has_trace = True
-    if out and out[0].get("kind") == "trace-header" and out[0].get("format") != TRACE_FORMAT:
-        data.notices.append(f"trace.jsonl has format {out[0].get('format')!r}; this report knows {TRACE_FORMAT}.")
+    why = check_header(out)
+    if why:
+        data.notices.append(f"trace.jsonl has {why}.")
 
 
 def _load_result(files: RunFiles, data: ReportData) -> None:

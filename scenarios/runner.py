@@ -35,6 +35,7 @@ from scenarios.errors import ConfigError
 from scenarios.spec import Scenario, get_def
 from scenarios.workloads import WorkloadContext, make_workload
 from sim import faults as F
+from sim import trace as T
 from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
 from sim.world import World
 
@@ -283,7 +284,7 @@ def _reaction(world: World, trig: Any, window: tuple[int, int], rng: Any, act: A
 
 def _member_change(cluster: Cluster, change: N.MemberChange) -> None:
     world = cluster.world
-    world.trace("member-change", node=change.node, op=change.op)
+    world.trace(T.MEMBER_CHANGE, node=change.node, op=change.op)
     admin = cluster.admins[min(change.via, len(cluster.admins) - 1)]
     if change.op == "remove":
         def removed(ok: bool) -> None:
@@ -305,7 +306,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     cluster = Cluster(scenario, seed)
     p = cluster.params
     world = cluster.world
-    world.trace("run", scenario=scenario.name, nodes=cluster.all_nodes)
+    world.trace(T.RUN, scenario=scenario.name, nodes=cluster.all_nodes)
     world.start()
     history = HistoryWriter()
     fault_start = WARMUP_NS
@@ -320,7 +321,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     world.env.process(_nemesis_process(cluster, cluster.plan.nemesis, fault_start, fault_end))
 
     def recover() -> None:
-        world.trace("phase", name="recover")
+        world.trace(T.PHASE, name="recover")
         for _, fault in N.heal_all().resolve(_View(cluster), world.streams.fork("nemesis/final")):
             cluster.apply(fault)
 
@@ -442,11 +443,6 @@ class DeterminismReport:
     text: str
 
 
-_NEMESIS_KINDS = {"fault", "phase", "member-change", "clock", "pause", "resume", "crash", "restart", "disk-lost", "run"}
-_NETWORK_KINDS = {"deliver", "drop", "duplicate"}
-_RAFT_KINDS = {"vote", "hard-state", "append", "commit", "apply", "snapshot", "restore", "conf", "read-index", "drop-msg"}
-
-
 def trace_component(line: str) -> str:
     """Which component wrote a trace line: nemesis, network, raft node nX, kv member nX, client cX, ..."""
     import json
@@ -456,18 +452,18 @@ def trace_component(line: str) -> str:
     except ValueError:
         return "unknown (not JSON)"
     kind, node = str(rec.get("kind", "?")), rec.get("node")
-    if kind in _NEMESIS_KINDS:
+    if kind in T.NEMESIS_KINDS:
         return f"nemesis ({kind}{' ' + str(node) if node else ''})"
-    if kind in _NETWORK_KINDS:
+    if kind in T.NETWORK_KINDS:
         return f"network ({kind} to {node}{', ' + str(rec['type']) if 'type' in rec else ''})"
-    if kind == "send":
+    if kind == T.SEND:
         typ = str(rec.get("type", ""))
         if str(node).startswith("c"):
             return f"client {node} (send {typ})"
         if typ.startswith(("Client", "Admin")):
             return f"kv member {node} (send {typ})"
         return f"raft node {node} (send {typ})"
-    if kind in _RAFT_KINDS or kind.startswith("become-"):
+    if kind in T.RAFT_KINDS:
         return f"raft node {node} ({kind})"
     return f"{kind}{' on ' + str(node) if node else ''}"
 
