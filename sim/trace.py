@@ -62,7 +62,9 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "FAULT_EFFECTS",
     "FORMAT_VERSION",
+    "FaultEffect",
     "NEMESIS_KINDS",
     "NETWORK_KINDS",
     "RAFT_KINDS",
@@ -72,6 +74,7 @@ __all__ = [
     "canonical",
     "deliver_line",
     "drop_line",
+    "fault_effect",
     "iter_records",
     "read_trace",
     "send_line",
@@ -98,6 +101,41 @@ NETWORK_KINDS = frozenset({DELIVER, DROP, DUPLICATE})
 RAFT_KINDS = frozenset({VOTE, HARD_STATE, APPEND, COMMIT, APPLY, SNAPSHOT, RESTORE, CONF, READ_INDEX, DROP_MSG,
                         *ROLE_KINDS})
 
+
+
+@dataclass(frozen=True, slots=True)
+class FaultEffect:
+    """What a ``fault`` record (by its ``name``) opens or closes, for every reader of faults.
+
+    ``span``: the interval it opens or closes: "partition" (any cut: partition, grudge, block), "crash",
+    "pause", "link" (a link-faults setting: opens unless every setting is zero, and the catch-all zero
+    setting clears every link), or None (an instant: clocks, disks). ``closes``: it ends ``span`` (heal,
+    restart, resume). ``per_node``: the span belongs to the record's ``node``.
+    """
+
+    span: str | None = None
+    closes: bool = False
+    per_node: bool = False
+
+
+# One row per sim/faults.py class (kebab-case name; tests/sim checks the two agree). Decision (issue 17):
+# a grudge is a cut like a partition (it replaces the cut), for liveness and reports alike.
+FAULT_EFFECTS: dict[str, FaultEffect] = {
+    "partition": FaultEffect("partition"), "grudge": FaultEffect("partition"), "block": FaultEffect("partition"),
+    "heal": FaultEffect("partition", closes=True),
+    "crash": FaultEffect("crash", per_node=True), "restart": FaultEffect("crash", closes=True, per_node=True),
+    "pause": FaultEffect("pause", per_node=True), "resume": FaultEffect("pause", closes=True, per_node=True),
+    "link-faults": FaultEffect("link"),
+    "clock-skew": FaultEffect(), "clock-drift": FaultEffect(), "clock-jump": FaultEffect(), "disk-faults": FaultEffect(),
+}
+
+
+def fault_effect(name: str) -> FaultEffect:
+    """The FAULT_EFFECTS row of a fault name; an unknown name is an instant."""
+    return FAULT_EFFECTS.get(name, _INSTANT)
+
+
+_INSTANT = FaultEffect()
 
 class TraceError(ValueError):
     """A trace file that cannot be read: says which line (``lineno``) and why."""
