@@ -1,10 +1,10 @@
 """Liveness: a leader soon after each heal, and operations complete soon after the last one.
 
 Rules:
-- From the trace's ``fault`` records (sim/faults.py names) we track which faults are in force: cuts
+- From the trace's ``fault`` records we track which faults are in force, as sim.trace.FAULT_EFFECTS says: cuts
   (partition, grudge, block) until ``heal``; a crashed node until its ``restart``; a paused node until its
   ``resume``; link faults until a link-faults record with zero loss/dup/reorder and no latency for the same
-  link. Clock and disk faults do not count (they matter to leases and TTLs, not to electing a leader).
+  link. Clock and disk faults (instants) do not count (they matter to leases and TTLs, not to electing a leader).
   A *heal* is the moment the set becomes empty (heal_all's burst of records counts once, at its time);
   the start of the run is one too. After a heal, a *stable leader* exists once some live node is
   leader in the highest term any live node holds (``become-*``, ``crash``, ``restart``). Time-to-leader is
@@ -21,53 +21,32 @@ Rules:
 
 from __future__ import annotations
 
-import json
-import re
 import time
 from typing import Any
 
 from checkers.history import Op, fmt_ms
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import LONG_POLL_FS, distribution, load_history, pair_calls, unknown
+from sim.trace import CONF, CRASH, FAULT, HARD_STATE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
 
 __all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
            "leader_after_heals", "leader_churn", "run_trace_records", "scan_trace"]
 
 NAME = "liveness"
-_KINDS = ("fault", "become-leader", "become-follower", "become-candidate", "become-pre-candidate", "crash", "restart",
-          "hard-state", "conf", "run")
-_NEEDLES = tuple(f'"kind":"{k}"' for k in _KINDS)
-_HAS_NEEDLE = re.compile("|".join(re.escape(n) for n in _NEEDLES)).search  # any(n in line for n in _NEEDLES)
-_FIRST_T = re.compile(r'"t":(\d*)').search
+_KINDS = (FAULT, *ROLE_KINDS, CRASH, RESTART, HARD_STATE, CONF, RUN)
 
 
 def scan_trace(path: Any) -> list[dict[str, Any]]:
-    """The trace records liveness and TTL need (fault, become-*, crash, restart) plus the last one.
+    """The trace records liveness and TTL need (fault, become-*, crash, restart, ...) then a ``trace-end``.
 
-    Lines are filtered by text before parsing (canonical JSON), so a 1e6-event trace costs one read.
-    Raises HistoryError-like ValueError("line N: ...") on a bad line among those parsed.
+    Each record carries its ``line``. Raises ValueError("line N: ...") on a bad line among those parsed.
     """
     out: list[dict[str, Any]] = []
-    last_t = 0
     with open(path, encoding="utf-8") as f:
-        for ln, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            if _HAS_NEEDLE(line):
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"line {ln}: not JSON ({e.msg})") from None
-                if not isinstance(rec, dict) or not isinstance(rec.get("t"), int):
-                    raise ValueError(f"line {ln}: a trace record needs int 't'")
+        for ln, rec in iter_records(f, _KINDS, end=True):
+            if ln:
                 rec["line"] = ln
-                out.append(rec)
-                last_t = max(last_t, rec["t"])
-            else:
-                m = _FIRST_T(line)  # the first '"t":' of the line, and the digits after it
-                if m is not None and m.end() > m.start() + 4:
-                    last_t = max(last_t, int(m[1]))
-    out.append({"kind": "trace-end", "t": last_t})
+            out.append(rec)
     return out
 
 
@@ -107,21 +86,17 @@ class FaultState:
         return bool(self.cut or self.down or self.paused or self.links)
 
     def step(self, rec: dict[str, Any]) -> None:
-        name = rec.get("name")
-        node = rec.get("node")
-        if name == "heal":
-            self.cut = False
-        elif name in ("partition", "grudge", "block"):
-            self.cut = True
-        elif name == "crash":
-            self.down.add(str(node))
-        elif name == "restart":
-            self.down.discard(str(node))
-        elif name == "pause":
-            self.paused.add(str(node))
-        elif name == "resume":
-            self.paused.discard(str(node))
-        elif name == "link-faults":
+        eff = fault_effect(str(rec.get("name")))
+        node = str(rec.get("node"))
+        if eff.span == "partition":
+            self.cut = not eff.closes
+        elif eff.span in ("crash", "pause"):
+            nodes = self.down if eff.span == "crash" else self.paused
+            if eff.closes:
+                nodes.discard(node)
+            else:
+                nodes.add(node)
+        elif eff.span == "link":
             link = (rec.get("src"), rec.get("dst"))
             if any(rec.get(k) for k in ("loss", "dup", "reorder")) or rec.get("latency") is not None:
                 self.links.add(link)

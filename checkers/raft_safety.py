@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from checkers.result import CheckResult, Verdict, combine
+from sim.trace import HEADER, TraceError, iter_records
 
 __all__ = ["PROPERTIES", "RaftSafetyChecker", "check_trace", "raft_safety_result", "read_trace_lines"]
 
@@ -134,7 +135,7 @@ class _Pass:
     def step(self, rec: dict[str, Any], ln: int) -> None:
         self.events += 1
         kind = rec["kind"]
-        if kind == "trace-header":
+        if kind == HEADER:
             nodes = rec.get("nodes")
             if isinstance(nodes, list):
                 self.default_voters = [str(x) for x in nodes]
@@ -445,15 +446,12 @@ def check_trace(records: Any) -> list[CheckResult]:
 
 
 def read_trace_lines(path: Path | str) -> Any:
-    """Yield (lineno, record) from a trace file; a line that is not JSON raises ``_Bad`` via check_trace."""
+    """Yield (lineno, record) of the kinds this checker reads (sim.trace's filtered reader)."""
     with open(path, encoding="utf-8") as f:
-        for ln, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                yield ln, json.loads(line)
-            except json.JSONDecodeError as e:
-                raise _Bad(ln, f"not JSON ({e.msg})") from None
+        try:
+            yield from iter_records(f, (HEADER, *_HANDLERS))
+        except TraceError as e:
+            raise _Bad(e.lineno, str(e).split(": ", 1)[1]) from None
 
 
 def raft_safety_result(per_property: list[CheckResult], elapsed_s: float = 0.0) -> CheckResult:

@@ -1,4 +1,12 @@
-"""The run directory layout and ``run.json``.
+"""The run directory: its file names, ``run.json`` (``RunMeta``) and the atomic write of a whole run.
+
+Rules:
+- This module alone names the files and writes run.json; scenarios/ writes a run through ``write_run_dir``,
+  checkers/ and reports/ read through ``RunFiles``.
+- ``write_run_dir`` writes into a temporary directory next to the target and renames it into place, so a
+  crash never leaves a half-written run; it replaces only an earlier run directory (or an empty one).
+- ``RunMeta.from_json`` is strict (a missing, unknown or mistyped field is a one-line RunDirError);
+  ``RunFiles.meta()`` is the tolerant dict view for checkers of partial, hand-made directories.
 
 A run directory holds:
   run.json        scenario (name, params, repr), seed, code version, trace SHA-256, replay command
@@ -17,14 +25,17 @@ A run directory holds:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-__all__ = ["FORMAT_VERSION", "RunFiles", "RunDirError", "read_run_json", "write_run_json"]
+__all__ = ["FORMAT_VERSION", "RUN_DIR_ENTRIES", "RunDirError", "RunFiles", "RunMeta", "check_replaceable",
+           "read_run_json", "read_run_meta", "write_run_dir", "write_run_json"]
 
 FORMAT_VERSION = 1
 
@@ -33,6 +44,9 @@ HISTORY = "history.jsonl"
 TRACE = "trace.jsonl"
 RESULT = "result.json"
 REPORT = "report.html"
+PLOTS = "plots"
+# What a run directory may hold: a directory of only these may be replaced by a new run.
+RUN_DIR_ENTRIES = frozenset({RUN_JSON, HISTORY, TRACE, RESULT, REPORT, PLOTS})
 
 
 class RunDirError(Exception):
@@ -95,8 +109,116 @@ class RunFiles:
             return {}
         return read_run_json(self.run_json)
 
+    def run_meta(self) -> "RunMeta":
+        """run.json as a RunMeta; raises RunDirError (absent, malformed, a field missing or unknown)."""
+        return read_run_meta(self.run_json)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunMeta:
+    """run.json, typed (see the module docstring for what each field means)."""
+
+    scenario: str
+    params: dict[str, Any]
+    scenario_repr: str
+    nemesis: str
+    seed: int
+    code_version: str
+    trace_sha256: str
+    trace_events: int
+    replay: str
+    nodes: list[str]
+    clients: int
+    duration_ns: int
+    phases: dict[str, int]
+    timing: dict[str, int]
+    stats: dict[str, int]
+    cut_short: dict[str, Any] | None = None  # the livelock guard stopped the run: {events, t, limit, ...}
+    liveness: dict[str, int] | None = None  # bounds overriding those derived from timing
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"format": FORMAT_VERSION}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value is not None:
+                doc[f.name] = value
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any], where: str = "run.json") -> "RunMeta":
+        """Raises RunDirError naming ``where`` and the first bad field."""
+        if doc.get("format") != FORMAT_VERSION:
+            raise RunDirError(f"{where}: run.json format {doc.get('format')!r}, this reader knows {FORMAT_VERSION}")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(doc) - set(known) - {"format"})
+        if unknown:
+            raise RunDirError(f"{where}: unknown run.json field {unknown[0]!r}")
+        kw: dict[str, Any] = {}
+        for name, f in known.items():
+            if name not in doc:
+                if f.default is not None:  # no default: required
+                    raise RunDirError(f"{where}: run.json lacks field {name!r}")
+                continue
+            want = _JSON_TYPES[name]
+            value = doc[name]
+            if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+                raise RunDirError(f"{where}: run.json field {name!r} must be of type {want.__name__}, got {value!r}")
+            kw[name] = value
+        return cls(**kw)
+
+
+_JSON_TYPES: dict[str, type] = {
+    "scenario": str, "params": dict, "scenario_repr": str, "nemesis": str, "seed": int, "code_version": str,
+    "trace_sha256": str, "trace_events": int, "replay": str, "nodes": list, "clients": int, "duration_ns": int,
+    "phases": dict, "timing": dict, "stats": dict, "cut_short": dict, "liveness": dict,
+}
+
+
+def read_run_meta(path: Path | str) -> RunMeta:
+    """Read run.json strictly; raises RunDirError."""
+    return RunMeta.from_json(read_run_json(path), str(path))
+
+
+def check_replaceable(out: Path) -> None:
+    """Raise RunDirError unless ``out`` is absent, an empty directory or an earlier run directory."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise RunDirError(f"{out}: exists and is not a directory; refusing to replace it with a run")
+    other = sorted(p.name for p in out.iterdir() if p.name not in RUN_DIR_ENTRIES)
+    if other:
+        raise RunDirError(f"{out}: not a run directory (holds {other[0]!r}); refusing to replace it with a run")
+
+
+def write_run_dir(out: Path, meta: RunMeta, write_trace: Callable[[Path], None],
+                  write_history: Callable[[Path], None]) -> None:
+    """Write a whole run directory at ``out`` atomically, replacing an earlier run there.
+
+    Contract: call ``check_replaceable(out)`` before the (long) run, so a bad target fails early; the
+    writers are the formats' own (``TraceWriter.write_to``, ``HistoryWriter.write_to``).
+    """
+    check_replaceable(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        write_trace(tmp / TRACE)
+        write_history(tmp / HISTORY)
+        write_run_json(tmp / RUN_JSON, meta.to_json())
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
 
 def write_run_json(path: Path | str, meta: dict[str, Any]) -> None:
+    """Write a run.json dict (``format`` added); the runner writes ``RunMeta.to_json()``, tests partial dicts."""
     doc = {"format": FORMAT_VERSION, **meta}
     Path(path).write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 

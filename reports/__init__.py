@@ -11,6 +11,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from checkers.rundir import PLOTS, RunFiles
 from reports.data import ReportData, load_run
 from reports.sweep import render_sweep
 
@@ -30,10 +31,10 @@ def render(run_dir: Path | str) -> Path:
 
     root = Path(run_dir)
     root.mkdir(parents=True, exist_ok=True)
-    out = root / "report.html"
+    out = RunFiles(root).report
     try:
         data = load_run(root)
-        plots = run_plots(data, root / "plots")
+        plots = run_plots(data, root / PLOTS)
         text = render_html(data, plots)
     except Exception:  # the last guard: a report that says why it is empty beats a traceback  # noqa: BLE001
         tb = traceback.format_exc(limit=6)

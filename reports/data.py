@@ -19,7 +19,7 @@ from typing import Any
 from checkers.history import HistoryError, OpType, pair_ops, parse_history_lines
 from checkers.result import CheckerError, CheckResult, Verdict, read_result
 from checkers.rundir import RunDirError, RunFiles
-from sim.trace import FORMAT_VERSION as TRACE_FORMAT
+from sim.trace import TraceError, check_header, fault_effect, iter_records
 
 __all__ = [
     "ClientOp", "Counterexample", "FaultSpan", "Message", "ReportData", "RoleSpan",
@@ -27,10 +27,8 @@ __all__ = [
 ]
 
 ROLES = ("follower", "pre-candidate", "candidate", "leader", "down", "paused")
-# fault name -> (interval kind, the fault names that close it, per node?)
-_OPENERS = {"partition": ("partition", ("heal", "partition"), False), "block": ("partition", ("heal", "partition"), False),
-            "crash": ("crash", ("restart",), True), "pause": ("pause", ("resume",), True)}
-_CLOSERS = {"heal", "restart", "resume"}
+# The fault spans drawn as bands (sim.trace.FAULT_EFFECTS); link settings are drawn as instants ("other").
+_BANDS = ("partition", "crash", "pause")
 
 
 def natural_key(s: str) -> tuple[Any, ...]:
@@ -40,10 +38,8 @@ def natural_key(s: str) -> tuple[Any, ...]:
 
 def fault_kind(name: str) -> str:
     """Interval kind of a fault name: partition, crash, pause, or other."""
-    for prefix, (kind, _, _) in _OPENERS.items():
-        if name.startswith(prefix):
-            return kind
-    return "other"
+    span = fault_effect(name).span
+    return span if span in _BANDS else "other"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,19 +224,15 @@ def _load_trace(files: RunFiles, data: ReportData) -> None:
     except ValueError:
         pass
     out = data.trace
-    for lineno, line in enumerate(lines, 1):
-        try:
-            rec = json.loads(line)
-        except ValueError:
-            rec = None
-        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
-            data.notices.append(f"trace.jsonl record {lineno} is not a trace record (truncated?): "
-                                f"showing the {len(out)} records before it.")
-            break
-        out.append(rec)
+    try:
+        out.extend(rec for _, rec in iter_records(lines))
+    except TraceError as e:
+        data.notices.append(f"trace.jsonl record {e.lineno} is not a trace record (truncated?): "
+                            f"showing the {len(out)} records before it.")
     data.has_trace = True
-    if out and out[0].get("kind") == "trace-header" and out[0].get("format") != TRACE_FORMAT:
-        data.notices.append(f"trace.jsonl has format {out[0].get('format')!r}; this report knows {TRACE_FORMAT}.")
+    why = check_header(out)
+    if why:
+        data.notices.append(f"trace.jsonl has {why}.")
 
 
 def _load_result(files: RunFiles, data: ReportData) -> None:
@@ -365,20 +357,20 @@ def _fault(data: ReportData, rec: dict[str, Any], t: int, open_: dict[tuple[str,
     if node is None:
         m = re.search(r"\(([\w.-]+)\)\s*$", label)
         node = m.group(1) if m else None
+    eff = fault_effect(name)
     kind = fault_kind(name)
-    closes = [k for k in open_ if (name in ("heal", "partition", "block") and k[0] == "partition")
-              or (name == "restart" and k == ("crash", node)) or (name == "resume" and k == ("pause", node))]
-    if name.startswith("partition") or name.startswith("block"):
-        closes = [k for k in open_ if k[0] == "partition"]
+    if kind == "other":
+        if not eff.closes:
+            data.faults.append(FaultSpan(kind="other", label=label, start_ns=t, end_ns=t, node=node))
+        return
+    key = (kind, node if eff.per_node else None)
+    # A new cut replaces the drawn one (and heal ends it); restart/resume end that node's band.
+    closes = [k for k in open_ if k[0] == "partition"] if kind == "partition" else ([key] if eff.closes and key in open_ else [])
     for k in sorted(closes, key=lambda k: (k[0], k[1] or "")):
         start, lab = open_.pop(k)
         data.faults.append(FaultSpan(kind=k[0], label=lab, start_ns=start, end_ns=t, node=k[1]))
-    if kind in ("partition", "crash", "pause"):
-        key = (kind, None if kind == "partition" else node)
-        if key not in open_:
-            open_[key] = (t, label)
-    elif name not in _CLOSERS:
-        data.faults.append(FaultSpan(kind="other", label=label, start_ns=t, end_ns=t, node=node))
+    if not eff.closes and key not in open_:
+        open_[key] = (t, label)
 
 
 def _counterexamples(data: ReportData) -> None:
@@ -470,7 +462,7 @@ def recovery_times(data: ReportData) -> dict[str, list[int | None]]:
     events = [(r["t"], r["kind"], str(r.get("name", ""))) for r in data.trace if r["kind"] in ("fault", "become-leader")]
     out: dict[str, list[int | None]] = {}
     for i, (t, kind, name) in enumerate(events):
-        if kind != "fault" or name not in _CLOSERS:
+        if kind != "fault" or not fault_effect(name).closes:
             continue
         got: int | None = None
         for t2, kind2, _ in events[i + 1:]:

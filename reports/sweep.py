@@ -19,6 +19,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from checkers.rundir import REPORT
+
 __all__ = ["render_sweep", "sweep_runs"]
 
 _SEED_DIR = re.compile(r"^seed-(-?\d+)$")
@@ -123,7 +125,7 @@ def _render(root: Path, render_runs: bool) -> str:
     checkers.sort()
     for name in failures:
         failures[name].sort()
-    target = "report.html"
+    target = REPORT
     trs = []
     ok_only = [seed for seed, r in rows_only.items() if r.get("verdict") == "ok" and not r.get("failing")]
     if ok_only:  # one line for the passing seeds whose directories were not kept, not one row each

@@ -16,17 +16,16 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 
 from checkers.history import HistoryWriter
-from checkers.rundir import HISTORY, TRACE, RunFiles, read_run_json, write_run_json
+import checkers.rundir as rundir
+from checkers.rundir import RunFiles
 from kvraft.client import Client
 from kvraft.member import Member, MemberConfig
 from kvraft.raft.config import RaftConfig
@@ -35,6 +34,7 @@ from scenarios.errors import ConfigError
 from scenarios.spec import Scenario, get_def
 from scenarios.workloads import WorkloadContext, make_workload
 from sim import faults as F
+from sim import trace as T
 from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
 from sim.world import World
 
@@ -283,7 +283,7 @@ def _reaction(world: World, trig: Any, window: tuple[int, int], rng: Any, act: A
 
 def _member_change(cluster: Cluster, change: N.MemberChange) -> None:
     world = cluster.world
-    world.trace("member-change", node=change.node, op=change.op)
+    world.trace(T.MEMBER_CHANGE, node=change.node, op=change.op)
     admin = cluster.admins[min(change.via, len(cluster.admins) - 1)]
     if change.op == "remove":
         def removed(ok: bool) -> None:
@@ -305,7 +305,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     cluster = Cluster(scenario, seed)
     p = cluster.params
     world = cluster.world
-    world.trace("run", scenario=scenario.name, nodes=cluster.all_nodes)
+    world.trace(T.RUN, scenario=scenario.name, nodes=cluster.all_nodes)
     world.start()
     history = HistoryWriter()
     fault_start = WARMUP_NS
@@ -320,7 +320,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     world.env.process(_nemesis_process(cluster, cluster.plan.nemesis, fault_start, fault_end))
 
     def recover() -> None:
-        world.trace("phase", name="recover")
+        world.trace(T.PHASE, name="recover")
         for _, fault in N.heal_all().resolve(_View(cluster), world.streams.fork("nemesis/final")):
             cluster.apply(fault)
 
@@ -358,47 +358,36 @@ def _simulate(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter]:
     return cluster, history
 
 
-# What a run directory may hold (checkers.rundir, reports): a directory of only these may be replaced.
-RUN_DIR_ENTRIES = frozenset({"run.json", HISTORY, TRACE, "result.json", "report.html", "plots"})
-
-
 def check_replaceable(out: Path) -> None:
     """Raise ConfigError unless ``out`` is absent, an empty directory or an earlier run directory."""
-    if not out.exists():
-        return
-    if not out.is_dir():
-        raise ConfigError(f"{out}: exists and is not a directory; refusing to replace it with a run")
-    other = sorted(p.name for p in out.iterdir() if p.name not in RUN_DIR_ENTRIES)
-    if other:
-        raise ConfigError(f"{out}: not a run directory (holds {other[0]!r}); refusing to replace it with a run")
+    try:
+        rundir.check_replaceable(out)
+    except rundir.RunDirError as e:
+        raise ConfigError(str(e)) from None
 
 
-def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
-    """Run ``scenario`` with ``seed`` into ``out_dir`` (default ``runs/<name>-seed<seed>``), replacing an
-    earlier run there (see ``check_replaceable``)."""
-    out = Path(out_dir) if out_dir is not None else Path("runs") / f"{scenario.name}-seed{seed}"
-    check_replaceable(out)
-    cluster, history = _simulate(scenario, seed)
+def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWriter) -> rundir.RunMeta:
+    """The run.json of a finished simulation."""
     tw = cluster.world.trace_writer
     sets = scenario.cli_args()
-    replay_cmd = f"raftsim run {scenario.name} --seed {seed}" + (f" {sets}" if sets else "")
     p = cluster.params
-    meta = {
-        "scenario": scenario.name,
-        "params": dict(scenario.params),
-        "scenario_repr": repr(scenario),
-        "nemesis": repr(cluster.plan.nemesis),
-        "seed": seed,
-        "code_version": code_version(),
-        "trace_sha256": tw.sha256,
-        "trace_events": tw.count,
-        "replay": replay_cmd,
-        "nodes": cluster.all_nodes,
-        "clients": p["clients"],
-        "duration_ns": cluster.world.now_ns,
-        "phases": {"fault_start_ns": WARMUP_NS, "fault_end_ns": WARMUP_NS + int(p["duration_s"] * S),
-                   "recover_end_ns": WARMUP_NS + int((p["duration_s"] + p["recover_s"]) * S)},
-        "timing": {
+    cut = cluster.world.cut_short
+    return rundir.RunMeta(
+        scenario=scenario.name,
+        params=dict(scenario.params),
+        scenario_repr=repr(scenario),
+        nemesis=repr(cluster.plan.nemesis),
+        seed=seed,
+        code_version=code_version(),
+        trace_sha256=tw.sha256,
+        trace_events=tw.count,
+        replay=f"raftsim run {scenario.name} --seed {seed}" + (f" {sets}" if sets else ""),
+        nodes=cluster.all_nodes,
+        clients=p["clients"],
+        duration_ns=cluster.world.now_ns,
+        phases={"fault_start_ns": WARMUP_NS, "fault_end_ns": WARMUP_NS + int(p["duration_s"] * S),
+                "recover_end_ns": WARMUP_NS + int((p["duration_s"] + p["recover_s"]) * S)},
+        timing={
             "tick_ns": p["tick_ms"] * MS,
             "heartbeat_ns": p["heartbeat_ticks"] * p["tick_ms"] * MS,
             "election_timeout_ns": p["election_ticks"] * p["tick_ms"] * MS,
@@ -406,28 +395,20 @@ def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
             "client_timeout_ns": p["client_timeout_ms"] * MS,
             "ttl_ns": p["ttl_s"] * S,
         },
-        "stats": {"history_events": len(history.lines)},
-    }
-    if cluster.world.cut_short is not None:
-        meta["cut_short"] = {**cluster.world.cut_short, "limit": cluster.world.max_events}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        tw.write_to(tmp / TRACE)
-        history.write_to(tmp / HISTORY)
-        write_run_json(tmp / "run.json", meta)
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return RunDir(out, tw.sha256, replay_cmd, meta)
+        stats={"history_events": len(history.lines)},
+        cut_short=None if cut is None else {**cut, "limit": cluster.world.max_events},
+    )
+
+
+def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
+    """Run ``scenario`` with ``seed`` into ``out_dir`` (default ``runs/<name>-seed<seed>``), replacing an
+    earlier run there (see ``checkers.rundir.check_replaceable``)."""
+    out = Path(out_dir) if out_dir is not None else Path("runs") / f"{scenario.name}-seed{seed}"
+    check_replaceable(out)
+    cluster, history = _simulate(scenario, seed)
+    meta = run_meta(scenario, seed, cluster, history)
+    rundir.write_run_dir(out, meta, cluster.world.trace_writer.write_to, history.write_to)
+    return RunDir(out, meta.trace_sha256, meta.replay, meta.to_json())
 
 
 def trace_lines(scenario: Scenario, seed: int) -> tuple[str, list[str]]:
@@ -442,11 +423,6 @@ class DeterminismReport:
     text: str
 
 
-_NEMESIS_KINDS = {"fault", "phase", "member-change", "clock", "pause", "resume", "crash", "restart", "disk-lost", "run"}
-_NETWORK_KINDS = {"deliver", "drop", "duplicate"}
-_RAFT_KINDS = {"vote", "hard-state", "append", "commit", "apply", "snapshot", "restore", "conf", "read-index", "drop-msg"}
-
-
 def trace_component(line: str) -> str:
     """Which component wrote a trace line: nemesis, network, raft node nX, kv member nX, client cX, ..."""
     import json
@@ -456,18 +432,18 @@ def trace_component(line: str) -> str:
     except ValueError:
         return "unknown (not JSON)"
     kind, node = str(rec.get("kind", "?")), rec.get("node")
-    if kind in _NEMESIS_KINDS:
+    if kind in T.NEMESIS_KINDS:
         return f"nemesis ({kind}{' ' + str(node) if node else ''})"
-    if kind in _NETWORK_KINDS:
+    if kind in T.NETWORK_KINDS:
         return f"network ({kind} to {node}{', ' + str(rec['type']) if 'type' in rec else ''})"
-    if kind == "send":
+    if kind == T.SEND:
         typ = str(rec.get("type", ""))
         if str(node).startswith("c"):
             return f"client {node} (send {typ})"
         if typ.startswith(("Client", "Admin")):
             return f"kv member {node} (send {typ})"
         return f"raft node {node} (send {typ})"
-    if kind in _RAFT_KINDS or kind.startswith("become-"):
+    if kind in T.RAFT_KINDS:
         return f"raft node {node} ({kind})"
     return f"{kind}{' on ' + str(node) if node else ''}"
 
@@ -524,16 +500,11 @@ def _subprocess_trace(scenario: Scenario, seed: int) -> tuple[str, list[str]]:
 
 def replay(run_dir: Path) -> tuple[bool, str]:
     """Re-run a run directory's scenario and seed; confirm the trace SHA-256 matches run.json."""
-    meta = read_run_json(Path(run_dir) / "run.json")
-    try:
-        scen = Scenario.from_repr(meta["scenario_repr"])
-        seed = int(meta["seed"])
-        want = str(meta["trace_sha256"])
-    except (KeyError, TypeError, ValueError):
-        raise ConfigError(f"{run_dir}/run.json: missing scenario_repr, seed or trace_sha256") from None
+    meta = rundir.read_run_meta(Path(run_dir) / rundir.RUN_JSON)
+    scen, seed, want = Scenario.from_repr(meta.scenario_repr), meta.seed, meta.trace_sha256
     got, _ = trace_lines(scen, seed)
     ok = got == want
     text = f"recorded: {want}\nreplayed: {got}\n" + ("trace hash confirmed" if ok else "TRACE HASH DIFFERS")
-    if meta.get("code_version") != code_version():
-        text += f"\n(note: code version changed: run {meta.get('code_version')}, now {code_version()})"
+    if meta.code_version != code_version():
+        text += f"\n(note: code version changed: run {meta.code_version}, now {code_version()})"
     return ok, text

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checkers.rundir import RunFiles
 from scenarios.errors import ConfigError
 from scenarios.spec import Scenario
 
@@ -112,7 +113,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
         failing = [r.checker for r in results if r.verdict.value != "ok"]
         row: dict[str, Any] = {
             "seed": seed, "verdict": verdict.value, "trace_sha256": rd.trace_sha256,
-            "history_sha256": _sha256(rd.root / "history.jsonl"), "failing": failing,
+            "history_sha256": _sha256(rd.files.history), "failing": failing,
             "summaries": {r.checker: r.summary for r in results if r.verdict.value != "ok"},
             "replay": rd.replay, "code_version": code_version(),
             "trace_messages": bool(scen.params.get("trace_messages", True)), "kept": True}
@@ -124,7 +125,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
             shutil.rmtree(root, ignore_errors=True)
             full = run(_with_trace(scen, True), seed, root)
             verdict2, results2 = check_run(full.root)
-            same = (_sha256(full.root / "history.jsonl") == row["history_sha256"] and verdict2 == verdict
+            same = (_sha256(full.files.history) == row["history_sha256"] and verdict2 == verdict
                     and [r.checker for r in results2 if r.verdict.value != "ok"] == failing)
             row.update(replay=full.replay, trace_messages=True, trace_sha256=full.trace_sha256)
             if not same:
@@ -142,8 +143,8 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
 
 def _dir_row(root: Path, seed: int) -> tuple[dict[str, Any], str, str | None] | None:
     """A row from a complete ``seed-<n>`` directory (sweeps made before rows.jsonl), with its key and code."""
-    res = root / f"seed-{seed}" / "result.json"
-    meta = root / f"seed-{seed}" / "run.json"
+    files = RunFiles(root / f"seed-{seed}")
+    res, meta = files.result, files.run_json
     if not (res.is_file() and meta.is_file()):
         return None
     try:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .disk import SimDisk
 from .errors import ConfigError
+from . import trace as T
 from .trace import node_line
 
 if TYPE_CHECKING:
@@ -204,7 +205,7 @@ class Host:
         self._trace_clock()
 
     def _trace_clock(self) -> None:
-        self.world.trace("clock", node=self.node_id, offset_ns=self.offset_ns, drift_ppm=self.drift_ppm)
+        self.world.trace(T.CLOCK, node=self.node_id, offset_ns=self.offset_ns, drift_ppm=self.drift_ppm)
 
     # -- callbacks -----------------------------------------------------------------------------
     def guard(self, fn: Callable[[], None]) -> Callable[[], None]:
@@ -242,7 +243,7 @@ class Host:
         if not self.up:
             return
         self.up = False
-        self.world.trace("crash", node=self.node_id, incarnation=self.incarnation)
+        self.world.trace(T.CRASH, node=self.node_id, incarnation=self.incarnation)
         held, self.held = self.held, deque()
         for item in held:
             if item[0] is not None:
@@ -256,20 +257,20 @@ class Host:
         """Boot a crashed host again (no-op if it is up)."""
         if self.up:
             return
-        self.world.trace("restart", node=self.node_id, incarnation=self.incarnation + 1)
+        self.world.trace(T.RESTART, node=self.node_id, incarnation=self.incarnation + 1)
         self.boot()
 
     def pause(self) -> None:
         if not self.up or self.paused:
             return
         self.paused = True
-        self.world.trace("pause", node=self.node_id)
+        self.world.trace(T.PAUSE, node=self.node_id)
 
     def resume(self) -> None:
         if not self.up or not self.paused:
             return
         self.paused = False
-        self.world.trace("resume", node=self.node_id)
+        self.world.trace(T.RESUME, node=self.node_id)
         if self.held:
             self.world.call_later(0, self._drain, urgent=True)
 

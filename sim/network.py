@@ -20,12 +20,12 @@ import random
 from collections.abc import Iterable
 from heapq import heappush as _heappush
 from dataclasses import dataclass
-from json.encoder import encode_basestring_ascii as _q
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .faults import LinkFaults
 from .latency import Latency, Uniform
+from .trace import DUPLICATE, deliver_line, drop_line, send_line
 from .units import MS
 
 if TYPE_CHECKING:
@@ -133,10 +133,7 @@ class Network:
         self._seq = mid = self._seq + 1
         tname = type(msg).__name__
         if self.trace_messages:
-            self._emit_line(
-                '{"dst":%s,"id":%d,"kind":"send","msg":%s,"node":%s,"t":%d,"type":%s}\n'
-                % (_q(dst), mid, _q(str(msg)), _q(src), self._env._now, _q(tname))
-            )
+            self._emit_line(send_line(self._env._now, src, dst, mid, tname, str(msg)))
         key = (src, dst)
         if self.blocked and key in self.blocked:
             self._drop(src, dst, mid, tname, "partition")
@@ -157,7 +154,7 @@ class Network:
         _heappush(env._queue, (env._now + delay, _NORMAL, next(env._eid),  # type: ignore[attr-defined]
                                _Delivery(self._deliver_cb, host, src, msg, mid, tname)))
         if link.dup and rng.random() < link.dup:
-            self._world.trace("duplicate", node=src, dst=dst, id=mid, type=tname)
+            self._world.trace(DUPLICATE, node=src, dst=dst, id=mid, type=tname)
             delay = link.latency.sample(rng)
             if link.reorder and rng.random() < link.reorder:
                 delay += link.reorder_delay.sample(rng)
@@ -183,10 +180,7 @@ class Network:
         """Give a message that arrived to ``host``'s receiver (traced as ``deliver``)."""
         self.delivered += 1
         if self.trace_messages:
-            self._emit_line(
-                '{"id":%d,"kind":"deliver","node":%s,"src":%s,"t":%d,"type":%s}\n'
-                % (mid, _q(host.node_id), _q(src), self._env._now, _q(tname))
-            )
+            self._emit_line(deliver_line(self._env._now, host.node_id, src, mid, tname))
         receiver = host.receiver
         if receiver is not None:
             receiver(src, msg)
@@ -197,10 +191,7 @@ class Network:
         self._drop(src, node, mid, tname, "paused-crash")
 
     def _drop(self, src: str, dst: str, mid: int, tname: str, reason: str) -> None:
-        self._emit_line(
-            '{"dst":%s,"id":%d,"kind":"drop","node":%s,"reason":%s,"t":%d,"type":%s}\n'
-            % (_q(dst), mid, _q(src), _q(reason), self._env._now, _q(tname))
-        )
+        self._emit_line(drop_line(self._env._now, src, dst, mid, tname, reason))
 
 
 def default_latency() -> Latency:

@@ -38,32 +38,111 @@ raft layer (kvraft/server.py):
 
 kv layer (kvraft/):
   client-request / client-reply   node, client, id, method, path, status
+
+scenario layer (scenarios/):
+  run         scenario, nodes (the first record after the header)
+  phase       name ("recover": the nemesis healed everything)
+  member-change   node, op ("add" | "remove"; the admin client asks the cluster)
+
+The kinds are constants below (KIND_*), grouped by the layer that writes them; ``iter_records`` is the
+one reader (filtered by kind on the raw text before parsing) for every consumer, and ``TraceWriter`` with
+``node_line`` / ``send_line`` / ``deliver_line`` / ``drop_line`` the one writer for every producer.
+kvraft/ writes its kinds as literals through its runtime's ``trace`` (it imports nothing of sim/).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring_ascii as _q
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 __all__ = [
+    "FAULT_EFFECTS",
     "FORMAT_VERSION",
+    "FaultEffect",
+    "NEMESIS_KINDS",
+    "NETWORK_KINDS",
+    "RAFT_KINDS",
+    "ROLE_KINDS",
     "TraceError",
     "TraceWriter",
     "canonical",
+    "deliver_line",
+    "drop_line",
+    "fault_effect",
+    "iter_records",
     "read_trace",
+    "send_line",
     "trace_sha256",
 ]
 
 FORMAT_VERSION = 1
 
+# Record kinds (see the vocabulary above).
+HEADER = "trace-header"
+END = "trace-end"  # never in a file: iter_records(..., end=True) appends it with the last record's t
+FAULT, CRASH, RESTART, PAUSE, RESUME, DISK_LOST, CLOCK, EVENT_LIMIT = (
+    "fault", "crash", "restart", "pause", "resume", "disk-lost", "clock", "event-limit")
+SEND, DELIVER, DROP, DUPLICATE = "send", "deliver", "drop", "duplicate"
+BECOME_FOLLOWER, BECOME_PRE_CANDIDATE, BECOME_CANDIDATE, BECOME_LEADER = (
+    "become-follower", "become-pre-candidate", "become-candidate", "become-leader")
+VOTE, HARD_STATE, APPEND, COMMIT, APPLY, SNAPSHOT, RESTORE, CONF, READ_INDEX, DROP_MSG = (
+    "vote", "hard-state", "append", "commit", "apply", "snapshot", "restore", "conf", "read-index", "drop-msg")
+RUN, PHASE, MEMBER_CHANGE = "run", "phase", "member-change"
+
+ROLE_KINDS = (BECOME_FOLLOWER, BECOME_PRE_CANDIDATE, BECOME_CANDIDATE, BECOME_LEADER)
+NEMESIS_KINDS = frozenset({FAULT, PHASE, MEMBER_CHANGE, CLOCK, PAUSE, RESUME, CRASH, RESTART, DISK_LOST, RUN})
+NETWORK_KINDS = frozenset({DELIVER, DROP, DUPLICATE})
+RAFT_KINDS = frozenset({VOTE, HARD_STATE, APPEND, COMMIT, APPLY, SNAPSHOT, RESTORE, CONF, READ_INDEX, DROP_MSG,
+                        *ROLE_KINDS})
+
+
+
+@dataclass(frozen=True, slots=True)
+class FaultEffect:
+    """What a ``fault`` record (by its ``name``) opens or closes, for every reader of faults.
+
+    ``span``: the interval it opens or closes: "partition" (any cut: partition, grudge, block), "crash",
+    "pause", "link" (a link-faults setting: opens unless every setting is zero, and the catch-all zero
+    setting clears every link), or None (an instant: clocks, disks). ``closes``: it ends ``span`` (heal,
+    restart, resume). ``per_node``: the span belongs to the record's ``node``.
+    """
+
+    span: str | None = None
+    closes: bool = False
+    per_node: bool = False
+
+
+# One row per sim/faults.py class (kebab-case name; tests/sim checks the two agree). Decision (issue 17):
+# a grudge is a cut like a partition (it replaces the cut), for liveness and reports alike.
+FAULT_EFFECTS: dict[str, FaultEffect] = {
+    "partition": FaultEffect("partition"), "grudge": FaultEffect("partition"), "block": FaultEffect("partition"),
+    "heal": FaultEffect("partition", closes=True),
+    "crash": FaultEffect("crash", per_node=True), "restart": FaultEffect("crash", closes=True, per_node=True),
+    "pause": FaultEffect("pause", per_node=True), "resume": FaultEffect("pause", closes=True, per_node=True),
+    "link-faults": FaultEffect("link"),
+    "clock-skew": FaultEffect(), "clock-drift": FaultEffect(), "clock-jump": FaultEffect(), "disk-faults": FaultEffect(),
+}
+
+
+def fault_effect(name: str) -> FaultEffect:
+    """The FAULT_EFFECTS row of a fault name; an unknown name is an instant."""
+    return FAULT_EFFECTS.get(name, _INSTANT)
+
+
+_INSTANT = FaultEffect()
 
 class TraceError(ValueError):
-    """A trace file that cannot be read: says which line and why."""
+    """A trace file that cannot be read: says which line (``lineno``) and why."""
+
+    def __init__(self, message: str, lineno: int = 0) -> None:
+        super().__init__(message)
+        self.lineno = lineno
 
 
 def _not_serializable(o: Any) -> Any:
@@ -158,6 +237,23 @@ def node_line(t: int, kind: str, node: str, fields: dict[str, Any]) -> str:
     return canonical(fields) + "\n"
 
 
+def send_line(t: int, src: str, dst: str, mid: int, tname: str, text: str) -> str:
+    """The ``send`` record (hot path, by hand: the same bytes as canonical())."""
+    return '{"dst":%s,"id":%d,"kind":"send","msg":%s,"node":%s,"t":%d,"type":%s}\n' % (
+        _q(dst), mid, _q(text), _q(src), t, _q(tname))
+
+
+def deliver_line(t: int, node: str, src: str, mid: int, tname: str) -> str:
+    """The ``deliver`` record (hot path, by hand: the same bytes as canonical())."""
+    return '{"id":%d,"kind":"deliver","node":%s,"src":%s,"t":%d,"type":%s}\n' % (mid, _q(node), _q(src), t, _q(tname))
+
+
+def drop_line(t: int, src: str, dst: str, mid: int, tname: str, reason: str) -> str:
+    """The ``drop`` record (by hand: the same bytes as canonical())."""
+    return '{"dst":%s,"id":%d,"kind":"drop","node":%s,"reason":%s,"t":%d,"type":%s}\n' % (
+        _q(dst), mid, _q(src), _q(reason), t, _q(tname))
+
+
 @dataclass
 class TraceWriter:
     """Collects canonical trace lines and their running SHA-256.
@@ -227,17 +323,55 @@ def trace_sha256(path: Path | str) -> str:
     return h.hexdigest()
 
 
-def _iter_lines(src: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    for lineno, line in enumerate(src, 1):
-        if not line.strip():
+_FIRST_T = re.compile(r'"t":\s*(\d+)').search
+
+
+def iter_records(lines: Iterable[str], kinds: Iterable[str] | None = None, *,
+                 end: bool = False) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(lineno, record)`` for each trace line (blank lines skipped), the one trace reader.
+
+    Args:
+        lines: the file's lines (an open file will do).
+        kinds: only records of these kinds are parsed and yielded; the others are skipped by their raw text
+            (``"kind":"x"``, spaces allowed), so filtering a 1e6-line trace costs one read.
+        end: finally yield ``(0, {"kind": "trace-end", "t": <the largest t of any line>})``.
+    Raises:
+        TraceError naming the line: not JSON, or no int ``t`` / str ``kind``.
+    """
+    has = wanted = None
+    if kinds is not None:
+        wanted = frozenset(kinds)
+        has = re.compile(r'"kind":\s*"(?:%s)"' % "|".join(re.escape(k) for k in sorted(wanted))).search
+    last_t = 0
+    for lineno, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            continue
+        # A skipped line must still look whole: a truncated or garbled one is parsed, and so reported.
+        if has is not None and not has(line) and text[0] == "{" and text[-1] == "}":
+            if end:
+                m = _FIRST_T(line)
+                if m is not None:
+                    last_t = max(last_t, int(m[1]))
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
-            raise TraceError(f"line {lineno}: not JSON: {e.msg}") from None
-        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or not isinstance(rec.get("t"), int):
-            raise TraceError(f"line {lineno}: a trace record needs int 't' and str 'kind'")
-        yield lineno, rec
+            raise TraceError(f"line {lineno}: not JSON ({e.msg})", lineno) from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
+            raise TraceError(f"line {lineno}: a trace record needs int 't' and str 'kind'", lineno)
+        last_t = max(last_t, rec["t"])
+        if wanted is None or rec["kind"] in wanted:
+            yield lineno, rec
+    if end:
+        yield 0, {"kind": END, "t": last_t}
+
+
+def check_header(records: list[dict[str, Any]]) -> str | None:
+    """Why the records' header does not match this reader's FORMAT_VERSION, or None."""
+    if records and records[0].get("kind") == HEADER and records[0].get("format") != FORMAT_VERSION:
+        return f"trace format {records[0].get('format')!r}, this reader knows {FORMAT_VERSION}"
+    return None
 
 
 def read_trace(path: Path | str, *, strict: bool = True) -> list[dict[str, Any]]:
@@ -249,17 +383,12 @@ def read_trace(path: Path | str, *, strict: bool = True) -> list[dict[str, Any]]
     """
     out: list[dict[str, Any]] = []
     with open(path, encoding="utf-8") as f:
-        it = _iter_lines(f)
-        while True:
-            try:
-                _, rec = next(it)
-            except StopIteration:
-                break
-            except TraceError:
-                if strict:
-                    raise
-                break
-            out.append(rec)
-    if out and out[0].get("kind") == "trace-header" and out[0].get("format") != FORMAT_VERSION and strict:
-        raise TraceError(f"line 1: trace format {out[0].get('format')!r}, this reader knows {FORMAT_VERSION}")
+        try:
+            out.extend(rec for _, rec in iter_records(f))
+        except TraceError:
+            if strict:
+                raise
+    why = check_header(out)
+    if why and strict:
+        raise TraceError(f"line 1: {why}", 1)
     return out

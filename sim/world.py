@@ -28,6 +28,7 @@ from .host import Host, SimRuntime
 from .latency import Latency
 from .network import Network, default_latency
 from .rand import RandomStreams
+from . import trace as T
 from .trace import TraceWriter, canonical
 
 __all__ = ["World"]
@@ -136,7 +137,7 @@ class World:
                 if n == limit:
                     env._now = t
                     self.cut_short = {"t": t, "events": n}
-                    self.trace("event-limit", events=n)
+                    self.trace(T.EVENT_LIMIT, events=n)
                     return
                 n += 1
                 pop(queue)
@@ -225,7 +226,7 @@ class World:
         if not isinstance(fault, FAULT_TYPES):
             raise ConfigError(f"not a fault: {fault!r}")
         self._validate(fault)
-        self.trace("fault", fault=str(fault), name=fault_name(fault), **fault_fields(fault))
+        self.trace(T.FAULT, fault=str(fault), name=fault_name(fault), **fault_fields(fault))
         net = self.network
         match fault:
             case Partition(groups=groups):

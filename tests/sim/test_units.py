@@ -117,6 +117,20 @@ def test_faults_round_trip_and_print_one_line(fault) -> None:
     hash(fault)
 
 
+def test_the_fault_table_has_one_row_per_fault_type() -> None:
+    # Liveness and reports read what a fault opens and closes from sim.trace.FAULT_EFFECTS only.
+    assert sorted(sim.trace.FAULT_EFFECTS) == sorted(sim.fault_name(f) for f in ALL_FAULTS)
+    assert sorted({type(f) for f in ALL_FAULTS}, key=repr) == sorted(sim.faults.FAULT_TYPES, key=repr)
+
+
+def test_hand_rendered_network_lines_equal_canonical_json() -> None:
+    T = sim.trace
+    args = {"dst": 'n"2', "id": 7, "node": "n1", "t": 5, "type": "AppendEntries"}
+    assert T.send_line(5, "n1", 'n"2', 7, "AppendEntries", "x\u00e9") == T.canonical({**args, "kind": "send", "msg": "x\u00e9"}) + "\n"
+    assert T.drop_line(5, "n1", 'n"2', 7, "AppendEntries", "loss") == T.canonical({**args, "kind": "drop", "reason": "loss"}) + "\n"
+    assert T.deliver_line(5, 'n"2', "n1", 7, "X") == T.canonical({"id": 7, "kind": "deliver", "node": 'n"2', "src": "n1", "t": 5, "type": "X"}) + "\n"
+
+
 def test_every_applied_fault_is_traced_as_it_is() -> None:
     w = _world(clients=0)
     for f in ALL_FAULTS:
