@@ -60,6 +60,8 @@ def parse_repr(text: str, constructors: Mapping[str, Callable[..., Any]], *, con
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         raise ConfigError(f"{what} {_quote(text)}: not a valid expression ({e.msg})") from None
+    except UnicodeError:
+        raise ConfigError(f"{what} {_quote(text)}: not valid text (unencodable characters)") from None
     except (RecursionError, MemoryError, ValueError, OverflowError):
         raise ConfigError(f"{what} {_quote(text)}: too deeply nested or too large to parse") from None
     try:
@@ -82,7 +84,7 @@ class _Walk:
             case ast.Constant(value=v) if isinstance(v, _CONSTANT_TYPES):
                 return v
             case ast.Constant(value=v):
-                raise _Refused(f"a {type(v).__name__} constant is not allowed")
+                raise _Refused(f"{type(v).__name__} constants are not allowed")
             case ast.UnaryOp(op=ast.USub(), operand=ast.Constant(value=v)) if (
                     isinstance(v, (int, float)) and not isinstance(v, bool)):
                 return -v

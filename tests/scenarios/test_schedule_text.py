@@ -4,11 +4,20 @@ that can build schedule and action values, nothing else: no code runs, hostile t
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import sim
+from scenarios import bugzoo_catalog as Z
+from scenarios import nemesis as N
 from scenarios.cli import main
+from scenarios.errors import ConfigError
+from scenarios.hunt import schedule_strategy
+from scenarios.spec import Scenario
 
 FAST = ["--set", "duration_s=1", "--set", "recover_s=0.5", "--set", "clients=2", "--set", "nodes=3"]
 
@@ -49,3 +58,201 @@ def test_replaying_a_doctored_run_json_never_runs_code(tmp_path: Path, capsys: p
     err = capsys.readouterr().err
     assert not marker.exists(), "replay ran a command from run.json"
     assert code == 2 and len(err.splitlines()) == 1 and "schedule" in err
+
+
+# ---------------------------------------------------------------- round trips
+
+
+def _catalog_schedules() -> list[tuple[str, object]]:
+    from scenarios.spec import Scenario, get_def, list_defs
+
+    return [(d.name, get_def(d.name).build(Scenario.create(d.name).params).nemesis) for d in list_defs()]
+
+
+@pytest.mark.parametrize("name, sched", _catalog_schedules(), ids=lambda v: v if isinstance(v, str) else "")
+def test_every_catalog_and_zoo_schedule_round_trips(name: str, sched: object) -> None:
+    text = repr(sched)
+    assert N.from_repr(text) == sched
+    assert repr(N.from_repr(text)) == text
+
+
+@settings(max_examples=100, deadline=None)
+@given(schedule_strategy(6.0))
+def test_hunt_schedules_round_trip(text: str) -> None:
+    sched = N.from_repr(text)
+    assert repr(sched) == text and N.from_repr(repr(sched)) == sched
+
+
+_NODES = st.sampled_from(["n1", "n2", "n3", "n4", "n5"])
+_SECONDS = st.floats(0.0, 1000.0, allow_nan=False) | st.integers(0, 1000)
+_SIGNED = st.floats(-1000.0, 1000.0, allow_nan=False) | st.integers(-1000, 1000)
+_PROB = st.floats(0.0, 1.0) | st.sampled_from([0, 1])
+_NS = st.integers(0, 10**12)
+_LATENCY = st.recursive(
+    st.builds(sim.Constant, _NS) | _NS.flatmap(lambda lo: st.builds(sim.Uniform, st.just(lo), st.integers(lo, lo + 10**9)))
+    | st.builds(sim.Normal, _NS, _NS) | st.builds(sim.Exponential, st.integers(1, 10**12)),
+    lambda inner: st.builds(sim.LongTail, inner, inner, _PROB), max_leaves=3)
+_PAIR = st.tuples(_NODES, _NODES).filter(lambda p: p[0] != p[1])
+_FAULT = st.one_of(
+    st.builds(sim.Heal), st.builds(sim.Crash, node=_NODES, lose_unsynced=st.booleans()),
+    st.builds(sim.Restart, node=_NODES), st.builds(sim.Pause, node=_NODES), st.builds(sim.Resume, node=_NODES),
+    _PAIR.map(lambda p: sim.Block(src=p[0], dst=p[1])),
+    st.permutations(["n1", "n2", "n3", "n4", "n5"]).flatmap(
+        lambda ns: st.integers(1, 4).map(lambda k: sim.Partition(groups=(tuple(ns[:k]), tuple(ns[k:]))))),
+    st.builds(sim.Grudge, blocked=st.lists(_PAIR, max_size=4).map(tuple), label=st.text(max_size=8)),
+    st.builds(sim.ClockJump, node=_NODES, delta_ns=st.integers(-10**15, 10**15)),
+    st.builds(sim.ClockSkew, node=_NODES, offset_ns=st.integers(-10**15, 10**15)),
+    st.builds(sim.ClockDrift, node=_NODES, ppm=st.integers(-999_999, 10**6)),
+    st.builds(sim.LinkFaults, loss=_PROB, dup=_PROB, reorder=_PROB, latency=st.none() | _LATENCY,
+              reorder_delay=_LATENCY, src=st.none() | _NODES, dst=st.none() | _NODES),
+    st.builds(sim.DiskFaults, node=_NODES, torn_writes=st.booleans(), partial_loss=st.booleans(),
+              fsync_latency=st.none() | _LATENCY),
+)
+_LEAF_ACTION = st.one_of(
+    st.builds(N.do, _FAULT), st.sampled_from(["majority", "isolate", "one-way", "halves", "bridge", "ring",
+                                              "majorities-ring", "minority-third"]).map(N.partition),
+    *[st.just(fn()) for fn in (N.isolate_leader, N.leader_minority, N.one_way_leader, N.heal_all, N.do_heal,
+                               N.torn_writes, N.member_churn, Z.isolate_follower)],
+    *[st.builds(fn, _SECONDS) for fn in (N.kill_leader, N.kill_random, N.pause_leader, N.pause_random,
+                                         N.pause_client, N.power_failure)],
+    st.builds(N.clock_bump, _SECONDS, leader=st.booleans()),
+    st.builds(N.clock_strobe, _SIGNED, st.integers(0, 50), _SECONDS),
+    st.builds(N.clock_drift, st.integers(0, 999_999), leader=st.booleans()),
+    st.builds(N.loss_burst, _PROB, _PROB, _SECONDS),
+    st.builds(Z.jump_leader, _SIGNED), st.builds(Z.drift_leader, st.integers(-999_999, 10**6)),
+)
+_ACTION = st.recursive(_LEAF_ACTION, lambda inner: st.lists(inner, min_size=1, max_size=3).flatmap(
+    lambda acts: st.sampled_from([N.one_of(*acts), N.all_of(*acts)])), max_leaves=6)
+_DELAY = st.tuples(_SECONDS, _SECONDS).map(lambda t: (min(t), max(t)))
+_LEAF_SCHEDULE = st.one_of(
+    st.just(N.NONE), st.builds(N.at, _SECONDS, _ACTION),
+    st.builds(N.every, st.floats(0.001, 100.0) | st.integers(1, 100), _ACTION, start_s=_SECONDS,
+              jitter=st.floats(0.0, 1.0)),
+    st.builds(lambda p, acts, s: N.cycle(p, *acts, start_s=s), st.floats(0.001, 100.0),
+              st.lists(_ACTION, min_size=1, max_size=3), _SECONDS),
+    st.builds(N.on, st.sampled_from(["become-leader", "crash", "vote"]), _ACTION, delay_ms=_DELAY, p=_PROB,
+              nth=st.integers(0, 9)),
+)
+SCHEDULES = st.recursive(_LEAF_SCHEDULE, lambda inner: st.one_of(
+    st.lists(inner, max_size=3).map(lambda ss: N.mix(*ss)),
+    st.lists(st.tuples(_SECONDS, inner), max_size=3).map(lambda ps: N.phases(*ps))), max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SCHEDULES)
+def test_any_schedule_built_from_the_constructors_round_trips(sched: object) -> None:
+    text = repr(sched)
+    assert N.from_repr(text) == sched
+    assert repr(N.from_repr(text)) == text
+
+
+def test_a_link_fault_with_its_latency_round_trips() -> None:
+    # Before the parser, the bare ``Uniform(...)`` inside a LinkFaults repr was a NameError under eval.
+    sched = N.at(1.0, N.do(sim.LinkFaults(loss=0.1, latency=sim.LongTail(sim.Constant(5), sim.Uniform(1, 9), 0.5))))
+    assert N.from_repr(repr(sched)) == sched
+
+
+# ---------------------------------------------------------------- hostile text
+
+HOSTILE = {
+    "attribute": "().__class__.__base__.__subclasses__()",
+    "attribute-of-a-constructor": "at.__globals__",
+    "attribute-of-F": "F.os.system('true')",
+    "attribute-of-a-value": "heal_all().__class__()",
+    "subscript": "[at][0](1.0, heal_all())",
+    "lambda": "(lambda: at(1.0, heal_all()))()",
+    "dunder-import": "__import__('os').system('true')",
+    "dunder-builtins": "__builtins__",
+    "dunder-keyword": "at(1.0, heal_all(), __class__=1)",
+    "comprehension": "mix(*[at(float(i), heal_all()) for i in range(3)])",
+    "generator": "mix(*(at(1.0, heal_all()) for _ in 'ab'))",
+    "f-string": "at(f'{1}', heal_all())",
+    "walrus": "(x := at(1.0, heal_all()))",
+    "open": "open('/etc/passwd')",
+    "exec": "exec('import os')",
+    "eval": "eval('1')",
+    "getattr": "getattr(at, '__globals__')",
+    "starred": "mix(*[at(1.0, heal_all())])",
+    "double-starred": "at(**dict(t_s=1.0, action=heal_all()))",
+    "operator": "at(1.0 * 2, heal_all())",
+    "bytes": "at(b'1', heal_all())",
+    "complex": "at(1j, heal_all())",
+    "ellipsis": "at(..., heal_all())",
+    "set": "mix({at(1.0, heal_all())})",
+    "dict": "at({}, heal_all())",
+    "call-of-a-constant": "NONE()",
+    "a-fault-is-not-a-schedule": "F.Crash(node='n1')",
+    "an-action-is-not-a-schedule": "heal_all()",
+    "a-number-is-not-a-schedule": "1",
+    "unknown-constructor": "nuke_everything()",
+    "wrong-type": "at('soon', heal_all())",
+    "zero-period": "every(0, heal_all())",
+    "negative-period": "every(-1.0, heal_all())",
+    "infinite-time": "at(1e999, heal_all())",
+    "not-an-action": "at(1.0, 5)",
+    "unknown-shape": "at(1.0, partition('donut'))",
+    "no-actions": "cycle(1.0)",
+    "bad-fault": "at(1.0, do(F.Block(src='n1', dst='n1')))",
+    "too-many-args": "at(1.0, heal_all(), 3)",
+    "repeated-keyword": "every(1.0, heal_all(), start_s=1.0, start_s=2.0)",
+    "syntax": "mix(at(1.0, heal_all())",
+    "null-byte": "at(1.0, heal_all())\x00",
+    "lone-surrogate": "at('\udcff', heal_all())",
+    "deep-nesting": "mix(" * 100 + ")" * 100,
+    "deep-parentheses": "(" * 5000 + "NONE" + ")" * 5000,
+    "deep-lists": "[" * 20000 + "]" * 20000,
+    "deep-minus": "-" * 60000 + "1",
+    "deep-calls-and-tuples": "phases(" + "(1.0, mix(" * 30 + "NONE" + "))" * 30 + ")",
+    "huge-int": "at(" + "9" * 5000 + ", heal_all())",
+    "one-megabyte": "mix(" + "at(1.0, heal_all()), " * 50_000 + ")",
+}
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_schedule_text_is_refused_with_one_line(text: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        N.from_repr(text)
+    assert "\n" not in str(e.value) and len(str(e.value)) < 400
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_scenario_repr_is_refused_with_one_line(text: str) -> None:
+    for wrapped in (text, f"Scenario('scripted', dict(schedule={text}))", f"Scenario({text}, dict())"):
+        with pytest.raises(ConfigError) as e:
+            Scenario.from_repr(wrapped)
+        assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_schedule_on_the_command_line_is_exit_2_with_one_line(
+        text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = _cli(["run", "scripted", "--seed", "1", "--out", str(tmp_path / "run"), "--no-check", *FAST,
+                 "--set", f"schedule={text}"])
+    captured = capsys.readouterr()
+    assert code == 2, code
+    assert len(captured.err.splitlines()) == 1 and captured.err.startswith("raftsim: ") and not captured.out
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.fixture(scope="module")
+def scripted_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("scripted") / "run"
+    assert main(["run", "scripted", "--seed", "1", "--out", str(out), "--no-check", *FAST]) == 0
+    return out
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_replay_of_a_run_json_with_a_hostile_schedule_is_exit_2_with_one_line(
+        text: str, scripted_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    shutil.copytree(scripted_run, out)
+    meta = json.loads((out / "run.json").read_text())
+    meta["scenario_repr"] = meta["scenario_repr"].replace("schedule='NONE'", f"schedule={text!r}")
+    (out / "run.json").write_text(json.dumps(meta))
+    before = sorted(p.name for p in out.iterdir())
+    capsys.readouterr()
+    code = _cli(["replay", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2, code
+    assert len(captured.err.splitlines()) == 1 and captured.err.startswith("raftsim: ") and not captured.out
+    assert sorted(p.name for p in out.iterdir()) == before
