@@ -58,6 +58,8 @@ def scan_trace(path: Any) -> list[dict[str, Any]]:
                     rec = json.loads(line)
                 except json.JSONDecodeError as e:
                     raise ValueError(f"line {ln}: not JSON ({e.msg})") from None
+                except RecursionError:  # deeply nested arrays; not a ValueError
+                    raise ValueError(f"line {ln}: not JSON (nested too deeply)") from None
                 if not isinstance(rec, dict) or not isinstance(rec.get("t"), int):
                     raise ValueError(f"line {ln}: a trace record needs int 't'")
                 rec["line"] = ln

@@ -454,6 +454,8 @@ def read_trace_lines(path: Path | str) -> Any:
                 yield ln, json.loads(line)
             except json.JSONDecodeError as e:
                 raise _Bad(ln, f"not JSON ({e.msg})") from None
+            except RecursionError:  # deeply nested arrays; not a ValueError
+                raise _Bad(ln, "not JSON (nested too deeply)") from None
 
 
 def raft_safety_result(per_property: list[CheckResult], elapsed_s: float = 0.0) -> CheckResult:

@@ -225,13 +225,13 @@ def _load_trace(files: RunFiles, data: ReportData) -> None:
         if all(isinstance(r, dict) and isinstance(r.get("kind"), str) and type(r.get("t")) is int for r in recs):
             data.trace.extend(recs)
             lines = []
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested arrays
         pass
     out = data.trace
     for lineno, line in enumerate(lines, 1):
         try:
             rec = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             rec = None
         if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
             data.notices.append(f"trace.jsonl record {lineno} is not a trace record (truncated?): "

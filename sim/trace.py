@@ -235,6 +235,8 @@ def _iter_lines(src: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             raise TraceError(f"line {lineno}: not JSON: {e.msg}") from None
+        except RecursionError:  # deeply nested arrays; not a ValueError
+            raise TraceError(f"line {lineno}: not JSON: nested too deeply") from None
         if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or not isinstance(rec.get("t"), int):
             raise TraceError(f"line {lineno}: a trace record needs int 't' and str 'kind'")
         yield lineno, rec

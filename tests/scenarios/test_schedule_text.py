@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import sim
-from scenarios import bugzoo_catalog as Z
+from fuzz.strategies import SCHEDULES
 from scenarios import nemesis as N
 from scenarios.cli import main
 from scenarios.errors import ConfigError
@@ -81,61 +80,6 @@ def test_every_catalog_and_zoo_schedule_round_trips(name: str, sched: object) ->
 def test_hunt_schedules_round_trip(text: str) -> None:
     sched = N.from_repr(text)
     assert repr(sched) == text and N.from_repr(repr(sched)) == sched
-
-
-_NODES = st.sampled_from(["n1", "n2", "n3", "n4", "n5"])
-_SECONDS = st.floats(0.0, 1000.0, allow_nan=False) | st.integers(0, 1000)
-_SIGNED = st.floats(-1000.0, 1000.0, allow_nan=False) | st.integers(-1000, 1000)
-_PROB = st.floats(0.0, 1.0) | st.sampled_from([0, 1])
-_NS = st.integers(0, 10**12)
-_LATENCY = st.recursive(
-    st.builds(sim.Constant, _NS) | _NS.flatmap(lambda lo: st.builds(sim.Uniform, st.just(lo), st.integers(lo, lo + 10**9)))
-    | st.builds(sim.Normal, _NS, _NS) | st.builds(sim.Exponential, st.integers(1, 10**12)),
-    lambda inner: st.builds(sim.LongTail, inner, inner, _PROB), max_leaves=3)
-_PAIR = st.tuples(_NODES, _NODES).filter(lambda p: p[0] != p[1])
-_FAULT = st.one_of(
-    st.builds(sim.Heal), st.builds(sim.Crash, node=_NODES, lose_unsynced=st.booleans()),
-    st.builds(sim.Restart, node=_NODES), st.builds(sim.Pause, node=_NODES), st.builds(sim.Resume, node=_NODES),
-    _PAIR.map(lambda p: sim.Block(src=p[0], dst=p[1])),
-    st.permutations(["n1", "n2", "n3", "n4", "n5"]).flatmap(
-        lambda ns: st.integers(1, 4).map(lambda k: sim.Partition(groups=(tuple(ns[:k]), tuple(ns[k:]))))),
-    st.builds(sim.Grudge, blocked=st.lists(_PAIR, max_size=4).map(tuple), label=st.text(max_size=8)),
-    st.builds(sim.ClockJump, node=_NODES, delta_ns=st.integers(-10**15, 10**15)),
-    st.builds(sim.ClockSkew, node=_NODES, offset_ns=st.integers(-10**15, 10**15)),
-    st.builds(sim.ClockDrift, node=_NODES, ppm=st.integers(-999_999, 10**6)),
-    st.builds(sim.LinkFaults, loss=_PROB, dup=_PROB, reorder=_PROB, latency=st.none() | _LATENCY,
-              reorder_delay=_LATENCY, src=st.none() | _NODES, dst=st.none() | _NODES),
-    st.builds(sim.DiskFaults, node=_NODES, torn_writes=st.booleans(), partial_loss=st.booleans(),
-              fsync_latency=st.none() | _LATENCY),
-)
-_LEAF_ACTION = st.one_of(
-    st.builds(N.do, _FAULT), st.sampled_from(["majority", "isolate", "one-way", "halves", "bridge", "ring",
-                                              "majorities-ring", "minority-third"]).map(N.partition),
-    *[st.just(fn()) for fn in (N.isolate_leader, N.leader_minority, N.one_way_leader, N.heal_all, N.do_heal,
-                               N.torn_writes, N.member_churn, Z.isolate_follower)],
-    *[st.builds(fn, _SECONDS) for fn in (N.kill_leader, N.kill_random, N.pause_leader, N.pause_random,
-                                         N.pause_client, N.power_failure)],
-    st.builds(N.clock_bump, _SECONDS, leader=st.booleans()),
-    st.builds(N.clock_strobe, _SIGNED, st.integers(0, 50), _SECONDS),
-    st.builds(N.clock_drift, st.integers(0, 999_999), leader=st.booleans()),
-    st.builds(N.loss_burst, _PROB, _PROB, _SECONDS),
-    st.builds(Z.jump_leader, _SIGNED), st.builds(Z.drift_leader, st.integers(-999_999, 10**6)),
-)
-_ACTION = st.recursive(_LEAF_ACTION, lambda inner: st.lists(inner, min_size=1, max_size=3).flatmap(
-    lambda acts: st.sampled_from([N.one_of(*acts), N.all_of(*acts)])), max_leaves=6)
-_DELAY = st.tuples(_SECONDS, _SECONDS).map(lambda t: (min(t), max(t)))
-_LEAF_SCHEDULE = st.one_of(
-    st.just(N.NONE), st.builds(N.at, _SECONDS, _ACTION),
-    st.builds(N.every, st.floats(0.001, 100.0) | st.integers(1, 100), _ACTION, start_s=_SECONDS,
-              jitter=st.floats(0.0, 1.0)),
-    st.builds(lambda p, acts, s: N.cycle(p, *acts, start_s=s), st.floats(0.001, 100.0),
-              st.lists(_ACTION, min_size=1, max_size=3), _SECONDS),
-    st.builds(N.on, st.sampled_from(["become-leader", "crash", "vote"]), _ACTION, delay_ms=_DELAY, p=_PROB,
-              nth=st.integers(0, 9)),
-)
-SCHEDULES = st.recursive(_LEAF_SCHEDULE, lambda inner: st.one_of(
-    st.lists(inner, max_size=3).map(lambda ss: N.mix(*ss)),
-    st.lists(st.tuples(_SECONDS, inner), max_size=3).map(lambda ps: N.phases(*ps))), max_leaves=8)
 
 
 @settings(max_examples=300, deadline=None)
