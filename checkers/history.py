@@ -171,7 +171,7 @@ def _records(lines: Iterable[str]) -> list[tuple[int, Any]]:
         recs = json.loads("[" + ",".join(line for _, line in numbered) + "]")
         if len(recs) == len(numbered):
             return [(n, rec) for (n, _), rec in zip(numbered, recs)]
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         pass
     out: list[tuple[int, Any]] = []
     for lineno, line in numbered:
@@ -179,6 +179,8 @@ def _records(lines: Iterable[str]) -> list[tuple[int, Any]]:
             out.append((lineno, json.loads(line)))
         except json.JSONDecodeError as e:
             raise HistoryError(lineno, f"not JSON ({e.msg})") from None
+        except RecursionError:  # json.loads of deeply nested arrays; not a ValueError
+            raise HistoryError(lineno, "not JSON (nested too deeply)") from None
     return out
 
 

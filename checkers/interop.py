@@ -318,6 +318,8 @@ def read_porcupine(path: Path | str) -> list[Op]:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise InteropError(f"line {e.lineno}: not JSON ({e.msg})") from None
+    except RecursionError:  # deeply nested arrays; not a ValueError
+        raise InteropError("not JSON (nested too deeply)") from None
     return ops_from_porcupine(doc)
 
 

@@ -121,3 +121,5 @@ def read_result(path: Path | str) -> tuple[Verdict, list[CheckResult]]:
         raise CheckerError(f"{path}: no such file") from None
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CheckerError(f"{path}: malformed result.json ({e})") from None
+    except RecursionError:  # json.loads of deeply nested arrays
+        raise CheckerError(f"{path}: malformed result.json (nested too deeply)") from None

@@ -230,6 +230,8 @@ def read_run_json(path: Path | str) -> dict[str, Any]:
         raise RunDirError(f"{path}: no such file") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise RunDirError(f"{path}: malformed run.json ({e})") from None
+    except RecursionError:  # json.loads of deeply nested arrays; not a ValueError
+        raise RunDirError(f"{path}: malformed run.json (nested too deeply)") from None
     if not isinstance(doc, dict):
         raise RunDirError(f"{path}: run.json must hold a JSON object")
     return doc

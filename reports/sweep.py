@@ -77,8 +77,9 @@ def _render(root: Path, render_runs: bool) -> str:
             summary = doc if isinstance(doc, dict) else {}
             if not isinstance(doc, dict):
                 notices.append("sweep.json does not hold a JSON object; ignored.")
-        except (ValueError, OSError) as e:
-            notices.append(f"sweep.json could not be read ({e}); ignored.")
+        except (ValueError, OSError, RecursionError) as e:
+            why = "nested too deeply" if isinstance(e, RecursionError) else e
+            notices.append(f"sweep.json could not be read ({why}); ignored.")
     runs = sweep_runs(root)
     by_seed: dict[int, dict[str, Any]] = {}
     for r in summary.get("rows") or []:

@@ -1,10 +1,14 @@
 """What the nemesis does: actions, resolved when they fire against a read-only view of the cluster.
 
+(Over 400 lines: one small class and constructor per action, the nemesis's whole vocabulary in one place.)
+
 Rules:
 - An action says **what** (``resolve(view, rng) -> [(delay_ns, fault)]``), resolved at the moment it fires
   against a ``ClusterView``, so "isolate the leader" targets whoever leads then; ``scenarios.nemesis``
   says **when** (schedules) and re-exports everything here.
-- Actions are frozen values whose ``repr`` is Python that rebuilds them (``scenarios.nemesis.from_repr``).
+- Actions are frozen values whose ``repr`` is the text that rebuilds them (read back by
+  ``scenarios.nemesis.from_repr``'s safe parser); constructors check their arguments (``scenarios.arguments``),
+  so text that could not run is refused when it is read.
 - Randomness comes only from the ``rng`` handed in (the run's "nemesis" stream).
 """
 
@@ -15,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from scenarios import arguments as A
+from scenarios.errors import ConfigError
 from sim import faults as F
 from sim import partitions as shapes
 
@@ -112,15 +118,19 @@ class _AllOf:
 
 
 def do(fault: object) -> Action:
+    if not isinstance(fault, F.FAULT_TYPES):
+        raise ConfigError(f"do: expected a sim fault (F.Crash(node='n1'), F.Heal(), ...), got {fault!r}")
     return _Do(fault)
 
 
 def one_of(*actions: Action) -> Action:
+    A.check_action("one_of", actions)
     return _OneOf(tuple(actions))
 
 
 def all_of(*actions: Action) -> Action:
     """Every action at once, each resolved against the same view (e.g. crash the leader and heal)."""
+    A.check_action("all_of", actions, at_least=0)
     return _AllOf(tuple(actions))
 
 
@@ -152,7 +162,12 @@ class _Partition:
 
 def partition(shape: str = "majority") -> Action:
     """``shape``: halves | majority | isolate | bridge | majorities-ring | minority-third | ring | one-way."""
+    if shape not in _SHAPES:
+        raise ConfigError(f"partition: shape {shape!r} is not one of {', '.join(_SHAPES)}")
     return _Partition(shape)
+
+
+_SHAPES = tuple(sorted({"majority", "isolate", "one-way", *shapes.SHAPES}))
 
 
 def _pick(view: ClusterView, rng: random.Random, *, leader: bool) -> str | None:
@@ -248,10 +263,12 @@ class _Kill:
 
 
 def kill_leader(down_s: float = 1.0) -> Action:
+    A.check_seconds("kill_leader", "down_s", down_s)
     return _Kill("leader", down_s)
 
 
 def kill_random(down_s: float = 1.0) -> Action:
+    A.check_seconds("kill_random", "down_s", down_s)
     return _Kill("random", down_s)
 
 
@@ -272,10 +289,12 @@ class _Pause:
 
 
 def pause_leader(pause_s: float = 2.0) -> Action:
+    A.check_seconds("pause_leader", "pause_s", pause_s)
     return _Pause("leader", pause_s)
 
 
 def pause_random(pause_s: float = 2.0) -> Action:
+    A.check_seconds("pause_random", "pause_s", pause_s)
     return _Pause("random", pause_s)
 
 
@@ -297,6 +316,7 @@ class _PauseClient:
 
 
 def pause_client(pause_s: float = 2.0) -> Action:
+    A.check_seconds("pause_client", "pause_s", pause_s)
     return _PauseClient(pause_s)
 
 
@@ -317,6 +337,7 @@ class _PowerFailure:
 
 
 def power_failure(down_s: float = 1.0) -> Action:
+    A.check_seconds("power_failure", "down_s", down_s)
     return _PowerFailure(down_s)
 
 
@@ -339,7 +360,14 @@ class _ClockBump:
 
 
 def clock_bump(max_s: float = 2.0, *, leader: bool = False) -> Action:
+    A.check_seconds("clock_bump", "max_s", max_s)
+    _check_bool("clock_bump", "leader", leader)
     return _ClockBump(max_s, leader)
+
+
+def _check_bool(owner: str, name: str, value: object) -> None:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{owner}: {name} must be True or False, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -367,6 +395,9 @@ class _ClockStrobe:
 
 
 def clock_strobe(delta_s: float = 1.0, flips: int = 10, period_ms: float = 50.0) -> Action:
+    A.check_seconds("clock_strobe", "delta_s", delta_s, signed=True)
+    A.check_int("clock_strobe", "flips", flips, 0, 10_000)
+    A.check_number("clock_strobe", "period_ms", period_ms, 0.0, A.MAX_SECONDS)
     return _ClockStrobe(delta_s, flips, period_ms)
 
 
@@ -386,6 +417,8 @@ class _ClockDrift:
 
 
 def clock_drift(max_ppm: int = 100_000, *, leader: bool = False) -> Action:
+    A.check_int("clock_drift", "max_ppm", max_ppm, 0, 999_999)  # a clock cannot stop: ppm > -1e6
+    _check_bool("clock_drift", "leader", leader)
     return _ClockDrift(max_ppm, leader)
 
 
@@ -406,6 +439,9 @@ class _LossBurst:
 
 
 def loss_burst(loss: float = 0.3, dup: float = 0.1, seconds: float = 2.0) -> Action:
+    A.check_probability("loss_burst", "loss", loss)
+    A.check_probability("loss_burst", "dup", dup)
+    A.check_seconds("loss_burst", "seconds", seconds)
     return _LossBurst(loss, dup, seconds)
 
 

@@ -4,8 +4,8 @@ Rules:
 - A *schedule* says **when** (``plan(rng, start_ns, end_ns) -> [(at_ns, action)]``); an *action*
   says **what**, resolved at the moment it fires against a read-only ``ClusterView``
   (``resolve(view, rng) -> [(delay_ns, fault)]``), so "isolate the leader" targets whoever leads then.
-- Both are frozen values whose ``repr`` is Python that rebuilds them (``eval`` in this module's
-  namespace), stored in run.json.
+- Both are frozen values whose ``repr`` is the text that rebuilds them, stored in run.json; ``from_repr``
+  reads it back with the safe parser (``scenarios.parser``: a table of constructors, never ``eval``).
 - Randomness comes only from the ``rng`` handed in (the run's "nemesis" stream).
 - A combinator never touches live objects: only the view, which the runner builds from the cluster.
 - The actions live in ``scenarios.actions``; this module re-exports them, so ``from_repr`` sees both.
@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from scenarios.actions import (
     NS_PER_S, Action, ClusterView, MemberChange, Resolved, all_of, clock_bump, clock_drift,
@@ -23,7 +24,11 @@ from scenarios.actions import (
     member_churn, one_of, one_way_leader, partition, pause_client, pause_leader, pause_random, power_failure,
     seconds_to_ns, torn_writes,
 )
+from scenarios import arguments as A
+from scenarios.errors import ConfigError
+from scenarios.parser import parse_repr
 from sim import faults as F
+from sim.latency import _LATENCIES
 
 __all__ = [
     "Action", "ClusterView", "Schedule",
@@ -177,22 +182,37 @@ NONE = _None()
 
 
 def at(t_s: float, action: Action) -> Schedule:
+    A.check_seconds("at", "t_s", t_s)
+    A.check_action("at", [action])
     return _At(t_s, action)
 
 
 def every(period_s: float, action: Action, *, start_s: float = 0.0, jitter: float = 0.0) -> Schedule:
+    A.check_seconds("every", "period_s", period_s, lo=A.MIN_PERIOD_S)
+    A.check_action("every", [action])
+    A.check_seconds("every", "start_s", start_s)
+    A.check_number("every", "jitter", jitter, 0.0, 1_000.0)
     return _Every(period_s, action, start_s, jitter)
 
 
 def cycle(period_s: float, *actions: Action, start_s: float = 0.0) -> Schedule:
+    A.check_seconds("cycle", "period_s", period_s, lo=A.MIN_PERIOD_S)
+    A.check_action("cycle", actions)
+    A.check_seconds("cycle", "start_s", start_s)
     return _Cycle(period_s, tuple(actions), start_s)
 
 
 def mix(*schedules: Schedule) -> Schedule:
+    A.check_schedule("mix", schedules)
     return _Mix(tuple(schedules))
 
 
 def phases(*parts: tuple[float, Schedule]) -> Schedule:
+    for part in parts:
+        if not isinstance(part, tuple) or len(part) != 2:
+            raise ConfigError(f"phases: each part must be a (seconds, schedule) pair, got {part!r}")
+        A.check_seconds("phases", "seconds", part[0])
+        A.check_schedule("phases", [part[1]])
     return _Phases(tuple(parts))
 
 
@@ -200,9 +220,18 @@ def on(event: str, action: Action, *, delay_ms: tuple[float, float] = (0.0, 0.0)
        nth: int = 0) -> Schedule:
     """Fire ``action`` ``delay_ms`` (uniform in [lo, hi]) after each trace event ``event`` (or only the
     ``nth`` one of the window), with probability ``p``."""
+    if not isinstance(event, str) or not event or len(event) > 100:
+        raise ConfigError(f"on: event must be a trace event name such as 'become-leader', got {event!r}")
+    A.check_action("on", [action])
+    if not isinstance(delay_ms, (tuple, list)) or len(delay_ms) != 2:
+        raise ConfigError(f"on({event!r}, ...): delay_ms must be a (lo, hi) pair, got {delay_ms!r}")
+    for x in delay_ms:
+        A.check_number(f"on({event!r}, ...)", "delay_ms", x, 0.0, A.MAX_SECONDS * 1000)
+    A.check_probability(f"on({event!r}, ...)", "p", p)
+    A.check_int(f"on({event!r}, ...)", "nth", nth, 0, 1_000_000)
     lo, hi = (float(x) for x in delay_ms)
-    if not (0.0 <= lo <= hi) or not (0.0 <= p <= 1.0) or not event or nth < 0:
-        raise ValueError(f"on({event!r}, ...): need an event, 0 <= delay_ms lo <= hi, 0 <= p <= 1, nth >= 0")
+    if not lo <= hi:
+        raise ConfigError(f"on({event!r}, ...): delay_ms=({lo!r}, {hi!r}) needs lo <= hi")
     return _On(event, action, (lo, hi), float(p), int(nth))
 
 
@@ -232,9 +261,37 @@ def register_action(fn: object) -> object:
     return fn
 
 
-def from_repr(text: str) -> Schedule:
-    """Rebuild a schedule from its repr (run.json); only this module's names (and registered ones) are visible."""
-    env = {name: globals()[name] for name in __all__ if name in globals()}
-    env.update(_EXTRA)
-    env["F"] = F
-    return eval(text, {"__builtins__": {}}, env)  # noqa: S307 - our own reprs, names restricted
+# The constructors a schedule's text may call: this module's combinators and actions, the sim faults as
+# ``F.Name`` (``do(F.Crash(node='n1'))``), latencies bare (inside a ``F.LinkFaults(...)`` repr), and the ones
+# registered with ``register_action``. Nothing else is reachable from text.
+_COMBINATORS = ("at", "every", "cycle", "mix", "phases", "on", "one_of", "all_of", "do", "partition",
+                "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random", "pause_leader",
+                "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
+                "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn")
+
+
+def _constructors() -> dict[str, Callable[..., Any]]:
+    table: dict[str, Callable[..., Any]] = {name: globals()[name] for name in _COMBINATORS}
+    table.update({f"F.{cls.__name__}": cls for cls in F.FAULT_TYPES})
+    table.update({cls.__name__: cls for cls in _LATENCIES})
+    table.update(_EXTRA)  # type: ignore[arg-type]
+    return table
+
+
+def _is_schedule(value: object) -> bool:
+    return isinstance(value, (_At, _Every, _Cycle, _Mix, _Phases, _On, _None))
+
+
+def from_repr(text: str, *, actions: bool = False) -> Schedule:
+    """Rebuild a schedule (or, with ``actions``, also an action) from its repr (run.json, ``--set schedule=``)
+    with the safe parser (``scenarios.parser``).
+
+    Raises:
+        ConfigError: one line, for text that is not a schedule built from the allowed constructors.
+    """
+    sched = parse_repr(text, _constructors(), constants={"NONE": NONE}, what="schedule")
+    if actions and not isinstance(sched, type) and callable(getattr(sched, "resolve", None)):
+        return sched
+    if not _is_schedule(sched):
+        raise ConfigError(f"schedule {text[:60]!r}: not a schedule (at, every, cycle, mix, phases, on or NONE)")
+    return sched

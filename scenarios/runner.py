@@ -429,7 +429,7 @@ def trace_component(line: str) -> str:
 
     try:
         rec = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         return "unknown (not JSON)"
     kind, node = str(rec.get("kind", "?")), rec.get("node")
     if kind in T.NEMESIS_KINDS:

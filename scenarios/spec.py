@@ -10,7 +10,6 @@ Rules:
 
 from __future__ import annotations
 
-import ast
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from types import MappingProxyType
 from typing import Any
 
 from scenarios.errors import ConfigError
+from scenarios.parser import parse_repr
 
 __all__ = [
     "COMMON_PARAMS",
@@ -186,19 +186,15 @@ class Scenario:
 
     @classmethod
     def from_repr(cls, text: str) -> "Scenario":
-        """Inverse of ``repr``: ``Scenario('name', dict(k=v, ...))``."""
-        try:
-            tree = ast.parse(text.strip(), mode="eval").body
-            if not (isinstance(tree, ast.Call) and getattr(tree.func, "id", "") == "Scenario"):
-                raise ValueError
-            name = ast.literal_eval(tree.args[0])
-            call = tree.args[1]
-            if not (isinstance(call, ast.Call) and getattr(call.func, "id", "") == "dict"):
-                raise ValueError
-            params = {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords}
-        except (ValueError, SyntaxError, IndexError, AttributeError):
-            raise ConfigError(f"not a scenario repr: {text[:80]!r}") from None
-        return cls.create(name, params)
+        """Inverse of ``repr``: ``Scenario('name', dict(k=v, ...))``, read by the safe parser (``scenarios.parser``).
+
+        Raises:
+            ConfigError: one line, for text that is not a scenario repr or names a bad scenario or parameter.
+        """
+        got = parse_repr(text, {"Scenario": _scenario_parts, "dict": _params}, what="scenario repr")
+        if not isinstance(got, _Parsed):
+            raise ConfigError(f"not a scenario repr: {str(text)[:80]!r}")
+        return cls.create(got.name, got.params)
 
     def cli_args(self) -> str:
         """``--set`` arguments reproducing the non-default parameters."""
@@ -213,6 +209,24 @@ class Scenario:
 
     def __hash__(self) -> int:  # pragma: no cover - scenarios are not hashed in runs
         return hash((self.name, tuple(sorted(self.params.items()))))
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """What ``Scenario(name, dict(...))`` parses to, before ``Scenario.create`` checks it."""
+
+    name: str
+    params: dict[str, Any]
+
+
+def _scenario_parts(name: str, params: dict[str, Any]) -> _Parsed:
+    if not isinstance(name, str) or not isinstance(params, dict):
+        raise ConfigError(f"Scenario(name, dict(...)): got {name!r}, {params!r}")
+    return _Parsed(name, params)
+
+
+def _params(**params: Any) -> dict[str, Any]:
+    return params
 
 
 _WORKLOADS = {"register", "cas-register", "append", "set", "watch", "lock", "queue", "election", "registry"}

@@ -157,7 +157,7 @@ def _dir_row(root: Path, seed: int) -> tuple[dict[str, Any], str, str | None] | 
                "replay": run.get("replay", ""), "kept": True,
                "trace_messages": bool(run.get("params", {}).get("trace_messages", True))}
         return row, key, run.get("code_version")
-    except (ValueError, KeyError, TypeError, AttributeError, ConfigError):
+    except (ValueError, KeyError, TypeError, AttributeError, ConfigError, RecursionError):
         return None
 
 
@@ -176,7 +176,7 @@ class _Rows:
             for line in data[:cut].splitlines():
                 try:
                     rec = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 if isinstance(rec, dict) and isinstance(rec.get("row"), dict) and isinstance(rec["row"].get("seed"), int):
                     self.records.append(rec)

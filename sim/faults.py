@@ -2,8 +2,9 @@
 
 Rules:
 - Every fault is ``@dataclass(frozen=True, slots=True, kw_only=True)`` with a one-line ``str``
-  (used in traces and reports) and a ``repr`` that round-trips (``eval(repr(f)) == f`` with the
-  ``sim`` names in scope).
+  (used in traces and reports) and a ``repr`` that round-trips: a schedule's text carries it as
+  ``do(F.Crash(node='n1', ...))`` and ``scenarios.nemesis.from_repr`` reads it back with a parser
+  that only calls the fault and latency classes (never ``eval``).
 - Constructors check what they can alone (probabilities in [0, 1], non-negative delays, groups
   that do not overlap); ``World.apply`` checks the rest against the world (unknown nodes, groups
   that miss a server node, cuts that touch a client) and raises ``ConfigError``.

@@ -358,6 +358,8 @@ def iter_records(lines: Iterable[str], kinds: Iterable[str] | None = None, *,
             rec = json.loads(line)
         except json.JSONDecodeError as e:
             raise TraceError(f"line {lineno}: not JSON ({e.msg})", lineno) from None
+        except RecursionError:  # deeply nested arrays; not a ValueError
+            raise TraceError(f"line {lineno}: not JSON (nested too deeply)", lineno) from None
         if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
             raise TraceError(f"line {lineno}: a trace record needs int 't' and str 'kind'", lineno)
         last_t = max(last_t, rec["t"])
