@@ -39,20 +39,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _print_verdicts(run_dir: Path) -> int:
-    from checkers import check_run, summary_lines
+    from checkers.run import check_run, exercised, summary_lines, verdict_line
 
     verdict, results = check_run(run_dir)
     for line in summary_lines(results):
         print(line)
-    print(f"verdict: {verdict.value}")
+    print(verdict_line(verdict, results, exercised(run_dir)))
     return verdict.exit_code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from scenarios.preflight import require_exercise
     from scenarios.runner import check_determinism, run
     from scenarios.spec import Scenario
 
     scen = Scenario.parse_sets(args.scenario, args.set or [])
+    require_exercise(scen, allow_empty=args.allow_empty)
     if args.check_determinism:
         report = check_determinism(scen, args.seed, subprocess_check=True)
         print(report.text)
@@ -112,12 +114,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from scenarios.preflight import require_exercise
     from scenarios.spec import Scenario
     from scenarios.sweep import parse_seeds, sweep
 
     if any(item.split("=", 1)[0].strip() == "trace_messages" for item in args.set or []):
         return _fail("--set trace_messages: a sweep chooses message tracing with --trace-messages failing|all|none")
     scen = Scenario.parse_sets(args.scenario, args.set or [])
+    require_exercise(scen, allow_empty=args.allow_empty)
     seeds = parse_seeds(args.seeds)
     summary = sweep(scen, seeds, out_dir=Path(args.out) if args.out else None, jobs=args.jobs,
                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
@@ -175,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run twice in-process and once under another PYTHONHASHSEED; report the first differing event")
     s.add_argument("--report", action="store_true", help="also render report.html")
     s.add_argument("--no-check", action="store_true", help="do not run the checkers")
+    s.add_argument("--allow-empty", action="store_true",
+                   help="run even if no fault can happen or no client issues an op with these parameters")
     s.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("check", help="check a run directory and write result.json")
@@ -204,6 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="sweep directory (default runs/sweep-<scenario>)")
     s.add_argument("--report", action="store_true", help="render the sweep report")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--allow-empty", action="store_true",
+                   help="sweep even if no fault can happen or no client issues an op with these parameters")
     s.add_argument("--keep", choices=["failing", "all"], default="failing",
                    help="run directories to keep: only failing/unknown seeds (default), or all")
     s.add_argument("--trace-messages", choices=["failing", "all", "none"], default="failing",
@@ -232,11 +240,12 @@ def main(argv: list[str] | None = None) -> int:
     from checkers.result import CheckerError
     from checkers.rundir import RunDirError
     from scenarios.errors import ScenarioError
+    from sim.errors import SimError
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.fn(args))
-    except (ScenarioError, CheckerError, RunDirError) as e:
+    except (ScenarioError, CheckerError, RunDirError, SimError) as e:  # SimError: a setting the simulator refused
         return _fail(str(e))
     except FileNotFoundError as e:
         return _fail(f"{e.filename}: no such file or directory")

@@ -52,6 +52,7 @@ SWEEP_JSON = "sweep.json"
 ROWS_JSONL = "rows.jsonl"
 ROWS_FORMAT_VERSION = 1
 KEEP = ("failing", "all")
+_FAILING = ("illegal", "unknown")  # row verdicts a sweep reports; ok and not-exercised are not failures
 TRACE_MESSAGES = ("failing", "all", "none")
 
 
@@ -109,14 +110,14 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
         shutil.rmtree(root, ignore_errors=True)
         rd = run(scen, seed, root)
         verdict, results = check_run(rd.root)
-        failing = [r.checker for r in results if r.verdict.value != "ok"]
+        failing = [r.checker for r in results if r.verdict.is_failure]
         row: dict[str, Any] = {
             "seed": seed, "verdict": verdict.value, "trace_sha256": rd.trace_sha256,
             "history_sha256": _sha256(rd.root / "history.jsonl"), "failing": failing,
-            "summaries": {r.checker: r.summary for r in results if r.verdict.value != "ok"},
+            "summaries": {r.checker: r.summary for r in results if r.verdict.is_failure},
             "replay": rd.replay, "code_version": code_version(),
             "trace_messages": bool(scen.params.get("trace_messages", True)), "kept": True}
-        if verdict.value == "ok":
+        if not verdict.is_failure:  # ok (or, with --allow-empty, nothing exercised): not kept
             if keep == "failing":
                 shutil.rmtree(root, ignore_errors=True)
                 row["kept"] = False
@@ -125,7 +126,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
             full = run(_with_trace(scen, True), seed, root)
             verdict2, results2 = check_run(full.root)
             same = (_sha256(full.root / "history.jsonl") == row["history_sha256"] and verdict2 == verdict
-                    and [r.checker for r in results2 if r.verdict.value != "ok"] == failing)
+                    and [r.checker for r in results2 if r.verdict.is_failure] == failing)
             row.update(replay=full.replay, trace_messages=True, trace_sha256=full.trace_sha256)
             if not same:
                 row["verdict"] = "unknown"
@@ -149,7 +150,7 @@ def _dir_row(root: Path, seed: int) -> tuple[dict[str, Any], str, str | None] | 
     try:
         doc = json.loads(res.read_text())
         run = json.loads(meta.read_text())
-        failing = sorted(k for k, v in doc["checkers"].items() if v["verdict"] != "ok")
+        failing = sorted(k for k, v in doc["checkers"].items() if v["verdict"] in _FAILING)
         key = scenario_key(Scenario.from_repr(run["scenario_repr"]))
         row = {"seed": seed, "verdict": doc["valid"], "trace_sha256": run.get("trace_sha256"), "failing": failing,
                "summaries": {k: doc["checkers"][k].get("summary", "") for k in failing}, "wall_s": 0.0,
@@ -366,7 +367,7 @@ def _run_todo(summary: SweepSummary, todo: list[int], root: Path, rows: _Rows, k
             nonlocal bad
             rows.append(key, row)  # durable before it counts: a killed sweep resumes from here
             summary.rows.append(row)
-            bad += row["verdict"] != "ok"
+            bad += row["verdict"] in _FAILING
             bar.update(task, advance=1, bad=bad)
 
         if dask is not None:
@@ -403,6 +404,6 @@ def _print_summary(summary: SweepSummary, console: Any) -> None:
     if by_checker:
         console.print("failures by checker: " + ", ".join(f"{k}={v}" for k, v in sorted(by_checker.items())))
     for r in sorted(summary.rows, key=lambda r: r["seed"]):
-        if r["verdict"] != "ok":
+        if r["verdict"] in _FAILING:
             why = "; ".join(f"{k}: {v}" for k, v in sorted(r.get("summaries", {}).items()))
             sys.stdout.write(f"{r['verdict']}: {r['replay']}    # {why[:160]}\n")
