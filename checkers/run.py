@@ -16,14 +16,13 @@ Rules:
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checkers.history import fmt_ms
+from checkers.integrity import integrity
 from checkers.result import CheckerError, CheckResult, Verdict, write_result
 from checkers.rundir import RunFiles
 
@@ -67,7 +66,7 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
     if missing:
         raise CheckerError(f"{root}: missing {', '.join(missing)}")
     results: list[CheckResult] = []
-    broken = _integrity(run)
+    broken = integrity(run)
     if broken is not None:
         results.append(broken)
     for ch in (default_checkers() if checkers is None else checkers):
@@ -82,42 +81,6 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
                                    details=res.details, elapsed_s=elapsed))
     overall = write_result(run.result, results)
     return overall, results
-
-
-def _integrity(run: RunFiles) -> CheckResult | None:
-    """UNKNOWN if trace.jsonl or history.jsonl differ from what run.json recorded; None if they match
-    (or run.json recorded nothing to compare, e.g. a directory assembled by hand)."""
-    t0 = time.perf_counter()
-    problems = []
-    try:
-        meta = run.meta()
-    except Exception as e:  # noqa: BLE001 - a malformed run.json is reported by the checkers that read it
-        return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN, summary=str(e),
-                           elapsed_s=time.perf_counter() - t0)
-    want_sha = meta.get("trace_sha256")
-    if isinstance(want_sha, str):
-        h = hashlib.sha256()
-        with open(run.trace, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        if h.hexdigest() != want_sha:
-            problems.append(f"trace.jsonl's SHA-256 is not run.json's {want_sha[:12]}... (cut short or edited)")
-    stats = meta.get("stats")
-    want_events = stats.get("history_events") if isinstance(stats, dict) else None
-    if isinstance(want_events, int):
-        with open(run.history, "rb") as f:
-            got = sum(1 for _ in f)
-        if got != want_events:
-            problems.append(f"history.jsonl has {got} lines, run.json says {want_events}")
-    cut = meta.get("cut_short")
-    if isinstance(cut, dict):
-        problems.append(f"the run stopped at its event limit ({cut.get('events')} simulation events, at "
-                        f"{fmt_ms(cut.get('t'))}): a livelock or message storm; the final reads never ran")
-    if not problems:
-        return None
-    return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN,
-                       summary="; ".join(problems) + ": the other verdicts judge an incomplete or altered run",
-                       details={"problems": problems}, elapsed_s=time.perf_counter() - t0)
 
 
 def summary_lines(results: list[CheckResult]) -> list[str]:

@@ -78,7 +78,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
+def _is_sweep_dir(root: Path) -> bool:
+    return (root / "sweep.json").is_file() or (root / "rows.jsonl").is_file()
+
+
+def _not_a_sweep(root: Path, command: str) -> None:
+    from scenarios.errors import ConfigError
+
+    if _is_sweep_dir(root):
+        raise ConfigError(f"{root} is a sweep directory, not a run: `raftsim report {root}` shows its seeds "
+                          f"(or {command} one seed's directory, {root}/seed-N)")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    _not_a_sweep(Path(args.run_dir), "check")
     return _print_verdicts(Path(args.run_dir))
 
 
@@ -93,6 +106,7 @@ def cmd_check_history(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from scenarios.runner import replay
 
+    _not_a_sweep(Path(args.run_dir), "replay")
     ok, text = replay(Path(args.run_dir))
     print(text)
     return EXIT_OK if ok else EXIT_INVALID
@@ -104,7 +118,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     root = Path(args.run_dir)
     if not root.is_dir():
         return _fail(f"{root}: no such run directory")
-    if (root / "sweep.json").is_file() or (root / "rows.jsonl").is_file():
+    if _is_sweep_dir(root):
         print(render_sweep(root))
         return EXIT_OK
     if not any((root / name).is_file() for name in ("run.json", "history.jsonl", "trace.jsonl")):
@@ -244,15 +258,31 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return int(args.fn(args))
+        code = int(args.fn(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return code
     except (ScenarioError, CheckerError, RunDirError, SimError) as e:  # SimError: a setting the simulator refused
         return _fail(str(e))
+    except BrokenPipeError:  # `raftsim ... | head`: the reader left; end quietly, as other tools do
+        _quiet_stdout()
+        return EXIT_ERROR
     except FileNotFoundError as e:
         return _fail(f"{e.filename}: no such file or directory")
     except OSError as e:  # e.g. --out names a file, or a directory we may not write
         return _fail(f"{e.filename or ''}: {e.strerror or e}" if e.filename else str(e))
     except KeyboardInterrupt:
         return _fail("interrupted")
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot raise BrokenPipeError again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (captured under pytest): nothing to flush
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

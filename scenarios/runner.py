@@ -410,8 +410,12 @@ def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
     }
     if cluster.world.cut_short is not None:
         meta["cut_short"] = {**cluster.world.cut_short, "limit": cluster.world.max_events}
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # as a plain mkdir makes it (a sweep's), not mkdtemp's 0700
+    except OSError as e:  # name the user's --out, not our temporary directory beside it
+        raise ConfigError(f"{out}: cannot write a run directory here ({e.strerror or e})") from None
     try:
         tw.write_to(tmp / TRACE)
         history.write_to(tmp / HISTORY)
@@ -428,6 +432,12 @@ def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return RunDir(out, tw.sha256, replay_cmd, meta)
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # read it the only way there is: set and restore (no threads here)
+    os.umask(mask)
+    return mask
 
 
 def trace_lines(scenario: Scenario, seed: int) -> tuple[str, list[str]]:
