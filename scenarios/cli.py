@@ -154,7 +154,7 @@ def cmd_bugs(args: argparse.Namespace) -> int:
 def cmd_hunt(args: argparse.Namespace) -> int:
     from checkers import check_run, default_checkers
     from scenarios.bugs import ZOO
-    from scenarios.hunt import hunt, parse_budget
+    from scenarios.hunt import hunt, hunt_name, parse_budget
     from scenarios.spec import Scenario
 
     if args.bug is not None and args.bug not in ZOO:
@@ -163,18 +163,47 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     names = [c.name for c in default_checkers()]
     if target is not None and target not in names:
         return _fail(f"--checker {target}: no such checker (one of {', '.join(names)})")
+    if args.max_examples < 1:
+        return _fail(f"--max-examples {args.max_examples}: need at least 1")
+    budget = parse_budget(args.budget)
+    if not 1 <= budget <= 7 * 24 * 3600:
+        return _fail(f"--budget {args.budget}: expected 1s..7d of wall-clock time")
     chosen = [c for c in default_checkers() if target is None or c.name == target]
 
     def check(run_dir: Path) -> dict[str, str]:
         return {r.checker: r.verdict.value for r in check_run(run_dir, chosen)[1]}
 
     scen = Scenario.parse_sets(args.scenario, args.set or [])
-    result = hunt(scen, check, bug=args.bug, checker=target, seed=args.seed, budget_s=parse_budget(args.budget),
-                  max_examples=args.max_examples, out_dir=Path(args.out) if args.out else None,
-                  corpus_dir=Path(args.corpus), progress=print)
+    out = Path(args.out) if args.out else Path("runs") / hunt_name(scen, args.bug, args.seed)
+    corpus = Path(args.corpus) if args.corpus else out / "corpus"  # never the source tree unless asked
+    shipped = Path(__file__).resolve().parent.parent / "tests" / "bugzoo" / "corpus"  # figures of known finds
+    result = hunt(scen, check, bug=args.bug, checker=target, seed=args.seed, budget_s=budget,
+                  max_examples=args.max_examples, out_dir=out, corpus_dir=corpus, progress=_note,
+                  on_example=_Progress(), figures_dirs=tuple(d for d in (shipped, corpus) if d.is_dir()))
     for line in result.lines():
         print(line)
     return EXIT_INVALID if result.found else EXIT_OK
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"hunt: {text}\n")
+
+
+class _Progress:
+    """Hunt progress on stderr: a line when the best failure changes, else at most every 5 s."""
+
+    def __init__(self) -> None:
+        self.last_t = 0.0
+        self.last_best = ""
+
+    def __call__(self, status: object) -> None:
+        import time
+
+        now = time.monotonic()  # det-ok: throttles a progress display, outside any run
+        best = getattr(status, "best", "")
+        if best != self.last_best or now - self.last_t >= 5.0:
+            self.last_t, self.last_best = now, best
+            sys.stderr.write(f"hunt: {status}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-examples", type=int, default=200)
     s.add_argument("--set", action="append", metavar="KEY=VALUE")
     s.add_argument("--out", help="output directory (default runs/hunt-<scenario>-<bug>-seed<N>)")
-    s.add_argument("--corpus", default="tests/bugzoo/corpus", help="replay corpus directory")
+    s.add_argument("--corpus", help="where to write the corpus entry (default <out>/corpus; never replaces one)")
     s.set_defaults(fn=cmd_hunt)
 
     s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")

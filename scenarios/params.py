@@ -170,7 +170,7 @@ PARAMS: tuple[Param, ...] = (
     Param(name="latency_dist", type=str, default="exponential",
           choices=("constant", "uniform", "normal", "exponential", "long-tail"), doc="network latency distribution"),
     Param(name="loss", type=float, default=0.0, lo=0, hi=1, doc="message loss probability, every link"),
-    Param(name="dup", type=float, default=0.0, lo=0, hi=0.9, doc="message duplication probability"),
+    Param(name="dup", type=float, default=0.0, lo=0, hi=1, doc="message duplication probability"),
     Param(name="reorder", type=float, default=0.0, lo=0, hi=1,
           doc="probability a message is delayed behind later ones"),
     Param(name="tick_ms", type=int, default=10, lo=1, hi=1000, doc="raft tick"),
