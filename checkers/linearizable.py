@@ -305,6 +305,8 @@ def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], bu
     if unknown:
         stats["unknown_keys"] = unknown
         return result(Verdict.UNKNOWN, f"key {unknown[0]['key']!r}: {unknown[0]['reason']}", stats)
+    if n_parts == 0:  # no key of the model's kind at all (all-failed ops on a key are still judged)
+        return result(Verdict.NOT_EXERCISED, "no ops of the model's kind", {**stats, "skipped": True})
     return result(Verdict.OK, f"{n_ops} ops over {n_parts} keys linearizable", stats)
 
 
@@ -346,7 +348,8 @@ def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, A
                        budget: Budget = Budget()) -> CheckResult:
     """Check a history file: ``jsonl`` (ours), ``edn`` (Jepsen) or ``porcupine`` (see checkers.interop).
 
-    Never raises: an unreadable or malformed file gives UNKNOWN (exit code 2) with the reason.
+    Never raises: an unreadable or malformed file, or one with no operations (an EDN file read as jsonl, a
+    JSON file read as EDN: every event dropped), gives UNKNOWN (exit code 2) with the reason.
     """
     from checkers import interop  # interop reads foreign formats; it does not import this module
 
@@ -360,7 +363,10 @@ def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, A
         if fmt == "jsonl":
             with open(path, encoding="utf-8") as f, _no_gc():
                 entries = _pair_events(parse_events(f))
-            return _check_entries(entries, model, budget, True, t0)
+            res = _check_entries(entries, model, budget, True, t0)
+            if res.verdict is Verdict.NOT_EXERCISED:
+                return unknown(f"{path}: no operations to check (is it really --format {fmt}?)")
+            return res
         if fmt not in interop.READERS:
             return unknown(f"unknown history format {fmt!r} (expected jsonl, {', '.join(sorted(interop.READERS))})")
         ops = interop.READERS[fmt](path)
@@ -369,6 +375,8 @@ def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, A
     except (OSError, UnicodeDecodeError) as e:
         return unknown(f"cannot read {path}: {e}")
     res = check_history(ops, model=model, budget=budget)
+    if res.verdict is Verdict.NOT_EXERCISED:  # an empty file, or one whose events were all dropped
+        return unknown(f"{path}: no operations to check (is it really --format {fmt}?)")
     return CheckResult(checker=NAME, verdict=res.verdict, summary=res.summary, details=res.details,
                        elapsed_s=time.perf_counter() - t0)
 

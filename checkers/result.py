@@ -1,9 +1,12 @@
 """The result format (``result.json``): each checker's verdict on one run.
 
 Rules:
-- ``result.json`` = ``{"format": FORMAT_VERSION, "valid": "ok"|"illegal"|"unknown", "checkers": {name: {...}}}``
-  where each checker entry is ``CheckResult.to_json()``. The overall verdict is the worst of all:
-  illegal > unknown > ok. Exit codes follow Jepsen: ok 0, illegal 1, unknown (or error) 2.
+- ``result.json`` = ``{"format": FORMAT_VERSION, "valid": "ok"|"illegal"|"unknown"|"not-exercised",
+  "checkers": {name: {...}}}`` where each checker entry is ``CheckResult.to_json()``. The overall verdict is
+  the worst of all: illegal > unknown > ok > not-exercised (a checker that found nothing to judge is no
+  failure, and never counts as ok: a run is ok when some checker judged and none objected).
+- Exit codes follow Jepsen: ok 0, illegal 1, unknown (or error) 2; a run where *no* checker had anything to
+  judge is not-exercised, exit 2: nothing vouches for it.
 - ``elapsed_s`` is wall time spent checking; result.json is not part of the run's identity.
 - Checkers never raise on a bad history: they return ILLEGAL or UNKNOWN with a message.
 """
@@ -39,19 +42,29 @@ class Verdict(enum.Enum):
     OK = "ok"
     ILLEGAL = "illegal"
     UNKNOWN = "unknown"
+    NOT_EXERCISED = "not-exercised"  # nothing to judge (no ops of the checker's kind): neither ok nor a failure
 
     @property
     def exit_code(self) -> int:
-        return {Verdict.OK: 0, Verdict.ILLEGAL: 1, Verdict.UNKNOWN: 2}[self]
+        return {Verdict.OK: 0, Verdict.ILLEGAL: 1, Verdict.UNKNOWN: 2, Verdict.NOT_EXERCISED: 2}[self]
+
+    @property
+    def is_failure(self) -> bool:
+        """Illegal or unknown: what a sweep lists as failing (not-exercised is not)."""
+        return self in (Verdict.ILLEGAL, Verdict.UNKNOWN)
+
+    @property
+    def label(self) -> str:
+        """For people: ``not exercised`` (the value, ``not-exercised``, is for files)."""
+        return self.value.replace("-", " ")
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:
-    """The worst verdict: ILLEGAL beats UNKNOWN beats OK (OK for an empty list)."""
-    if Verdict.ILLEGAL in verdicts:
-        return Verdict.ILLEGAL
-    if Verdict.UNKNOWN in verdicts:
-        return Verdict.UNKNOWN
-    return Verdict.OK
+    """The worst verdict: ILLEGAL beats UNKNOWN beats OK beats NOT_EXERCISED (NOT_EXERCISED for an empty list)."""
+    for v in (Verdict.ILLEGAL, Verdict.UNKNOWN, Verdict.OK):
+        if v in verdicts:
+            return v
+    return Verdict.NOT_EXERCISED
 
 
 def exit_code(verdict: Verdict) -> int:
@@ -88,7 +101,7 @@ class CheckResult:
         )
 
     def __str__(self) -> str:
-        return f"{self.checker}: {self.verdict.value}" + (f" ({self.summary})" if self.summary else "")
+        return f"{self.checker}: {self.verdict.label}" + (f" ({self.summary})" if self.summary else "")
 
 
 class Checker(Protocol):

@@ -8,23 +8,25 @@ Rules:
   history cut short or edited still gets judged, but an ``integrity`` result says UNKNOWN, so an incomplete
   input never passes as OK (a checker that scans only some event kinds cannot notice a missing tail).
   A run the simulator stopped at its event limit (run.json ``cut_short``) is incomplete too: UNKNOWN.
-- Checkers run in a fixed order; each history checker that finds none of its ops answers OK with
-  ``details.skipped``. The linearizability checker (checkers/linearizable.py) is imported lazily and left
+- Checkers run in a fixed order; each history checker that finds none of its ops answers NOT_EXERCISED
+  with ``details.skipped`` (never OK: it judged nothing). ``verdict_line`` counts the checkers that judged,
+  and ``exercised`` the faults injected and ops issued, so a run that tested little says so. The linearizability checker (checkers/linearizable.py) is imported lazily and left
   out, with a note in the log lines, while that module is absent.
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checkers.history import fmt_ms
+from checkers.integrity import integrity
 from checkers.result import CheckerError, CheckResult, Verdict, write_result
 from checkers.rundir import RunFiles
 
-__all__ = ["check_run", "default_checkers", "summary_lines"]
+__all__ = ["Exercised", "check_run", "default_checkers", "exercised", "summary_lines", "verdict_line"]
 
 
 def default_checkers() -> list[Any]:
@@ -64,7 +66,7 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
     if missing:
         raise CheckerError(f"{root}: missing {', '.join(missing)}")
     results: list[CheckResult] = []
-    broken = _integrity(run)
+    broken = integrity(run)
     if broken is not None:
         results.append(broken)
     for ch in (default_checkers() if checkers is None else checkers):
@@ -81,43 +83,68 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
     return overall, results
 
 
-def _integrity(run: RunFiles) -> CheckResult | None:
-    """UNKNOWN if trace.jsonl or history.jsonl differ from what run.json recorded; None if they match
-    (or run.json recorded nothing to compare, e.g. a directory assembled by hand)."""
-    t0 = time.perf_counter()
-    problems = []
-    try:
-        meta = run.meta()
-    except Exception as e:  # noqa: BLE001 - a malformed run.json is reported by the checkers that read it
-        return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN, summary=str(e),
-                           elapsed_s=time.perf_counter() - t0)
-    want_sha = meta.get("trace_sha256")
-    if isinstance(want_sha, str):
-        h = hashlib.sha256()
-        with open(run.trace, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        if h.hexdigest() != want_sha:
-            problems.append(f"trace.jsonl's SHA-256 is not run.json's {want_sha[:12]}... (cut short or edited)")
-    stats = meta.get("stats")
-    want_events = stats.get("history_events") if isinstance(stats, dict) else None
-    if isinstance(want_events, int):
-        with open(run.history, "rb") as f:
-            got = sum(1 for _ in f)
-        if got != want_events:
-            problems.append(f"history.jsonl has {got} lines, run.json says {want_events}")
-    cut = meta.get("cut_short")
-    if isinstance(cut, dict):
-        problems.append(f"the run stopped at its event limit ({cut.get('events')} simulation events, at "
-                        f"{fmt_ms(cut.get('t'))}): a livelock or message storm; the final reads never ran")
-    if not problems:
-        return None
-    return CheckResult(checker="integrity", verdict=Verdict.UNKNOWN,
-                       summary="; ".join(problems) + ": the other verdicts judge an incomplete or altered run",
-                       details={"problems": problems}, elapsed_s=time.perf_counter() - t0)
-
-
 def summary_lines(results: list[CheckResult]) -> list[str]:
     """One line per checker for the CLI: ``name  verdict  summary  (elapsed)``."""
     width = max((len(r.checker) for r in results), default=0)
-    return [f"{r.checker:<{width}}  {r.verdict.value:<7}  {r.summary}  ({r.elapsed_s:.3f}s)" for r in results]
+    return [f"{r.checker:<{width}}  {r.verdict.label:<13}  {r.summary}  ({r.elapsed_s:.3f}s)" for r in results]
+
+
+_REPAIRS = frozenset({"heal", "restart", "resume"})
+
+
+@dataclass(frozen=True, slots=True)
+class Exercised:
+    """What a run put the system through: faults injected in its fault phase, client ops invoked."""
+
+    faults: int | None  # None: the trace or run.json could not say
+    ops: int | None
+
+    def __str__(self) -> str:
+        def n(x: int | None, what: str) -> str:
+            return f"? {what}s" if x is None else f"{x} {what}" + ("" if x == 1 else "s")
+
+        return f"{n(self.faults, 'fault')}, {n(self.ops, 'op')} exercised"
+
+
+def exercised(run_dir: Path | str) -> Exercised:
+    """Count the faults (trace ``fault`` records in the fault phase, repairs and the scenario's own link
+    settings aside) and the client ops (history invocations) of a run directory. Never raises."""
+    from checkers.history import OpType
+    from checkers.liveness import run_trace_records
+    from checkers.vocab import load_history
+
+    run = RunFiles(Path(run_dir))
+    faults: int | None = None
+    ops: int | None = None
+    try:
+        meta = run.meta()
+        phases, params = meta.get("phases") or {}, meta.get("params") or {}
+        lo, hi = phases.get("fault_start_ns", 0), phases.get("fault_end_ns")
+        base = {k: params.get(k, 0.0) for k in ("loss", "dup", "reorder")}
+        kinds: Counter[str] = Counter()
+        for r in run_trace_records(run):
+            if r.get("kind") != "fault" or r.get("name") in _REPAIRS or not lo <= r["t"] < (hi or r["t"] + 1):
+                continue
+            if r.get("name") == "link-faults" and r.get("src") is None and r.get("dst") is None and \
+                    r.get("latency") is None and all(r.get(k) == v for k, v in base.items()):
+                continue  # back to the scenario's own link settings: the end of a burst, not a fault
+            kinds[str(r.get("name"))] += 1
+        faults = sum(kinds.values())
+    except Exception:  # noqa: BLE001 - a bad trace or run.json is the checkers' to report; here: unknown
+        faults = None
+    loaded = load_history(run, "exercised")
+    if isinstance(loaded, list):
+        ops = sum(1 for op in loaded if op.type is OpType.INVOKE)
+    return Exercised(faults, ops)
+
+
+def verdict_line(verdict: Verdict, results: list[CheckResult], done: Exercised | None = None) -> str:
+    """``verdict: ok (7 checkers ok, 3 not exercised; 12 faults, 850 ops exercised)``."""
+    by = Counter(r.verdict for r in results)
+    parts = [f"{by[v]} {v.label}" for v in (Verdict.OK, Verdict.ILLEGAL, Verdict.UNKNOWN, Verdict.NOT_EXERCISED)
+             if by[v]]
+    if parts:  # "7 checkers ok, 3 not exercised"
+        n, rest = parts[0].split(" ", 1)
+        parts[0] = f"{n} checker{'' if n == '1' else 's'} {rest}"
+    counts = ", ".join(parts) if parts else "no checkers"
+    return f"verdict: {verdict.label} ({counts}" + (f"; {done}" if done is not None else "") + ")"

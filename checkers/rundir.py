@@ -25,6 +25,7 @@ A run directory holds:
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -198,8 +199,12 @@ def write_run_dir(out: Path, meta: RunMeta, write_trace: Callable[[Path], None],
     writers are the formats' own (``TraceWriter.write_to``, ``HistoryWriter.write_to``).
     """
     check_replaceable(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # as a plain mkdir makes it (a sweep's), not mkdtemp's 0700
+    except OSError as e:  # name the user's --out, not our temporary directory beside it
+        raise RunDirError(f"{out}: cannot write a run directory here ({e.strerror or e})") from None
     try:
         write_trace(tmp / TRACE)
         write_history(tmp / HISTORY)
@@ -215,6 +220,12 @@ def write_run_dir(out: Path, meta: RunMeta, write_trace: Callable[[Path], None],
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)  # read it the only way there is: set and restore (no threads here)
+    os.umask(mask)
+    return mask
 
 
 def write_run_json(path: Path | str, meta: dict[str, Any]) -> None:

@@ -242,7 +242,7 @@ def unknown(name: str, message: str) -> CheckResult:
 
 
 def skipped(name: str, what: str) -> CheckResult:
-    return CheckResult(checker=name, verdict=Verdict.OK, summary=f"no {what} ops", details={"skipped": True})
+    return CheckResult(checker=name, verdict=Verdict.NOT_EXERCISED, summary=f"no {what} ops", details={"skipped": True})
 
 
 def load_history(run: Any, name: str) -> list[Op] | CheckResult:

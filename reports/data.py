@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from checkers.history import HistoryError, OpType, pair_ops, parse_history_lines
-from checkers.result import CheckerError, CheckResult, Verdict, read_result
+from checkers.integrity import integrity
+from checkers.result import CheckerError, CheckResult, Verdict, combine, read_result
 from checkers.rundir import RunDirError, RunFiles
 from sim.trace import TraceError, check_header, fault_effect, iter_records
 
@@ -243,6 +244,15 @@ def _load_result(files: RunFiles, data: ReportData) -> None:
         data.verdict, data.results = read_result(files.result)
     except (CheckerError, OSError, ValueError) as e:
         data.notices.append(f"result.json could not be read ({_short(e)}): no verdicts.")
+        return
+    # The files may have changed since result.json was written: recompute integrity before drawing verdicts.
+    now = integrity(RunFiles(files.root))
+    was = next((r for r in data.results if r.checker == "integrity"), None)
+    if now is not None and (was is None or was.summary != now.summary):
+        data.results = [now, *(r for r in data.results if r.checker != "integrity")]
+        data.verdict = combine([r.verdict for r in data.results])
+        data.notices.append("The run's files changed since result.json was written: its verdicts judge other "
+                            "files, so this run is UNKNOWN (integrity) until `raftsim check` judges it again.")
 
 
 def _short(e: BaseException) -> str:

@@ -52,7 +52,8 @@ def esc(v: Any) -> str:
 def verdict_badge(v: str | None) -> str:
     v = v or "none"
     cls = v if v in ("ok", "illegal", "unknown") else "none"
-    return f'<span class="badge v-{cls}">{esc(v if v != "none" else "not checked")}</span>'
+    text = {"none": "not checked", "not-exercised": "not exercised"}.get(v, v)
+    return f'<span class="badge v-{cls}">{esc(text)}</span>'
 
 
 def _ms(ns: int | None) -> str:

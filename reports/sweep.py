@@ -24,6 +24,7 @@ from checkers.rundir import REPORT
 __all__ = ["render_sweep", "sweep_runs"]
 
 _SEED_DIR = re.compile(r"^seed-(-?\d+)$")
+_BAD = ("illegal", "unknown")  # row verdicts that are failures (ok and not-exercised are not)
 
 
 def sweep_runs(sweep_dir: Path) -> list[tuple[int, Path]]:
@@ -94,7 +95,7 @@ def _render(root: Path, render_runs: bool) -> str:
         if len(runs) < n_all:
             kept_note = (f"{len(runs)} of {n_all} seeds kept a run directory (a sweep keeps only failing seeds "
                          "unless run with --keep all); recovery and latency cover those only.")
-            missing_bad = any(by_seed[s].get("verdict") != "ok" for s in set(by_seed) - set(dirs))
+            missing_bad = any(by_seed[s].get("verdict") in _BAD for s in set(by_seed) - set(dirs))
             if summary.get("keep") != "failing" or missing_bad:
                 notices.append(kept_note)  # a directory is missing that the sweep meant to keep
     rows, checkers = [], []
@@ -103,7 +104,7 @@ def _render(root: Path, render_runs: bool) -> str:
         for name in r.get("failing") or []:
             if name not in checkers:
                 checkers.append(name)
-            if r.get("verdict") != "ok":
+            if r.get("verdict") in _BAD:
                 failures.setdefault(name, []).append((seed, str(r.get("verdict")), str((r.get("summaries") or {}).get(name, ""))))
     rows_only = {seed: by_seed[seed] for seed in sorted(set(by_seed) - set(dirs))}
     recovery: dict[str, list[int | None]] = {}
@@ -117,7 +118,7 @@ def _render(root: Path, render_runs: bool) -> str:
             if name not in checkers:
                 checkers.append(name)
         for name, r in sorted(by.items()):
-            if r.verdict.value != "ok":
+            if r.verdict.is_failure:
                 failures.setdefault(name, []).append((seed, r.verdict.value, r.summary))
         for k, v in recovery_times(data).items():
             recovery.setdefault(k, []).extend(v)
@@ -154,8 +155,8 @@ def _render(root: Path, render_runs: bool) -> str:
     head = "".join(f"<th>{esc(c)}</th>" for c in checkers)
     table = (f'<table class="grid"><tr><th>seed</th><th>verdict</th>{head}<th>ops</th><th>faults</th>'
              f'<th>replay</th></tr>{"".join(t for _, t in sorted(trs, key=lambda x: x[0]))}</table>')
-    n_bad = (sum(1 for _, _, d, _ in rows if d.verdict is not None and d.verdict.value != "ok")
-             + sum(1 for r in rows_only.values() if r.get("verdict") != "ok"))
+    n_bad = (sum(1 for _, _, d, _ in rows if d.verdict is not None and d.verdict.is_failure)
+             + sum(1 for r in rows_only.values() if r.get("verdict") in _BAD))
     n_seeds = len(rows) + len(rows_only)
     groups = []
     for name in sorted(failures):

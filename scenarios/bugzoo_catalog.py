@@ -16,12 +16,17 @@ from typing import Any
 from scenarios import nemesis as N
 from scenarios.arguments import check_int, check_seconds
 from scenarios.catalog import Plan
+from scenarios.params import Limit, Param
 from scenarios.spec import scenario
 from sim import faults as F
 
 __all__ = ["drift_leader", "isolate_follower", "jump_leader", "skew_leader"]
 
 _S = 1_000_000_000
+# What the schedules' actions need (sim/partitions.py, scenarios/actions.py): isolating a node needs
+# another; a majority/minority split or a majorities ring needs three.
+_TWO = Limit("nodes", lo=2, why="isolating a node needs another")
+_THREE = Limit("nodes", lo=3, why="a majority and a minority need three nodes")
 
 # Fast elections, no PreVote/CheckQuorum: more elections per virtual second, more chances to break.
 _CHURN = dict(pre_vote=False, check_quorum=False, election_ticks=15, heartbeat_ticks=3, duration_s=4.0, recover_s=2.0)
@@ -100,20 +105,22 @@ def skew_leader(delta_s: float) -> N.Action:  # alias kept for readability in sc
 
 
 @scenario("scripted", "Run an explicit timed fault schedule (param schedule: nemesis combinators, as hunt writes).",
-          schedule="NONE", duration_s=4.0, recover_s=2.0)
+          params=(Param(name="schedule", type=str, default="NONE",
+                        doc="the fault schedule: nemesis combinators, e.g. mix(at(1.0, isolate_leader()))"),),
+          duration_s=4.0, recover_s=2.0)
 def scripted(p: Mapping[str, Any]) -> Plan:
     return Plan(N.from_repr(str(p["schedule"])))  # the safe parser: one-line ConfigError on bad text
 
 
 @scenario("zoo-vote-crash", "Crash a random node for 30 ms every 50 ms while the leader is isolated: votes after restart.",
-          nodes=5, clients=3, keys=2, latency_ms=30.0, latency_dist="uniform", **{**_CHURN, "duration_s": 8.0, "recover_s": 1.0})
+          nodes=5, clients=3, keys=2, latency_ms=30.0, latency_dist="uniform", **{**_CHURN, "duration_s": 8.0, "recover_s": 1.0}, limits=(_TWO,))
 def zoo_vote_crash(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.every(0.05, N.kill_random(0.03), start_s=0.1),
                       N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.2)))
 
 
 @scenario("zoo-minority-tail", "Leader in a minority grows an old-term tail; heal and crash the majority's leader.",
-          nodes=5, clients=10, keys=2, **{**_CHURN, "duration_s": 5.0, "recover_s": 1.0})
+          nodes=5, clients=10, keys=2, **{**_CHURN, "duration_s": 5.0, "recover_s": 1.0}, limits=(_TWO,))
 def zoo_minority_tail(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.cycle(1.0, N.leader_minority(), start_s=0.1), N.cycle(1.0, N.do_heal(), start_s=0.5),
                       N.cycle(1.0, N.kill_leader(0.4), start_s=0.5)))
@@ -121,14 +128,16 @@ def zoo_minority_tail(p: Mapping[str, Any]) -> Plan:
 
 @scenario("zoo-dup-elections", "Slow (60 ms), duplicating links and repeated leader isolation: vote replies arrive late, twice.",
           nodes=5, clients=3, keys=2, latency_ms=60.0, latency_dist="uniform", dup=0.3,
-          **{**_CHURN, "election_ticks": 10, "heartbeat_ticks": 2, "duration_s": 8.0, "recover_s": 1.0})
+          **{**_CHURN, "election_ticks": 10, "heartbeat_ticks": 2, "duration_s": 8.0, "recover_s": 1.0}, limits=(_TWO,))
 def zoo_dup_elections(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(0.4, N.isolate_leader(), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-figure-8", "Figure 8 by the round: an old-term tail, a new leader cut off as it is elected, a catch-up cut short.",
           nodes=5, clients=10, keys=3, rate=100.0, workload="set", client_timeout_ms=150, max_msg_bytes=1,
-          latency_ms=10.0, latency_dist="constant", round_s=2.0,
+          latency_ms=10.0, latency_dist="constant",
+          params=(Param(name="round_s", type=float, default=2.0, lo=0.1, hi=600,
+                        doc="length of one Figure-8 round (virtual seconds)"),), limits=(_TWO,),
           **{**_CHURN, "duration_s": 6.0})
 def zoo_figure_8(p: Mapping[str, Any]) -> Plan:
     """The paper's Figure 8, one round per ``round_s``, reacting to elections (``on``):
@@ -151,7 +160,7 @@ def zoo_figure_8(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("zoo-reorder-crash", "Duplicated, reordered AppendEntries (latency 5 ms, 30% reorder) and leader crashes.",
-          nodes=5, clients=6, keys=3, rate=60.0, dup=0.3, reorder=0.3, latency_ms=5.0, **_CHURN)
+          nodes=5, clients=6, keys=3, rate=60.0, dup=0.3, reorder=0.3, latency_ms=5.0, **_CHURN, limits=(_THREE,))
 def zoo_reorder_crash(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.every(0.5, N.kill_leader(0.3), start_s=0.3),
                       N.cycle(0.8, N.partition("majority"), N.do_heal(), start_s=0.6)))
@@ -159,20 +168,20 @@ def zoo_reorder_crash(p: Mapping[str, Any]) -> Plan:
 
 @scenario("zoo-isolated-leader-reads", "Isolate the leader (no CheckQuorum) while clients keep reading from it.",
           nodes=5, clients=12, keys=1, check_quorum=False, election_ticks=10, heartbeat_ticks=2,
-          duration_s=6.0, recover_s=1.0)
+          duration_s=6.0, recover_s=1.0, limits=(_TWO,))
 def zoo_isolated_leader_reads(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(0.8, N.isolate_leader(), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-new-leader-read", "Isolate the leader under slow fsyncs (50 ms): the new leader reads before its no-op commits.",
-          nodes=3, clients=10, keys=1, rate=50.0, fsync_ms=50.0, duration_s=8.0, recover_s=1.0)
+          nodes=3, clients=10, keys=1, rate=50.0, fsync_ms=50.0, duration_s=8.0, recover_s=1.0, limits=(_TWO,))
 def zoo_new_leader_read(p: Mapping[str, Any]) -> Plan:
     # Found by `raftsim hunt zoo-new-leader-read --bug B08` (shrunk to one event: at(0.5, isolate_leader())).
     return Plan(N.cycle(0.8, N.isolate_leader(), N.do_heal(), start_s=0.5))
 
 
 @scenario("zoo-slow-clock-leader", "Slow the leader's clock to 10% and isolate it: its lease outlives the election.",
-          nodes=5, clients=12, keys=1, election_ticks=10, heartbeat_ticks=2, duration_s=6.0, recover_s=1.0)
+          nodes=5, clients=12, keys=1, election_ticks=10, heartbeat_ticks=2, duration_s=6.0, recover_s=1.0, limits=(_TWO,))
 def zoo_slow_clock_leader(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.cycle(1.5, drift_leader(-900_000), N.heal_all(), start_s=0.2),
                       N.cycle(1.5, N.isolate_leader(), start_s=0.25)))
@@ -186,7 +195,7 @@ def zoo_lossy_retries(p: Mapping[str, Any]) -> Plan:
 
 @scenario("zoo-stale-snapshot", "Snapshots every 20 entries; isolate a member, heal under duplication + reordering.",
           nodes=3, clients=8, keys=2, rate=50.0, snapshot_entries=20, dup=0.3, reorder=0.3, latency_ms=3.0,
-          duration_s=4.0, recover_s=1.5)
+          duration_s=4.0, recover_s=1.5, limits=(_TWO,))
 def zoo_stale_snapshot(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(0.6, N.partition("isolate"), N.do_heal(), start_s=0.2))
 
@@ -204,19 +213,19 @@ def zoo_power_loss_many_keys(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("zoo-split-votes", "Seven nodes, frequent partitions of random shapes: elections must still converge.",
-          nodes=7, clients=4, keys=2, pre_vote=False, check_quorum=False, duration_s=3.0, recover_s=4.0)
+          nodes=7, clients=4, keys=2, pre_vote=False, check_quorum=False, duration_s=3.0, recover_s=4.0, limits=(_THREE,))
 def zoo_split_votes(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(0.5, N.partition("majorities-ring"), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-disruptive-rejoin", "Isolate a follower for many election timeouts, reconnect: it must not depose the leader.",
-          nodes=5, clients=6, keys=2, duration_s=3.0, recover_s=3.0)
+          nodes=5, clients=6, keys=2, duration_s=3.0, recover_s=3.0, limits=(_TWO,))
 def zoo_disruptive_rejoin(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(1.0, N.partition("isolate"), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-lagging-follower", "Cut one follower off for 200 ms under light load, then let it catch up.",
-          nodes=3, clients=3, keys=2, rate=10.0, duration_s=2.0, recover_s=0.5)
+          nodes=3, clients=3, keys=2, rate=10.0, duration_s=2.0, recover_s=0.5, limits=(_TWO,))
 def zoo_lagging_follower(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(0.5, isolate_follower(), N.do_heal(), start_s=0.2))
 
@@ -268,20 +277,21 @@ def split_remove_two() -> N.Action:
 
 
 @scenario("zoo-membership-split", "Cut the leader and one peer off, remove two others at once, crash the leader.",
-          nodes=5, clients=3, keys=1, duration_s=2.5, recover_s=1.0)
+          nodes=5, clients=3, keys=1, duration_s=2.5, recover_s=1.0,
+          limits=(Limit("nodes", lo=5, hi=5, why="the split removes two of exactly five members"),))
 def zoo_membership_split(p: Mapping[str, Any]) -> Plan:
     return Plan(N.at(1.0, split_remove_two()))
 
 
 @scenario("zoo-membership", "Remove and add members rapidly while the leader is isolated.",
-          nodes=5, clients=4, keys=2, **_CHURN)
+          nodes=5, clients=4, keys=2, **_CHURN, limits=(_TWO,))
 def zoo_membership(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.every(0.4, N.member_churn(), start_s=0.1),
                       N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.3)), spare_nodes=1)
 
 
 @scenario("zoo-watch-lag", "Watch workload; a follower lags behind a cut, the leader dies: watches resume on the laggard.",
-          workload="watch", nodes=3, clients=6, keys=2, duration_s=4.5, recover_s=1.5)
+          workload="watch", nodes=3, clients=6, keys=2, duration_s=4.5, recover_s=1.5, limits=(_TWO,))
 def zoo_watch_lag(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.cycle(1.5, isolate_follower(), start_s=0.2), N.cycle(1.5, N.kill_leader(0.5), start_s=0.7),
                       N.cycle(1.5, N.do_heal(), start_s=0.9)))

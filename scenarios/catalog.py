@@ -11,9 +11,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from scenarios import nemesis as N
+from scenarios.params import Limit
 from scenarios.spec import scenario
 
 __all__ = ["Plan"]
+
+# What the schedules' actions need (sim/partitions.py, scenarios/actions.py): isolating a node needs
+# another; a majority/minority split, a bridge or a majorities ring needs three.
+_TWO = Limit("nodes", lo=2, why="isolating a node needs another")
+_THREE = Limit("nodes", lo=3, why="a majority and a minority need three nodes")
 
 
 @dataclass(frozen=True)
@@ -30,37 +36,37 @@ def steady(p: Mapping[str, Any]) -> Plan:
     return Plan(N.NONE)
 
 
-@scenario("partition-majority", "Every 2 s split the cluster into a random majority and minority, then heal.")
+@scenario("partition-majority", "Every 2 s split the cluster into a random majority and minority, then heal.", limits=(_THREE,))
 def partition_majority(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.0, N.partition("majority"), N.do_heal(), start_s=1.0))
 
 
-@scenario("partition-halves", "Alternate random halves partitions and heals every 2 s.", nodes=4)
+@scenario("partition-halves", "Alternate random halves partitions and heals every 2 s.", nodes=4, limits=(_TWO,))
 def partition_halves(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.0, N.partition("halves"), N.do_heal(), start_s=1.0))
 
 
-@scenario("partition-ring", "Majorities ring: every node sees a majority, no two the same one.")
+@scenario("partition-ring", "Majorities ring: every node sees a majority, no two the same one.", limits=(_THREE,))
 def partition_ring(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(3.0, N.partition("majorities-ring"), N.do_heal(), start_s=1.0))
 
 
-@scenario("bridge", "Two halves joined by a single bridge node that sees both sides.")
+@scenario("bridge", "Two halves joined by a single bridge node that sees both sides.", limits=(_THREE,))
 def bridge(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(3.0, N.partition("bridge"), N.do_heal(), start_s=1.0))
 
 
-@scenario("isolate-leader", "Cut the current leader off from everyone, then heal; repeat.")
+@scenario("isolate-leader", "Cut the current leader off from everyone, then heal; repeat.", limits=(_TWO,))
 def isolate_leader(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.0, N.isolate_leader(), N.do_heal(), start_s=1.0))
 
 
-@scenario("leader-minority", "Put the leader in a minority partition while the majority elects and writes.")
+@scenario("leader-minority", "Put the leader in a minority partition while the majority elects and writes.", limits=(_TWO,))
 def leader_minority(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.5, N.leader_minority(), N.do_heal(), start_s=1.0))
 
 
-@scenario("one-way-leader", "Asymmetric cut: the leader's messages go out, nothing comes back (CheckQuorum).")
+@scenario("one-way-leader", "Asymmetric cut: the leader's messages go out, nothing comes back (CheckQuorum).", limits=(_TWO,))
 def one_way_leader(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(3.0, N.one_way_leader(), N.do_heal(), start_s=1.0))
 
@@ -97,7 +103,7 @@ def torn_writes(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("membership-churn", "Remove and add members one at a time while random partitions run.",
-          nodes=5)
+          nodes=5, limits=(Limit("nodes", lo=2, why="its majority/minority partitions need three hosts: two nodes and the spare"),))
 def membership_churn(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.every(2.0, N.member_churn(), start_s=1.0),
                       N.cycle(2.5, N.partition("majority"), N.do_heal(), start_s=1.7)),
@@ -117,7 +123,7 @@ def lock_pause_holder(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("watch-lagging-member", "Watch workload; isolate a member long enough that it must catch up by snapshot.",
-          workload="watch", snapshot_entries=50)
+          workload="watch", snapshot_entries=50, limits=(_TWO,))
 def watch_lagging_member(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(3.0, N.partition("isolate"), N.do_heal(), start_s=1.0))
 
@@ -136,13 +142,13 @@ def ttl_skew(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("figure-8", "Five nodes, leaders crashed just after proposing, restarts: the paper's Figure 8 shape.",
-          nodes=5, clients=5, rate=50.0)
+          nodes=5, clients=5, rate=50.0, limits=(_THREE,))
 def figure_8(p: Mapping[str, Any]) -> Plan:
     return Plan(N.mix(N.every(0.6, N.kill_leader(0.4), start_s=0.5, jitter=0.3),
                       N.cycle(1.3, N.partition("majority"), N.do_heal(), start_s=0.8)))
 
 
-@scenario("everything", "All faults at once: partitions, crashes, pauses, clocks, loss, torn writes.")
+@scenario("everything", "All faults at once: partitions, crashes, pauses, clocks, loss, torn writes.", limits=(_THREE,))
 def everything(p: Mapping[str, Any]) -> Plan:
     faults = N.one_of(
         N.partition("majority"), N.partition("bridge"), N.partition("majorities-ring"), N.isolate_leader(),
@@ -153,7 +159,7 @@ def everything(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("cas-register", "Knossos-style compare-and-set register (values 0-4) under majority partitions.",
-          workload="cas-register", keys=3)
+          workload="cas-register", keys=3, limits=(_THREE,))
 def cas_register(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.0, N.partition("majority"), N.do_heal(), start_s=1.0))
 
@@ -165,13 +171,13 @@ def append_kill(p: Mapping[str, Any]) -> Plan:
 
 
 @scenario("set-partition", "Unique-set adds (POST in-order keys) under bridge and ring partitions.",
-          workload="set", keys=2)
+          workload="set", keys=2, limits=(_THREE,))
 def set_partition(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(1.5, N.one_of(N.partition("bridge"), N.partition("majorities-ring")), N.do_heal(), start_s=1.0))
 
 
 @scenario("election-partition", "Leader election recipe (TTL key) while the cluster leader is isolated.",
-          workload="election", clients=5)
+          workload="election", clients=5, limits=(_TWO,))
 def election_partition(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.5, N.isolate_leader(), N.do_heal(), start_s=1.0))
 import scenarios.bugzoo_catalog  # noqa: E402,F401  (bug-zoo schedules, registered on import)

@@ -39,20 +39,22 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _print_verdicts(run_dir: Path) -> int:
-    from checkers import check_run, summary_lines
+    from checkers.run import check_run, exercised, summary_lines, verdict_line
 
     verdict, results = check_run(run_dir)
     for line in summary_lines(results):
         print(line)
-    print(f"verdict: {verdict.value}")
+    print(verdict_line(verdict, results, exercised(run_dir)))
     return verdict.exit_code
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from scenarios.preflight import require_exercise
     from scenarios.runner import check_determinism, run
     from scenarios.spec import Scenario
 
     scen = Scenario.parse_sets(args.scenario, args.set or [])
+    require_exercise(scen, allow_empty=args.allow_empty)
     if args.check_determinism:
         report = check_determinism(scen, args.seed, subprocess_check=True)
         print(report.text)
@@ -76,7 +78,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return code
 
 
+def _is_sweep_dir(root: Path) -> bool:
+    return (root / "sweep.json").is_file() or (root / "rows.jsonl").is_file()
+
+
+def _not_a_sweep(root: Path, command: str) -> None:
+    from scenarios.errors import ConfigError
+
+    if _is_sweep_dir(root):
+        raise ConfigError(f"{root} is a sweep directory, not a run: `raftsim report {root}` shows its seeds "
+                          f"(or {command} one seed's directory, {root}/seed-N)")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    _not_a_sweep(Path(args.run_dir), "check")
     return _print_verdicts(Path(args.run_dir))
 
 
@@ -91,6 +106,7 @@ def cmd_check_history(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from scenarios.runner import replay
 
+    _not_a_sweep(Path(args.run_dir), "replay")
     ok, text = replay(Path(args.run_dir))
     print(text)
     return EXIT_OK if ok else EXIT_INVALID
@@ -102,7 +118,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     root = Path(args.run_dir)
     if not root.is_dir():
         return _fail(f"{root}: no such run directory")
-    if (root / "sweep.json").is_file() or (root / "rows.jsonl").is_file():
+    if _is_sweep_dir(root):
         print(render_sweep(root))
         return EXIT_OK
     if not any((root / name).is_file() for name in ("run.json", "history.jsonl", "trace.jsonl")):
@@ -112,12 +128,14 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from scenarios.preflight import require_exercise
     from scenarios.spec import Scenario
     from scenarios.sweep import parse_seeds, sweep
 
     if any(item.split("=", 1)[0].strip() == "trace_messages" for item in args.set or []):
         return _fail("--set trace_messages: a sweep chooses message tracing with --trace-messages failing|all|none")
     scen = Scenario.parse_sets(args.scenario, args.set or [])
+    require_exercise(scen, allow_empty=args.allow_empty)
     seeds = parse_seeds(args.seeds)
     summary = sweep(scen, seeds, out_dir=Path(args.out) if args.out else None, jobs=args.jobs,
                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
@@ -136,7 +154,7 @@ def cmd_bugs(args: argparse.Namespace) -> int:
 def cmd_hunt(args: argparse.Namespace) -> int:
     from checkers import check_run, default_checkers
     from scenarios.bugs import ZOO
-    from scenarios.hunt import hunt, parse_budget
+    from scenarios.hunt import hunt, hunt_name, parse_budget
     from scenarios.spec import Scenario
 
     if args.bug is not None and args.bug not in ZOO:
@@ -145,18 +163,47 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     names = [c.name for c in default_checkers()]
     if target is not None and target not in names:
         return _fail(f"--checker {target}: no such checker (one of {', '.join(names)})")
+    if args.max_examples < 1:
+        return _fail(f"--max-examples {args.max_examples}: need at least 1")
+    budget = parse_budget(args.budget)
+    if not 1 <= budget <= 7 * 24 * 3600:
+        return _fail(f"--budget {args.budget}: expected 1s..7d of wall-clock time")
     chosen = [c for c in default_checkers() if target is None or c.name == target]
 
     def check(run_dir: Path) -> dict[str, str]:
         return {r.checker: r.verdict.value for r in check_run(run_dir, chosen)[1]}
 
     scen = Scenario.parse_sets(args.scenario, args.set or [])
-    result = hunt(scen, check, bug=args.bug, checker=target, seed=args.seed, budget_s=parse_budget(args.budget),
-                  max_examples=args.max_examples, out_dir=Path(args.out) if args.out else None,
-                  corpus_dir=Path(args.corpus), progress=print)
+    out = Path(args.out) if args.out else Path("runs") / hunt_name(scen, args.bug, args.seed)
+    corpus = Path(args.corpus) if args.corpus else out / "corpus"  # never the source tree unless asked
+    shipped = Path(__file__).resolve().parent.parent / "tests" / "bugzoo" / "corpus"  # figures of known finds
+    result = hunt(scen, check, bug=args.bug, checker=target, seed=args.seed, budget_s=budget,
+                  max_examples=args.max_examples, out_dir=out, corpus_dir=corpus, progress=_note,
+                  on_example=_Progress(), figures_dirs=tuple(d for d in (shipped, corpus) if d.is_dir()))
     for line in result.lines():
         print(line)
     return EXIT_INVALID if result.found else EXIT_OK
+
+
+def _note(text: str) -> None:
+    sys.stderr.write(f"hunt: {text}\n")
+
+
+class _Progress:
+    """Hunt progress on stderr: a line when the best failure changes, else at most every 5 s."""
+
+    def __init__(self) -> None:
+        self.last_t = 0.0
+        self.last_best = ""
+
+    def __call__(self, status: object) -> None:
+        import time
+
+        now = time.monotonic()  # det-ok: throttles a progress display, outside any run
+        best = getattr(status, "best", "")
+        if best != self.last_best or now - self.last_t >= 5.0:
+            self.last_t, self.last_best = now, best
+            sys.stderr.write(f"hunt: {status}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -175,6 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run twice in-process and once under another PYTHONHASHSEED; report the first differing event")
     s.add_argument("--report", action="store_true", help="also render report.html")
     s.add_argument("--no-check", action="store_true", help="do not run the checkers")
+    s.add_argument("--allow-empty", action="store_true",
+                   help="run even if no fault can happen or no client issues an op with these parameters")
     s.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("check", help="check a run directory and write result.json")
@@ -204,6 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="sweep directory (default runs/sweep-<scenario>)")
     s.add_argument("--report", action="store_true", help="render the sweep report")
     s.add_argument("--quiet", action="store_true", help="no progress bar")
+    s.add_argument("--allow-empty", action="store_true",
+                   help="sweep even if no fault can happen or no client issues an op with these parameters")
     s.add_argument("--keep", choices=["failing", "all"], default="failing",
                    help="run directories to keep: only failing/unknown seeds (default), or all")
     s.add_argument("--trace-messages", choices=["failing", "all", "none"], default="failing",
@@ -220,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-examples", type=int, default=200)
     s.add_argument("--set", action="append", metavar="KEY=VALUE")
     s.add_argument("--out", help="output directory (default runs/hunt-<scenario>-<bug>-seed<N>)")
-    s.add_argument("--corpus", default="tests/bugzoo/corpus", help="replay corpus directory")
+    s.add_argument("--corpus", help="where to write the corpus entry (default <out>/corpus; never replaces one)")
     s.set_defaults(fn=cmd_hunt)
 
     s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")
@@ -232,18 +283,35 @@ def main(argv: list[str] | None = None) -> int:
     from checkers.result import CheckerError
     from checkers.rundir import RunDirError
     from scenarios.errors import ScenarioError
+    from sim.errors import SimError
 
     args = build_parser().parse_args(argv)
     try:
-        return int(args.fn(args))
-    except (ScenarioError, CheckerError, RunDirError) as e:
+        code = int(args.fn(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return code
+    except (ScenarioError, CheckerError, RunDirError, SimError) as e:  # SimError: a setting the simulator refused
         return _fail(str(e))
+    except BrokenPipeError:  # `raftsim ... | head`: the reader left; end quietly, as other tools do
+        _quiet_stdout()
+        return EXIT_ERROR
     except FileNotFoundError as e:
         return _fail(f"{e.filename}: no such file or directory")
     except OSError as e:  # e.g. --out names a file, or a directory we may not write
         return _fail(f"{e.filename or ''}: {e.strerror or e}" if e.filename else str(e))
     except KeyboardInterrupt:
         return _fail("interrupted")
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush cannot raise BrokenPipeError again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (captured under pytest): nothing to flush
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,6 +17,10 @@ Rules:
 - With ``bug`` set the search is differential: a schedule counts only if the clean build passes it; ones
   that break the clean build too are real findings, listed in ``clean-failures.txt`` next to the output.
 - Judging is injected (``check(run_dir) -> {checker: verdict}``), as in scenarios/bugs.py.
+- Everything is written under the output directory (run, reproducer, corpus entry) unless the caller names
+  another corpus directory; an existing corpus entry is never replaced. Progress (examples tried, the best
+  failure so far, time left) goes to ``on_example``, never into the files. The corpus entry records how
+  many examples and wall seconds the find took: a hunt that finds nothing quotes those of similar bugs.
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from scenarios import nemesis as N
 from scenarios.errors import ConfigError
 from scenarios.spec import COMMON_PARAMS, Scenario
 
-__all__ = ["CORPUS_FORMAT", "HuntResult", "drop_events", "event_count", "hunt", "parse_budget", "schedule_strategy",
-           "write_corpus_entry"]
+__all__ = ["CORPUS_FORMAT", "HuntResult", "HuntStatus", "budget_advice", "drop_events", "event_count", "hunt",
+           "hunt_name", "parse_budget", "schedule_strategy", "write_corpus_entry"]
 
 CORPUS_FORMAT = 1
 CheckFn = Callable[[Path], Mapping[str, str]]
@@ -108,6 +112,24 @@ def event_count(schedule: str) -> int:
     return len(re.findall(r"\b(?:at|on)\(", schedule))
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HuntStatus:
+    """Where a hunt stands after an example: for a progress display (stderr), never for files."""
+
+    examples: int
+    best: str  # the smallest failure so far ("linearizable illegal, 2 event(s)"), or ""
+    left_s: float  # wall seconds left of the budget
+
+    def __str__(self) -> str:
+        return (f"{self.examples} example(s) tried; best so far: {self.best or 'none'}; "
+                f"{max(0.0, self.left_s):.0f}s left")
+
+
+def hunt_name(base: Scenario, bug: str | None, seed: int) -> str:
+    """The hunt's name: its default output directory, reproducer and corpus entry are named after it."""
+    return f"hunt-{base.name}-{bug or 'any'}-seed{seed}"
+
+
 @dataclass(frozen=True)
 class HuntResult:
     found: bool
@@ -120,10 +142,11 @@ class HuntResult:
     test_file: Path | None = None
     corpus_file: Path | None = None
     replay: str = ""
+    advice: str = ""  # when nothing was found: what similar bugs needed
 
     def lines(self) -> list[str]:
         if not self.found or self.scenario is None:
-            return [f"no failure in {self.examples} example(s), {self.wall_s:.0f}s"]
+            return [f"no failure in {self.examples} example(s), {self.wall_s:.0f}s"] + ([self.advice] if self.advice else [])
         return [f"FOUND after {self.examples} example(s), {self.wall_s:.0f}s: {self.checker} illegal",
                 f"shrunk schedule ({event_count(str(self.scenario.params['schedule']))} event(s)): "
                 f"{self.scenario.params['schedule']}",
@@ -139,12 +162,15 @@ def _base_params(base: Scenario) -> dict[str, Any]:
 
 def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str | None = None, seed: int = 1,
          budget_s: float = 600.0, max_examples: int = 200, out_dir: Path | None = None,
-         corpus_dir: Path | None = None, progress: Callable[[str], None] | None = None) -> HuntResult:
+         corpus_dir: Path | None = None, progress: Callable[[str], None] | None = None,
+         on_example: Callable[[HuntStatus], None] | None = None, figures_dirs: tuple[Path, ...] = ()) -> HuntResult:
     """Search schedules on ``base``'s cluster and workload (with ``bug`` on) until ``checker`` says ILLEGAL.
 
     ``checker`` defaults to the bug's zoo checker, else any checker. Stops at ``budget_s`` wall seconds
     or ``max_examples``: Hypothesis (generation and shrinking) has the first 80% of the budget, and
     ``drop_events`` the rest. An example that has started always finishes (the event limit bounds it).
+    ``progress`` gets one-line notes (a hit, a clean-build failure), ``on_example`` a ``HuntStatus`` after each
+    example; ``figures_dirs`` are corpus directories whose recorded figures advise when nothing is found.
     """
     from hypothesis import HealthCheck, Phase, find, settings
     from hypothesis import strategies as st
@@ -155,6 +181,9 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
 
     if bug is not None and checker is None:
         checker = ZOO[bug].checker if bug in ZOO else None
+    entry = Path(corpus_dir) / f"{hunt_name(base, bug, seed)}.json" if corpus_dir is not None else None
+    if entry is not None and entry.exists():  # refuse before the search, not after it
+        raise ConfigError(f"{entry}: a corpus entry exists; not replacing it (move it, or pass another --corpus)")
     params = _base_params(base)
     if bug is not None:
         params["bugs"] = bug
@@ -174,6 +203,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
                                             "trace_messages": trace_messages})
 
     memo: dict[tuple[str, int, int], bool] = {}
+    found_by: dict[tuple[str, int, int], str] = {}  # failing example -> the checker that said illegal
     clean_failures: list[str] = []
     failing: list[tuple[str, int, int]] = []
 
@@ -206,6 +236,11 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
         if bad:
             counter["hits"] += 1
             say(f"example {counter['n']}: {bad[0]} illegal with {event_count(ex[0])} event(s): {ex[0]}")
+            found_by[ex] = bad[0]
+        if on_example is not None:
+            best = min(found_by, key=lambda e: (event_count(e[0]), len(e[0]), e[1], e[2]), default=None)
+            on_example(HuntStatus(examples=counter["n"], left_s=t0 + budget_s - time.perf_counter(),  # det-ok: wall-clock budget/report outside any run
+                                  best="" if best is None else f"{found_by[best]} illegal, {event_count(best[0])} event(s)"))
         return bool(bad)
 
     cfg = settings(max_examples=max_examples, deadline=None, database=None, derandomize=True,
@@ -217,7 +252,8 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
             if clean_failures and out_dir is not None:
                 Path(out_dir).mkdir(parents=True, exist_ok=True)
                 (Path(out_dir) / "clean-failures.txt").write_text("\n".join(clean_failures) + "\n")
-            return HuntResult(False, counter["n"], time.perf_counter() - t0)  # det-ok: wall-clock budget/report outside any run
+            wall = time.perf_counter() - t0  # det-ok: wall-clock budget/report outside any run
+            return HuntResult(False, counter["n"], wall, advice=budget_advice(figures_dirs, checker, bug, counter["n"], wall))
         except Exception:  # noqa: BLE001 - e.g. Hypothesis gave up mid-shrink: keep the smallest failure seen
             if not failing:
                 raise
@@ -227,7 +263,7 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
     finally:
         shutil.rmtree(tmp, ignore_errors=True)  # the examples' run directories (the kept one is rebuilt below)
     scen = scen_of(best, trace_messages=bool(params.get("trace_messages", True)))
-    name = f"hunt-{base.name}-{bug or 'any'}-seed{seed}"
+    name = hunt_name(base, bug, seed)
     out = Path(out_dir) if out_dir is not None else Path("runs") / name
     if clean_failures:  # real findings: the clean build broke; keep their replay lines
         out.mkdir(parents=True, exist_ok=True)
@@ -236,23 +272,54 @@ def hunt(base: Scenario, check: CheckFn, *, bug: str | None = None, checker: str
     verdicts = check(rd.root)
     got = checker or next((c for c, v in sorted(verdicts.items()) if v == "illegal"), "")
     test_file = _write_pytest(out / f"test_{name.replace('-', '_')}.py", scen, seed, got)
-    corpus = write_corpus_entry(Path(corpus_dir) if corpus_dir is not None else None, scen, seed, got, bug, name)
-    return HuntResult(True, counter["n"], time.perf_counter() - t0, scen, seed, got, rd.root, test_file, corpus,  # det-ok: wall-clock budget/report outside any run
-                      rd.replay)
+    wall = time.perf_counter() - t0  # det-ok: wall-clock budget/report outside any run
+    corpus = write_corpus_entry(Path(corpus_dir) if corpus_dir is not None else None, scen, seed, got, bug, name,
+                                figures={"examples": counter["n"], "wall_s": round(wall, 1)})
+    return HuntResult(True, counter["n"], wall, scen, seed, got, rd.root, test_file, corpus, rd.replay)
 
 
 def write_corpus_entry(corpus_dir: Path | None, scen: Scenario, seed: int, checker: str, bug: str | None,
-                       name: str) -> Path | None:
-    """Write ``<corpus_dir>/<name>.json``: the scenario repr, seed, checker and expected verdict."""
+                       name: str, figures: Mapping[str, Any] | None = None) -> Path | None:
+    """Write ``<corpus_dir>/<name>.json``: the scenario repr, seed, checker and expected verdict, and the
+    ``figures`` of the find (examples, wall_s). Never replaces an existing entry: ConfigError instead."""
     if corpus_dir is None:
         return None
-    corpus_dir.mkdir(parents=True, exist_ok=True)
     path = corpus_dir / f"{name}.json"
+    if path.exists():
+        raise ConfigError(f"{path}: a corpus entry exists; not replacing it (move it, or pass another --corpus)")
+    corpus_dir.mkdir(parents=True, exist_ok=True)
     doc = {"format": CORPUS_FORMAT, "name": name, "bug": bug, "scenario_repr": repr(scen), "seed": seed,
            "checker": checker, "verdict": "illegal", "events": event_count(str(scen.params.get("schedule", ""))),
-           "replay": f"raftsim run {scen.name} --seed {seed} {scen.cli_args()}"}
+           "replay": f"raftsim run {scen.name} --seed {seed} {scen.cli_args()}", **(figures or {})}
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return path
+
+
+def budget_advice(dirs: tuple[Path, ...], checker: str | None, bug: str | None, examples: int, wall_s: float) -> str:
+    """What similar bugs needed (the corpus entries' ``examples``/``wall_s``: same checker, else any), as one
+    line advising a bigger ``--max-examples``/``--budget``; "" when no entry records figures."""
+    found = []
+    for d in dirs:
+        for path in sorted(Path(d).glob("*.json")):
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                found.append((str(doc["checker"]), str(doc.get("bug")), int(doc["examples"]), float(doc["wall_s"])))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # an entry without figures (or unreadable) advises nothing
+    same = [f for f in found if f[0] == checker] or found
+    if not same:
+        return ""
+    most_ex = max(f[2] for f in same)
+    most_s = max(f[3] for f in same)
+    bugs = ", ".join(sorted({f[1] for f in same if f[1] not in ("None", bug)}))
+    kind = f"{checker} bugs" if checker and same[0][0] == checker else "bugs"
+    return (f"similar {kind} ({bugs or 'in the corpus'}) were found within {most_ex} example(s) and {most_s:.0f}s "
+            f"(corpus figures); this hunt tried {examples} in {wall_s:.0f}s: try --max-examples "
+            f"{max(2 * most_ex, 2 * examples)} --budget {_budget_text(max(2 * most_s, 2 * wall_s))}")
+
+
+def _budget_text(seconds: float) -> str:
+    return f"{seconds / 60:.0f}m" if seconds >= 120 else f"{seconds:.0f}s"
 
 
 _TEST_TEMPLATE = '''"""Reproducer written by `raftsim hunt`: {checker} must find the violation again."""

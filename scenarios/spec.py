@@ -3,8 +3,10 @@
 Rules:
 - A scenario is ``Scenario(name, params)``; ``params`` always holds *every* parameter (defaults
   merged), so ``repr`` is complete and ``Scenario.from_repr(repr(s)) == s``.
-- Parameters are typed by their default's type; ``--set key=value`` on the CLI is parsed with
-  ``parse_value``; an unknown key or a wrongly typed value is a ``ConfigError`` naming both.
+- Every parameter is declared once (scenarios/params.py: type, range or choices, meaning); a scenario
+  adds its own (``params=``) and narrows shared ranges (``limits=``). ``Scenario.create`` checks every
+  value against the declarations before anything runs: an unknown key, a wrong type or a value out of
+  range is a one-line ``ConfigError`` naming the parameter, the value and the accepted range.
 - Names are kebab-case.
 """
 
@@ -13,12 +15,13 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
 from scenarios.errors import ConfigError
 from scenarios.parser import parse_repr
+from scenarios.params import PARAMS, Limit, Param, check_rules, common_defaults, parse_text
 
 __all__ = [
     "COMMON_PARAMS",
@@ -31,65 +34,44 @@ __all__ = [
     "scenario",
 ]
 
-# Parameters every scenario has. Times are in ms/s here for humans; the runner converts to int ns.
-COMMON_PARAMS: dict[str, Any] = {
-    "nodes": 5,                 # cluster size
-    "clients": 10,              # concurrent client processes (logical threads)
-    "duration_s": 10.0,         # fault phase length (virtual seconds)
-    "recover_s": 5.0,           # final heal-and-recover phase (liveness judged here)
-    "workload": "register",     # register | cas-register | append | set | watch | lock | queue | election | registry
-    "keys": 5,                  # distinct keys of the workload
-    "rate": 20.0,               # ops per second per client (think time is exponential)
-    "read_mode": "quorum",      # quorum (linearizable, through ReadIndex) | local (may be stale, as etcd v2)
-    "client_timeout_ms": 1000,  # a client op with no answer by then completes as info
-    "latency_ms": 1.0,          # mean one-way network latency
-    "latency_dist": "exponential",  # constant | uniform | normal | exponential | long-tail
-    "loss": 0.0,                # message loss probability, every link
-    "dup": 0.0,                 # message duplication probability
-    "reorder": 0.0,             # probability a message is delayed behind later ones
-    "tick_ms": 10,              # raft tick
-    "heartbeat_ticks": 5,       # 50 ms heartbeats
-    "election_ticks": 30,       # 300-600 ms randomised election timeout
-    "pre_vote": True,
-    "check_quorum": True,
-    "snapshot_entries": 500,    # compact the log every N applied entries
-    "max_msg_bytes": 1 << 20,   # AppendEntries size limit (RaftConfig.max_size_per_msg); 1: one entry per message
-    "ttl_s": 2,                 # TTL of lock / registry / election keys
-    "fsync_ms": 0.0,            # mean fsync latency (exponential); 0: the simulator's uniform 0.5-2 ms
-    "bugs": "",                 # comma-separated bug-zoo ids (B03,B07), all off by default
-    "trace_messages": True,     # write send/deliver/drop events to the trace
-}
+# Parameters every scenario has ({name: default}; the declarations are scenarios/params.py's PARAMS).
+COMMON_PARAMS: dict[str, Any] = common_defaults()
+_COMMON = {p.name: p for p in PARAMS}
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
 def parse_value(key: str, text: str, like: Any) -> Any:
     """Parse ``text`` as the type of ``like``; raise ConfigError naming the key."""
-    try:
-        if isinstance(like, bool):
-            low = text.strip().lower()
-            if low in ("1", "true", "yes", "on"):
-                return True
-            if low in ("0", "false", "no", "off"):
-                return False
-            raise ValueError
-        if isinstance(like, int):
-            return int(text)
-        if isinstance(like, float):
-            return float(text)
-        return str(text)
-    except ValueError:
-        raise ConfigError(f"--set {key}={text}: expected a {type(like).__name__}") from None
+    return parse_text(Param(name=key, type=type(like), default=like, doc=""), text)
 
 
 @dataclass(frozen=True)
 class ScenarioDef:
-    """A catalog entry: name, one-line description, extra defaults, and the plan builder."""
+    """A catalog entry: name, one-line description, defaults, its own parameters and limits, the plan builder.
+
+    ``defaults`` overrides shared defaults and gives the values of ``params`` (the scenario's own
+    declared parameters); ``limits`` narrow shared ranges for this scenario (e.g. nodes >= 3).
+    """
 
     name: str
     description: str
     defaults: Mapping[str, Any]
     build: Callable[[Mapping[str, Any]], Any]  # params -> scenarios.plan.Plan
+    params: tuple[Param, ...] = ()
+    limits: tuple[Limit, ...] = ()
+
+    def schema(self) -> dict[str, Param]:
+        """Every parameter of this scenario, declared ranges narrowed by ``limits``, defaults its own."""
+        out = {**_COMMON, **{p.name: p for p in self.params}}
+        for lim in self.limits:
+            p = out[lim.name]
+            lo = p.lo if lim.lo is None else lim.lo if p.lo is None else max(p.lo, lim.lo)
+            hi = p.hi if lim.hi is None else lim.hi if p.hi is None else min(p.hi, lim.hi)
+            out[lim.name] = replace(p, lo=lo, hi=hi, lo_open=p.lo_open and lo == p.lo, why=lim.why)
+        for k, v in self.defaults.items():
+            out[k] = replace(out[k], default=v)
+        return out
 
 
 _REGISTRY: dict[str, ScenarioDef] = {}
@@ -100,19 +82,23 @@ def register(d: ScenarioDef) -> ScenarioDef:
         raise ConfigError(f"scenario name {d.name!r} is not kebab-case")
     if d.name in _REGISTRY:
         raise ConfigError(f"scenario {d.name!r} registered twice")
-    unknown = sorted(set(d.defaults) - set(COMMON_PARAMS))
-    for k in unknown:
-        if not isinstance(d.defaults[k], (bool, int, float, str)):
-            raise ConfigError(f"scenario {d.name}: parameter {k} must be bool/int/float/str")
+    own = {p.name for p in d.params}
+    for k in sorted((set(d.defaults) | {lim.name for lim in d.limits}) - set(COMMON_PARAMS) - own):
+        raise ConfigError(f"scenario {d.name}: parameter {k} is not declared (add a Param for it)")
+    for k, p in sorted(d.schema().items()):  # every default must pass its own (narrowed) declaration
+        p.check(p.default, d.name)
     _REGISTRY[d.name] = d
     return d
 
 
-def scenario(name: str, description: str, **defaults: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator: register ``fn(params) -> Plan`` as scenario ``name``."""
+def scenario(name: str, description: str, *, params: tuple[Param, ...] = (), limits: tuple[Limit, ...] = (),
+             **defaults: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: register ``fn(params) -> Plan`` as scenario ``name`` (own ``params``, ``limits``, defaults)."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        register(ScenarioDef(name, description, MappingProxyType(dict(defaults)), fn))
+        own = {p.name: p.default for p in params}
+        register(ScenarioDef(name, description, MappingProxyType({**own, **defaults}), fn, tuple(params),
+                             tuple(limits)))
         return fn
 
     return deco
@@ -148,19 +134,15 @@ class Scenario:
     def create(cls, name: str, overrides: Mapping[str, Any] | None = None) -> "Scenario":
         """Resolve ``name`` with its defaults and ``overrides`` (typed values or CLI strings)."""
         d = get_def(name)
-        params: dict[str, Any] = {**COMMON_PARAMS, **d.defaults}
+        schema = d.schema()
+        params: dict[str, Any] = {k: p.default for k, p in schema.items()}
         for key, value in sorted((overrides or {}).items()):
-            if key not in params:
-                raise ConfigError(f"--set {key}: unknown parameter for {name} (known: {', '.join(sorted(params))})")
-            like = params[key]
-            if isinstance(value, str) and not isinstance(like, str):
-                value = parse_value(key, value, like)
-            elif isinstance(like, bool) != isinstance(value, bool) or (
-                not isinstance(value, type(like)) and not (isinstance(like, float) and isinstance(value, int))
-            ):
-                raise ConfigError(f"--set {key}={value!r}: expected a {type(like).__name__}")
-            params[key] = float(value) if isinstance(like, float) else value
-        _validate(name, params)
+            if key not in schema:
+                raise ConfigError(f"--set {key}: unknown parameter for {name} (known: {', '.join(sorted(schema))})")
+            if isinstance(value, str) and schema[key].type is not str:
+                value = parse_text(schema[key], value)
+            params[key] = schema[key].check(value, name)
+        check_rules(name, params)
         return cls(name, MappingProxyType(params))
 
     @classmethod
@@ -177,7 +159,7 @@ class Scenario:
     def changed(self) -> dict[str, Any]:
         """Parameters that differ from the scenario's defaults (for short replay lines)."""
         d = get_def(self.name)
-        base = {**COMMON_PARAMS, **d.defaults}
+        base = {k: p.default for k, p in d.schema().items()}
         return {k: v for k, v in sorted(self.params.items()) if base.get(k) != v}
 
     def __repr__(self) -> str:
@@ -228,34 +210,3 @@ def _scenario_parts(name: str, params: dict[str, Any]) -> _Parsed:
 def _params(**params: Any) -> dict[str, Any]:
     return params
 
-
-_WORKLOADS = {"register", "cas-register", "append", "set", "watch", "lock", "queue", "election", "registry"}
-
-
-def _validate(name: str, p: Mapping[str, Any]) -> None:
-    def need(cond: bool, msg: str) -> None:
-        if not cond:
-            raise ConfigError(f"{name}: {msg}")
-
-    need(1 <= p["nodes"] <= 15, f"nodes={p['nodes']}: must be 1..15")
-    need(0 <= p["clients"] <= 200, f"clients={p['clients']}: must be 0..200")
-    need(p["duration_s"] > 0, "duration_s must be > 0")
-    need(p["recover_s"] >= 0, "recover_s must be >= 0")
-    need(p["workload"] in _WORKLOADS, f"workload={p['workload']!r}: one of {', '.join(sorted(_WORKLOADS))}")
-    need(p["keys"] >= 1, "keys must be >= 1")
-    need(p["rate"] > 0, "rate must be > 0")
-    need(p["read_mode"] in ("quorum", "local"), "read_mode must be quorum or local")
-    need(p["client_timeout_ms"] > 0, "client_timeout_ms must be > 0")
-    for k in ("loss", "dup", "reorder"):
-        need(0.0 <= p[k] <= 1.0, f"{k}={p[k]}: a probability must be in [0, 1]")
-    need(p["latency_ms"] >= 0, "latency_ms must be >= 0")
-    need(p["fsync_ms"] >= 0, "fsync_ms must be >= 0")
-    need(p["latency_dist"] in ("constant", "uniform", "normal", "exponential", "long-tail"), "latency_dist unknown")
-    need(p["tick_ms"] > 0, "tick_ms must be > 0")
-    need(p["election_ticks"] > p["heartbeat_ticks"] > 0, "need election_ticks > heartbeat_ticks > 0")
-    bugs = [b for b in p["bugs"].split(",") if b]
-    need(all(re.fullmatch(r"B\d\d", b) for b in bugs), f"bugs={p['bugs']!r}: expected ids like B03,B07")
-    from scenarios.bugs import ZOO  # here, not at the top: scenarios.bugs builds on this module
-
-    unknown = [b for b in bugs if b not in ZOO]
-    need(not unknown, f"bugs={p['bugs']!r}: no such bug {', '.join(unknown)} (see `raftsim bugs`: B01..B{len(ZOO):02d})")

@@ -15,6 +15,8 @@ Rules:
   (else the row is ``unknown`` with checker ``determinism``). The printed replay line therefore reproduces
   the kept directory exactly, trace hash included. ``"all"`` traces every seed (the old behaviour);
   ``"none"`` never does (replay lines then carry ``--set trace_messages=false``).
+- Ctrl-C stops a local sweep within about 2 s (scenarios/pool.py); every finished seed's row is kept, and
+  running the same command again resumes. A sweep that fails before its first seed leaves nothing behind.
 - Resumable: a seed with a row in ``rows.jsonl`` (or, for sweeps made before rows.jsonl, a complete
   ``seed-<n>/`` directory) is not run again. A torn last line (a killed sweep) is dropped. Resuming never
   deletes a directory; only a seed that runs now can have its directory deleted.
@@ -31,29 +33,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from checkers.rundir import RunFiles
-from scenarios.errors import ConfigError
+from scenarios.errors import ConfigError, Interrupted
+from scenarios.pool import run_local
+from scenarios.rows import ROWS_JSONL, Rows
 from scenarios.spec import Scenario
 
-__all__ = ["KEEP", "TRACE_MESSAGES", "SweepSummary", "parse_seeds", "run_seed", "scenario_key", "sweep"]
+__all__ = ["KEEP", "ROWS_JSONL", "TRACE_MESSAGES", "SweepSummary", "parse_seeds", "run_seed", "scenario_key", "sweep"]
 
 SWEEP_JSON = "sweep.json"
-ROWS_JSONL = "rows.jsonl"
-ROWS_FORMAT_VERSION = 1
 KEEP = ("failing", "all")
+_FAILING = ("illegal", "unknown")  # row verdicts a sweep reports; ok and not-exercised are not failures
 TRACE_MESSAGES = ("failing", "all", "none")
+MAX_JOBS = 256  # a typo (-j 1000) must not fork a thousand simulators
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -110,14 +112,14 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
         shutil.rmtree(root, ignore_errors=True)
         rd = run(scen, seed, root)
         verdict, results = check_run(rd.root)
-        failing = [r.checker for r in results if r.verdict.value != "ok"]
+        failing = [r.checker for r in results if r.verdict.is_failure]
         row: dict[str, Any] = {
             "seed": seed, "verdict": verdict.value, "trace_sha256": rd.trace_sha256,
             "history_sha256": _sha256(rd.files.history), "failing": failing,
-            "summaries": {r.checker: r.summary for r in results if r.verdict.value != "ok"},
+            "summaries": {r.checker: r.summary for r in results if r.verdict.is_failure},
             "replay": rd.replay, "code_version": code_version(),
             "trace_messages": bool(scen.params.get("trace_messages", True)), "kept": True}
-        if verdict.value == "ok":
+        if not verdict.is_failure:  # ok (or, with --allow-empty, nothing exercised): not kept
             if keep == "failing":
                 shutil.rmtree(root, ignore_errors=True)
                 row["kept"] = False
@@ -126,7 +128,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
             full = run(_with_trace(scen, True), seed, root)
             verdict2, results2 = check_run(full.root)
             same = (_sha256(full.files.history) == row["history_sha256"] and verdict2 == verdict
-                    and [r.checker for r in results2 if r.verdict.value != "ok"] == failing)
+                    and [r.checker for r in results2 if r.verdict.is_failure] == failing)
             row.update(replay=full.replay, trace_messages=True, trace_sha256=full.trace_sha256)
             if not same:
                 row["verdict"] = "unknown"
@@ -150,7 +152,7 @@ def _dir_row(root: Path, seed: int) -> tuple[dict[str, Any], str, str | None] | 
     try:
         doc = json.loads(res.read_text())
         run = json.loads(meta.read_text())
-        failing = sorted(k for k, v in doc["checkers"].items() if v["verdict"] != "ok")
+        failing = sorted(k for k, v in doc["checkers"].items() if v["verdict"] in _FAILING)
         key = scenario_key(Scenario.from_repr(run["scenario_repr"]))
         row = {"seed": seed, "verdict": doc["valid"], "trace_sha256": run.get("trace_sha256"), "failing": failing,
                "summaries": {k: doc["checkers"][k].get("summary", "") for k in failing}, "wall_s": 0.0,
@@ -159,37 +161,6 @@ def _dir_row(root: Path, seed: int) -> tuple[dict[str, Any], str, str | None] | 
         return row, key, run.get("code_version")
     except (ValueError, KeyError, TypeError, AttributeError, ConfigError, RecursionError):
         return None
-
-
-class _Rows:
-    """``rows.jsonl``: read (dropping a torn last line), then append one flushed line per finished seed."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.records: list[dict[str, Any]] = []
-        if path.is_file():
-            data = path.read_bytes()
-            cut = data.rfind(b"\n") + 1
-            if cut < len(data):  # a torn last line: the sweep was killed mid-write; that seed runs again
-                with path.open("r+b") as f:
-                    f.truncate(cut)
-            for line in data[:cut].splitlines():
-                try:
-                    rec = json.loads(line)
-                except (ValueError, RecursionError):
-                    continue
-                if isinstance(rec, dict) and isinstance(rec.get("row"), dict) and isinstance(rec["row"].get("seed"), int):
-                    self.records.append(rec)
-        self._f = path.open("a", encoding="utf-8")
-
-    def append(self, key: str, row: dict[str, Any]) -> None:
-        rec = {"v": ROWS_FORMAT_VERSION, "scenario_repr": key, "code_version": row.get("code_version"), "row": row}
-        self._f.write(json.dumps(rec, sort_keys=True) + "\n")
-        self._f.flush()
-        os.fsync(self._f.fileno())
-
-    def close(self) -> None:
-        self._f.close()
 
 
 def _differs(here: str, recorded: str) -> str:
@@ -269,8 +240,8 @@ def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = No
     from scenarios.runner import code_version
 
     seeds = list(seeds)
-    if jobs < 1:
-        raise ConfigError(f"-j {jobs}: need at least 1 job")
+    if not 1 <= jobs <= MAX_JOBS:
+        raise ConfigError(f"-j {jobs}: expected 1..{MAX_JOBS} worker processes")
     if executor not in ("local", "dask"):
         raise ConfigError(f"--executor {executor!r}: local or dask")
     if scheduler and executor != "dask":
@@ -282,12 +253,21 @@ def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = No
     scenario = _with_trace(scenario, trace_messages == "all")
     key, code = scenario_key(scenario), code_version()
     root = out_dir or Path("runs") / f"sweep-{scenario.name}"
+    made = [d for d in (root, *root.parents) if not d.exists()]  # what mkdir creates, innermost first
+    had_rows = (root / ROWS_JSONL).exists()
     root.mkdir(parents=True, exist_ok=True)
-    rows = _Rows(root / ROWS_JSONL)
+    rows = Rows(root / ROWS_JSONL)
     try:
         summary, todo, stale = _resume(root, rows, seeds, scenario, key, code)
         _run_todo(summary, todo, root, rows, key, scenario, jobs=jobs, executor=executor, scheduler=scheduler,
                   progress=progress, keep=keep, trace_failing=trace_messages == "failing", stale=stale)
+    except Interrupted as e:
+        raise Interrupted(e.done, e.total, str(root / ROWS_JSONL)) from None
+    except BaseException:
+        if rows.appended == 0:  # failed before its first seed: leave nothing behind
+            rows.close()
+            _remove_unused(root / ROWS_JSONL if not had_rows else None, made)
+        raise
     finally:
         rows.close()
     doc = summary.to_json()
@@ -304,7 +284,18 @@ def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = No
     return summary
 
 
-def _resume(root: Path, rows: _Rows, seeds: list[int], scenario: Scenario, key: str, code: str
+def _remove_unused(rows_file: Path | None, made: list[Path]) -> None:
+    """Remove an empty rows.jsonl we created, then the directories we created while they are empty."""
+    if rows_file is not None and rows_file.is_file() and rows_file.stat().st_size == 0:
+        rows_file.unlink()
+    for d in made:
+        try:
+            d.rmdir()
+        except OSError:  # not empty (or not ours to remove): keep it and everything above it
+            break
+
+
+def _resume(root: Path, rows: Rows, seeds: list[int], scenario: Scenario, key: str, code: str
             ) -> tuple[SweepSummary, list[int], int]:
     """Rows to reuse, seeds to run, and how many seeds were recorded under another code version."""
     wanted = set(seeds)
@@ -344,7 +335,7 @@ def _resume(root: Path, rows: _Rows, seeds: list[int], scenario: Scenario, key: 
     return summary, todo, len(stale & wanted)
 
 
-def _run_todo(summary: SweepSummary, todo: list[int], root: Path, rows: _Rows, key: str, scenario: Scenario, *,
+def _run_todo(summary: SweepSummary, todo: list[int], root: Path, rows: Rows, key: str, scenario: Scenario, *,
               jobs: int, executor: str, scheduler: str | None, progress: bool, keep: str, trace_failing: bool,
               stale: int) -> None:
     from rich.console import Console
@@ -367,7 +358,7 @@ def _run_todo(summary: SweepSummary, todo: list[int], root: Path, rows: _Rows, k
             nonlocal bad
             rows.append(key, row)  # durable before it counts: a killed sweep resumes from here
             summary.rows.append(row)
-            bad += row["verdict"] != "ok"
+            bad += row["verdict"] in _FAILING
             bar.update(task, advance=1, bad=bad)
 
         if dask is not None:
@@ -376,13 +367,14 @@ def _run_todo(summary: SweepSummary, todo: list[int], root: Path, rows: _Rows, k
             finally:
                 dask.close()
         elif jobs == 1 or len(args) <= 1:
-            for a in args:
-                done(run_seed(*a))
+            for i, a in enumerate(args):
+                try:
+                    row = run_seed(*a)
+                except KeyboardInterrupt:  # Ctrl-C during a seed in this process: the rows so far are kept
+                    raise Interrupted(i, len(args)) from None
+                done(row)
         else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futs = [pool.submit(run_seed, *a) for a in args]
-                for f in as_completed(futs):
-                    done(f.result())
+            run_local(run_seed, args, jobs, done)
     summary.wall_s = time.perf_counter() - t0  # det-ok: sweep wall time, reported, never in a run
 
 
@@ -404,6 +396,6 @@ def _print_summary(summary: SweepSummary, console: Any) -> None:
     if by_checker:
         console.print("failures by checker: " + ", ".join(f"{k}={v}" for k, v in sorted(by_checker.items())))
     for r in sorted(summary.rows, key=lambda r: r["seed"]):
-        if r["verdict"] != "ok":
+        if r["verdict"] in _FAILING:
             why = "; ".join(f"{k}: {v}" for k, v in sorted(r.get("summaries", {}).items()))
             sys.stdout.write(f"{r['verdict']}: {r['replay']}    # {why[:160]}\n")

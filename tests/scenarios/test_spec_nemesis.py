@@ -38,7 +38,7 @@ def test_set_parses_by_the_defaults_type() -> None:
     "sets, needle",
     [
         (["nope=1"], "unknown parameter"),
-        (["nodes=three"], "expected a int"),
+        (["nodes=three"], "expected an int"),
         (["loss=1.5"], "probability"),
         (["pre_vote=maybe"], "expected a bool"),
         (["workload=banana"], "workload"),
