@@ -68,6 +68,14 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
     With ``track``, each configuration carries its linearization as a linked list ``(item, parent)``.
     """
     step = model.step
+    canonical = getattr(model, "canonical", None)
+    canon = canonical(items) if canonical is not None else None
+    if canon is not None:
+        raw_step = step
+
+        def step(s: Any, inp: Any, out: Any) -> tuple[bool, Any]:
+            ok, s2 = raw_step(s, inp, out)
+            return ok, canon(s2)
     # item -> {state: step(state, item)}, from the item's invoke until its return (then it can never be
     # linearized again): memory stays bounded by the open ops, not by every state the search ever built
     memo: list[dict[Any, tuple[bool, Any]] | None] = [None] * len(items)

@@ -20,6 +20,7 @@ Rules:
   takes effect only into a state some operation's outcome depends on (optional
   ``Model.relevant_states``), else it can as well happen later; and a configuration that used a superset of
   another's info operations, with the same state and ``lin``, is dropped.
+- States the model calls alike (optional ``Model.canonical``) are merged into one representative.
 - A part the model proves linearizable by itself (optional ``Model.decide``) is not searched; it counts in
   ``details["decided_keys"]``.
 - The search has a budget of configurations explored, so a verdict depends on the history alone, never on
