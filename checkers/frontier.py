@@ -67,12 +67,12 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
 
     With ``track``, each configuration carries its linearization as a linked list ``(item, parent)``.
     """
-    step = model.step
+    raw_step = model.step
     canonical = getattr(model, "canonical", None)
     canon = canonical(items) if canonical is not None else None
-    if canon is not None:
-        raw_step = step
-
+    if canon is None:
+        step = raw_step
+    else:
         def step(s: Any, inp: Any, out: Any) -> tuple[bool, Any]:
             ok, s2 = raw_step(s, inp, out)
             return ok, canon(s2)
@@ -90,7 +90,9 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
     read_only = getattr(model, "read_only", None)
     is_ro = [bool(read_only and read_only(inp)) for inp, _ in items]
     relevant = getattr(model, "relevant_states", None)
-    rel: list[frozenset[Any] | None] = [relevant(inp, out) if relevant else None for inp, out in items]
+    rel: list[frozenset[Any] | None] = [None] * len(items)  # read only when the part has info ops
+    if relevant is not None and any(infos_of):
+        rel = [relevant(inp, out) for inp, out in items]
     info_wanted: set[Any] = set()  # states some info op's outcome depends on
     info_wild = False  # some info op depends on every state
     blind: frozenset[Any] = frozenset()
@@ -204,6 +206,24 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
             noop_cache.clear()
         if info_cache:
             info_cache.clear()
+
+        if open_mask == target and len(frontier) == 1 and not infos:
+            # the op alone and one configuration (a key one client at a time): nothing else can move
+            [(cfg, path)] = frontier.items()
+            if not cfg[1]:  # one config: nothing to merge, so the plain step
+                ok, s2 = raw_step(cfg[0], *items[j])
+                if not ok:
+                    return Failure(item=j, frontier=frontier, slots=list(slot_item), infos=list(infos))
+                cfg = (s2, target, 0)
+                if track:
+                    path = (j, path)
+            unbilled += 1
+            frontier = {(cfg[0], 0, 0): path}
+            slot_item[k] = -1
+            free.append(k)
+            memo[j] = None
+            open_mask = ro_mask = 0
+            continue
 
         nf = {}
         explored = 0

@@ -149,6 +149,7 @@ def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> 
     prepare = model.prepare
     info = OpType.INFO
     prepared: list[tuple[int, _Entry, Any]] = []
+    has_info = False
     for n, e in enumerate(entries):
         try:
             io = prepare(e)
@@ -156,12 +157,16 @@ def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> 
             raise ModelError(_line(e) + str(err)) from None
         if io is not None:
             prepared.append((n, e, io))
+            if e.type is info:
+                has_info = True
     # An info op whose effect no other op could have observed may be taken never to have happened:
     # dropping it up front keeps the search from branching on it (Knossos does the same).
     unobserved = getattr(model, "unobserved_info", None)
-    drop = unobserved([(io, e.type is info) for _, e, io in prepared]) if unobserved is not None else set()
+    drop: set[int] = set()
+    if has_info and unobserved is not None:
+        drop = unobserved([(io, e.type is info) for _, e, io in prepared])
     for k, (n, e, io) in enumerate(prepared):
-        if k in drop:
+        if drop and k in drop:
             continue
         j = len(items)
         items.append(io)
