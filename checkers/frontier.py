@@ -21,6 +21,7 @@ from checkers.model import Model
 __all__ = ["Failure", "Meter", "OutOfBudget", "drop_dominated", "search"]
 
 _NO_DEADLINE = float("inf")
+_CANON_AFTER = 16
 
 
 class OutOfBudget(Exception):
@@ -67,15 +68,10 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
 
     With ``track``, each configuration carries its linearization as a linked list ``(item, parent)``.
     """
-    raw_step = model.step
+    raw_step = step = model.step
+    # Model.canonical merges states only once the search branches (a return explored more than
+    # _CANON_AFTER configurations): sound at any moment, and a part that never branches skips its cost
     canonical = getattr(model, "canonical", None)
-    canon = canonical(items) if canonical is not None else None
-    if canon is None:
-        step = raw_step
-    else:
-        def step(s: Any, inp: Any, out: Any) -> tuple[bool, Any]:
-            ok, s2 = raw_step(s, inp, out)
-            return ok, canon(s2)
     # item -> {state: step(state, item)}, from the item's invoke until its return (then it can never be
     # linearized again): memory stays bounded by the open ops, not by every state the search ever built
     memo: list[dict[Any, tuple[bool, Any]] | None] = [None] * len(items)
@@ -294,6 +290,13 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
                             seen.add(c2)
                             stack.append((c2, p2, observe))
         meter.charge(explored & 1023)
+        if canonical is not None and explored > _CANON_AFTER:
+            canon = canonical(items)
+            canonical = None
+            if canon is not None:
+                def step(s: Any, inp: Any, out: Any, canon: Any = canon) -> tuple[bool, Any]:
+                    ok, s2 = raw_step(s, inp, out)
+                    return ok, canon(s2)
         if not nf:
             return Failure(item=j, frontier=frontier, slots=list(slot_item), infos=list(infos))
         if infos and len(nf) > 1:

@@ -241,6 +241,19 @@ def _check_entries(entries: list[_Entry], model: Model[Any, Any, Any], budget: B
         return _check_entries_gc_off(entries, model, budget, strict, t0)
 
 
+def _check_file(path: Path | str, model: Model[Any, Any, Any], budget: Budget, strict: bool,
+                t0: float) -> CheckResult:
+    """Parse and check a jsonl history with the cyclic GC off throughout; the history is freed before the
+    GC comes back on (else re-enabling it would sweep every object of the parse once more).
+    Raises HistoryError, OSError, UnicodeDecodeError."""
+    with _no_gc():
+        with open(path, encoding="utf-8") as f:
+            entries = _pair_events(parse_events(f))
+        result = _check_entries_gc_off(entries, model, budget, strict, t0)
+        del entries
+    return result
+
+
 @contextlib.contextmanager
 def _no_gc() -> Iterator[None]:
     """The cyclic GC off: the search builds millions of acyclic tuples, and each full collection would
@@ -364,9 +377,7 @@ def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, A
 
     try:
         if fmt == "jsonl":
-            with open(path, encoding="utf-8") as f, _no_gc():
-                entries = _pair_events(parse_events(f))
-            return _check_entries(entries, model, budget, True, t0)
+            return _check_file(path, model, budget, True, t0)
         if fmt not in interop.READERS:
             return unknown(f"unknown history format {fmt!r} (expected jsonl, {', '.join(sorted(interop.READERS))})")
         ops = interop.READERS[fmt](path)
@@ -391,12 +402,10 @@ class LinearizabilityChecker:
     def check(self, run: Any) -> CheckResult:
         t0 = time.perf_counter()
         try:
-            with open(run.history, encoding="utf-8") as f, _no_gc():
-                entries = _pair_events(parse_events(f))
+            return _check_file(run.history, self.model, self.budget, False, t0)
         except FileNotFoundError:
             return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary="no history.jsonl",
                                elapsed_s=time.perf_counter() - t0)
         except (HistoryError, OSError, UnicodeDecodeError) as e:
             return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary=f"history.jsonl: {e}",
                                details={"error": str(e)}, elapsed_s=time.perf_counter() - t0)
-        return _check_entries(entries, self.model, self.budget, False, t0)

@@ -31,6 +31,9 @@ __all__ = ["KV", "KV_FS", "KvModel", "Unread", "freeze", "thaw"]
 
 KV_FS = ("read", "write", "cas", "append", "delete")
 COMPARE_FAILED = "compare-failed"
+_KV_FS = frozenset(KV_FS)
+_OK, _FAIL = OpType.OK, OpType.FAIL
+_READ, _DELETE = ("read", None), ("delete", None)
 
 
 class _Bool:
@@ -187,17 +190,18 @@ class KvModel:
 
     def prepare(self, op: OpLike) -> tuple[tuple[str, Any], Any] | None:
         f = op.f
-        if f not in KV_FS:
-            raise ModelError(f"unknown f {f!r} for model kv (expected one of {', '.join(KV_FS)})")
         typ = op.type
-        if typ is OpType.FAIL:
+        if f == "read" and typ is _OK:  # the commonest op first
+            out = op.output
+            return _READ, out if type(out) is str or out is None else freeze(out)
+        if f not in _KV_FS:
+            raise ModelError(f"unknown f {f!r} for model kv (expected one of {', '.join(KV_FS)})")
+        if typ is _FAIL:
             if f == "cas" and op.error == COMPARE_FAILED:
                 return ("cas-differs", self._cas_operand(op.input)[0]), None
             return None
         if f == "read":
-            if typ is OpType.INFO:
-                return None
-            return ("read", None), freeze(op.output)
+            return None  # an info read observed nothing we know
         if f == "write":
             return ("write", freeze(op.input)), None
         if f == "cas":
@@ -206,7 +210,7 @@ class KvModel:
             if type(op.input) is not str:
                 raise ModelError(f"append value must be a string, got {json.dumps(op.input)}")
             return ("append", op.input), None
-        return ("delete", None), None
+        return _DELETE, None
 
     def decide(self, items: Sequence[tuple[tuple[str, Any], Any]], returns: Sequence[bool],
                events: Sequence[tuple[int, int]]) -> bool:
