@@ -21,6 +21,7 @@ from checkers.model import Model
 __all__ = ["Failure", "Meter", "OutOfBudget", "drop_dominated", "search"]
 
 _NO_DEADLINE = float("inf")
+_CANON_AFTER = 16
 
 
 class OutOfBudget(Exception):
@@ -67,7 +68,10 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
 
     With ``track``, each configuration carries its linearization as a linked list ``(item, parent)``.
     """
-    step = model.step
+    raw_step = step = model.step
+    # Model.canonical merges states only once the search branches (a return explored more than
+    # _CANON_AFTER configurations): sound at any moment, and a part that never branches skips its cost
+    canonical = getattr(model, "canonical", None)
     # item -> {state: step(state, item)}, from the item's invoke until its return (then it can never be
     # linearized again): memory stays bounded by the open ops, not by every state the search ever built
     memo: list[dict[Any, tuple[bool, Any]] | None] = [None] * len(items)
@@ -82,7 +86,9 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
     read_only = getattr(model, "read_only", None)
     is_ro = [bool(read_only and read_only(inp)) for inp, _ in items]
     relevant = getattr(model, "relevant_states", None)
-    rel: list[frozenset[Any] | None] = [relevant(inp, out) if relevant else None for inp, out in items]
+    rel: list[frozenset[Any] | None] = [None] * len(items)  # read only when the part has info ops
+    if relevant is not None and any(infos_of):
+        rel = [relevant(inp, out) for inp, out in items]
     info_wanted: set[Any] = set()  # states some info op's outcome depends on
     info_wild = False  # some info op depends on every state
     blind: frozenset[Any] = frozenset()
@@ -197,6 +203,24 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
         if info_cache:
             info_cache.clear()
 
+        if open_mask == target and len(frontier) == 1 and not infos:
+            # the op alone and one configuration (a key one client at a time): nothing else can move
+            [(cfg, path)] = frontier.items()
+            if not cfg[1]:  # one config: nothing to merge, so the plain step
+                ok, s2 = raw_step(cfg[0], *items[j])
+                if not ok:
+                    return Failure(item=j, frontier=frontier, slots=list(slot_item), infos=list(infos))
+                cfg = (s2, target, 0)
+                if track:
+                    path = (j, path)
+            unbilled += 1
+            frontier = {(cfg[0], 0, 0): path}
+            slot_item[k] = -1
+            free.append(k)
+            memo[j] = None
+            open_mask = ro_mask = 0
+            continue
+
         nf = {}
         explored = 0
         seen: set[tuple[Any, int, int]] = set()  # shared by all starts: a node's emissions are already in nf
@@ -266,6 +290,13 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
                             seen.add(c2)
                             stack.append((c2, p2, observe))
         meter.charge(explored & 1023)
+        if canonical is not None and explored > _CANON_AFTER:
+            canon = canonical(items)
+            canonical = None
+            if canon is not None:
+                def step(s: Any, inp: Any, out: Any, canon: Any = canon) -> tuple[bool, Any]:
+                    ok, s2 = raw_step(s, inp, out)
+                    return ok, canon(s2)
         if not nf:
             return Failure(item=j, frontier=frontier, slots=list(slot_item), infos=list(infos))
         if infos and len(nf) > 1:

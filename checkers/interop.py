@@ -12,7 +12,9 @@ Rules:
   ``{"ClientId": int, "Input": {"Op": 0|1|2, "Key": str, "Value": str}, "Output": {"Value": str},
   "Call": int, "Return": int}`` with Op 0 = get (read), 1 = put (write), 2 = append, lower-case keys also
   accepted. Each becomes an invoke at ``Call`` and an ok at ``Return``; porcupine's kv treats a missing key
-  as ``""``, so a get of ``""`` reads ``null`` here (we keep ``""`` otherwise identical).
+  as ``""``, so a get of ``""`` reads ``null`` here (we keep ``""`` otherwise identical). Its kv logs
+  (``test_data/kv/c50-bad.txt``: EDN maps ``{:process 0, :type :invoke, :f :get, :key "0", :value nil}``, in
+  history order, no times) read the same way under the same format name: a file not starting with ``[``.
 - The EDN reader knows nil, true/false, numbers, strings, keywords, symbols, vectors, lists, maps, sets
   and ``#tag`` (ignored); ``;`` comments and commas are whitespace. No third-party dependency.
 """
@@ -29,7 +31,7 @@ from checkers.history import HistoryError, Op, OpType, check_ops
 from checkers.result import CheckerError
 
 __all__ = ["InteropError", "Keyword", "READERS", "check_history_file", "dumps_edn", "loads_edn", "loads_edn_all",
-           "ops_from_edn", "ops_from_porcupine", "ops_to_edn", "read_edn_history", "read_porcupine"]
+           "ops_from_edn", "ops_from_porcupine", "ops_from_porcupine_log", "ops_to_edn", "read_edn_history", "read_porcupine"]
 
 
 class InteropError(CheckerError):
@@ -313,9 +315,36 @@ def ops_from_porcupine(records: Any) -> list[Op]:
     return ops
 
 
+_PORCUPINE_FS = {"get": "read", "put": "write", "append": "append"}
+
+
+def ops_from_porcupine_log(records: Iterable[Any]) -> list[Op]:
+    """Porcupine's kv log (EDN maps with ``:f`` get/put/append and ``:key``) -> our events, in file order."""
+    ops: list[Op] = []
+    for n, rec in enumerate(records, 1):
+        if not isinstance(rec, dict):
+            raise InteropError(f"op {n}: expected a map")
+        proc, typ, f = rec.get(Keyword("process")), str(rec.get(Keyword("type"))), str(rec.get(Keyword("f")))
+        key, value = rec.get(Keyword("key")), rec.get(Keyword("value"))
+        if not isinstance(proc, int) or isinstance(proc, bool) or typ not in ("invoke", "ok") \
+                or f not in _PORCUPINE_FS or not isinstance(key, str) or not (value is None or isinstance(value, str)):
+            raise InteropError(f"op {n}: expected :process int, :type :invoke/:ok, :f :get/:put/:append, "
+                               f":key and :value strings")
+        f = _PORCUPINE_FS[f]
+        if f == "read":
+            value = None if typ == "invoke" or value == "" else value
+        ops.append(Op(process=proc, type=OpType(typ), f=f, key=key, value=value, lineno=n))
+    check_ops(ops)
+    return ops
+
+
 def read_porcupine(path: Path | str) -> list[Op]:
+    """Porcupine's kv operations as a JSON array, or its kv log (see the module rules)."""
+    text = Path(path).read_text(encoding="utf-8")
+    if not text.lstrip().startswith("["):
+        return ops_from_porcupine_log(loads_edn_all(text))
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise InteropError(f"line {e.lineno}: not JSON ({e.msg})") from None
     except RecursionError:  # deeply nested arrays; not a ValueError

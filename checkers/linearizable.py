@@ -20,6 +20,7 @@ Rules:
   takes effect only into a state some operation's outcome depends on (optional
   ``Model.relevant_states``), else it can as well happen later; and a configuration that used a superset of
   another's info operations, with the same state and ``lin``, is dropped.
+- States the model calls alike (optional ``Model.canonical``) are merged into one representative.
 - A part the model proves linearizable by itself (optional ``Model.decide``) is not searched; it counts in
   ``details["decided_keys"]``.
 - The search has a budget of configurations explored, so a verdict depends on the history alone, never on
@@ -148,6 +149,7 @@ def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> 
     prepare = model.prepare
     info = OpType.INFO
     prepared: list[tuple[int, _Entry, Any]] = []
+    has_info = False
     for n, e in enumerate(entries):
         try:
             io = prepare(e)
@@ -155,12 +157,16 @@ def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> 
             raise ModelError(_line(e) + str(err)) from None
         if io is not None:
             prepared.append((n, e, io))
+            if e.type is info:
+                has_info = True
     # An info op whose effect no other op could have observed may be taken never to have happened:
     # dropping it up front keeps the search from branching on it (Knossos does the same).
     unobserved = getattr(model, "unobserved_info", None)
-    drop = unobserved([(io, e.type is info) for _, e, io in prepared]) if unobserved is not None else set()
+    drop: set[int] = set()
+    if has_info and unobserved is not None:
+        drop = unobserved([(io, e.type is info) for _, e, io in prepared])
     for k, (n, e, io) in enumerate(prepared):
-        if k in drop:
+        if drop and k in drop:
             continue
         j = len(items)
         items.append(io)
@@ -233,6 +239,19 @@ def _check_entries(entries: list[_Entry], model: Model[Any, Any, Any], budget: B
                    t0: float) -> CheckResult:
     with _no_gc():
         return _check_entries_gc_off(entries, model, budget, strict, t0)
+
+
+def _check_file(path: Path | str, model: Model[Any, Any, Any], budget: Budget, strict: bool,
+                t0: float) -> CheckResult:
+    """Parse and check a jsonl history with the cyclic GC off throughout; the history is freed before the
+    GC comes back on (else re-enabling it would sweep every object of the parse once more).
+    Raises HistoryError, OSError, UnicodeDecodeError."""
+    with _no_gc():
+        with open(path, encoding="utf-8") as f:
+            entries = _pair_events(parse_events(f))
+        result = _check_entries_gc_off(entries, model, budget, strict, t0)
+        del entries
+    return result
 
 
 @contextlib.contextmanager
@@ -361,9 +380,7 @@ def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, A
 
     try:
         if fmt == "jsonl":
-            with open(path, encoding="utf-8") as f, _no_gc():
-                entries = _pair_events(parse_events(f))
-            res = _check_entries(entries, model, budget, True, t0)
+            res = _check_file(path, model, budget, True, t0)
             if res.verdict is Verdict.NOT_EXERCISED:
                 return unknown(f"{path}: no operations to check (is it really --format {fmt}?)")
             return res
@@ -393,12 +410,10 @@ class LinearizabilityChecker:
     def check(self, run: Any) -> CheckResult:
         t0 = time.perf_counter()
         try:
-            with open(run.history, encoding="utf-8") as f, _no_gc():
-                entries = _pair_events(parse_events(f))
+            return _check_file(run.history, self.model, self.budget, False, t0)
         except FileNotFoundError:
             return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary="no history.jsonl",
                                elapsed_s=time.perf_counter() - t0)
         except (HistoryError, OSError, UnicodeDecodeError) as e:
             return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary=f"history.jsonl: {e}",
                                details={"error": str(e)}, elapsed_s=time.perf_counter() - t0)
-        return _check_entries(entries, self.model, self.budget, False, t0)

@@ -17,6 +17,10 @@ Rules (porcupine's shape, see anishathalye/porcupine ``Model``):
 - Optional ``decide(items, returns, events) -> bool``: True only if the model proves one part linearizable
   by its own argument, without a search (kv: a key of unique appended tokens, whose reads fix the order);
   False means "not proven": the checker searches (and explains a violation).
+- Optional ``canonical(items) -> Callable[[S], S] | None``: for one part, a map from each state to a
+  representative that every op of the part treats alike (same legality, and equally treated successors);
+  the search stores representatives, so states no op can tell apart are one configuration (kv: the values
+  no read can see again).
 - ``partition`` splits operations into independent parts (P-compositionality: a history is linearizable
   iff each part is), each labelled (e.g. by key).
 """

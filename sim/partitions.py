@@ -14,11 +14,13 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError
 from .faults import Grudge, Partition
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where used: 0.2 s that a run without partitions never pays
 
 __all__ = [
     "Shape", "SHAPES", "bridge", "grudges", "halves", "isolate", "majorities_ring",
@@ -74,12 +76,16 @@ def _order(nodes: Iterable[str], rng: random.Random | None, at_least: int, name:
 
 def _from_hears(name: str, nodes: Sequence[str], hears: nx.DiGraph) -> Shape:
     """Blocked = the complement of the "hears" graph (edge a->b: b hears a)."""
+    import networkx as nx
+
     hears.add_nodes_from(nodes)
     cut = nx.complement(hears)
     return Shape(name=name, nodes=tuple(sorted(nodes)), blocked=frozenset(cut.edges()))
 
 
 def _split(name: str, groups: Sequence[Sequence[str]]) -> Shape:
+    import networkx as nx
+
     g = nx.DiGraph()
     for grp in groups:
         g.add_edges_from((a, b) for a in grp for b in grp if a != b)
@@ -120,6 +126,8 @@ def isolate(nodes: Iterable[str], node: str) -> Shape:
 
 def bridge(nodes: Iterable[str], rng: random.Random | None = None) -> Shape:
     """Two halves that cannot talk, plus one bridge node that talks to (and hears) both."""
+    import networkx as nx
+
     ns = _order(nodes, rng, 3, "bridge")
     k = len(ns) // 2 if len(ns) % 2 else len(ns) // 2 - 1
     left, mid, right = ns[:k], ns[k], ns[k + 1:]
@@ -135,6 +143,8 @@ def majorities_ring(nodes: Iterable[str], rng: random.Random | None = None) -> S
     Jepsen's shape: nodes on a ring; each window of ``n//2 + 1`` consecutive nodes is the set heard
     by the node at its middle. Needs ``n >= 3`` (with two nodes the only majority is everyone).
     """
+    import networkx as nx
+
     ns = _order(nodes, rng, 3, "majorities-ring")
     n = len(ns)
     m = n // 2 + 1
@@ -148,6 +158,8 @@ def majorities_ring(nodes: Iterable[str], rng: random.Random | None = None) -> S
 
 def ring(nodes: Iterable[str], rng: random.Random | None = None) -> Shape:
     """Each node talks only with its two ring neighbours (both ways)."""
+    import networkx as nx
+
     ns = _order(nodes, rng, 2, "ring")
     g = nx.cycle_graph(ns).to_directed() if len(ns) > 2 else nx.complete_graph(ns).to_directed()
     return _from_hears("ring", ns, nx.DiGraph(g))

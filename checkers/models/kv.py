@@ -10,22 +10,30 @@ Rules:
   that observation. It becomes a ``cas-differs`` step, legal iff the value differs from ``expected`` and
   changing nothing, linearized like a read somewhere between invoke and completion.
 - An ``info`` read is dropped (it observed nothing we know); other ``info`` ops may take effect or not.
+- ``canonical``: within one key, a string value that is a prefix of no observed value (a read's result, a
+  cas's expected value) can never be read or compared equal again, and appends keep it so: every op treats
+  all such values alike (reads and cas fail, cas-differs holds, write/delete replace it). They become one
+  ``Unread`` state, so the search does not carry every order of appends that no read saw.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from checkers.history import OpType
 from checkers.model import ModelError, OpLike
 from checkers.models import appendlog
 
-__all__ = ["KV", "KV_FS", "KvModel", "freeze", "thaw"]
+__all__ = ["KV", "KV_FS", "KvModel", "Unread", "freeze", "thaw"]
 
 KV_FS = ("read", "write", "cas", "append", "delete")
 COMPARE_FAILED = "compare-failed"
+_KV_FS = frozenset(KV_FS)
+_OK, _FAIL = OpType.OK, OpType.FAIL
+_READ, _DELETE = ("read", None), ("delete", None)
 
 
 class _Bool:
@@ -62,6 +70,25 @@ class _Obj(tuple):  # type: ignore[type-arg]
 
     def __hash__(self) -> int:
         return tuple.__hash__(self) ^ 0x5A5A
+
+
+class Unread:
+    """A string no later observation can match (see ``KvModel.canonical``); all are equal. ``value`` is one
+    of them, kept for explanations."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Unread
+
+    def __hash__(self) -> int:
+        return 0x0B5E7
+
+    def __repr__(self) -> str:
+        return f"Unread({self.value!r})"
 
 
 def freeze(v: Any) -> Any:
@@ -114,6 +141,8 @@ class KvModel:
                 return True, arg
             if type(state) is str:
                 return True, state + arg
+            if type(state) is Unread:
+                return True, state
             return False, state
         if f == "delete":
             return True, None
@@ -136,19 +165,43 @@ class KvModel:
             return frozenset()
         return None  # append builds on any state; cas-differs is legal in all states but one
 
+    def canonical(self, items: Sequence[tuple[tuple[str, Any], Any]]) -> Callable[[Any], Any] | None:
+        """For one key: a state -> the ``Unread`` state if it is a string that no read or compare of the key
+        could see again (a prefix of no observed string, so appends cannot fix it), else the state itself."""
+        seen: set[str] = set()
+        for (f, arg), out in items:
+            v = out if f == "read" else arg[0] if f == "cas" else arg if f == "cas-differs" else None
+            if type(v) is str:
+                seen.add(v)
+        observed = sorted(seen)
+        n = len(observed)
+        cache: dict[str, Any] = {}
+
+        def canon(state: Any) -> Any:
+            if type(state) is not str:
+                return state
+            got = cache.get(state)
+            if got is None:
+                i = bisect_left(observed, state)
+                got = cache[state] = state if i < n and observed[i].startswith(state) else Unread(state)
+            return got
+
+        return canon
+
     def prepare(self, op: OpLike) -> tuple[tuple[str, Any], Any] | None:
         f = op.f
-        if f not in KV_FS:
-            raise ModelError(f"unknown f {f!r} for model kv (expected one of {', '.join(KV_FS)})")
         typ = op.type
-        if typ is OpType.FAIL:
+        if f == "read" and typ is _OK:  # the commonest op first
+            out = op.output
+            return _READ, out if type(out) is str or out is None else freeze(out)
+        if f not in _KV_FS:
+            raise ModelError(f"unknown f {f!r} for model kv (expected one of {', '.join(KV_FS)})")
+        if typ is _FAIL:
             if f == "cas" and op.error == COMPARE_FAILED:
                 return ("cas-differs", self._cas_operand(op.input)[0]), None
             return None
         if f == "read":
-            if typ is OpType.INFO:
-                return None
-            return ("read", None), freeze(op.output)
+            return None  # an info read observed nothing we know
         if f == "write":
             return ("write", freeze(op.input)), None
         if f == "cas":
@@ -157,7 +210,7 @@ class KvModel:
             if type(op.input) is not str:
                 raise ModelError(f"append value must be a string, got {json.dumps(op.input)}")
             return ("append", op.input), None
-        return ("delete", None), None
+        return _DELETE, None
 
     def decide(self, items: Sequence[tuple[tuple[str, Any], Any]], returns: Sequence[bool],
                events: Sequence[tuple[int, int]]) -> bool:
@@ -255,6 +308,8 @@ class KvModel:
         return f"{f} {self.describe_state(arg)}"
 
     def describe_state(self, state: Any) -> str:
+        if type(state) is Unread:
+            return f"{json.dumps(state.value)} or another value no read sees"
         return json.dumps(thaw(state), sort_keys=True)
 
 
