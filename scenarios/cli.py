@@ -89,6 +89,14 @@ def cmd_check_history(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    if args.html:
+        from reports.replay import render_replay
+
+        root = Path(args.run_dir)
+        if not root.is_dir() or not (root / "trace.jsonl").is_file():
+            return _fail(f"{root}: not a run directory with a trace.jsonl")
+        print(render_replay(root))
+        return EXIT_OK
     from scenarios.runner import replay
 
     ok, text = replay(Path(args.run_dir))
@@ -186,8 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["jsonl", "edn", "porcupine"], default="jsonl")
     s.set_defaults(fn=cmd_check_history)
 
-    s = sub.add_parser("replay", help="re-run a run directory from its run.json and confirm the trace hash")
+    s = sub.add_parser("replay", help="re-run a run directory from its run.json and confirm the trace hash "
+                                      "(--html: write its animated replay.html instead)")
     s.add_argument("run_dir")
+    s.add_argument("--html", action="store_true", help="write RUN_DIR/replay.html (animated, self-contained)")
     s.set_defaults(fn=cmd_replay)
 
     s = sub.add_parser("report", help="render report.html for a run directory (or a sweep directory)")
