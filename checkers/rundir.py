@@ -46,8 +46,11 @@ TRACE = "trace.jsonl"
 RESULT = "result.json"
 REPORT = "report.html"
 PLOTS = "plots"
+REPLAY = "replay.html"
+NARRATION = "narration.json"  # the Figure 8 panels' narration, shown by the replay
 # What a run directory may hold: a directory of only these may be replaced by a new run.
-RUN_DIR_ENTRIES = frozenset({RUN_JSON, HISTORY, TRACE, RESULT, REPORT, PLOTS})
+RUN_DIR_ENTRIES = frozenset({RUN_JSON, HISTORY, TRACE, RESULT, REPORT, PLOTS, REPLAY, NARRATION,
+                             "figure8.png", "figure8.svg"})
 
 
 class RunDirError(Exception):

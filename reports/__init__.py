@@ -1,8 +1,8 @@
 """reports: plots and the self-contained HTML report of one run or one sweep.
 
 Rules:
-- Reads run directories only (run.json, history.jsonl, trace.jsonl, result.json); writes report.html and
-  plots/ inside the directory it was given. Never raises on bad input: what is missing is said on the page.
+- Reads run directories only (run.json, history.jsonl, trace.jsonl, result.json); writes report.html,
+  replay.html and plots/ inside the directory it was given. Never raises on bad input: what is missing is said on the page.
 - Deterministic: the same run directory renders to the same bytes, in any process.
 """
 
@@ -19,7 +19,8 @@ __all__ = ["ReportData", "load_run", "render", "render_sweep"]
 
 
 def render(run_dir: Path | str) -> Path:
-    """Write ``run_dir/report.html`` and ``run_dir/plots/*.svg|png`` for one run; return the report's path.
+    """Write ``run_dir/report.html``, ``run_dir/replay.html`` and ``run_dir/plots/*.svg|png`` for one run; return
+    the report's path.
 
     Contract: ``run_dir`` is a run directory (checkers.rundir); any of its files may be missing or broken, and
     the report then says so. The directory is created if it does not exist.
@@ -36,6 +37,10 @@ def render(run_dir: Path | str) -> Path:
         data = load_run(root)
         plots = run_plots(data, root / PLOTS)
         text = render_html(data, plots)
+        if data.has_trace:
+            from reports.replay import render_replay
+
+            render_replay(root, data)
     except Exception:  # the last guard: a report that says why it is empty beats a traceback  # noqa: BLE001
         tb = traceback.format_exc(limit=6)
         text = page(title="raftsim report (failed)", h1="raftsim report", sub=esc(root.name),

@@ -188,6 +188,8 @@ def _summary(data: ReportData) -> str:
     add("code version", m.get("code_version"))
     if m.get("replay"):
         add("replay", f'<code class="cmd">{esc(m.get("replay"))}</code>', raw=True)
+    if data.has_trace:
+        add("animation", '<a id="replay-link" href="replay.html">Replay</a>: the run step by step (replay.html)', raw=True)
     sha = data.trace_sha256
     want = m.get("trace_sha256")
     if sha:

@@ -181,3 +181,5 @@ def set_partition(p: Mapping[str, Any]) -> Plan:
 def election_partition(p: Mapping[str, Any]) -> Plan:
     return Plan(N.cycle(2.5, N.isolate_leader(), N.do_heal(), start_s=1.0))
 import scenarios.bugzoo_catalog  # noqa: E402,F401  (bug-zoo schedules, registered on import)
+import scenarios.figure8  # noqa: E402,F401  (the paper figures' scenarios, registered on import)
+import scenarios.figure16  # noqa: E402,F401

@@ -104,6 +104,14 @@ def cmd_check_history(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    if args.html:
+        from reports.replay import render_replay
+
+        root = Path(args.run_dir)
+        if not root.is_dir() or not (root / "trace.jsonl").is_file():
+            return _fail(f"{root}: not a run directory with a trace.jsonl")
+        print(render_replay(root))
+        return EXIT_OK
     from scenarios.runner import replay
 
     _not_a_sweep(Path(args.run_dir), "replay")
@@ -141,6 +149,52 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                     executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
                     report=args.report, keep=args.keep, trace_messages=args.trace_messages)
     return summary.exit_code
+
+
+def cmd_figure(args: argparse.Namespace) -> int:
+    if args.number == "16":
+        from scenarios.figure16 import EXPLAIN, figure16, plot, table
+
+        if args.bug:
+            return _fail("figure 16: --bug is for figure 8")
+        if args.trials < 1:
+            return _fail(f"--trials {args.trials}: need at least 1")
+        out = Path(args.out or "runs/figure16")
+        top, bottom = figure16(out, trials=args.trials, jobs=args.jobs, executor=args.executor,
+                               scheduler=args.scheduler, progress=not args.quiet)
+        text = table(top, bottom) + "\n\n" + EXPLAIN
+        (out / "figure16.md").write_text(text + "\n", encoding="utf-8")
+        print(text)
+        for path in plot(top, bottom, out):
+            print(f"figure: {path}")
+        return EXIT_OK
+    from checkers import check_run
+    from reports.figure8 import NoFigure8, figure8
+    from reports.replay import render_replay
+    from scenarios.bugs import ZOO
+    from scenarios.runner import run
+    from scenarios.spec import Scenario
+
+    if args.bug is not None and args.bug not in ZOO:
+        return _fail(f"--bug {args.bug}: no such bug (see `raftsim bugs`)")
+    out = Path(args.out or ("runs/figure8" + (f"-{args.bug}" if args.bug else "")))
+    scen = Scenario.create("fig8-paper", {"bugs": args.bug or ""})
+    rd = run(scen, args.seed, out)
+    verdict, results = check_run(rd.root)
+    try:
+        panels, info, paths = figure8(rd.root)
+    except NoFigure8 as e:
+        return _fail(f"{rd.root}: {e}")
+    for p in panels:
+        print(p.text)
+    safety = next((r for r in results if r.checker == "raft-safety"), None)
+    if safety is not None:
+        print(f"raft-safety: {safety.verdict.value}: {safety.summary}")
+    print(f"verdict: {verdict.value}")
+    for path in paths:
+        print(f"figure: {path}")
+    print(f"replay: {render_replay(rd.root)}")
+    return verdict.exit_code
 
 
 def cmd_bugs(args: argparse.Namespace) -> int:
@@ -235,8 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["jsonl", "edn", "porcupine"], default="jsonl")
     s.set_defaults(fn=cmd_check_history)
 
-    s = sub.add_parser("replay", help="re-run a run directory from its run.json and confirm the trace hash")
+    s = sub.add_parser("replay", help="re-run a run directory from its run.json and confirm the trace hash "
+                                      "(--html: write its animated replay.html instead)")
     s.add_argument("run_dir")
+    s.add_argument("--html", action="store_true", help="write RUN_DIR/replay.html (animated, self-contained)")
     s.set_defaults(fn=cmd_replay)
 
     s = sub.add_parser("report", help="render report.html for a run directory (or a sweep directory)")
@@ -273,6 +329,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="output directory (default runs/hunt-<scenario>-<bug>-seed<N>)")
     s.add_argument("--corpus", help="where to write the corpus entry (default <out>/corpus; never replaces one)")
     s.set_defaults(fn=cmd_hunt)
+
+    s = sub.add_parser("figure", help="the Raft paper's Figure 8 (re-enacted, with its replay) or Figure 16 (measured)")
+    s.add_argument("number", choices=["8", "16"])
+    s.add_argument("--bug", help="figure 8: a bug-zoo switch to turn on (B03 makes panel (d) lose a committed entry)")
+    s.add_argument("--seed", type=int, default=5, help="figure 8: the run's seed")
+    s.add_argument("--trials", type=int, default=1000, help="figure 16: seeded trials per timeout range")
+    s.add_argument("-j", "--jobs", type=int, default=2)
+    s.add_argument("--executor", choices=["local", "dask"], default="local")
+    s.add_argument("--scheduler", help="dask scheduler address (tcp://host:8786)")
+    s.add_argument("--quiet", action="store_true", help="figure 16: no progress bars")
+    s.add_argument("--out", help="output directory (default runs/figure8[-BUG] or runs/figure16)")
+    s.set_defaults(fn=cmd_figure)
 
     s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")
     s.set_defaults(fn=cmd_bugs)

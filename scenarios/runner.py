@@ -150,7 +150,7 @@ class Cluster:
         self.raft_config = RaftConfig(
             election_ticks=p["election_ticks"], heartbeat_ticks=p["heartbeat_ticks"], pre_vote=p["pre_vote"],
             check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs,
-            max_size_per_msg=p["max_msg_bytes"],
+            max_size_per_msg=p["max_msg_bytes"], election_ticks_max=p.get("election_ticks_max") or None,
         )
         election_ns = p["election_ticks"] * p["tick_ms"] * MS
         self.member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs,

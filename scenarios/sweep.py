@@ -229,12 +229,15 @@ class _Dask:
 
 def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = None, jobs: int = 2,
           executor: str = "local", scheduler: str | None = None, progress: bool = True,
-          report: bool = False, keep: str = "failing", trace_messages: str = "failing") -> SweepSummary:
+          report: bool = False, keep: str = "failing", trace_messages: str = "failing",
+          worker: Callable[..., dict[str, Any]] | None = None) -> SweepSummary:
     """Run ``scenario`` for each seed; print a progress bar, a summary table and replay lines.
 
     Args: ``keep`` is ``failing`` (delete an ok seed's directory) or ``all``; ``trace_messages`` is
     ``failing`` (trace messages only in the re-run of a not-ok seed), ``all`` or ``none``; the scenario's own
-    ``trace_messages`` parameter is replaced by this choice.
+    ``trace_messages`` parameter is replaced by this choice. ``worker`` replaces ``run_seed`` (same arguments,
+    a row with at least seed, verdict, failing and replay; a top-level function, so processes can run it),
+    e.g. an experiment that measures each seed instead of checking it (scenarios/figure16.py).
     Raises: ConfigError for bad options, or when the sweep directory holds rows of another scenario.
     """
     from scenarios.runner import code_version
@@ -260,7 +263,8 @@ def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = No
     try:
         summary, todo, stale = _resume(root, rows, seeds, scenario, key, code)
         _run_todo(summary, todo, root, rows, key, scenario, jobs=jobs, executor=executor, scheduler=scheduler,
-                  progress=progress, keep=keep, trace_failing=trace_messages == "failing", stale=stale)
+                  progress=progress, keep=keep, trace_failing=trace_messages == "failing", stale=stale,
+                  worker=worker or run_seed)
     except Interrupted as e:
         raise Interrupted(e.done, e.total, str(root / ROWS_JSONL)) from None
     except BaseException:
@@ -337,7 +341,7 @@ def _resume(root: Path, rows: Rows, seeds: list[int], scenario: Scenario, key: s
 
 def _run_todo(summary: SweepSummary, todo: list[int], root: Path, rows: Rows, key: str, scenario: Scenario, *,
               jobs: int, executor: str, scheduler: str | None, progress: bool, keep: str, trace_failing: bool,
-              stale: int) -> None:
+              stale: int, worker: Callable[..., dict[str, Any]] = run_seed) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -363,18 +367,18 @@ def _run_todo(summary: SweepSummary, todo: list[int], root: Path, rows: Rows, ke
 
         if dask is not None:
             try:
-                dask.map(run_seed, args, done)
+                dask.map(worker, args, done)
             finally:
                 dask.close()
         elif jobs == 1 or len(args) <= 1:
             for i, a in enumerate(args):
                 try:
-                    row = run_seed(*a)
+                    row = worker(*a)
                 except KeyboardInterrupt:  # Ctrl-C during a seed in this process: the rows so far are kept
                     raise Interrupted(i, len(args)) from None
                 done(row)
         else:
-            run_local(run_seed, args, jobs, done)
+            run_local(worker, args, jobs, done)
     summary.wall_s = time.perf_counter() - t0  # det-ok: sweep wall time, reported, never in a run
 
 

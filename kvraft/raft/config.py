@@ -43,6 +43,9 @@ class RaftConfig:
     voters: tuple[str, ...] = ()
     learners: tuple[str, ...] = ()
     election_ticks: int = 10
+    # The randomized election timeout is drawn from [election_ticks, election_ticks_max] (inclusive);
+    # None: [election_ticks, 2 * election_ticks - 1], drawn exactly as before the bound existed.
+    election_ticks_max: int | None = None
     heartbeat_ticks: int = 1
     pre_vote: bool = True
     check_quorum: bool = True
@@ -65,6 +68,9 @@ class RaftConfig:
             raise ConfigError("heartbeat_ticks must be > 0")
         if self.election_ticks <= self.heartbeat_ticks:
             raise ConfigError(f"election_ticks ({self.election_ticks}) must be > heartbeat_ticks ({self.heartbeat_ticks})")
+        if self.election_ticks_max is not None and self.election_ticks_max < self.election_ticks:
+            raise ConfigError(f"election_ticks_max ({self.election_ticks_max}) must be >= election_ticks "
+                              f"({self.election_ticks})")
         if self.max_inflight_msgs <= 0:
             raise ConfigError("max_inflight_msgs must be > 0")
         if len(set(self.voters)) != len(self.voters) or set(self.voters) & set(self.learners):

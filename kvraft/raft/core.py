@@ -268,8 +268,11 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.heartbeat_elapsed = 0
         if "B13" in self.bugs:
             self.randomized_election_ticks = self.config.election_ticks
-        else:
+        elif self.config.election_ticks_max is None:
             self.randomized_election_ticks = self.config.election_ticks + self.rng.randrange(self.config.election_ticks)
+        else:  # §9.3, Figure 16: the timeout range is a knob
+            span = self.config.election_ticks_max - self.config.election_ticks + 1
+            self.randomized_election_ticks = self.config.election_ticks + self.rng.randrange(span)
         self.votes = {}
         self._granted_count = 0
         self.lead_transferee = None
