@@ -62,6 +62,7 @@ class Daemon:
         self.id = ""
         self.cluster_id = ""
         self.started_ns = 0
+        self.published = False  # etcd's ReadyNotify: /health is false until this member's attributes are in the log
         tls = cfg.tls
         self.client_ssl = None
         if any(u.tls for u in cfg.listen_client_urls):
@@ -215,6 +216,7 @@ class Daemon:
         while True:
             a = self.member.attrs.get(self.id, {})
             if a.get("name") == want["name"] and a.get("clientURLs") == want["clientURLs"]:
+                self.published = True
                 return
             if self.member.leader_id is not None:
                 self.member.server.propose(encode_attrs(self.id, **want))

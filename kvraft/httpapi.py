@@ -224,9 +224,10 @@ class HttpApi:
             used = {u for x in m.members() if x["id"] != tail for u in x["peerURLs"]}
             if used & set(urls):
                 return _json(409, {"message": "membership: peerURL exists"}, h)
+        timeout = m.config.request_timeout_ns / 1e9
+        await self._until(lambda: m.leader_id is not None, timeout)  # an election in progress: wait for it
         if not m.is_leader:
             return await self._forward(request)
-        timeout = m.config.request_timeout_ns / 1e9
         voters = lambda: set(m.server.voters) | set(m.server.learners)  # noqa: E731
         if request.method == "POST" and tail == "":
             now_s = int(self.d.runtime.now() // 1_000_000_000) if self.d.runtime else 0
@@ -289,7 +290,7 @@ class HttpApi:
         m = self.d.member
         assert m is not None
         ok = False
-        if m.leader_id is not None:
+        if m.leader_id is not None and self.d.published:
             fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             ctx = f"health/{self._boot}/{next(self._rid)}".encode()
             if m.server.read_index(ctx, lambda i: fut.done() or fut.set_result(i)):
