@@ -1,0 +1,313 @@
+"""The client HTTP API (aiohttp): etcd v2's /v2/keys, /v2/members, /v2/machines, /v2/stats, /health, /version.
+
+Rules:
+- ``/v2/keys`` is answered by the very code the simulator runs: ``kvraft.store.parse_request`` validates
+  (a bad request is answered here, as etcd would), then the request goes to the ``Member`` as the
+  ``ClientRequest`` a simulated client sends, and its ``ClientReply`` becomes the HTTP answer
+  (status, headers and body as they are, plus ``X-Etcd-Cluster-Id``).
+- Writes carry a (client id, seq) from a pool of per-process client slots: one write in flight per slot,
+  so the store's per-client de-duplication stays bounded and never refuses an older seq.
+- "No leader known" answers are retried inside the request timeout, then 500 / error 300 as etcd's.
+- Watches stream: the first event sends the head, ``stream=true`` keeps writing events; a client that
+  goes away cancels its watcher.
+- Membership changes go to the leader: a follower forwards ``POST/DELETE/PUT /v2/members`` to the
+  leader's client URL (as etcd forwards proposals), and relays the answer.
+- Bodies over ``--max-request-bytes`` get 413; nothing here answers a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import ssl
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp.client_exceptions import ClientError
+
+from .api import STATUS_RETRY, ClientReply, ClientRequest
+from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
+from .cluster import encode_attrs
+from .member import TIMED_OUT
+from .raft.entry import ConfChange, ConfChangeType
+from .store.render import render_error
+from .store.request import RequestKind, parse_query, parse_request
+
+if TYPE_CHECKING:
+    from .daemon import Daemon
+
+__all__ = ["HttpApi"]
+
+JSON = "application/json"
+TEXT = "text/plain; charset=utf-8"
+CORS = {"Access-Control-Allow-Headers": "accept, content-type, authorization",
+        "Access-Control-Allow-Methods": "POST, GET, OPTIONS, PUT, DELETE", "Access-Control-Allow-Origin": "*"}
+FORM = "application/x-www-form-urlencoded"
+
+
+def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> web.Response:
+    body = json.dumps(doc, separators=(",", ":")).encode() if doc is not None else b""
+    return web.Response(status=status, body=body, headers={**CORS, "Content-Type": JSON, **(headers or {})})
+
+
+class HttpApi:
+    """The client listeners of one Daemon."""
+
+    def __init__(self, daemon: "Daemon") -> None:
+        self.d = daemon
+        self.runners: list[web.AppRunner] = []
+        self._rid = itertools.count(1)
+        self._slots: list[list[Any]] = []  # free write slots: [client_id, last seq]
+        self._nslots = 0
+        self._boot = f"{daemon.id}/{daemon.runtime.now() if daemon.runtime else 0}"
+        self._session: ClientSession | None = None
+        app = web.Application(client_max_size=daemon.cfg.max_request_bytes, middlewares=[self._guard])
+        app.router.add_route("*", "/v2/keys{tail:.*}", self.keys)
+        app.router.add_route("*", "/v2/members{tail:.*}", self.members)
+        app.router.add_route("*", "/v2/machines", self.machines)
+        app.router.add_route("*", "/v2/stats/{what}", self.stats)
+        app.router.add_route("*", "/health", self.health)
+        app.router.add_route("*", "/version", self.version)
+        self.app = app
+
+    async def listen(self, url: Url, ctx: ssl.SSLContext | None) -> None:
+        runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        await runner.setup()
+        await web.TCPSite(runner, url.host, url.port, ssl_context=ctx, backlog=1024).start()
+        self.runners.append(runner)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+        for r in self.runners:
+            await r.cleanup()
+
+    @property
+    def cid_header(self) -> dict[str, str]:
+        return {"X-Etcd-Cluster-Id": self.d.cluster_id}
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            return _json(413, {"message": "http: request body too large"}, self.cid_header)
+        except web.HTTPException:
+            raise
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception as e:  # never a traceback to the client: etcd's 500 shape, one log line
+            import logging
+            logging.getLogger("kvraft.http").warning("%s %s: %s: %s", request.method, request.path, type(e).__name__, e)
+            return _json(500, {"message": "internal error"}, self.cid_header)
+
+    # ------------------------------------------------------------------ talking to the member
+    def _slot(self) -> list[Any]:
+        if self._slots:
+            return self._slots.pop()
+        self._nslots += 1
+        return [f"{self._boot}/{self._nslots}", 0]
+
+    async def _ask(self, method: str, path: str, params: tuple[tuple[str, str], ...], write: bool,
+                   stream_to: web.StreamResponse | None = None, request: web.Request | None = None) -> Any:
+        """Send one keys request to the member; returns the reply (or streams a watch to the client)."""
+        rt, m = self.d.runtime, self.d.member
+        assert rt is not None and m is not None
+        q: asyncio.Queue[ClientReply] = asyncio.Queue()
+        ep = rt.open_endpoint(q.put_nowait)
+        slot = self._slot() if write else ["-", 0]
+        if write:
+            slot[1] += 1
+        rid = next(self._rid)
+        req = ClientRequest(frm=ep, to=rt.node_id, id=rid, client_id=slot[0], seq=slot[1], method=method,
+                            path=path, params=params)
+        deadline = rt.loop.time() + m.config.request_timeout_ns / 1e9 + 1.0
+        try:
+            while True:
+                rt.deliver(ep, req)
+                reply = await q.get()
+                if reply.status != STATUS_RETRY:
+                    break
+                if rt.loop.time() > deadline:
+                    return render_error(TIMED_OUT)
+                await asyncio.sleep(0.05)
+            return reply if stream_to is None else await self._stream(reply, q, request)
+        finally:
+            rt.close_endpoint(ep)
+            if write:
+                self._slots.append(slot)
+            w = m._watches.pop((ep, rid), None)  # a watch the client left: stop it
+            if w is not None:
+                w.cancel()
+
+    async def _stream(self, first: ClientReply, q: "asyncio.Queue[ClientReply]", request: Any) -> web.StreamResponse:
+        resp = web.StreamResponse(status=first.status, headers={**CORS, **dict(first.headers), **self.cid_header})
+        resp.enable_chunked_encoding()
+        await resp.prepare(request)
+        await resp.write(first.body)
+        while True:
+            nxt = await q.get()
+            await resp.write(nxt.body)
+
+    # ------------------------------------------------------------------ /v2/keys
+    async def keys(self, request: web.Request) -> web.StreamResponse:
+        method = request.method
+        raw_q = request.rel_url.raw_query_string
+        body = b""
+        if method in ("PUT", "POST") and request.content_type == FORM:
+            body = await request.read()
+        parsed = parse_request(method, request.path, raw_q, body)
+        if not hasattr(parsed, "kind"):
+            return web.Response(status=parsed.status, body=parsed.body, headers={**CORS, **parsed.headers,
+                                                                                 **self.cid_header})
+        form = parse_query(body.decode("utf-8", "surrogateescape")) if body else {}
+        for k, v in parse_query(raw_q).items():
+            form.setdefault(k, []).extend(v)
+        params = tuple(sorted((k, v[0]) for k, v in form.items() if v))
+        if parsed.kind is RequestKind.WATCH:
+            got = await self._ask(method, request.path, params, False, stream_to=web.StreamResponse(), request=request)
+            if isinstance(got, web.StreamResponse):
+                return got
+        else:
+            got = await self._ask(method, request.path, params, parsed.kind is RequestKind.WRITE)
+        return web.Response(status=got.status, body=got.body,
+                            headers={**CORS, **dict(got.headers.items() if isinstance(got.headers, dict) else got.headers),
+                                     **self.cid_header})
+
+    # ------------------------------------------------------------------ /v2/members
+    async def _forward(self, request: web.Request) -> web.Response:
+        url = self.d.leader_client_url()
+        if url is None:
+            return _json(500, {"message": "etcdserver: request timed out"}, self.cid_header)
+        if self._session is None:
+            self._session = ClientSession(timeout=ClientTimeout(total=15))
+        try:
+            async with self._session.request(request.method, url + request.path_qs, data=await request.read(),
+                                             headers={"Content-Type": request.headers.get("Content-Type", "")}) as r:
+                body = await r.read()
+                return web.Response(status=r.status, body=body,
+                                    headers={**CORS, "Content-Type": r.headers.get("Content-Type", JSON), **self.cid_header})
+        except (ClientError, asyncio.TimeoutError, OSError):
+            return _json(500, {"message": "etcdserver: request timed out"}, self.cid_header)
+
+    async def _until(self, cond: Any, timeout_s: float) -> bool:
+        end = asyncio.get_running_loop().time() + timeout_s
+        while not cond():
+            if asyncio.get_running_loop().time() > end:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
+    async def members(self, request: web.Request) -> web.StreamResponse:
+        m = self.d.member
+        assert m is not None
+        tail = request.match_info["tail"].strip("/")
+        h = self.cid_header
+        if request.method == "GET":
+            if tail == "":
+                return _json(200, {"members": m.members()}, h)
+            if tail == "leader":
+                lead = [x for x in m.members() if x["id"] == m.leader_id]
+                return _json(200, lead[0], h) if lead else _json(503, {"message": "During election"}, h)
+            return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST"})
+        if request.method not in ("POST", "DELETE", "PUT"):
+            return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST,PUT,DELETE"})
+        if request.method in ("POST", "PUT"):
+            if request.content_type != JSON:
+                return _json(415, {"message": f"Bad Content-Type {request.content_type}, accept application/json"}, h)
+            try:
+                doc = json.loads(await request.read())
+                urls = [str(u) for u in parse_urls(",".join(doc["peerURLs"]), "peerURLs")]
+            except (ValueError, KeyError, TypeError):
+                return _json(400, {"message": "bad peerURLs"}, h)
+            used = {u for x in m.members() if x["id"] != tail for u in x["peerURLs"]}
+            if used & set(urls):
+                return _json(409, {"message": "membership: peerURL exists"}, h)
+        timeout = m.config.request_timeout_ns / 1e9
+        await self._until(lambda: m.leader_id is not None, timeout)  # an election in progress: wait for it
+        if not m.is_leader:
+            return await self._forward(request)
+        voters = lambda: set(m.server.voters) | set(m.server.learners)  # noqa: E731
+        if request.method == "POST" and tail == "":
+            now_s = int(self.d.runtime.now() // 1_000_000_000) if self.d.runtime else 0
+            mid = f"{member_id(sorted(urls), str(self.d.cfg.initial_cluster_token), now_s):x}"
+            if mid in voters():
+                return _json(409, {"message": "membership: ID exists"}, h)
+            m.server.propose(encode_attrs(mid, name="", peerURLs=sorted(urls), clientURLs=[]))
+            if not m.server.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id=mid)) \
+                    or not await self._until(lambda: mid in voters() and mid in m.attrs, timeout):
+                return _json(500, {"message": "etcdserver: request timed out"}, h)
+            return _json(201, {"id": mid, "name": "", "peerURLs": sorted(urls), "clientURLs": []}, h)
+        if tail not in voters():
+            if tail in m.removed:
+                return _json(410, {"message": f"Member permanently removed: {tail}"}, h)
+            return _json(404, {"message": f"No such member: {tail}"}, h)
+        if request.method == "DELETE":
+            if not m.server.propose_conf_change(ConfChange(type=ConfChangeType.REMOVE_NODE, node_id=tail)) \
+                    or not await self._until(lambda: tail not in voters(), timeout):
+                return _json(500, {"message": "etcdserver: request timed out"}, h)
+            return web.Response(status=204, headers={**CORS, **h})
+        m.server.propose(encode_attrs(tail, peerURLs=sorted(urls)))
+        if not await self._until(lambda: m.attrs.get(tail, {}).get("peerURLs") == sorted(urls), timeout):
+            return _json(500, {"message": "etcdserver: request timed out"}, h)
+        return web.Response(status=204, headers={**CORS, **h})
+
+    # ------------------------------------------------------------------ the rest
+    async def machines(self, request: web.Request) -> web.Response:
+        m = self.d.member
+        assert m is not None
+        urls = [u for x in m.members() for u in x["clientURLs"]]
+        return web.Response(text=", ".join(urls), headers={**CORS, "Content-Type": TEXT})
+
+    async def stats(self, request: web.Request) -> web.Response:
+        m, d = self.d.member, self.d
+        assert m is not None and d.runtime is not None
+        what = request.match_info["what"]
+        if what == "self":
+            lead = m.leader_id or ""
+            return _json(200, {"name": d.cfg.name, "id": d.id, "state": "StateLeader" if m.is_leader else "StateFollower",
+                               "startTime": _rfc3339(d.started_ns),
+                               "leaderInfo": {"leader": lead, "uptime": f"{(d.runtime.now() - d.started_ns) / 1e9}s",
+                                              "startTime": _rfc3339(d.started_ns)},
+                               "recvAppendRequestCnt": 0, "sendAppendRequestCnt": 0})
+        if what == "leader":
+            if not m.is_leader:
+                return _json(403, {"message": "not current leader"})
+            fol = {x: {"latency": {"current": 0, "average": 0, "standardDeviation": 0, "minimum": 0, "maximum": 0},
+                       "counts": {"fail": 0, "success": 0}} for x in m.server.voters if x != d.id}
+            return _json(200, {"leader": d.id, "followers": fol})
+        if what == "store":
+            names = ["getsSuccess", "getsFail", "setsSuccess", "setsFail", "deleteSuccess", "deleteFail", "updateSuccess",
+                     "updateFail", "createSuccess", "createFail", "compareAndSwapSuccess", "compareAndSwapFail",
+                     "compareAndDeleteSuccess", "compareAndDeleteFail", "expireCount", "watchers"]
+            return _json(200, {n: 0 for n in names})
+        return web.Response(status=404, text="404 page not found\n", headers={"Content-Type": TEXT})
+
+    async def health(self, request: web.Request) -> web.Response:
+        if request.method != "GET":
+            return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET", "Content-Type": TEXT})
+        m = self.d.member
+        assert m is not None
+        ok = False
+        if m.leader_id is not None and self.d.published:
+            fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+            ctx = f"health/{self._boot}/{next(self._rid)}".encode()
+            if m.server.read_index(ctx, lambda i: fut.done() or fut.set_result(i)):
+                try:
+                    await asyncio.wait_for(fut, 1.0)
+                    ok = True
+                except asyncio.TimeoutError:
+                    pass
+        body = b'{"health":"true"}' if ok else b'{"health":"false"}'
+        return web.Response(status=200 if ok else 503, body=body, headers={**CORS, "Content-Type": TEXT})
+
+    async def version(self, request: web.Request) -> web.Response:
+        return _json(200, {"etcdserver": ETCD_VERSION, "etcdcluster": CLUSTER_VERSION})
+
+
+def _rfc3339(ns: int) -> str:
+    import datetime
+
+    dt = datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"

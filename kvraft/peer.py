@@ -1,0 +1,184 @@
+"""Peer transport: Raft messages between members over TCP (real runtime only).
+
+Rules:
+- One long-lived outbound connection per peer; a frame is a 4-byte big-endian length and a JSON
+  payload. The first frame is a hello ``{"cluster": hex, "from": id, "to": id}``; then each frame
+  is a JSON list of messages (``kvraft/codec.py``), batched from the send queue.
+- The receiving side rejects a hello of another cluster id or for another member (closes, logs one
+  line), and drops (logs) frames that do not decode.
+- ``send`` never blocks: a bounded queue per peer drops the message when full (Raft retries).
+  A broken connection is re-dialled with exponential back-off (50 ms to 1 s); queued messages
+  survive the reconnect.
+- A hello ``{"want": "members"}`` gets one frame with the cluster's members (``members_fn()``) and
+  the connection is closed: how a member started with ``--initial-cluster-state existing`` learns
+  its cluster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import ssl
+import struct
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from .codec import CodecError, decode, encode
+
+__all__ = ["PeerTransport", "fetch_members", "read_frame", "write_frame"]
+
+log = logging.getLogger("kvraft.peer")
+_LEN = struct.Struct(">I")
+MAX_FRAME = 256 << 20
+QUEUE_MAX = 4096
+
+
+async def read_frame(reader: asyncio.StreamReader) -> Any:
+    head = await reader.readexactly(4)
+    (n,) = _LEN.unpack(head)
+    if n > MAX_FRAME:
+        raise ValueError(f"frame of {n} bytes")
+    return json.loads(await reader.readexactly(n))
+
+
+def write_frame(writer: asyncio.StreamWriter, doc: Any) -> None:
+    payload = json.dumps(doc, separators=(",", ":")).encode()
+    writer.write(_LEN.pack(len(payload)) + payload)
+
+
+class _Link:
+    """The outbound connection to one peer."""
+
+    def __init__(self, transport: "PeerTransport", peer: str) -> None:
+        self.t = transport
+        self.peer = peer
+        self.queue: deque[Any] = deque()
+        self.wake = asyncio.Event()
+        self.task = asyncio.ensure_future(self._run())
+        self.dropped = 0
+
+    def push(self, msg: Any) -> None:
+        if len(self.queue) >= QUEUE_MAX:
+            self.dropped += 1
+            return
+        self.queue.append(msg)
+        self.wake.set()
+
+    async def _run(self) -> None:
+        backoff = 0.05
+        while not self.t.closed:
+            addr = self.t.addresses.get(self.peer)
+            if addr is None:
+                await asyncio.sleep(0.2)
+                continue
+            host, port, tls = addr
+            try:
+                reader, writer = await asyncio.wait_for(
+                    asyncio.open_connection(host, port, ssl=self.t.client_ssl if tls else None), 2)
+            except (OSError, asyncio.TimeoutError, ssl.SSLError):
+                await asyncio.sleep(backoff)
+                backoff = min(1.0, backoff * 2)
+                continue
+            backoff = 0.05
+            try:
+                write_frame(writer, {"cluster": self.t.cluster_id, "from": self.t.node_id, "to": self.peer})
+                closed = asyncio.ensure_future(reader.read())  # the peer never writes: EOF = it went away
+                while not self.t.closed and not closed.done():
+                    if not self.queue:
+                        self.wake.clear()
+                        waiter = asyncio.ensure_future(self.wake.wait())
+                        await asyncio.wait([waiter, closed], return_when=asyncio.FIRST_COMPLETED)
+                        waiter.cancel()
+                        continue
+                    batch = []
+                    while self.queue and len(batch) < 512:
+                        batch.append(encode(self.queue.popleft()))
+                    write_frame(writer, batch)
+                    await writer.drain()
+                closed.cancel()
+            except (OSError, ConnectionError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                writer.close()
+            await asyncio.sleep(backoff)
+
+
+class PeerTransport:
+    """Sends Raft messages to peers and hands received ones to ``on_message(src, msg)``.
+
+    ``addresses`` maps a member id to (host, port, tls); it may change while running (membership).
+    """
+
+    def __init__(self, node_id: str, cluster_id: str, on_message: Callable[[str, Any], None], *,
+                 members_fn: Callable[[], Any] = lambda: None, client_ssl: ssl.SSLContext | None = None) -> None:
+        self.node_id = node_id
+        self.cluster_id = cluster_id
+        self.on_message = on_message
+        self.members_fn = members_fn
+        self.client_ssl = client_ssl
+        self.addresses: dict[str, tuple[str, int, bool]] = {}
+        self.links: dict[str, _Link] = {}
+        self.servers: list[asyncio.AbstractServer] = []
+        self.closed = False
+        self.rejected = 0
+
+    def send(self, to: str, msg: Any) -> None:
+        link = self.links.get(to)
+        if link is None:
+            if to not in self.addresses:
+                return
+            link = self.links[to] = _Link(self, to)
+        link.push(msg)
+
+    async def listen(self, host: str, port: int, server_ssl: ssl.SSLContext | None = None) -> None:
+        self.servers.append(await asyncio.start_server(self._serve, host, port, ssl=server_ssl))
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            hello = await asyncio.wait_for(read_frame(reader), 10)
+            if not isinstance(hello, dict):
+                raise ValueError("bad hello")
+            if hello.get("want") == "members":
+                write_frame(writer, self.members_fn())
+                await writer.drain()
+                return
+            if hello.get("cluster") != self.cluster_id or hello.get("to") != self.node_id:
+                self.rejected += 1
+                log.warning("rejected peer connection: cluster %s to %s (we are cluster %s member %s)",
+                            hello.get("cluster"), hello.get("to"), self.cluster_id, self.node_id)
+                return
+            src = str(hello.get("from"))
+            while not self.closed:
+                batch = await read_frame(reader)
+                for doc in batch if isinstance(batch, list) else ():
+                    try:
+                        msg = decode(doc)
+                    except CodecError as e:
+                        log.warning("dropped a bad message from %s: %s", src, e)
+                        continue
+                    if msg.frm == src:
+                        self.on_message(src, msg)
+        except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, ssl.SSLError):
+            pass
+        finally:
+            writer.close()
+
+    async def close(self) -> None:
+        self.closed = True
+        for link in self.links.values():
+            link.task.cancel()
+        for s in self.servers:
+            s.close()
+
+
+async def fetch_members(host: str, port: int, tls: ssl.SSLContext | None = None, timeout: float = 3.0) -> Any:
+    """Ask the member at (host, port) for its cluster's members (``--initial-cluster-state existing``)."""
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port, ssl=tls), timeout)
+    try:
+        write_frame(writer, {"want": "members"})
+        await writer.drain()
+        return await asyncio.wait_for(read_frame(reader), timeout)
+    finally:
+        writer.close()
