@@ -22,6 +22,7 @@ from typing import Any
 
 from scenarios import nemesis as N
 from scenarios.catalog import Plan
+from scenarios.params import Param
 from scenarios.spec import Scenario, scenario
 
 __all__ = ["BOTTOM", "CAP_NS", "PAPER", "TOP", "Line", "figure16", "measure", "trial"]
@@ -39,7 +40,9 @@ PAPER = {
 
 
 @scenario("fig16-election", "Figure 16: crash the leader at a random point of its heartbeat interval; time the election.",
-          nodes=5, clients=0, tick_ms=1, election_ticks=150, election_ticks_max=300, heartbeat_ticks=75,
+          params=(Param(name="election_ticks_max", type=int, default=300, lo=2, hi=10_000,
+                        doc="the randomized election timeout is drawn from [election_ticks, this] (inclusive)"),),
+          nodes=5, clients=0, tick_ms=1, election_ticks=150, heartbeat_ticks=75,
           pre_vote=False, check_quorum=False, duration_s=0.5, recover_s=0.5, latency_ms=1.0)
 def fig16_election(p: Mapping[str, Any]) -> Plan:
     hb_s = p["heartbeat_ticks"] * p["tick_ms"] / 1000
