@@ -153,7 +153,7 @@ def report(base: BaseRun, parent: Path, arg: tuple[str, bytes]) -> None:
     which, data = arg
     with sandbox(parent) as root:
         base.write(root / "run", **{which: data})
-        _check_and_judge(root, ["report", "run"], ("run/report.html", "run/plots"))
+        _check_and_judge(root, ["report", "run"], ("run/report.html", "run/replay.html", "run/plots"))
         assert_report_clean(root / "run" / "report.html")
 
 
