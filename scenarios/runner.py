@@ -30,6 +30,7 @@ from kvraft.client import Client
 from kvraft.member import Member, MemberConfig
 from kvraft.raft.config import RaftConfig
 from scenarios import nemesis as N
+from scenarios.bugs import bugs_from_ids
 from scenarios.errors import ConfigError
 from scenarios.spec import Scenario, get_def
 from scenarios.workloads import WorkloadContext, make_workload
@@ -146,10 +147,10 @@ class Cluster:
         n, spare = p["nodes"], self.plan.spare_nodes
         self.all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
         self.members = set(self.all_nodes[:n])
-        bugs = frozenset(b for b in p["bugs"].split(",") if b)
+        bugs = bugs_from_ids(p["bugs"])  # validated by Scenario.create
         self.raft_config = RaftConfig(
             election_ticks=p["election_ticks"], heartbeat_ticks=p["heartbeat_ticks"], pre_vote=p["pre_vote"],
-            check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs,
+            check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs.raft_part(),
             max_size_per_msg=p["max_msg_bytes"],
         )
         election_ns = p["election_ticks"] * p["tick_ms"] * MS

@@ -49,8 +49,8 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.id = config.id
         self.rng = rng
         self.bugs = config.bugs
-        self.pre_vote = config.pre_vote and "B14" not in self.bugs
-        self.check_quorum = config.check_quorum and "B14" not in self.bugs
+        self.pre_vote = config.pre_vote and not self.bugs.no_pre_vote_check_quorum
+        self.check_quorum = config.check_quorum and not self.bugs.no_pre_vote_check_quorum
         hs = storage.hard_state()
         self.term = hs.term
         self.vote: str | None = hs.vote
@@ -266,7 +266,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.leader = None
         self.election_elapsed = 0
         self.heartbeat_elapsed = 0
-        if "B13" in self.bugs:
+        if self.bugs.election_timer_resets:
             self.randomized_election_ticks = self.config.election_ticks
         else:
             self.randomized_election_ticks = self.config.election_ticks + self.rng.randrange(self.config.election_ticks)
@@ -331,7 +331,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                                        last_log_term=self.log.last_term, pre_vote=pre_vote, transfer=transfer))
 
     def _poll(self, frm: str, granted: bool) -> VoteResult:
-        if "B02" in self.bugs:
+        if self.bugs.vote_replies_counted:
             # Bug B02: count replies instead of voters (duplicates and stale replies add up).
             if granted:
                 self._granted_count += 1
@@ -380,11 +380,11 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
             if isinstance(m, RequestVote) and m.pre_vote:
                 self._send(RequestVoteReply(frm=self.id, to=m.frm, term=self.term, granted=False, pre_vote=True))
                 return
-            if "B02" in self.bugs and isinstance(m, RequestVoteReply) and self.role is Role.CANDIDATE \
+            if self.bugs.vote_replies_counted and isinstance(m, RequestVoteReply) and self.role is Role.CANDIDATE \
                     and not m.pre_vote:
                 pass  # Bug B02: stale vote replies are counted
             else:
-                if "B13" in self.bugs and isinstance(m, AppendEntries):
+                if self.bugs.election_timer_resets and isinstance(m, AppendEntries):
                     self.election_elapsed = 0  # Bug B13: stale AppendEntries resets the timer
                 self._drop(m, f"stale term {m.term} < {self.term}")
                 return
@@ -402,7 +402,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
     def _handle_vote_request(self, m: RequestVote) -> None:
         can_vote = (self.vote == m.frm or (self.vote is None and self.leader is None)
                     or (m.pre_vote and m.term > self.term))
-        if "B04" in self.bugs:
+        if self.bugs.vote_by_log_length:
             up_to_date = m.last_log_index >= self.log.last_index  # Bug B04: compares lengths only
         else:
             up_to_date = self.log.is_up_to_date(m.last_log_index, m.last_log_term)  # §5.4.1
@@ -413,7 +413,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 self.vote = m.frm
         else:
             self._send(RequestVoteReply(frm=self.id, to=m.frm, term=self.term, granted=False, pre_vote=m.pre_vote))
-            if "B13" in self.bugs:
+            if self.bugs.election_timer_resets:
                 self.election_elapsed = 0  # Bug B13: timer reset even when refusing
 
     def _step_propose(self, m: Propose) -> None:
@@ -519,7 +519,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                                           reject=True, hint_index=hint, hint_term=self.log.term(hint) or 0))
             return
         new_last = m.prev_log_index + len(ents)
-        if "B05" in self.bugs:
+        if self.bugs.truncate_every_append:
             # Bug B05: truncate at prev+1 on every AppendEntries, not only on conflict.
             start = max(m.prev_log_index + 1, self.log.commit + 1)
             keep = [e for e in ents if e.index >= start]
@@ -535,7 +535,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 if ci <= self.log.commit and not self.bugs:
                     raise InvariantViolation(f"{self.id}: conflict at {ci} <= commit {self.log.commit}")
                 self._append_log(ents[ci - ents[0].index:])
-        if "B06" in self.bugs:
+        if self.bugs.follower_commit_unbounded:
             self.log.commit_to(m.commit)  # Bug B06: no min with the last new entry
         else:
             self.log.commit_to(min(m.commit, new_last))  # Figure 2, AppendEntries step 5
@@ -543,7 +543,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
 
     def _handle_snapshot(self, m: InstallSnapshot) -> None:
         s = m.snapshot
-        if "B11" in self.bugs and s.index < self.log.commit:
+        if self.bugs.stale_snapshot_install and s.index < self.log.commit:
             # Bug B11: a stale (delayed, duplicated) snapshot older than our commit is installed anyway.
             self.log.restore(s)
             self.log.applied = s.index  # the state machine rolls back to the snapshot
@@ -576,7 +576,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         out: list[Entry] = []
         for k, e in enumerate(entries):
             if e.type is EntryType.CONF_CHANGE:
-                if self.pending_conf_index > self.log.commit and "B18" not in self.bugs:
+                if self.pending_conf_index > self.log.commit and not self.bugs.unsafe_membership:
                     raise ProposalDropped("a membership change is still uncommitted")
                 cc = ConfChange.decode(e.data)
                 if cc.type is ConfChangeType.REMOVE_NODE and cc.node_id not in self.voters + self.learners:
@@ -632,7 +632,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 self._send_append(m.frm)
             return
         was_paused = pr.is_paused()
-        index = self.log.last_index if "B15" in self.bugs else m.index  # Bug B15: match from our own log
+        index = self.log.last_index if self.bugs.match_from_own_log else m.index  # Bug B15: match from our own log
         if not pr.maybe_update(min(index, self.log.last_index)):
             if pr.state is ProgressState.REPLICATE:
                 pr.free_inflights_to(m.index)
@@ -658,7 +658,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         if mci <= self.log.commit:
             return False
         # §5.4.2 (Figure 8): only an entry of the current term is committed by counting replicas.
-        if self.log.term(mci) != self.term and "B03" not in self.bugs:
+        if self.log.term(mci) != self.term and not self.bugs.old_term_commit_by_count:
             return False
         self.log.commit_to(mci)
         self._after_commit()
@@ -669,7 +669,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
             pending, self.pending_reads = self.pending_reads, []
             for ctx, frm in pending:
                 self._serve_read(ctx, frm)
-        if self.id not in self.voters and self.conf_index <= self.log.commit and "B18" not in self.bugs:
+        if self.id not in self.voters and self.conf_index <= self.log.commit and not self.bugs.unsafe_membership:
             self._become_follower(self.term, None)  # dissertation §4.2.2: removed leader steps down
 
     def _tick_heartbeat(self) -> None:
@@ -695,7 +695,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 pr = self.prs[p]
                 # etcd: min(match, commit), since a heartbeat has no prev check to bound the follower's
                 # commit. Bug B06 (empty-AppendEntries variant): send the leader's commit as is.
-                commit = self.log.commit if "B06" in self.bugs else min(pr.match, self.log.commit)
+                commit = self.log.commit if self.bugs.follower_commit_unbounded else min(pr.match, self.log.commit)
                 self._send(Heartbeat(frm=self.id, to=p, term=self.term, commit=commit, ctx=ctx))
 
     # ------------------------------------------------------------------ helpers

@@ -32,7 +32,7 @@ class ReadIndexMixin:
     """Read-index methods of RaftNode (they use its state: log, term, voters, read queues)."""
 
     def _leader_read_index(self, ctx: bytes, frm: str) -> None:
-        if self.log.term(self.log.commit) != self.term and "B08" not in self.bugs:
+        if self.log.term(self.log.commit) != self.term and not self.bugs.read_before_term_commit:
             self.pending_reads.append((ctx, frm))  # wait for the no-op of this term to commit
             return
         self._serve_read(ctx, frm)
