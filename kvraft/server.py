@@ -271,7 +271,7 @@ class Server:
         while not self._busy and node.has_ready():
             rd = node.ready()
             self._busy = True
-            hs = node.prev_hard  # the hard state as of this Ready
+            hs = rd.current_hard_state
             tr = self.runtime.trace
             if rd.soft_state is not None:
                 tr(f"become-{rd.soft_state.role.value}", term=hs.term, leader=rd.soft_state.leader)
@@ -376,9 +376,8 @@ class Server:
         node = self._n
         if n <= 0 or self._applied - self._snap_index < n or node.applied_index != self._applied:
             return False
-        snap = node.compact(self._applied, self.state_machine.snapshot())
+        snap, tail = node.compact_for_disk(self._applied, self.state_machine.snapshot())
         self._snap_index = snap.index
-        tail = node.log.slice(snap.index + 1, node.log.stabled + 1) or []
         recs = [_snap_rec(snap), self._hs_record(self._hs)]
         if tail:
             recs.append(_ent_rec(tail))

@@ -183,6 +183,12 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.log.compact(snap)
         return snap
 
+    def compact_for_disk(self, index: int, data: bytes) -> tuple[Snapshot, tuple[Entry, ...]]:
+        """``compact``, plus the durable entries after the snapshot: what the driver rewrites its disk with
+        (snapshot, hard state, then these), so the driver never reads the log itself."""
+        snap = self.compact(index, data)
+        return snap, tuple(self.log.slice(snap.index + 1, self.log.stabled + 1) or ())
+
     def step(self, m: Message) -> None:
         """Handle one peer message. Never raises on bad input: it is dropped and reported."""
         if not isinstance(m, MESSAGE_TYPES):
@@ -234,6 +240,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
             conf=conf if conf != self.prev_conf else None,
             conf_index=self.conf_index,
             dropped=tuple(self.dropped),
+            current_hard_state=hard,
         )
         self.msgs, self.read_states, self.dropped = [], [], []
         self.prev_soft, self.prev_hard, self.prev_conf = soft, hard, conf
