@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 __all__ = ["LinkParams", "Network", "default_latency"]
 
 
-
 @dataclass(frozen=True, slots=True)
 class LinkParams:
     """Resolved settings of one directed link."""
