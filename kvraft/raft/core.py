@@ -1,3 +1,4 @@
+# Over 400 lines: the step functions of every role share the node's state; splitting by role (as etcd's raft.go should have) is the next step.
 """RaftNode: the sans-IO Raft protocol core (etcd-io/raft's RawNode, in Python).
 
 Rules:
@@ -18,15 +19,15 @@ from __future__ import annotations
 import random
 
 from ..errors import InvariantViolation, NotLeader, ProposalDropped
-from .config import RaftConfig
+from .config import RaftConfig, ReadOnlyOption
 from .entry import ConfChange, ConfChangeType, Entry, EntryType, Snapshot
 from .log import RaftLog
-from .membership import MembershipMixin
+from .membership import conf_at, sync_progress
 from .messages import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply,
                        InstallSnapshot, InstallSnapshotReply, Message, Propose, ReadIndex, ReadIndexReply,
                        RequestVote, RequestVoteReply, TimeoutNow)
 from .progress import Progress, ProgressState
-from .readindex import ReadIndexMixin, _ReadRequest
+from .readindex import ReadOnly
 from .quorum import VoteResult, committed_index, has_quorum, vote_result
 from .ready import DroppedMessage, HardState, Ready, ReadState, Role, SoftState
 from .storage import LogStorage
@@ -34,7 +35,7 @@ from .storage import LogStorage
 __all__ = ["RaftNode"]
 
 
-class RaftNode(ReadIndexMixin, MembershipMixin):
+class RaftNode:
     """One Raft peer as a pure state machine.
 
     Args:
@@ -71,9 +72,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.dropped: list[DroppedMessage] = []
         self.pending_conf_index = 0
         self.lead_transferee: str | None = None
-        self.pending_reads: list[tuple[bytes, str]] = []  # waiting for an entry of this term to commit
-        self.read_reqs: dict[bytes, _ReadRequest] = {}
-        self.read_order: list[bytes] = []
+        self.reads = ReadOnly()
         self._recompute_conf()
         self._become_follower(self.term, None)
         self.prev_soft = SoftState(role=Role.FOLLOWER, leader=None)
@@ -280,9 +279,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.votes = {}
         self._granted_count = 0
         self.lead_transferee = None
-        self.pending_reads = []
-        self.read_reqs = {}
-        self.read_order = []
+        self.reads = ReadOnly()
 
     def _become_follower(self, term: int, leader: str | None) -> None:
         self._reset(term)
@@ -451,7 +448,8 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 if pr.match < self.log.last_index:
                     self._send_append(m.frm)
                 if m.ctx:
-                    self._ack_read(m.ctx, m.frm)
+                    for ctx, frm, index in self.reads.ack(m.ctx, m.frm, self.voters):
+                        self._respond_read(ctx, frm, index)
             case InstallSnapshotReply():
                 pr = self.prs.get(m.frm)
                 if pr is None:
@@ -671,10 +669,48 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self._after_commit()
         return True
 
+    # ------------------------------------------------------------------ membership (membership.py rules)
+    def _append_log(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        truncates_conf = self.conf_index >= entries[0].index
+        self.log.append(entries)
+        if truncates_conf or any(e.type is EntryType.CONF_CHANGE for e in entries):
+            self._recompute_conf()
+
+    def _conf_at(self, index: int) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+        return conf_at(self.log.snapshot, (self.config.voters, self.config.learners), self.log.entries, index)
+
+    def _recompute_conf(self) -> None:
+        self.voters, self.learners, self.conf_index = self._conf_at(self.log.last_index)
+        if self.role is Role.LEADER:
+            self._sync_progress()
+
+    def _sync_progress(self) -> None:
+        sync_progress(self.prs, self.voters, self.learners, self.id, self.log.last_index, self.config.max_inflight_msgs)
+
+    # ------------------------------------------------------------------ ReadIndex (readindex.py rules)
+    def _leader_read_index(self, ctx: bytes, frm: str) -> None:
+        if self.log.term(self.log.commit) != self.term and not self.bugs.read_before_term_commit:
+            self.reads.waiting.append((ctx, frm))  # wait for the no-op of this term to commit
+            return
+        self._serve_read(ctx, frm)
+
+    def _serve_read(self, ctx: bytes, frm: str) -> None:
+        if self.voters == (self.id,) or self.config.read_only is ReadOnlyOption.LEASE:
+            self._respond_read(ctx, frm, self.log.commit)
+        elif self.reads.add(ctx, frm, self.log.commit, self.id):
+            self._bcast_heartbeat(ctx)
+
+    def _respond_read(self, ctx: bytes, frm: str, index: int) -> None:
+        if frm == self.id:
+            self.read_states.append(ReadState(index=index, ctx=ctx))
+        else:
+            self._send(ReadIndexReply(frm=self.id, to=frm, term=self.term, ctx=ctx, index=index))
+
     def _after_commit(self) -> None:
-        if self.log.term(self.log.commit) == self.term and self.pending_reads:
-            pending, self.pending_reads = self.pending_reads, []
-            for ctx, frm in pending:
+        if self.log.term(self.log.commit) == self.term and self.reads.waiting:
+            for ctx, frm in self.reads.take_waiting():
                 self._serve_read(ctx, frm)
         if self.id not in self.voters and self.conf_index <= self.log.commit and not self.bugs.unsafe_membership:
             self._become_follower(self.term, None)  # dissertation §4.2.2: removed leader steps down
@@ -694,7 +730,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
             self.lead_transferee = None  # abort a transfer that did not finish in time
         if self.heartbeat_elapsed >= self.config.heartbeat_ticks:
             self.heartbeat_elapsed = 0
-            self._bcast_heartbeat(self.read_order[-1] if self.read_order else b"")
+            self._bcast_heartbeat(self.reads.last_ctx())
 
     def _bcast_heartbeat(self, ctx: bytes) -> None:
         for p in sorted(self.prs):
