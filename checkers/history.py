@@ -1,3 +1,4 @@
+# Over 400 lines: one format, one module (STYLE rule 8): the history's writer, reader and op pairing.
 """The history format (``history.jsonl``, spec: shared/formats/history.md): writer, reader, pairing.
 
 Rules:

@@ -1,3 +1,4 @@
+# Over 400 lines: the fault state, time-to-leader after heals and op-completion bounds judge one shared timeline.
 """Liveness: a leader soon after each heal, and operations complete soon after the last one.
 
 Rules:

@@ -1,3 +1,4 @@
+# Over 400 lines: one linear pass over the trace, one handler per record kind, sharing the pass's per-node state.
 """Raft invariants on the trace (sim/trace.py vocabulary), in one linear pass.
 
 Rules:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kvraft.api import STATUS_RETRY, AdminRequest, ClientReply, ClientRequest
-from kvraft.raft.config import BUGS as RAFT_BUGS
+from kvraft.bugs import Bugs
 from kvraft.raft.config import RaftConfig, ReadOnlyOption
 from kvraft.raft.entry import ConfChange, ConfChangeType
 from kvraft.runtime import Runtime
@@ -45,11 +45,9 @@ from kvraft.store.render import Response, render_error, render_event
 from kvraft.store.request import ParsedRequest, RequestKind, parse_request
 from kvraft.store.snapshot import SnapshotError
 
-__all__ = ["Member", "MemberConfig", "KV_BUGS"]
+__all__ = ["Member", "MemberConfig"]
 
 MS = 1_000_000
-# Bug-zoo switches that live in the kv layer (the rest are Raft's, in RaftConfig.bugs).
-KV_BUGS = frozenset({"B07", "B09", "B10", "B16", "B17", "B19"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,7 +57,7 @@ class MemberConfig:
     # etcd: 5 s + 2 x election timeout, then 500 / 300 "etcdserver: request timed out" (samples H25, H26).
     request_timeout_ns: int = 5600 * MS
     restore_grace_ns: int = 1000 * MS
-    bugs: frozenset[str] = field(default_factory=frozenset)
+    bugs: Bugs = field(default_factory=Bugs)  # kv-layer switches here; raft ones here or in RaftConfig.bugs
 
 
 @dataclass
@@ -82,10 +80,9 @@ class Member:
                  config: MemberConfig | None = None, rng: random.Random) -> None:
         self.rt = runtime
         self.config = config or MemberConfig()
-        self.bugs = frozenset(raft_config.bugs) | self.config.bugs
-        raft_bugs = frozenset(b for b in self.bugs if b in RAFT_BUGS)
-        fields = {**{f: getattr(raft_config, f) for f in raft_config.__slots__}, "bugs": raft_bugs}
-        if "B09" in self.bugs:
+        self.bugs = raft_config.bugs | self.config.bugs
+        fields = {**{f: getattr(raft_config, f) for f in raft_config.__slots__}, "bugs": self.bugs.raft_part()}
+        if self.bugs.lease_reads:
             # Bug B09: quorum reads trust the leader lease, which assumes bounded clocks and no pauses.
             fields.update(read_only=ReadOnlyOption.LEASE, check_quorum=True)
         rc = RaftConfig(**fields)
@@ -93,7 +90,7 @@ class Member:
         # Members removed from the cluster (etcd keeps them in its store: a second DELETE answers 410).
         self._conf: frozenset[str] = frozenset(peers)
         self.removed: set[str] = set()
-        self._wall_sync = "B17" in self.bugs
+        self._wall_sync = self.bugs.ttl_by_wall_clock
         self._deadlines: dict[str, tuple[int, int]] = {}  # path -> (monotonic deadline, expire_ns)
         self._applying_now_ns: int | None = None
         if not self._wall_sync:
@@ -134,7 +131,7 @@ class Member:
         now_ns = cmd.get("now_ns") if isinstance(cmd, dict) else None
         self._applying_now_ns = now_ns if isinstance(now_ns, int) else None
         applied_cmd = cmd if isinstance(cmd, dict) else {"op": "invalid"}
-        if "B10" in self.bugs:
+        if self.bugs.no_client_dedup:
             # Bug B10: no client dedup: the store never sees (client_id, seq), so a retry applies twice.
             applied_cmd = {k: v for k, v in applied_cmd.items() if k not in ("client_id", "seq")}
         result = self.store.apply(applied_cmd, index)
@@ -209,7 +206,7 @@ class Member:
             self._reply(src, m.id, parsed)
             return
         if parsed.kind is RequestKind.LOCAL_READ or (
-            parsed.kind is RequestKind.QUORUM_READ and "B07" in self.bugs and self.server.is_leader
+            parsed.kind is RequestKind.QUORUM_READ and self.bugs.stale_local_reads and self.server.is_leader
         ):
             # Bug B07: the leader serves "linearizable" reads from its local state, with no ReadIndex.
             self._reply(src, m.id, self._local_get(parsed))
@@ -246,7 +243,7 @@ class Member:
         # A write: stamp this member's clock and the client's identity, then propose.
         command = dict(parsed.command)
         command["now_ns"] = self.rt.now()
-        if "B16" in self.bugs and command.get("op") == "create" and not command.get("unique") \
+        if self.bugs.lock_by_own_clock and command.get("op") == "create" and not command.get("unique") \
                 and self._expired_here(str(command.get("path", ""))):
             # Bug B16: the lock is granted because the holder's lease *looks* over on this member's own
             # clock; the lease is not re-checked through the log (no prevExist), and no fencing.
@@ -301,7 +298,7 @@ class Member:
                                           headers=tuple(head.headers.items()), body=body,
                                           leader_hint=self.server.leader_id))
 
-        if "B19" in self.bugs and p.wait_index > self.store.index + 1:
+        if self.bugs.watch_replays_early and p.wait_index > self.store.index + 1:
             # Bug B19: a lagging member resumes the watch from its own index, not the client's waitIndex,
             # so events the client already saw are replayed as it catches up.
             p = dataclasses.replace(p, wait_index=0)

@@ -128,10 +128,10 @@ class Server:
         self._commit_traced = 0
         self._hs = HardState()
         self._compact_every = self.config.snapshot_entries  # _maybe_compact's first test, inlined
-        self._bug_b01 = "B01" in self.config.bugs
-        self._bug_b20 = "B20" in self.config.bugs
-        self._bug_b11 = "B11" in self.config.bugs
-        self._bug_b12 = "B12" in self.config.bugs
+        self._no_vote_on_disk = self.config.bugs.vote_not_persisted
+        self._applied_apart = self.config.bugs.applied_index_apart
+        self._stale_snapshot = self.config.bugs.stale_snapshot_install
+        self._ack_before_fsync = self.config.bugs.ack_before_fsync
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -139,7 +139,7 @@ class Server:
         storage, applied_mark = decode_records(self.runtime.disk.read())
         snap = storage.snapshot()
         applied = snap.index if snap else 0
-        if self._bug_b20:
+        if self._applied_apart:
             applied = max(applied, applied_mark)  # Bug B20: trust an applied mark not atomic with state
         self.node = RaftNode(replace(self.config, applied=applied), storage, self.rng)
         self._hs = storage.hard_state()
@@ -271,7 +271,7 @@ class Server:
         while not self._busy and node.has_ready():
             rd = node.ready()
             self._busy = True
-            hs = node.prev_hard  # the hard state as of this Ready
+            hs = rd.current_hard_state
             tr = self.runtime.trace
             if rd.soft_state is not None:
                 tr(f"become-{rd.soft_state.role.value}", term=hs.term, leader=rd.soft_state.leader)
@@ -288,7 +288,7 @@ class Server:
                 disk.write(self._hs_record(hs))
             if rd.entries:
                 disk.write(_ent_rec(rd.entries))
-            if rd.must_sync and self._bug_b12:
+            if rd.must_sync and self._ack_before_fsync:
                 disk.fsync(lambda: None)  # Bug B12: send, apply and answer before the fsync completes
                 self._persisted(rd, hs, inline=True)
             elif rd.must_sync:
@@ -297,7 +297,7 @@ class Server:
                 self._persisted(rd, hs, inline=True)
 
     def _hs_record(self, hs: HardState) -> dict[str, Any]:
-        if self._bug_b01:
+        if self._no_vote_on_disk:
             return _hs_rec(replace(hs, vote=None))  # Bug B01: the vote is never persisted
         return _hs_rec(hs)
 
@@ -315,7 +315,7 @@ class Server:
             s = rd.snapshot
             self.state_machine.restore(s.data, s.index, s.term)
             # Bug B11: lastApplied follows the (possibly older) snapshot back.
-            self._applied = s.index if self._bug_b11 else max(self._applied, s.index)
+            self._applied = s.index if self._stale_snapshot else max(self._applied, s.index)
             self._snap_index = s.index
             tr("restore", index=s.index, term=s.term)
         if rd.entries:
@@ -344,7 +344,7 @@ class Server:
                     apply(e.index, e.term, e.data)
                 tr("apply", index=e.index, term=e.term, digest=_digest(e.data))
                 self._applied = e.index
-            if self._bug_b20:
+            if self._applied_apart:
                 runtime.disk.write({"r": "applied", "index": self._applied})
         for rs in rd.read_states:
             self._read_waiting.append((rs.index, rs.ctx))
@@ -376,9 +376,8 @@ class Server:
         node = self._n
         if n <= 0 or self._applied - self._snap_index < n or node.applied_index != self._applied:
             return False
-        snap = node.compact(self._applied, self.state_machine.snapshot())
+        snap, tail = node.compact_for_disk(self._applied, self.state_machine.snapshot())
         self._snap_index = snap.index
-        tail = node.log.slice(snap.index + 1, node.log.stabled + 1) or []
         recs = [_snap_rec(snap), self._hs_record(self._hs)]
         if tail:
             recs.append(_ent_rec(tail))

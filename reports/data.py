@@ -1,3 +1,4 @@
+# Over 400 lines: one tolerant reader per run file into one ReportData; split, the tolerant-reading rules would scatter.
 """Run directory -> ``ReportData``: everything a report draws, read tolerantly from the run's files.
 
 Rules:

@@ -1,3 +1,4 @@
+# Over 400 lines: one page template filled section by section.
 """The self-contained ``report.html`` of one run (string.Template; CSS, SVG, JS and data inline).
 
 Rules:

@@ -1,3 +1,4 @@
+# Over 400 lines: a catalogue of small nemesis action classes (about 20 lines each), read one entry at a time.
 """What the nemesis does: actions, resolved when they fire against a read-only view of the cluster.
 
 (Over 400 lines: one small class and constructor per action, the nemesis's whole vocabulary in one place.)

@@ -5,6 +5,8 @@ Rules:
 - ``ZOO[id].scenario`` (a catalog or scenarios/bugzoo_catalog.py scenario) with ``params`` is the schedule;
   ``checker`` is the checker name (checkers/*: ``NAME``) that must answer ILLEGAL for some seed in
   ``seeds`` with the bug on, and OK on the same seeds with every bug off.
+- The ids exist only here: ``FLAGS`` maps each to its kvraft.bugs.Bugs flag and ``bugs_from_ids`` builds the
+  Bugs a run hands to kvraft (run.json and the CLI keep the ids).
 - Checking is injected (``check(run_dir) -> {checker name: verdict value}``): scenarios/ never imports
   checkers as a whole (tests/test_layering.py); the CLI, tests and bench pass ``checkers.check_run``.
 """
@@ -18,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kvraft.bugs import Bugs
 from scenarios.spec import Scenario
 
-__all__ = ["BugSpec", "ZOO", "Catch", "catch", "list_bugs", "scenario_for"]
+__all__ = ["BugSpec", "FLAGS", "ZOO", "Catch", "bugs_from_ids", "catch", "list_bugs", "scenario_for"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,38 @@ ZOO: dict[str, BugSpec] = {b.id: b for b in [
        "zoo-power-loss-many-keys",
        "linearizable"),
 ]}
+
+
+# zoo id -> kvraft.bugs.Bugs flag (tests/bugzoo checks that each flag has exactly one id)
+FLAGS: dict[str, str] = {
+    "B01": "vote_not_persisted",
+    "B02": "vote_replies_counted",
+    "B03": "old_term_commit_by_count",
+    "B04": "vote_by_log_length",
+    "B05": "truncate_every_append",
+    "B06": "follower_commit_unbounded",
+    "B07": "stale_local_reads",
+    "B08": "read_before_term_commit",
+    "B09": "lease_reads",
+    "B10": "no_client_dedup",
+    "B11": "stale_snapshot_install",
+    "B12": "ack_before_fsync",
+    "B13": "election_timer_resets",
+    "B14": "no_pre_vote_check_quorum",
+    "B15": "match_from_own_log",
+    "B16": "lock_by_own_clock",
+    "B17": "ttl_by_wall_clock",
+    "B18": "unsafe_membership",
+    "B19": "watch_replays_early",
+    "B20": "applied_index_apart",
+}
+
+
+def bugs_from_ids(ids: str | Iterable[str]) -> Bugs:
+    """The Bugs with the flags of zoo ``ids`` on ("B03,B07" or an iterable of ids); raises KeyError on an unknown id."""
+    if isinstance(ids, str):
+        ids = [b for b in ids.split(",") if b]
+    return Bugs(**{FLAGS[b]: True for b in ids})
 
 
 def scenario_for(bug: str, *, bugs: str | None = None, **overrides: Any) -> Scenario:

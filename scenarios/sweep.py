@@ -1,3 +1,4 @@
+# Over 400 lines: the local and dask runners, resumable rows and the summary share one row format.
 """Sweeps: one scenario over many seeds, in parallel, resumable, locally or on dask.distributed.
 
 Rules:

@@ -17,7 +17,6 @@ Rules:
 from __future__ import annotations
 
 from collections import deque
-from heapq import heappush as _heappush
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["Host", "SimRuntime", "SimTimer"]
 
 _PPM = 1_000_000
-_NORMAL = 1  # simpy priority of ordinary events (World.call_later)
 
 
 class SimTimer:
@@ -110,10 +108,7 @@ class SimRuntime:
         if not (host.up and host.incarnation == self.incarnation):
             return SimTimer(None)
         timer = SimTimer(fn, host, self.incarnation)
-        env = self._world.env
-        delay = delay_ns if not host.drift_ppm else host.real_delay(delay_ns)
-        # env.schedule(timer, _NORMAL, delay), inlined: the same heap entry and event id.
-        _heappush(env._queue, (env._now + delay, _NORMAL, next(env._eid), timer))  # type: ignore[attr-defined]
+        self._world.push(delay_ns if not host.drift_ppm else host.real_delay(delay_ns), timer)
         return timer
 
     def send(self, to: str, msg: Any) -> None:

@@ -10,7 +10,7 @@ Rules:
 - A message to a host that is down (or that crashes before it arrives, or restarts as a new
   incarnation) is dropped with reason ``down``; one held by a paused host that then crashes is
   dropped with reason ``paused-crash``.
-- Hot path: one small slotted event object per delivery pushed with ``env.schedule`` (never a
+- Hot path: one small slotted event object per delivery pushed with ``World.push`` (never a
   simpy process per message), and trace lines rendered straight to canonical JSON.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
-from heapq import heappush as _heappush
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +32,6 @@ if TYPE_CHECKING:
     from .world import World
 
 __all__ = ["LinkParams", "Network", "default_latency"]
-
-_NORMAL = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +67,7 @@ class Network:
     def __init__(self, world: "World", rng: random.Random, latency: Latency, *, trace_messages: bool = True) -> None:
         self._world = world
         self._env = world.env
+        self._push = world.push  # the world's one scheduling function
         self._hosts = world.hosts
         self._rng = rng
         self._emit_line = world.trace_writer.emit_line
@@ -149,16 +147,13 @@ class Network:
         delay = link.latency.sample(rng)
         if link.reorder and rng.random() < link.reorder:
             delay += link.reorder_delay.sample(rng)
-        env = self._env
-        # env.schedule(event, _NORMAL, delay), inlined: the same heap entry and event id.
-        _heappush(env._queue, (env._now + delay, _NORMAL, next(env._eid),  # type: ignore[attr-defined]
-                               _Delivery(self._deliver_cb, host, src, msg, mid, tname)))
+        self._push(delay, _Delivery(self._deliver_cb, host, src, msg, mid, tname))
         if link.dup and rng.random() < link.dup:
             self._world.trace(DUPLICATE, node=src, dst=dst, id=mid, type=tname)
             delay = link.latency.sample(rng)
             if link.reorder and rng.random() < link.reorder:
                 delay += link.reorder_delay.sample(rng)
-            self._env.schedule(_Delivery(self._deliver_cb, host, src, msg, mid, tname), _NORMAL, delay)
+            self._push(delay, _Delivery(self._deliver_cb, host, src, msg, mid, tname))
 
     @property
     def sent(self) -> int:

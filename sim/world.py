@@ -93,14 +93,21 @@ class World:
         """True virtual time in ns."""
         return self.env.now
 
+    def push(self, delay_ns: int, event: Any, priority: int = _NORMAL) -> None:
+        """The one scheduling function (hosts and the network are handed it): ``event`` (anything with
+        ``callbacks``) fires at true time now + ``delay_ns``, after the events already due then.
+
+        ``env.schedule(event, priority, delay)`` inlined: the same heap entry and event id, without simpy's
+        per-call overhead. The only writes into simpy's private fields are here and in ``_run_until``.
+        """
+        env = self.env
+        heapq.heappush(env._queue, (env._now + delay_ns, priority, next(env._eid), event))  # type: ignore[attr-defined]
+
     def call_later(self, delay_ns: int, fn: Callable[[], None], *, urgent: bool = False) -> None:
         """Call ``fn()`` at true time now + ``delay_ns`` (``urgent``: before normal events of that instant)."""
         if delay_ns < 0:
             raise ConfigError(f"negative delay {delay_ns}")
-        env = self.env
-        # env.schedule(event, priority, delay), inlined: the same heap entry and event id.
-        heapq.heappush(env._queue, (env._now + delay_ns, _URGENT if urgent else _NORMAL,  # type: ignore[attr-defined]
-                                    next(env._eid), _Call(fn)))  # type: ignore[attr-defined]
+        self.push(delay_ns, _Call(fn), _URGENT if urgent else _NORMAL)
 
     def schedule(self, at_ns: int, fn: Callable[[], None]) -> None:
         """Call ``fn()`` at true time ``at_ns`` (>= now). Raises ConfigError for a time in the past."""

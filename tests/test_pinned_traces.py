@@ -1,5 +1,6 @@
-"""Every catalog scenario's trace and history, pinned: seed 1 of each (zoo-* included) must give the
-SHA-256 recorded in tests/pins/catalog.json. This is the proof that a restructuring is behaviour-neutral.
+"""Every catalog scenario's trace and history, pinned: seed 1 of each (zoo-* included), and of each bug-zoo
+schedule with its bug switch on, must give the SHA-256 recorded in tests/pins/catalog.json. This is the proof
+that a restructuring is behaviour-neutral.
 
 Rules:
 - The params are the catalog's own, except ``duration_s`` and ``recover_s``, capped at CAPS to keep the
@@ -19,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from scenarios.bugs import ZOO, scenario_for
 from scenarios.runner import run
 from scenarios.spec import Scenario, list_defs
 
@@ -27,9 +29,8 @@ SEED = 1
 CAPS = {"duration_s": 3.0, "recover_s": 2.0}
 
 
-def _overrides(name: str) -> dict[str, Any]:
-    params = Scenario.create(name).params
-    return {k: cap for k, cap in CAPS.items() if params[k] > cap}
+def _overrides(scen: Scenario) -> dict[str, Any]:
+    return {k: cap for k, cap in CAPS.items() if scen.params[k] > cap}
 
 
 def _sha256(path: Path) -> str:
@@ -37,15 +38,17 @@ def _sha256(path: Path) -> str:
 
 
 def _pin(name: str, tmp: Path) -> dict[str, Any]:
-    over = _overrides(name)
-    rd = run(Scenario.create(name, over), SEED, tmp / name)
+    """Pin catalog scenario ``name``, or bug ``name`` ("B07": its zoo schedule with the switch on)."""
+    make = (lambda **o: scenario_for(name, **o)) if name in ZOO else (lambda **o: Scenario.create(name, o))
+    over = _overrides(make())
+    rd = run(make(**over), SEED, tmp / name)
     pin = {"overrides": over, "trace_sha256": _sha256(rd.files.trace), "history_sha256": _sha256(rd.files.history)}
     assert pin["trace_sha256"] == rd.trace_sha256, f"{name}: trace.jsonl differs from the hash the run reported"
     return pin
 
 
 def test_every_catalog_scenario_matches_its_pinned_trace_and_history(tmp_path: Path) -> None:
-    got = {d.name: _pin(d.name, tmp_path) for d in list_defs()}
+    got = {n: _pin(n, tmp_path) for n in [*(d.name for d in list_defs()), *ZOO]}
     if os.environ.get("RAFTSIM_REPIN") == "1":
         doc = {"seed": SEED, "caps": CAPS, "regenerate": "RAFTSIM_REPIN=1 python -m pytest tests/test_pinned_traces.py",
                "scenarios": got}

@@ -1,6 +1,6 @@
 """kvraft.raft: the sans-IO Raft core (see ARCHITECTURE.md, "The sans-IO Raft core")."""
 
-from .config import BUGS, RaftConfig, ReadOnlyOption
+from .config import RaftConfig, ReadOnlyOption
 from .core import RaftNode
 from .entry import ConfChange, ConfChangeType, Entry, EntryType, Snapshot, digest
 from .messages import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply,
@@ -11,7 +11,7 @@ from .ready import DroppedMessage, HardState, ReadState, Ready, Role, SoftState
 from .storage import LogStorage, MemoryStorage
 
 __all__ = [
-    "BUGS", "MESSAGE_TYPES", "AppendEntries", "AppendEntriesReply", "ConfChange", "ConfChangeType",
+    "MESSAGE_TYPES", "AppendEntries", "AppendEntriesReply", "ConfChange", "ConfChangeType",
     "DroppedMessage", "Entry", "EntryType", "HardState", "Heartbeat", "HeartbeatReply", "InstallSnapshot",
     "InstallSnapshotReply", "LogStorage", "MemoryStorage", "Message", "Progress", "ProgressState", "Propose",
     "RaftConfig", "RaftNode", "ReadIndex", "ReadIndexReply", "ReadOnlyOption", "ReadState", "Ready",

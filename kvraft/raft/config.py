@@ -1,7 +1,7 @@
 """RaftConfig: the knobs of one Raft node, validated by ``validate()``.
 
-Rules: timeouts are in ticks (the driver decides how long a tick is); every bug switch of
-shared/bug-zoo.md lives in ``bugs`` and is off by default.
+Rules: timeouts are in ticks (the driver decides how long a tick is); the raft and driver bug switches
+(kvraft/bugs.py) live in ``bugs`` and are off by default.
 """
 
 from __future__ import annotations
@@ -9,12 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from ..bugs import Bugs
 from ..errors import ConfigError
 
-__all__ = ["BUGS", "RaftConfig", "ReadOnlyOption"]
-
-# Raft-level bug switches (shared/bug-zoo.md). B01, B12 and B20 live in kvraft/server.py; B11 in both.
-BUGS = frozenset({"B01", "B02", "B03", "B04", "B05", "B06", "B08", "B11", "B12", "B13", "B14", "B15", "B18", "B20"})
+__all__ = ["RaftConfig", "ReadOnlyOption"]
 
 
 class ReadOnlyOption(enum.Enum):
@@ -55,10 +53,7 @@ class RaftConfig:
     max_uncommitted_entries: int = 0  # 0: unlimited
     snapshot_entries: int = 1000  # the driver snapshots + compacts every N applied entries (0: never)
     applied: int = 0  # index already applied by the state machine (restart)
-    bugs: frozenset[str] = field(default_factory=frozenset)
-
-    def has_bug(self, bug: str) -> bool:
-        return bug in self.bugs
+    bugs: Bugs = field(default_factory=Bugs)
 
     def validate(self) -> None:
         """Raise ConfigError on a configuration that cannot work."""
@@ -79,6 +74,8 @@ class RaftConfig:
             raise ConfigError(f"{self.id} is not in its own configuration {self.voters}")
         if self.read_only is ReadOnlyOption.LEASE and not self.check_quorum:
             raise ConfigError("read_only=LEASE requires check_quorum")
-        unknown = sorted(self.bugs - BUGS)
-        if unknown:
-            raise ConfigError(f"unknown bug switches {unknown}; known: {sorted(BUGS)}")
+        if not isinstance(self.bugs, Bugs):
+            raise ConfigError(f"bugs must be a kvraft.bugs.Bugs, got {self.bugs!r}")
+        if self.bugs != self.bugs.raft_part():
+            raise ConfigError(f"kv-layer bug switches {sorted(set(self.bugs.on()) - set(self.bugs.raft_part().on()))} "
+                              "belong in MemberConfig.bugs")

@@ -1,3 +1,4 @@
+# Over 400 lines: the step functions of every role share the node's state; splitting by role (as etcd's raft.go should have) is the next step.
 """RaftNode: the sans-IO Raft protocol core (etcd-io/raft's RawNode, in Python).
 
 Rules:
@@ -18,15 +19,15 @@ from __future__ import annotations
 import random
 
 from ..errors import InvariantViolation, NotLeader, ProposalDropped
-from .config import RaftConfig
+from .config import RaftConfig, ReadOnlyOption
 from .entry import ConfChange, ConfChangeType, Entry, EntryType, Snapshot
 from .log import RaftLog
-from .membership import MembershipMixin
+from .membership import conf_at, sync_progress
 from .messages import (MESSAGE_TYPES, AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply,
                        InstallSnapshot, InstallSnapshotReply, Message, Propose, ReadIndex, ReadIndexReply,
                        RequestVote, RequestVoteReply, TimeoutNow)
 from .progress import Progress, ProgressState
-from .readindex import ReadIndexMixin, _ReadRequest
+from .readindex import ReadOnly
 from .quorum import VoteResult, committed_index, has_quorum, vote_result
 from .ready import DroppedMessage, HardState, Ready, ReadState, Role, SoftState
 from .storage import LogStorage
@@ -34,7 +35,7 @@ from .storage import LogStorage
 __all__ = ["RaftNode"]
 
 
-class RaftNode(ReadIndexMixin, MembershipMixin):
+class RaftNode:
     """One Raft peer as a pure state machine.
 
     Args:
@@ -49,8 +50,8 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.id = config.id
         self.rng = rng
         self.bugs = config.bugs
-        self.pre_vote = config.pre_vote and "B14" not in self.bugs
-        self.check_quorum = config.check_quorum and "B14" not in self.bugs
+        self.pre_vote = config.pre_vote and not self.bugs.no_pre_vote_check_quorum
+        self.check_quorum = config.check_quorum and not self.bugs.no_pre_vote_check_quorum
         hs = storage.hard_state()
         self.term = hs.term
         self.vote: str | None = hs.vote
@@ -71,9 +72,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.dropped: list[DroppedMessage] = []
         self.pending_conf_index = 0
         self.lead_transferee: str | None = None
-        self.pending_reads: list[tuple[bytes, str]] = []  # waiting for an entry of this term to commit
-        self.read_reqs: dict[bytes, _ReadRequest] = {}
-        self.read_order: list[bytes] = []
+        self.reads = ReadOnly()
         self._recompute_conf()
         self._become_follower(self.term, None)
         self.prev_soft = SoftState(role=Role.FOLLOWER, leader=None)
@@ -183,6 +182,12 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.log.compact(snap)
         return snap
 
+    def compact_for_disk(self, index: int, data: bytes) -> tuple[Snapshot, tuple[Entry, ...]]:
+        """``compact``, plus the durable entries after the snapshot: what the driver rewrites its disk with
+        (snapshot, hard state, then these), so the driver never reads the log itself."""
+        snap = self.compact(index, data)
+        return snap, tuple(self.log.slice(snap.index + 1, self.log.stabled + 1) or ())
+
     def step(self, m: Message) -> None:
         """Handle one peer message. Never raises on bad input: it is dropped and reported."""
         if not isinstance(m, MESSAGE_TYPES):
@@ -234,6 +239,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
             conf=conf if conf != self.prev_conf else None,
             conf_index=self.conf_index,
             dropped=tuple(self.dropped),
+            current_hard_state=hard,
         )
         self.msgs, self.read_states, self.dropped = [], [], []
         self.prev_soft, self.prev_hard, self.prev_conf = soft, hard, conf
@@ -266,7 +272,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.leader = None
         self.election_elapsed = 0
         self.heartbeat_elapsed = 0
-        if "B13" in self.bugs:
+        if self.bugs.election_timer_resets:
             self.randomized_election_ticks = self.config.election_ticks
         elif self.config.election_ticks_max is None:
             self.randomized_election_ticks = self.config.election_ticks + self.rng.randrange(self.config.election_ticks)
@@ -276,9 +282,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         self.votes = {}
         self._granted_count = 0
         self.lead_transferee = None
-        self.pending_reads = []
-        self.read_reqs = {}
-        self.read_order = []
+        self.reads = ReadOnly()
 
     def _become_follower(self, term: int, leader: str | None) -> None:
         self._reset(term)
@@ -334,7 +338,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                                        last_log_term=self.log.last_term, pre_vote=pre_vote, transfer=transfer))
 
     def _poll(self, frm: str, granted: bool) -> VoteResult:
-        if "B02" in self.bugs:
+        if self.bugs.vote_replies_counted:
             # Bug B02: count replies instead of voters (duplicates and stale replies add up).
             if granted:
                 self._granted_count += 1
@@ -383,11 +387,11 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
             if isinstance(m, RequestVote) and m.pre_vote:
                 self._send(RequestVoteReply(frm=self.id, to=m.frm, term=self.term, granted=False, pre_vote=True))
                 return
-            if "B02" in self.bugs and isinstance(m, RequestVoteReply) and self.role is Role.CANDIDATE \
+            if self.bugs.vote_replies_counted and isinstance(m, RequestVoteReply) and self.role is Role.CANDIDATE \
                     and not m.pre_vote:
                 pass  # Bug B02: stale vote replies are counted
             else:
-                if "B13" in self.bugs and isinstance(m, AppendEntries):
+                if self.bugs.election_timer_resets and isinstance(m, AppendEntries):
                     self.election_elapsed = 0  # Bug B13: stale AppendEntries resets the timer
                 self._drop(m, f"stale term {m.term} < {self.term}")
                 return
@@ -405,7 +409,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
     def _handle_vote_request(self, m: RequestVote) -> None:
         can_vote = (self.vote == m.frm or (self.vote is None and self.leader is None)
                     or (m.pre_vote and m.term > self.term))
-        if "B04" in self.bugs:
+        if self.bugs.vote_by_log_length:
             up_to_date = m.last_log_index >= self.log.last_index  # Bug B04: compares lengths only
         else:
             up_to_date = self.log.is_up_to_date(m.last_log_index, m.last_log_term)  # §5.4.1
@@ -416,7 +420,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 self.vote = m.frm
         else:
             self._send(RequestVoteReply(frm=self.id, to=m.frm, term=self.term, granted=False, pre_vote=m.pre_vote))
-            if "B13" in self.bugs:
+            if self.bugs.election_timer_resets:
                 self.election_elapsed = 0  # Bug B13: timer reset even when refusing
 
     def _step_propose(self, m: Propose) -> None:
@@ -447,7 +451,8 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 if pr.match < self.log.last_index:
                     self._send_append(m.frm)
                 if m.ctx:
-                    self._ack_read(m.ctx, m.frm)
+                    for ctx, frm, index in self.reads.ack(m.ctx, m.frm, self.voters):
+                        self._respond_read(ctx, frm, index)
             case InstallSnapshotReply():
                 pr = self.prs.get(m.frm)
                 if pr is None:
@@ -522,7 +527,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                                           reject=True, hint_index=hint, hint_term=self.log.term(hint) or 0))
             return
         new_last = m.prev_log_index + len(ents)
-        if "B05" in self.bugs:
+        if self.bugs.truncate_every_append:
             # Bug B05: truncate at prev+1 on every AppendEntries, not only on conflict.
             start = max(m.prev_log_index + 1, self.log.commit + 1)
             keep = [e for e in ents if e.index >= start]
@@ -538,7 +543,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 if ci <= self.log.commit and not self.bugs:
                     raise InvariantViolation(f"{self.id}: conflict at {ci} <= commit {self.log.commit}")
                 self._append_log(ents[ci - ents[0].index:])
-        if "B06" in self.bugs:
+        if self.bugs.follower_commit_unbounded:
             self.log.commit_to(m.commit)  # Bug B06: no min with the last new entry
         else:
             self.log.commit_to(min(m.commit, new_last))  # Figure 2, AppendEntries step 5
@@ -546,7 +551,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
 
     def _handle_snapshot(self, m: InstallSnapshot) -> None:
         s = m.snapshot
-        if "B11" in self.bugs and s.index < self.log.commit:
+        if self.bugs.stale_snapshot_install and s.index < self.log.commit:
             # Bug B11: a stale (delayed, duplicated) snapshot older than our commit is installed anyway.
             self.log.restore(s)
             self.log.applied = s.index  # the state machine rolls back to the snapshot
@@ -579,7 +584,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         out: list[Entry] = []
         for k, e in enumerate(entries):
             if e.type is EntryType.CONF_CHANGE:
-                if self.pending_conf_index > self.log.commit and "B18" not in self.bugs:
+                if self.pending_conf_index > self.log.commit and not self.bugs.unsafe_membership:
                     raise ProposalDropped("a membership change is still uncommitted")
                 cc = ConfChange.decode(e.data)
                 if cc.type is ConfChangeType.REMOVE_NODE and cc.node_id not in self.voters + self.learners:
@@ -635,7 +640,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 self._send_append(m.frm)
             return
         was_paused = pr.is_paused()
-        index = self.log.last_index if "B15" in self.bugs else m.index  # Bug B15: match from our own log
+        index = self.log.last_index if self.bugs.match_from_own_log else m.index  # Bug B15: match from our own log
         if not pr.maybe_update(min(index, self.log.last_index)):
             if pr.state is ProgressState.REPLICATE:
                 pr.free_inflights_to(m.index)
@@ -661,18 +666,56 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
         if mci <= self.log.commit:
             return False
         # §5.4.2 (Figure 8): only an entry of the current term is committed by counting replicas.
-        if self.log.term(mci) != self.term and "B03" not in self.bugs:
+        if self.log.term(mci) != self.term and not self.bugs.old_term_commit_by_count:
             return False
         self.log.commit_to(mci)
         self._after_commit()
         return True
 
+    # ------------------------------------------------------------------ membership (membership.py rules)
+    def _append_log(self, entries: list[Entry]) -> None:
+        if not entries:
+            return
+        truncates_conf = self.conf_index >= entries[0].index
+        self.log.append(entries)
+        if truncates_conf or any(e.type is EntryType.CONF_CHANGE for e in entries):
+            self._recompute_conf()
+
+    def _conf_at(self, index: int) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+        return conf_at(self.log.snapshot, (self.config.voters, self.config.learners), self.log.entries, index)
+
+    def _recompute_conf(self) -> None:
+        self.voters, self.learners, self.conf_index = self._conf_at(self.log.last_index)
+        if self.role is Role.LEADER:
+            self._sync_progress()
+
+    def _sync_progress(self) -> None:
+        sync_progress(self.prs, self.voters, self.learners, self.id, self.log.last_index, self.config.max_inflight_msgs)
+
+    # ------------------------------------------------------------------ ReadIndex (readindex.py rules)
+    def _leader_read_index(self, ctx: bytes, frm: str) -> None:
+        if self.log.term(self.log.commit) != self.term and not self.bugs.read_before_term_commit:
+            self.reads.waiting.append((ctx, frm))  # wait for the no-op of this term to commit
+            return
+        self._serve_read(ctx, frm)
+
+    def _serve_read(self, ctx: bytes, frm: str) -> None:
+        if self.voters == (self.id,) or self.config.read_only is ReadOnlyOption.LEASE:
+            self._respond_read(ctx, frm, self.log.commit)
+        elif self.reads.add(ctx, frm, self.log.commit, self.id):
+            self._bcast_heartbeat(ctx)
+
+    def _respond_read(self, ctx: bytes, frm: str, index: int) -> None:
+        if frm == self.id:
+            self.read_states.append(ReadState(index=index, ctx=ctx))
+        else:
+            self._send(ReadIndexReply(frm=self.id, to=frm, term=self.term, ctx=ctx, index=index))
+
     def _after_commit(self) -> None:
-        if self.log.term(self.log.commit) == self.term and self.pending_reads:
-            pending, self.pending_reads = self.pending_reads, []
-            for ctx, frm in pending:
+        if self.log.term(self.log.commit) == self.term and self.reads.waiting:
+            for ctx, frm in self.reads.take_waiting():
                 self._serve_read(ctx, frm)
-        if self.id not in self.voters and self.conf_index <= self.log.commit and "B18" not in self.bugs:
+        if self.id not in self.voters and self.conf_index <= self.log.commit and not self.bugs.unsafe_membership:
             self._become_follower(self.term, None)  # dissertation §4.2.2: removed leader steps down
 
     def _tick_heartbeat(self) -> None:
@@ -690,7 +733,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
             self.lead_transferee = None  # abort a transfer that did not finish in time
         if self.heartbeat_elapsed >= self.config.heartbeat_ticks:
             self.heartbeat_elapsed = 0
-            self._bcast_heartbeat(self.read_order[-1] if self.read_order else b"")
+            self._bcast_heartbeat(self.reads.last_ctx())
 
     def _bcast_heartbeat(self, ctx: bytes) -> None:
         for p in sorted(self.prs):
@@ -698,7 +741,7 @@ class RaftNode(ReadIndexMixin, MembershipMixin):
                 pr = self.prs[p]
                 # etcd: min(match, commit), since a heartbeat has no prev check to bound the follower's
                 # commit. Bug B06 (empty-AppendEntries variant): send the leader's commit as is.
-                commit = self.log.commit if "B06" in self.bugs else min(pr.match, self.log.commit)
+                commit = self.log.commit if self.bugs.follower_commit_unbounded else min(pr.match, self.log.commit)
                 self._send(Heartbeat(frm=self.id, to=p, term=self.term, commit=commit, ctx=ctx))
 
     # ------------------------------------------------------------------ helpers

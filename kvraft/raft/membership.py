@@ -1,68 +1,62 @@
-"""Membership, mixed into RaftNode: the configuration in force is the latest one in the log.
+"""Membership as pure functions over explicit arguments (etcd-io/raft's confchange + tracker roles): the
+configuration in force at an index, and the leader's progress map kept to it. RaftNode calls them.
 
 Rules (single-server changes, dissertation §4.1): a configuration takes effect when its entry is
 appended (not when it commits); truncating a conf entry reverts to the one before; the leader keeps
-a Progress for exactly the current voters and learners.
+a Progress for exactly the current voters and learners (and itself).
 """
 
 from __future__ import annotations
 
-from .entry import ConfChange, ConfChangeType, Entry, EntryType
+from collections.abc import Iterable
+
+from .entry import ConfChange, ConfChangeType, Entry, EntryType, Snapshot
 from .progress import Progress
-from .ready import Role
 
-__all__ = ["MembershipMixin"]
+__all__ = ["conf_at", "sync_progress"]
 
 
-class MembershipMixin:
-    """Configuration methods of RaftNode (they use its log, config, role and progress map)."""
+def conf_at(snapshot: Snapshot | None, initial: tuple[tuple[str, ...], tuple[str, ...]], entries: Iterable[Entry],
+            index: int) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    """(voters, learners, index of the change that made them) in force at ``index``.
 
-    def _append_log(self, entries: list[Entry]) -> None:
-        if not entries:
-            return
-        truncates_conf = self.conf_index >= entries[0].index
-        self.log.append(entries)
-        if truncates_conf or any(e.type is EntryType.CONF_CHANGE for e in entries):
-            self._recompute_conf()
+    Starts from ``snapshot``'s configuration (else ``initial``: the config's voters and learners) and applies
+    the conf-change entries of ``entries`` (the log after the snapshot, in order) up to ``index``.
+    """
+    if snapshot is not None:
+        voters, learners, at = set(snapshot.voters), set(snapshot.learners), snapshot.index
+    else:
+        voters, learners, at = set(initial[0]), set(initial[1]), 0
+    for e in entries:
+        if e.index > index:
+            break
+        if e.type is not EntryType.CONF_CHANGE:
+            continue
+        try:
+            cc = ConfChange.decode(e.data)
+        except ValueError:
+            continue
+        at = e.index
+        if cc.type is ConfChangeType.ADD_NODE:
+            voters.add(cc.node_id)
+            learners.discard(cc.node_id)
+        elif cc.type is ConfChangeType.REMOVE_NODE:
+            voters.discard(cc.node_id)
+            learners.discard(cc.node_id)
+        elif cc.node_id not in voters:
+            learners.add(cc.node_id)
+    return tuple(sorted(voters)), tuple(sorted(learners)), at
 
-    def _conf_at(self, index: int) -> tuple[tuple[str, ...], tuple[str, ...], int]:
-        snap = self.log.snapshot
-        if snap is not None:
-            voters, learners, at = set(snap.voters), set(snap.learners), snap.index
-        else:
-            voters, learners, at = set(self.config.voters), set(self.config.learners), 0
-        for e in self.log.entries:
-            if e.index > index:
-                break
-            if e.type is not EntryType.CONF_CHANGE:
-                continue
-            try:
-                cc = ConfChange.decode(e.data)
-            except ValueError:
-                continue
-            at = e.index
-            if cc.type is ConfChangeType.ADD_NODE:
-                voters.add(cc.node_id)
-                learners.discard(cc.node_id)
-            elif cc.type is ConfChangeType.REMOVE_NODE:
-                voters.discard(cc.node_id)
-                learners.discard(cc.node_id)
-            elif cc.node_id not in voters:
-                learners.add(cc.node_id)
-        return tuple(sorted(voters)), tuple(sorted(learners)), at
 
-    def _recompute_conf(self) -> None:
-        self.voters, self.learners, self.conf_index = self._conf_at(self.log.last_index)
-        if self.role is Role.LEADER:
-            self._sync_progress()
-
-    def _sync_progress(self) -> None:
-        members = set(self.voters) | set(self.learners) | {self.id}
-        for p in sorted(members):
-            if p not in self.prs:
-                self.prs[p] = Progress(match=0, next=self.log.last_index + 1,
-                                       max_inflight=self.config.max_inflight_msgs)
-                self.prs[p].recent_active = True
-            self.prs[p].learner = p in self.learners
-        for p in sorted(set(self.prs) - members):
-            del self.prs[p]
+def sync_progress(prs: dict[str, Progress], voters: tuple[str, ...], learners: tuple[str, ...], self_id: str,
+                  last_index: int, max_inflight: int) -> None:
+    """Make the leader's progress map ``prs`` hold exactly the members (and ``self_id``): new ones start at
+    ``last_index + 1``, recently active; removed ones are dropped."""
+    members = set(voters) | set(learners) | {self_id}
+    for p in sorted(members):
+        if p not in prs:
+            prs[p] = Progress(match=0, next=last_index + 1, max_inflight=max_inflight)
+            prs[p].recent_active = True
+        prs[p].learner = p in learners
+    for p in sorted(set(prs) - members):
+        del prs[p]

@@ -79,7 +79,8 @@ class Ready:
        ``read_states`` once applied >= their index.
     5. Call ``advance(ready)``.
 
-    ``soft_state`` is set when role or leader changed; ``conf`` when the configuration in force
+    ``soft_state`` is set when role or leader changed; ``current_hard_state`` is the hard state as of this
+    Ready whether or not it changed (what a snapshot write carries); ``conf`` when the configuration in force
     changed (``conf_index`` is the entry or snapshot index that made it); ``dropped`` lists
     ignored messages for tracing.
     """
@@ -95,3 +96,4 @@ class Ready:
     conf: tuple[tuple[str, ...], tuple[str, ...]] | None = None  # (voters, learners)
     conf_index: int = 0
     dropped: tuple[DroppedMessage, ...] = ()
+    current_hard_state: HardState = HardState()

@@ -1,3 +1,4 @@
+# Over 400 lines: etcd v2's store operations in one state machine, as etcd's store.go.
 """The v2 store state machine: `Store.apply(command, raft_index)`, `get`, `watch`.
 
 Rules:

@@ -21,11 +21,11 @@ def test_injected_nondeterminism_is_reported_with_its_component(monkeypatch) -> 
     """State leaking from one run into the next (as a module-level set or cache would) changes the Raft
     core's election timeout in the second run; the sanitizer must say where the traces part."""
     from kvraft.raft import core
-    from scenarios import runner
+    from scenarios import execution
 
     runs = itertools.count()
     current = {"run": 0}
-    real_simulate, real_reset = runner._simulate, core.RaftNode._reset
+    real_simulate, real_reset = execution.simulate, core.RaftNode._reset
 
     def counting_simulate(scenario, seed):
         current["run"] = next(runs)
@@ -35,7 +35,7 @@ def test_injected_nondeterminism_is_reported_with_its_component(monkeypatch) -> 
         real_reset(self, term)
         self.randomized_election_ticks += current["run"]  # 0 in run 1, 1 in run 2
 
-    monkeypatch.setattr(runner, "_simulate", counting_simulate)
+    monkeypatch.setattr(execution, "simulate", counting_simulate)
     monkeypatch.setattr(core.RaftNode, "_reset", leaky_reset)
     scen = Scenario.create("steady", {"duration_s": 0.5, "recover_s": 0.2, "clients": 2})
     report = check_determinism(scen, 1, subprocess_check=False)

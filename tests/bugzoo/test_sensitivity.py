@@ -65,3 +65,15 @@ def test_bugs_are_off_by_default() -> None:
 
     for spec in ZOO.values():
         assert Scenario.create(spec.scenario).params["bugs"] == ""
+
+
+def test_each_bug_flag_has_exactly_one_zoo_id() -> None:
+    from dataclasses import fields
+
+    from kvraft.bugs import Bugs
+    from scenarios.bugs import FLAGS, bugs_from_ids
+
+    assert sorted(FLAGS) == sorted(ZOO)
+    assert sorted(FLAGS.values()) == sorted(f.name for f in fields(Bugs))
+    assert bugs_from_ids("B07,B12").on() == ("stale_local_reads", "ack_before_fsync")
+    assert not bugs_from_ids("") and bugs_from_ids(["B03"]).raft_part() == Bugs(old_term_commit_by_count=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from kvraft.errors import ProposalDropped
 from kvraft.raft import Entry, EntryType, MemoryStorage, Message, RaftConfig, RaftNode, Ready, Role
 from kvraft.raft.messages import RequestVote, RequestVoteReply
+from scenarios.bugs import bugs_from_ids
 
 __all__ = ["Cluster", "SafetyMonitor", "SafetyViolation"]
 
@@ -74,7 +75,7 @@ class Cluster:
     def __init__(self, n: int, *, seed: int = 0, bugs: frozenset[str] = frozenset(), **cfg) -> None:
         self.ids = tuple(f"n{i}" for i in range(1, n + 1))
         self.seed = seed
-        self.bugs = frozenset(bugs)
+        self.bugs = bugs_from_ids(bugs)  # zoo ids -> kvraft.bugs.Bugs
         self.configs = {i: RaftConfig(id=i, voters=self.ids, bugs=self.bugs, **cfg) for i in self.ids}
         self.storages = {i: MemoryStorage() for i in self.ids}
         self.incarnation = dict.fromkeys(self.ids, 0)
@@ -190,7 +191,7 @@ class Cluster:
             st.apply_snapshot(rd.snapshot)
         if rd.hard_state is not None:
             hs = rd.hard_state
-            st.set_hard_state(replace(hs, vote=None) if "B01" in self.bugs else hs)  # Bug B01 (driver)
+            st.set_hard_state(replace(hs, vote=None) if self.bugs.vote_not_persisted else hs)  # Bug B01 (driver)
             if hs.vote is not None:
                 self.monitor.on_vote(nid, hs.term, hs.vote)
         if rd.entries:

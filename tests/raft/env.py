@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from kvraft.raft import (ConfChange, Entry, EntryType, MemoryStorage, Message, RaftConfig, RaftNode, Ready, Role,
                          Snapshot)
 from kvraft.raft.describe import describe_log, describe_ready, describe_state
+from scenarios.bugs import bugs_from_ids
 
 
 @dataclass
@@ -218,6 +219,9 @@ def _restore(snap: Snapshot) -> list[tuple[int, int, bytes]]:
 
 
 def make_env(n: int, *, seed: int = 0, **cfg) -> Env:
+    """``n`` voters; ``bugs`` (if given) are zoo ids."""
+    if "bugs" in cfg:
+        cfg["bugs"] = bugs_from_ids(cfg["bugs"])
     env = Env(seed)
     ids = tuple(f"n{i}" for i in range(1, n + 1))
     for i in ids:

@@ -10,6 +10,8 @@ import pytest
 from kvraft.raft import AppendEntries, RaftConfig, RequestVote, RequestVoteReply, Role
 from kvraft.server import Server
 
+from scenarios.bugs import bugs_from_ids
+
 from .env import Env, make_env
 from .fakeworld import FakeWorld
 from .kvsm import ListStateMachine
@@ -113,7 +115,7 @@ def b01(bugs: frozenset[str]) -> list[str]:
     servers = {}
 
     def boot(i: str, inc: int) -> None:
-        servers[i] = Server(world.runtimes[i], peers=ids, config=RaftConfig(bugs=bugs, election_ticks=50, **OPTS),
+        servers[i] = Server(world.runtimes[i], peers=ids, config=RaftConfig(bugs=bugs_from_ids(bugs), election_ticks=50, **OPTS),
                             state_machine=ListStateMachine(), rng=random.Random(f"{i}:{inc}"))
         servers[i].start()
 

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from kvraft.bugs import Bugs
 from kvraft.errors import ConfigError, NotLeader, ProposalDropped
 from kvraft.raft import (AppendEntries, AppendEntriesReply, Entry, HardState, Heartbeat, MemoryStorage, RaftConfig,
                          RaftNode, RequestVote, RequestVoteReply, Role)
@@ -31,8 +32,10 @@ def test_election_ticks_must_exceed_heartbeat_ticks():
         node(election_ticks=1, heartbeat_ticks=1)
     with pytest.raises(ConfigError):
         RaftNode(RaftConfig(id="n9", voters=IDS), MemoryStorage(), random.Random(0))
-    with pytest.raises(ConfigError):
-        node(bugs=frozenset({"B99"}))
+    with pytest.raises(ConfigError, match="must be a kvraft.bugs.Bugs"):
+        node(bugs=frozenset({"B03"}))
+    with pytest.raises(ConfigError, match="belong in MemberConfig.bugs"):
+        node(bugs=Bugs(stale_local_reads=True))
 
 
 def test_election_timeout_is_randomized_in_t_to_2t():

@@ -17,6 +17,8 @@ from datadriven import Command, run_file
 from kvraft.raft import ConfChange, ConfChangeType, RaftConfig, ReadOnlyOption
 from kvraft.errors import RaftError
 
+from scenarios.bugs import bugs_from_ids
+
 from .env import Env
 
 TESTDATA = Path(__file__).parent / "testdata"
@@ -45,7 +47,7 @@ class Handler:
                 id=i, voters=voters, learners=tuple(c.get_list("learners")),
                 pre_vote=c.get_bool("pre-vote", True), check_quorum=c.get_bool("check-quorum", True),
                 election_ticks=c.get_int("election", 10), heartbeat_ticks=c.get_int("heartbeat", 1),
-                read_only=ReadOnlyOption(c.get("read-only", "safe")), bugs=frozenset(c.get_list("bugs")),
+                read_only=ReadOnlyOption(c.get("read-only", "safe")), bugs=bugs_from_ids(c.get_list("bugs")),
                 max_inflight_msgs=c.get_int("max-inflight", 256), max_size_per_msg=c.get_int("max-bytes", 1 << 20),
             )
             self.env.add_node(cfg)

@@ -41,7 +41,9 @@ BUDGETS: dict[str, tuple[dict, int]] = {
     "B03": (FIG8, 600),
     "B04": ({}, 600),
     "B05": ({}, 600),
-    "B06": ({}, 600),
+    # B06 needs an AppendEntries that stops short of the leader's commit: one entry per message. (The untargeted
+    # search found it within 600 examples only by luck: merely importing scenarios.spec first lost it.)
+    "B06": ({"msg_bytes": (1,), "pre_vote": (True,)}, 600),
 }
 
 

@@ -1,4 +1,4 @@
-"""Fixtures: synthetic run directories (make_run.py), built once per session."""
+"""Fixtures: real run directories (runs.py: short simulated runs, checked), built once per session."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from make_run import copy_run, make_run  # noqa: E402
+from runs import copy_run, failing_run_dir, passing_run_dir  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -18,12 +18,12 @@ def runs_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def passing_src(runs_root: Path) -> Path:
-    return make_run(runs_root / "src-pass", seed=3, nodes=3, duration_ms=3000)
+    return passing_run_dir(runs_root / "src-pass")
 
 
 @pytest.fixture(scope="session")
 def failing_src(runs_root: Path) -> Path:
-    return make_run(runs_root / "src-fail", seed=1, nodes=5, duration_ms=3000, failing=True)
+    return failing_run_dir(runs_root / "src-fail")
 
 
 @pytest.fixture

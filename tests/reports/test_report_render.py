@@ -1,10 +1,9 @@
-"""reports.render on synthetic runs: every section is there, and it says what happened."""
+"""reports.render on real short runs (tests/reports/runs.py): every section is there, and it says what happened."""
 
 from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 import reports
 from checkers.history import read_history
 from reports.data import load_run, recovery_times
-from reports.html import EMBED_MSGS, focus_window
+from reports.html import EMBED_MSGS, esc, focus_window
 
 SECTIONS = ("summary", "faults", "latency", "protocol", "timeline-section", "lamport-section", "logs")
 PLOTS = ("latency-raw", "latency-quantiles", "rate", "protocol-lanes")
@@ -32,7 +31,7 @@ def test_passing_run_report_has_every_section_and_no_notice(passing_run: Path) -
         assert f'id="{sid}"' in html, sid
     assert 'id="notices"' not in html and 'id="counterexample"' not in html
     meta = json.loads((passing_run / "run.json").read_text())
-    assert meta["replay"] in html and meta["trace_sha256"] in html and "(matches run.json)" in html
+    assert esc(meta["replay"]) in html and meta["trace_sha256"] in html and "(matches run.json)" in html
     assert html.count('class="badge v-ok"') >= 4  # overall + three checkers
     for name in PLOTS:
         assert (passing_run / "plots" / f"{name}.svg").stat().st_size > 1000
@@ -68,7 +67,7 @@ def test_failing_run_report_shows_the_counterexample_and_links_it(failing_run: P
 def test_nemesis_bands_pair_faults_into_intervals(passing_src: Path) -> None:
     data = load_run(passing_src)
     faults = [r for r in data.trace if r["kind"] == "fault"]
-    t = {r["name"]: r["t"] for r in faults}
+    t = {r["name"]: r["t"] for r in reversed(faults)}  # each name's first time (the recovery phase heals again)
     spans = {(f.kind, f.node): (f.start_ns, f.end_ns) for f in data.faults}
     assert spans[("partition", None)] == (t["partition"], t["heal"])
     assert spans[("crash", "n2")] == (t["crash"], t["restart"])
@@ -85,11 +84,13 @@ def test_protocol_lanes_follow_roles_crashes_and_pauses(passing_src: Path) -> No
     down = [r for r in data.roles if r.role == "down"]
     assert [(d.node, d.start_ns) for d in down] == [(crash["node"], crash["t"])]
     assert any(r.role == "paused" for r in data.roles)
-    for node in data.nodes:  # lanes tile the run: no gaps, no overlaps
+    servers = data.meta["nodes"]  # data.nodes also lists the client machines (Lamport diagram), which have no role
+    assert set(servers) < set(data.nodes)
+    for node in servers:  # lanes tile the run: no gaps, no overlaps
         lane = [r for r in data.roles if r.node == node]
         assert all(a.end_ns == b.start_ns for a, b in zip(lane, lane[1:]))
         assert lane[-1].end_ns == data.end_ns
-    assert all(data.commits[n] for n in data.nodes) and all(data.terms[n] for n in data.nodes)
+    assert all(data.commits[n] for n in servers) and all(data.terms[n] for n in servers)
 
 
 def test_messages_are_matched_by_sender_and_id(passing_src: Path) -> None:
@@ -112,7 +113,7 @@ def test_client_ops_pair_with_completion_times(passing_src: Path) -> None:
 def test_recovery_time_is_measured_to_the_next_election(passing_src: Path) -> None:
     rec = recovery_times(load_run(passing_src))
     assert sorted(rec) == ["heal", "restart", "resume"]
-    assert rec["heal"][0] is not None and 0 < rec["heal"][0] < 1_000_000_000  # make_run elects after a heal
+    assert rec["heal"][0] is not None and 0 < rec["heal"][0] < 1_000_000_000  # PreVote off: the isolated node's term forces an election at the heal
 
 
 def test_node_logs_show_messages_in_their_one_line_form(passing_run: Path) -> None:
@@ -129,15 +130,15 @@ def test_focus_window_without_failure_is_around_the_first_fault(passing_src: Pat
 
 
 @pytest.mark.slow
-def test_a_60s_run_with_100k_events_renders_in_under_3s(tmp_path: Path) -> None:
-    from make_run import make_run
+def test_a_run_with_100k_events_renders_with_its_embedded_data_capped(tmp_path: Path) -> None:
+    # How long it takes is a figure, not an assertion (the project's rule): see the report's note on timing.
+    from runs import checked_run
 
-    run = make_run(tmp_path / "big", nodes=5, duration_ms=60000, think_ms=40)
+    from scenarios.spec import Scenario
+
+    run = checked_run(Scenario.create("partition-majority", {"duration_s": 15.0}), 1, tmp_path / "big")
     assert sum(1 for _ in (run / "trace.jsonl").open()) > 90000
-    t0 = time.perf_counter()
     html = reports.render(run).read_text(encoding="utf-8")
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 3.0, f"{elapsed:.2f} s"
     assert len(payload(html)["msgs"]) <= EMBED_MSGS * 2
 
 

@@ -39,9 +39,9 @@ def test_run_check_replay_round_trip(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 def test_a_run_stopped_by_the_event_limit_says_so_and_is_never_ok(tmp_path: Path, monkeypatch,
                                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    import scenarios.runner
+    import scenarios.execution
 
-    monkeypatch.setattr(scenarios.runner, "event_limit", lambda p, end_ns: 3000)
+    monkeypatch.setattr(scenarios.execution, "event_limit", lambda p, end_ns: 3000)
     out = tmp_path / "run"
     code = main(["run", "steady", "--seed", "1", "--out", str(out), *FAST])
     text = capsys.readouterr().out
