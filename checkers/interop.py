@@ -104,6 +104,9 @@ def _freeze_key(v: Any) -> Any:
     return tuple(_freeze_key(x) for x in v) if isinstance(v, list) else v
 
 
+MAX_EDN_DEPTH = 100  # a Jepsen op nests 3 or 4 levels (a txn's [[:append k v] ...] inside a map)
+
+
 def loads_edn_all(text: str) -> list[Any]:
     """Every top-level EDN value in ``text``. Raises InteropError with the line of a syntax error."""
     values: list[Any] = []
@@ -136,6 +139,8 @@ def loads_edn_all(text: str) -> list[Any]:
                 else:
                     value = items
             else:
+                if len(stack) >= MAX_EDN_DEPTH:  # the readers after this one (_plain, _freeze_key) recurse
+                    raise InteropError(f"line {line}: nested more than {MAX_EDN_DEPTH} levels deep")
                 stack.append(({"[": "]", "(": ")", "{": "}", "#{": "}"}[tok], ["#set"] if tok == "#{" else [], line))
                 continue
         elif kind == "str":

@@ -35,6 +35,7 @@ from scenarios.errors import ConfigError
 from scenarios.spec import Scenario, get_def
 from scenarios.workloads import WorkloadContext, make_workload
 from sim import faults as F
+from sim.errors import ConfigError as SimConfigError
 from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
 from sim.world import World
 
@@ -237,8 +238,11 @@ def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_
     def fire(fault: object) -> None:
         if isinstance(fault, N.MemberChange):
             _member_change(cluster, fault)
-        else:
+            return
+        try:
             cluster.apply(fault)
+        except SimConfigError as e:  # a schedule's own fault that this cluster cannot take (unknown node, ...)
+            raise ConfigError(f"schedule: cannot apply '{fault}' at {env.now / 1e9:.3f} s: {e}") from None
 
     def act(action: N.Action, draw: Any) -> None:
         """Resolve ``action`` against the cluster now; inject its faults now or after their delays."""

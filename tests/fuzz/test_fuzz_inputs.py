@@ -192,6 +192,10 @@ def _edn(base: BaseRun) -> str:
 
 _FORMATS = st.sampled_from(["jsonl", "edn", "porcupine"])
 
+# Regressions: json.loads raises RecursionError (not ValueError) on deep arrays; it leaked into verdicts
+# ("maximum recursion depth exceeded") or crashed check-history before the readers caught it.
+_DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
 
 @dataclass(frozen=True)
 class Target:
@@ -211,22 +215,26 @@ TARGETS = [
         st.sampled_from([d.name for d in list_defs()]), st.sampled_from(["1", "0", "-1", "x", "1e3", "9" * 30]),
         S.set_items(sorted({*COMMON_PARAMS, "schedule"}))), set_strings),
     Target("run-json", 20, 0.08, lambda b: S.json_mutated(json.loads(b.files["run.json"]))
-           .map(lambda t: t.encode("utf-8", "surrogatepass")) | S.bytes_mutated(b.files["run.json"]), run_json),
-    Target("history-in-run", 15, 0.06, lambda b: S.jsonl_mutated(_lines(b, "history.jsonl")), history_in_run),
-    Target("trace-in-run", 10, 0.04, lambda b: S.jsonl_mutated(_lines(b, "trace.jsonl")), trace_in_run),
+           .map(lambda t: t.encode("utf-8", "surrogatepass")) | S.bytes_mutated(b.files["run.json"]), run_json,
+           [_DEEP_JSON]),
+    Target("history-in-run", 15, 0.06, lambda b: S.jsonl_mutated(_lines(b, "history.jsonl")), history_in_run,
+           [_DEEP_JSON + b"\n"]),
+    Target("trace-in-run", 10, 0.04, lambda b: S.jsonl_mutated(_lines(b, "trace.jsonl")), trace_in_run,
+           [_DEEP_JSON + b"\n"]),
     Target("report", 3, 0.01, lambda b: st.one_of(
         st.tuples(st.just("run_json"), S.json_mutated(json.loads(b.files["run.json"])).map(
             lambda t: t.encode("utf-8", "surrogatepass"))),
         st.tuples(st.just("history_jsonl"), S.jsonl_mutated(_lines(b, "history.jsonl"))),
         st.tuples(st.just("trace_jsonl"), S.jsonl_mutated(_lines(b, "trace.jsonl")))), report),
     Target("check-history-jsonl", 40, 0.10,
-           lambda b: st.tuples(_FORMATS, S.jsonl_mutated(_lines(b, "history.jsonl"))), check_history),
+           lambda b: st.tuples(_FORMATS, S.jsonl_mutated(_lines(b, "history.jsonl"))), check_history,
+           [("jsonl", _DEEP_JSON), ("edn", _DEEP_JSON)]),
     Target("check-history-edn", 30, 0.095, lambda b: st.tuples(st.just("edn"), st.one_of(
         S.text_mutated(_edn(b)).map(lambda t: t.encode("utf-8", "surrogatepass")),
         S.bytes_mutated(_edn(b).encode()))), check_history),
     Target("check-history-porcupine", 30, 0.095, lambda b: st.tuples(st.just("porcupine"), st.one_of(
         S.json_mutated(json.loads(_porcupine(b))).map(lambda t: t.encode("utf-8", "surrogatepass")),
-        S.bytes_mutated(_porcupine(b).encode()))), check_history),
+        S.bytes_mutated(_porcupine(b).encode()))), check_history, [("porcupine", _DEEP_JSON)]),
 ]
 
 
