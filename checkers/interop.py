@@ -293,6 +293,8 @@ def ops_from_porcupine(records: Any) -> list[Op]:
         try:
             client, call, ret = _pget(rec, "ClientId"), _pget(rec, "Call"), _pget(rec, "Return")
             inp, out = _pget(rec, "Input") or {}, _pget(rec, "Output") or {}
+            if not isinstance(inp, dict) or not isinstance(out, dict):
+                raise TypeError
             code = _pget(inp, "Op")
             f = _PORCUPINE_OPS[code]
         except (KeyError, TypeError, AttributeError):

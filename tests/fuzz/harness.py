@@ -87,6 +87,11 @@ def assert_allowed(o: Outcome, argv: list[str]) -> None:
     """A verdict, or one line on stderr with exit 2; never a leaked exception."""
     where = f"raftsim {_argv_text(argv)}"
     assert o.code in (0, 1, 2), f"{where}: exit {o.code}"
+    for stream in (o.out, o.err):  # a real terminal's stdout/stderr would raise UnicodeEncodeError
+        try:
+            stream.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise AssertionError(f"{where}: output cannot be written as UTF-8 ({e}): {stream[:300]!r}") from None
     if o.err:
         lines = o.err.splitlines()
         assert o.code == 2, f"{where}: stderr {o.err[:300]!r} but exit {o.code}"

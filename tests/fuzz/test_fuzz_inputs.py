@@ -213,12 +213,13 @@ TARGETS = [
            lambda b: S.scenario_texts(json.loads(b.files["run.json"])["scenario_repr"]), scenario_text),
     Target("set-strings", 30, 0.12, lambda b: st.tuples(
         st.sampled_from([d.name for d in list_defs()]), st.sampled_from(["1", "0", "-1", "x", "1e3", "9" * 30]),
-        S.set_items(sorted({*COMMON_PARAMS, "schedule"}))), set_strings),
+        S.set_items(sorted({*COMMON_PARAMS, "schedule"}))), set_strings,
+           [("append-kill", "1", ["0\x1e0=nan"]), ("steady", "1", ["schedule=\udcff"])]),  # one *printable* line
     Target("run-json", 20, 0.08, lambda b: S.json_mutated(json.loads(b.files["run.json"]))
            .map(lambda t: t.encode("utf-8", "surrogatepass")) | S.bytes_mutated(b.files["run.json"]), run_json,
-           [_DEEP_JSON]),
+           [_DEEP_JSON, b'{"timing": true}', b'{"liveness": {"op_bound_ns": "x"}}', b'{"nodes": [1]}']),
     Target("history-in-run", 15, 0.06, lambda b: S.jsonl_mutated(_lines(b, "history.jsonl")), history_in_run,
-           [_DEEP_JSON + b"\n"]),
+           [_DEEP_JSON + b"\n", b'{"process": 1, "type": [], "f": "read", "value": null, "time": 1}\n']),
     Target("trace-in-run", 10, 0.04, lambda b: S.jsonl_mutated(_lines(b, "trace.jsonl")), trace_in_run,
            [_DEEP_JSON + b"\n"]),
     Target("report", 3, 0.01, lambda b: st.one_of(
@@ -234,7 +235,9 @@ TARGETS = [
         S.bytes_mutated(_edn(b).encode()))), check_history),
     Target("check-history-porcupine", 30, 0.095, lambda b: st.tuples(st.just("porcupine"), st.one_of(
         S.json_mutated(json.loads(_porcupine(b))).map(lambda t: t.encode("utf-8", "surrogatepass")),
-        S.bytes_mutated(_porcupine(b).encode()))), check_history, [("porcupine", _DEEP_JSON)]),
+        S.bytes_mutated(_porcupine(b).encode()))), check_history, [
+        ("porcupine", _DEEP_JSON), ("porcupine", b'[{"ClientId": 1, "Call": 1, "Return": 2, "Input": "x"}]'),
+        ("porcupine", b'[{"ClientId": 1, "Call": 1, "Return": 2, "Input": {"Op": 0}, "Output": true}]')]),
 ]
 
 
