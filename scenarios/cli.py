@@ -235,11 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     from checkers.result import CheckerError
     from checkers.rundir import RunDirError
     from scenarios.errors import ScenarioError
+    from sim.errors import ConfigError as SimConfigError  # the simulator's "fix your input" (a bad latency, ...)
 
     args = build_parser().parse_args(argv)
     try:
         return int(args.fn(args))
-    except (ScenarioError, CheckerError, RunDirError) as e:
+    except (ScenarioError, CheckerError, RunDirError, SimConfigError) as e:
         return _fail(str(e))
     except FileNotFoundError as e:
         return _fail(f"{e.filename}: no such file or directory")

@@ -10,6 +10,7 @@ Rules:
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -237,6 +238,8 @@ def _validate(name: str, p: Mapping[str, Any]) -> None:
         if not cond:
             raise ConfigError(f"{name}: {msg}")
 
+    for k, v in sorted(p.items()):  # nan passes every range check below; inf overflows int ns
+        need(not isinstance(v, float) or math.isfinite(v), f"{k}={v}: must be a finite number")
     need(1 <= p["nodes"] <= 15, f"nodes={p['nodes']}: must be 1..15")
     need(0 <= p["clients"] <= 200, f"clients={p['clients']}: must be 0..200")
     need(p["duration_s"] > 0, "duration_s must be > 0")

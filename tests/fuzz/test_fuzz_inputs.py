@@ -214,7 +214,9 @@ TARGETS = [
     Target("set-strings", 30, 0.12, lambda b: st.tuples(
         st.sampled_from([d.name for d in list_defs()]), st.sampled_from(["1", "0", "-1", "x", "1e3", "9" * 30]),
         S.set_items(sorted({*COMMON_PARAMS, "schedule"}))), set_strings,
-           [("append-kill", "1", ["0\x1e0=nan"]), ("steady", "1", ["schedule=\udcff"])]),  # one *printable* line
+           [("append-kill", "1", ["0\x1e0=nan"]), ("steady", "1", ["schedule=\udcff"]),  # one *printable* line
+            ("zoo-figure-8", "1", ["duration_s=nan"]), ("append-kill", "1", ["latency_ms=inf"]),  # finite only
+            ("append-kill", "1", ["latency_ms=-0"])]),  # Exponential(0): the simulator's ConfigError, one line
     Target("run-json", 20, 0.08, lambda b: S.json_mutated(json.loads(b.files["run.json"]))
            .map(lambda t: t.encode("utf-8", "surrogatepass")) | S.bytes_mutated(b.files["run.json"]), run_json,
            [_DEEP_JSON, b'{"timing": true}', b'{"liveness": {"op_bound_ns": "x"}}', b'{"nodes": [1]}']),
@@ -241,7 +243,7 @@ TARGETS = [
 ]
 
 
-def _fuzz(target: Target, base: BaseRun, tmp_path: Path, *, long: bool) -> int:
+def _fuzz(target: Target, base: BaseRun, tmp_path: Path, *, long: bool) -> None:
     tried = [0]
 
     def one(value: Any) -> None:
@@ -251,8 +253,11 @@ def _fuzz(target: Target, base: BaseRun, tmp_path: Path, *, long: bool) -> int:
     test = given(target.strategy(base))(one)
     for ex in target.examples:
         test = example(ex)(test)
-    fuzz_settings(target.short, target.weight, long=long)(test)()
-    return tried[0]
+    try:
+        fuzz_settings(target.short, target.weight, long=long)(test)()
+    finally:
+        if long:
+            print(f"\nfuzz {target.name}: {tried[0]} inputs tried (shrinking included)")
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
@@ -263,5 +268,4 @@ def test_fuzz_short(target: Target, base_run: BaseRun, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
 def test_fuzz_long(target: Target, base_run: BaseRun, tmp_path: Path) -> None:
-    n = _fuzz(target, base_run, tmp_path, long=True)
-    print(f"\nfuzz {target.name}: {n} inputs tried")
+    _fuzz(target, base_run, tmp_path, long=True)
