@@ -211,3 +211,16 @@ def test_a_schedule_fault_the_cluster_cannot_take_is_exit_2_with_one_line(
     err = capsys.readouterr().err
     assert code == 2 and len(err.splitlines()) == 1 and "cannot apply" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_limits_refuse_only_what_is_over_them() -> None:
+    from scenarios.parser import MAX_CHARS, MAX_DEPTH
+
+    big = N.mix(*[N.at(float(i), N.kill_leader(0.5)) for i in range(2000)])
+    assert len(repr(big)) < MAX_CHARS and N.from_repr(repr(big)) == big
+    deep = N.NONE
+    for _ in range(MAX_DEPTH // 2 - 1):  # each mix(...) level is one call; phases adds a tuple level
+        deep = N.phases((1.0, deep))
+    assert N.from_repr(repr(deep)) == deep
+    with pytest.raises(ConfigError, match="nested more than"):
+        N.from_repr(repr(N.phases((1.0, deep))).replace("NONE", "mix(" * 3 + "NONE" + ")" * 3))
