@@ -75,6 +75,8 @@ def call(argv: list[str], *, deadline_s: float = DEADLINE_S) -> Outcome:
                 code = e.code if isinstance(e.code, int) else 2
     except Hang as e:
         raise AssertionError(f"hang: raftsim {_argv_text(argv)}: {e}") from None
+    if err.getvalue() == "raftsim: interrupted\n":  # main turns Ctrl-C into exit 2: stop the fuzz instead
+        raise KeyboardInterrupt
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
