@@ -265,7 +265,8 @@ def _parse_events(lines: Iterable[str]) -> list[Event]:
             raise HistoryError(lineno, "an event must be a JSON object")
         get = rec.get
         proc = get("process")
-        typ = types.get(get("type"))  # type: ignore[arg-type]
+        typ = get("type")
+        typ = types.get(typ) if type(typ) is str else None  # a list or dict here is unhashable
         f = get("f")
         key = get("key", "")
         t = get("time")

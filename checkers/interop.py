@@ -106,6 +106,9 @@ def _freeze_key(v: Any) -> Any:
     return tuple(_freeze_key(x) for x in v) if isinstance(v, list) else v
 
 
+MAX_EDN_DEPTH = 100  # a Jepsen op nests 3 or 4 levels (a txn's [[:append k v] ...] inside a map)
+
+
 def loads_edn_all(text: str) -> list[Any]:
     """Every top-level EDN value in ``text``. Raises InteropError with the line of a syntax error."""
     values: list[Any] = []
@@ -138,6 +141,8 @@ def loads_edn_all(text: str) -> list[Any]:
                 else:
                     value = items
             else:
+                if len(stack) >= MAX_EDN_DEPTH:  # the readers after this one (_plain, _freeze_key) recurse
+                    raise InteropError(f"line {line}: nested more than {MAX_EDN_DEPTH} levels deep")
                 stack.append(({"[": "]", "(": ")", "{": "}", "#{": "}"}[tok], ["#set"] if tok == "#{" else [], line))
                 continue
         elif kind == "str":
@@ -290,6 +295,8 @@ def ops_from_porcupine(records: Any) -> list[Op]:
         try:
             client, call, ret = _pget(rec, "ClientId"), _pget(rec, "Call"), _pget(rec, "Return")
             inp, out = _pget(rec, "Input") or {}, _pget(rec, "Output") or {}
+            if not isinstance(inp, dict) or not isinstance(out, dict):
+                raise TypeError
             code = _pget(inp, "Op")
             f = _PORCUPINE_OPS[code]
         except (KeyError, TypeError, AttributeError):

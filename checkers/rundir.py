@@ -248,4 +248,33 @@ def read_run_json(path: Path | str) -> dict[str, Any]:
         raise RunDirError(f"{path}: malformed run.json (nested too deeply)") from None
     if not isinstance(doc, dict):
         raise RunDirError(f"{path}: run.json must hold a JSON object")
+    _check_fields(path, doc)
     return doc
+
+
+# The types of the fields readers rely on; a run directory assembled by hand may leave any of them out.
+_FIELDS: dict[str, type] = {
+    "format": int, "scenario": str, "scenario_repr": str, "nemesis": str, "seed": int, "code_version": str,
+    "trace_sha256": str, "trace_events": int, "replay": str, "nodes": list, "clients": int, "duration_ns": int,
+    "params": dict, "timing": dict, "phases": dict, "stats": dict, "cut_short": dict, "liveness": dict,
+}
+_INT_MAPS = ("timing", "phases", "liveness", "stats", "cut_short")  # objects of int (ns, counts)
+
+
+def _check_fields(path: Path | str, doc: dict[str, Any]) -> None:
+    """Raise RunDirError (one line) if a known field has the wrong JSON type."""
+    def bad(key: str, want: str, got: Any) -> RunDirError:
+        return RunDirError(f"{path}: malformed run.json ({key!r} must be {want}, got {json.dumps(got)[:60]})")
+
+    for key, typ in _FIELDS.items():
+        if key not in doc:
+            continue
+        value = doc[key]
+        if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+            raise bad(key, {int: "an int", str: "a string", list: "a list", dict: "an object"}[typ], value)
+    for key in _INT_MAPS:
+        for k, v in doc.get(key, {}).items():
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise bad(f"{key}.{k}", "an int", v)
+    if not all(isinstance(n, str) for n in doc.get("nodes", [])):
+        raise bad("nodes", "a list of node ids", doc["nodes"])

@@ -24,7 +24,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _fail(msg: str) -> int:
-    sys.stderr.write(f"raftsim: {msg}\n")
+    # Escape what a terminal would act on or could not print (control characters, line separators, lone
+    # surrogates): an error may quote a hostile input, and it must stay one printable line.
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in msg)
+    sys.stderr.write(f"raftsim: {text}\n")
     return EXIT_ERROR
 
 

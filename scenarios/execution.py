@@ -17,9 +17,11 @@ from typing import Any
 from checkers.history import HistoryWriter
 from scenarios import nemesis as N
 from scenarios.cluster import MS, Cluster, ClusterView, S
+from scenarios.errors import ConfigError
 from scenarios.spec import Scenario
 from scenarios.workloads import WorkloadContext, make_workload
 from sim import trace as T
+from sim.errors import ConfigError as SimConfigError
 from sim.world import World
 
 __all__ = ["EVENT_LIMIT_FACTOR", "WARMUP_NS", "build", "event_limit", "simulate", "trace_lines"]
@@ -37,8 +39,11 @@ def _nemesis_process(cluster: Cluster, schedule: N.Schedule, start_ns: int, end_
     def fire(fault: object) -> None:
         if isinstance(fault, N.MemberChange):
             _member_change(cluster, fault)
-        else:
+            return
+        try:
             cluster.apply(fault)
+        except SimConfigError as e:  # a schedule's own fault that this cluster cannot take (unknown node, ...)
+            raise ConfigError(f"schedule: cannot apply '{fault}' at {env.now / 1e9:.3f} s: {e}") from None
 
     def act(action: N.Action, draw: Any) -> None:
         """Resolve ``action`` against the cluster now; inject its faults now or after their delays."""

@@ -14,21 +14,21 @@ Rules:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+from scenarios import arguments as A
 from scenarios.actions import (
     NS_PER_S, Action, ClusterView, MemberChange, Resolved, all_of, clock_bump, clock_drift,
     clock_strobe, do, do_heal, heal_all, isolate_leader, kill_leader, kill_random, leader_minority, loss_burst,
     member_churn, one_of, one_way_leader, partition, pause_client, pause_leader, pause_random, power_failure,
     seconds_to_ns, torn_writes,
 )
-from scenarios import arguments as A
 from scenarios.errors import ConfigError
 from scenarios.parser import parse_repr
 from sim import faults as F
-from sim.latency import _LATENCIES
+from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
 
 __all__ = [
     "Action", "ClusterView", "Schedule",
@@ -273,7 +273,7 @@ _COMBINATORS = ("at", "every", "cycle", "mix", "phases", "on", "one_of", "all_of
 def _constructors() -> dict[str, Callable[..., Any]]:
     table: dict[str, Callable[..., Any]] = {name: globals()[name] for name in _COMBINATORS}
     table.update({f"F.{cls.__name__}": cls for cls in F.FAULT_TYPES})
-    table.update({cls.__name__: cls for cls in _LATENCIES})
+    table.update({cls.__name__: cls for cls in (Constant, Exponential, LongTail, Normal, Uniform)})
     table.update(_EXTRA)  # type: ignore[arg-type]
     return table
 

@@ -12,6 +12,7 @@ Rules:
 
 from __future__ import annotations
 
+import math
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -203,7 +204,7 @@ class _Parsed:
 
 def _scenario_parts(name: str, params: dict[str, Any]) -> _Parsed:
     if not isinstance(name, str) or not isinstance(params, dict):
-        raise ConfigError(f"Scenario(name, dict(...)): got {name!r}, {params!r}")
+        raise ConfigError(f"Scenario(name, dict(...)): got {repr(name)[:60]}, {repr(params)[:60]}")
     return _Parsed(name, params)
 
 

@@ -75,6 +75,8 @@ def call(argv: list[str], *, deadline_s: float = DEADLINE_S) -> Outcome:
                 code = e.code if isinstance(e.code, int) else 2
     except Hang as e:
         raise AssertionError(f"hang: raftsim {_argv_text(argv)}: {e}") from None
+    if err.getvalue() == "raftsim: interrupted\n":  # main turns Ctrl-C into exit 2: stop the fuzz instead
+        raise KeyboardInterrupt
     return Outcome(code, out.getvalue(), err.getvalue())
 
 
@@ -87,6 +89,11 @@ def assert_allowed(o: Outcome, argv: list[str]) -> None:
     """A verdict, or one line on stderr with exit 2; never a leaked exception."""
     where = f"raftsim {_argv_text(argv)}"
     assert o.code in (0, 1, 2), f"{where}: exit {o.code}"
+    for stream in (o.out, o.err):  # a real terminal's stdout/stderr would raise UnicodeEncodeError
+        try:
+            stream.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise AssertionError(f"{where}: output cannot be written as UTF-8 ({e}): {stream[:300]!r}") from None
     if o.err:
         lines = o.err.splitlines()
         assert o.code == 2, f"{where}: stderr {o.err[:300]!r} but exit {o.code}"

@@ -192,6 +192,10 @@ def _edn(base: BaseRun) -> str:
 
 _FORMATS = st.sampled_from(["jsonl", "edn", "porcupine"])
 
+# Regressions: json.loads raises RecursionError (not ValueError) on deep arrays; it leaked into verdicts
+# ("maximum recursion depth exceeded") or crashed check-history before the readers caught it.
+_DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
+
 
 @dataclass(frozen=True)
 class Target:
@@ -209,28 +213,37 @@ TARGETS = [
            lambda b: S.scenario_texts(json.loads(b.files["run.json"])["scenario_repr"]), scenario_text),
     Target("set-strings", 30, 0.12, lambda b: st.tuples(
         st.sampled_from([d.name for d in list_defs()]), st.sampled_from(["1", "0", "-1", "x", "1e3", "9" * 30]),
-        S.set_items(sorted({*COMMON_PARAMS, "schedule"}))), set_strings),
+        S.set_items(sorted({*COMMON_PARAMS, "schedule"}))), set_strings,
+           [("append-kill", "1", ["0\x1e0=nan"]), ("steady", "1", ["schedule=\udcff"]),  # one *printable* line
+            ("zoo-figure-8", "1", ["duration_s=nan"]), ("append-kill", "1", ["latency_ms=inf"]),  # finite only
+            ("append-kill", "1", ["latency_ms=-0"])]),  # Exponential(0): the simulator's ConfigError, one line
     Target("run-json", 20, 0.08, lambda b: S.json_mutated(json.loads(b.files["run.json"]))
-           .map(lambda t: t.encode("utf-8", "surrogatepass")) | S.bytes_mutated(b.files["run.json"]), run_json),
-    Target("history-in-run", 15, 0.06, lambda b: S.jsonl_mutated(_lines(b, "history.jsonl")), history_in_run),
-    Target("trace-in-run", 10, 0.04, lambda b: S.jsonl_mutated(_lines(b, "trace.jsonl")), trace_in_run),
+           .map(lambda t: t.encode("utf-8", "surrogatepass")) | S.bytes_mutated(b.files["run.json"]), run_json,
+           [_DEEP_JSON, b'{"timing": true}', b'{"liveness": {"op_bound_ns": "x"}}', b'{"nodes": [1]}']),
+    Target("history-in-run", 15, 0.06, lambda b: S.jsonl_mutated(_lines(b, "history.jsonl")), history_in_run,
+           [_DEEP_JSON + b"\n", b'{"process": 1, "type": [], "f": "read", "value": null, "time": 1}\n']),
+    Target("trace-in-run", 10, 0.04, lambda b: S.jsonl_mutated(_lines(b, "trace.jsonl")), trace_in_run,
+           [_DEEP_JSON + b"\n"]),
     Target("report", 3, 0.01, lambda b: st.one_of(
         st.tuples(st.just("run_json"), S.json_mutated(json.loads(b.files["run.json"])).map(
             lambda t: t.encode("utf-8", "surrogatepass"))),
         st.tuples(st.just("history_jsonl"), S.jsonl_mutated(_lines(b, "history.jsonl"))),
         st.tuples(st.just("trace_jsonl"), S.jsonl_mutated(_lines(b, "trace.jsonl")))), report),
     Target("check-history-jsonl", 40, 0.10,
-           lambda b: st.tuples(_FORMATS, S.jsonl_mutated(_lines(b, "history.jsonl"))), check_history),
+           lambda b: st.tuples(_FORMATS, S.jsonl_mutated(_lines(b, "history.jsonl"))), check_history,
+           [("jsonl", _DEEP_JSON), ("edn", _DEEP_JSON)]),
     Target("check-history-edn", 30, 0.095, lambda b: st.tuples(st.just("edn"), st.one_of(
         S.text_mutated(_edn(b)).map(lambda t: t.encode("utf-8", "surrogatepass")),
         S.bytes_mutated(_edn(b).encode()))), check_history),
     Target("check-history-porcupine", 30, 0.095, lambda b: st.tuples(st.just("porcupine"), st.one_of(
         S.json_mutated(json.loads(_porcupine(b))).map(lambda t: t.encode("utf-8", "surrogatepass")),
-        S.bytes_mutated(_porcupine(b).encode()))), check_history),
+        S.bytes_mutated(_porcupine(b).encode()))), check_history, [
+        ("porcupine", _DEEP_JSON), ("porcupine", b'[{"ClientId": 1, "Call": 1, "Return": 2, "Input": "x"}]'),
+        ("porcupine", b'[{"ClientId": 1, "Call": 1, "Return": 2, "Input": {"Op": 0}, "Output": true}]')]),
 ]
 
 
-def _fuzz(target: Target, base: BaseRun, tmp_path: Path, *, long: bool) -> int:
+def _fuzz(target: Target, base: BaseRun, tmp_path: Path, *, long: bool) -> None:
     tried = [0]
 
     def one(value: Any) -> None:
@@ -240,8 +253,11 @@ def _fuzz(target: Target, base: BaseRun, tmp_path: Path, *, long: bool) -> int:
     test = given(target.strategy(base))(one)
     for ex in target.examples:
         test = example(ex)(test)
-    fuzz_settings(target.short, target.weight, long=long)(test)()
-    return tried[0]
+    try:
+        fuzz_settings(target.short, target.weight, long=long)(test)()
+    finally:
+        if long:
+            print(f"\nfuzz {target.name}: {tried[0]} inputs tried (shrinking included)")
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
@@ -252,5 +268,4 @@ def test_fuzz_short(target: Target, base_run: BaseRun, tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.name)
 def test_fuzz_long(target: Target, base_run: BaseRun, tmp_path: Path) -> None:
-    n = _fuzz(target, base_run, tmp_path, long=True)
-    print(f"\nfuzz {target.name}: {n} inputs tried")
+    _fuzz(target, base_run, tmp_path, long=True)

@@ -200,3 +200,27 @@ def test_replay_of_a_run_json_with_a_hostile_schedule_is_exit_2_with_one_line(
     assert code == 2, code
     assert len(captured.err.splitlines()) == 1 and captured.err.startswith("raftsim: ") and not captured.out
     assert sorted(p.name for p in out.iterdir()) == before
+
+
+@pytest.mark.parametrize("fault", ["F.Crash(node='zz')", "F.Partition(groups=(('n1',),))"])
+def test_a_schedule_fault_the_cluster_cannot_take_is_exit_2_with_one_line(
+        fault: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Node names are only known once the cluster exists: refused when the fault fires, never a traceback.
+    code = _cli(["run", "scripted", "--seed", "1", "--out", str(tmp_path / "run"), "--no-check", *FAST,
+                 "--set", f"schedule=at(0.1, do({fault}))"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.splitlines()) == 1 and "cannot apply" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_limits_refuse_only_what_is_over_them() -> None:
+    from scenarios.parser import MAX_CHARS, MAX_DEPTH
+
+    big = N.mix(*[N.at(float(i), N.kill_leader(0.5)) for i in range(2000)])
+    assert len(repr(big)) < MAX_CHARS and N.from_repr(repr(big)) == big
+    deep = N.NONE
+    for _ in range(MAX_DEPTH // 2 - 1):  # each mix(...) level is one call; phases adds a tuple level
+        deep = N.phases((1.0, deep))
+    assert N.from_repr(repr(deep)) == deep
+    with pytest.raises(ConfigError, match="nested more than"):
+        N.from_repr(repr(N.phases((1.0, deep))).replace("NONE", "mix(" * 3 + "NONE" + ")" * 3))
