@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import source_tree_changes, source_tree_files
+from tree_guard import source_tree_changes, source_tree_files
 
 
 def test_source_tree_check_sees_writes_and_ignores_caches(tmp_path: Path) -> None:
