@@ -15,8 +15,7 @@ Rules:
   (else the row is ``unknown`` with checker ``determinism``). The printed replay line therefore reproduces
   the kept directory exactly, trace hash included. ``"all"`` traces every seed (the old behaviour);
   ``"none"`` never does (replay lines then carry ``--set trace_messages=false``).
-- Ctrl-C stops a local sweep within about 2 s (scenarios/pool.py); every finished seed's row is kept, and
-  running the same command again resumes. A sweep that fails before its first seed leaves nothing behind.
+- Ctrl-C stops a local sweep in ~2 s (scenarios/pool.py), keeping finished rows; an early failure leaves nothing.
 - Resumable: a seed with a row in ``rows.jsonl`` (or, for sweeps made before rows.jsonl, a complete
   ``seed-<n>/`` directory) is not run again. A torn last line (a killed sweep) is dropped. Resuming never
   deletes a directory; only a seed that runs now can have its directory deleted.
