@@ -5,8 +5,9 @@ Rules:
   file raises ``CheckerError`` with a one-line message (the CLI exits 2); bad *content* never raises: the
   checker concerned answers UNKNOWN naming the line.
 - Before judging, the files are matched against run.json (checkers/integrity.py: trace SHA-256, history
-  length): a trace or history cut short or edited still gets judged, but an ``integrity`` result says UNKNOWN, so an incomplete
-  input never passes as OK (a checker that scans only some event kinds cannot notice a missing tail).
+  length): a trace or history cut short or edited still gets judged, but an ``integrity`` result says
+  UNKNOWN, so an incomplete input never passes as OK (a checker that scans only some event kinds cannot
+  notice a missing tail).
   A run the simulator stopped at its event limit (run.json ``cut_short``) is incomplete too: UNKNOWN.
 - Checkers run in a fixed order; each history checker that finds none of its ops answers NOT_EXERCISED
   with ``details.skipped`` (never OK: it judged nothing). ``verdict_line`` counts the checkers that judged,
