@@ -19,29 +19,28 @@ LADDER = ["0", "-1", "1", "2", "0.5", "1e-9", "1000000000", "1e308", "inf", "-in
 SAMPLE = ["steady", "bridge", "membership-churn", "zoo-figure-8", "scripted", "lock-pause-holder", "zoo-membership-split"]
 
 
-def _cases() -> list[tuple[str, str, str]]:
-    out = []
-    for name in SAMPLE:
-        for key in sorted(get_def(name).schema()):
-            if key != "schedule":  # the schedule grammar has its own hostile-input tests
-                out.extend((name, key, v) for v in LADDER)
-    return out
-
-
-@pytest.mark.parametrize("name, key, value", _cases())
-def test_every_value_is_accepted_or_refused_in_one_line_naming_it(name: str, key: str, value: str) -> None:
-    try:
-        scen = Scenario.parse_sets(name, [f"{key}={value}"])
-    except ConfigError as e:
-        msg = str(e)
-        assert "\n" not in msg and f"{key}=" in msg, msg
-        return
-    p = scen.params[key]
-    assert not (isinstance(p, float) and not math.isfinite(p)), f"{key}={value} accepted as {p}"
-    try:
-        preflight(scen)
-    except ConfigError as e:  # e.g. a schedule too big for the cluster: a reason, never a crash
-        assert "\n" not in str(e)
+@pytest.mark.parametrize("name", SAMPLE)
+def test_every_value_is_accepted_or_refused_in_one_line_naming_it(name: str) -> None:
+    bad = []
+    for key in sorted(get_def(name).schema()):
+        if key == "schedule":  # the schedule grammar has its own hostile-input tests
+            continue
+        for value in LADDER:
+            try:
+                scen = Scenario.parse_sets(name, [f"{key}={value}"])
+            except ConfigError as e:
+                if "\n" in str(e) or f"{key}=" not in str(e):
+                    bad.append(f"{key}={value}: {e}")
+                continue
+            p = scen.params[key]
+            if isinstance(p, float) and not math.isfinite(p):
+                bad.append(f"{key}={value} accepted as {p}")
+            try:
+                preflight(scen)
+            except ConfigError as e:  # e.g. a schedule too big for the cluster: a reason, never a crash
+                if "\n" in str(e):
+                    bad.append(f"{key}={value}: {e}")
+    assert not bad, "\n".join(bad)
 
 
 def test_every_param_has_a_type_a_meaning_and_bounded_numbers() -> None:
