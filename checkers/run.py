@@ -4,14 +4,16 @@ Rules:
 - Inputs: run.json, history.jsonl, trace.jsonl (checkers/rundir.py). A missing directory or missing input
   file raises ``CheckerError`` with a one-line message (the CLI exits 2); bad *content* never raises: the
   checker concerned answers UNKNOWN naming the line.
-- Before judging, the files are matched against run.json (trace SHA-256, history length): a trace or
-  history cut short or edited still gets judged, but an ``integrity`` result says UNKNOWN, so an incomplete
-  input never passes as OK (a checker that scans only some event kinds cannot notice a missing tail).
+- Before judging, the files are matched against run.json (checkers/integrity.py: trace SHA-256, history
+  length): a trace or history cut short or edited still gets judged, but an ``integrity`` result says
+  UNKNOWN, so an incomplete input never passes as OK (a checker that scans only some event kinds cannot
+  notice a missing tail).
   A run the simulator stopped at its event limit (run.json ``cut_short``) is incomplete too: UNKNOWN.
 - Checkers run in a fixed order; each history checker that finds none of its ops answers NOT_EXERCISED
   with ``details.skipped`` (never OK: it judged nothing). ``verdict_line`` counts the checkers that judged,
-  and ``exercised`` the faults injected and ops issued, so a run that tested little says so. The linearizability checker (checkers/linearizable.py) is imported lazily and left
-  out, with a note in the log lines, while that module is absent.
+  and ``exercised`` the faults injected and ops issued, so a run that tested little says so.
+- The linearizability checker (checkers/linearizable.py) is imported lazily and left out, with a note in
+  the log lines, while that module is absent.
 """
 
 from __future__ import annotations

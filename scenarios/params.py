@@ -111,7 +111,8 @@ def _num(x: float) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+    text = (repr(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool)
+            else f"{value:g}" if isinstance(value, float) else str(value))
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -16,8 +16,7 @@ Rules:
   (else the row is ``unknown`` with checker ``determinism``). The printed replay line therefore reproduces
   the kept directory exactly, trace hash included. ``"all"`` traces every seed (the old behaviour);
   ``"none"`` never does (replay lines then carry ``--set trace_messages=false``).
-- Ctrl-C stops a local sweep within about 2 s (scenarios/pool.py); every finished seed's row is kept, and
-  running the same command again resumes. A sweep that fails before its first seed leaves nothing behind.
+- Ctrl-C stops a local sweep in ~2 s (scenarios/pool.py), keeping finished rows; an early failure leaves nothing.
 - Resumable: a seed with a row in ``rows.jsonl`` (or, for sweeps made before rows.jsonl, a complete
   ``seed-<n>/`` directory) is not run again. A torn last line (a killed sweep) is dropped. Resuming never
   deletes a directory; only a seed that runs now can have its directory deleted.
@@ -189,7 +188,7 @@ class SweepSummary:
     @property
     def exit_code(self) -> int:
         c = self.counts
-        return 1 if c.get("illegal") else 2 if c.get("unknown") else 0
+        return 1 if c.get("illegal") else 2 if c.get("unknown") or c.get("not-exercised") else 0
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "wall_s": round(self.wall_s, 3), "counts": dict(sorted(self.counts.items())),
@@ -389,11 +388,11 @@ def _print_summary(summary: SweepSummary, console: Any) -> None:
     c = summary.counts
     ran = [r for r in summary.rows if not r.get("resumed")]
     t = Table(title=f"sweep {summary.scenario}: {len(summary.rows)} seeds")
-    for col in ("ok", "illegal", "unknown", "seeds run now", "wall s", "seeds/hour"):
+    verdicts = ["ok", "illegal", "unknown"] + (["not-exercised"] if c.get("not-exercised") else [])
+    for col in [v.replace("-", " ") for v in verdicts] + ["seeds run now", "wall s", "seeds/hour"]:
         t.add_column(col, justify="right")
     rate = len(ran) / summary.wall_s * 3600 if summary.wall_s > 0 and ran else 0.0
-    t.add_row(str(c.get("ok", 0)), str(c.get("illegal", 0)), str(c.get("unknown", 0)), str(len(ran)),
-              f"{summary.wall_s:.1f}", f"{rate:,.0f}")
+    t.add_row(*[str(c.get(v, 0)) for v in verdicts], str(len(ran)), f"{summary.wall_s:.1f}", f"{rate:,.0f}")
     console.print(t)
     by_checker: Counter[str] = Counter()
     for r in summary.rows:

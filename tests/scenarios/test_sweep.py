@@ -193,3 +193,11 @@ def test_bad_sweep_options_are_one_line_and_exit_2(argv: list[str], needle: str,
     assert exc_info.value.code == 2
     err = capsys.readouterr().err.strip()
     assert needle in err and len(err.splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_seed_where_nothing_was_exercised_is_no_failure_but_never_ok() -> None:
+    from scenarios.sweep import SweepSummary
+
+    assert SweepSummary("s", [{"verdict": "ok"}, {"verdict": "not-exercised", "failing": []}]).exit_code == 2
+    assert SweepSummary("s", [{"verdict": "ok"}, {"verdict": "ok"}]).exit_code == 0
+    assert SweepSummary("s", [{"verdict": "not-exercised"}, {"verdict": "illegal"}]).exit_code == 1
