@@ -91,22 +91,38 @@ class _Entry:
 def _pair_events(events: Sequence[Event]) -> list[_Entry]:
     """Pair invokes with completions (same rules as ``checkers.history.pair_ops``), in invoke order."""
     out: list[_Entry] = []
+    append = out.append
     pending: dict[int, _Entry] = {}
-    info = OpType.INFO
-    for i, (lineno, proc, typ, f, key, value, t, error, _rec) in enumerate(events):
-        if typ is OpType.INVOKE:
+    info, invoke, ok = OpType.INFO, OpType.INVOKE, OpType.OK
+    i = -1
+    for lineno, proc, typ, f, key, value, t, error, _rec in events:
+        i += 1
+        if typ is invoke:  # one attribute a statement: a tuple assignment builds and unpacks a tuple
             e = _Entry()
-            e.process, e.f, e.key, e.type, e.input, e.output, e.error = proc, f, key, info, value, None, None
-            e.invoke_time, e.complete_time, e.invoke_index, e.complete_index = t, None, i, None
-            e.invoke_line, e.complete_line = lineno, None
+            e.process = proc
+            e.f = f
+            e.key = key
+            e.type = info
+            e.input = value
+            e.output = None
+            e.error = None
+            e.invoke_time = t
+            e.complete_time = None
+            e.invoke_index = i
+            e.complete_index = None
+            e.invoke_line = lineno
+            e.complete_line = None
             pending[proc] = e
-            out.append(e)
+            append(e)
             continue
         e = pending.pop(proc, None)  # type: ignore[assignment]
         if e is None:
             continue
-        e.type, e.error, e.complete_index, e.complete_line = typ, error, i, lineno
-        if typ is OpType.OK:
+        e.type = typ
+        e.error = error
+        e.complete_index = i
+        e.complete_line = lineno
+        if typ is ok:
             e.output = value
         if typ is not info:
             e.complete_time = t
