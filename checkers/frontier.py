@@ -183,6 +183,12 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
             if not is_ro[j]:
                 continue
             ro_mask |= bit
+            if len(frontier) == 1:  # the usual case, without the loop
+                [(cfg, path)] = frontier.items()
+                r = memo[j][cfg[0]] = step(cfg[0], *items[j])  # type: ignore[index]
+                if r[0]:
+                    frontier = {(cfg[0], cfg[1] | bit, cfg[2]): (j, path) if track else path}
+                continue
             nf: dict[tuple[Any, int, int], Any] = {}
             for cfg, path in frontier.items():
                 s = cfg[0]
