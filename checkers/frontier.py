@@ -84,7 +84,7 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
         return r
 
     read_only = getattr(model, "read_only", None)
-    is_ro = [bool(read_only and read_only(inp)) for inp, _ in items]
+    is_ro = [read_only(inp) for inp, _ in items] if read_only is not None else [False] * len(items)
     relevant = getattr(model, "relevant_states", None)
     rel: list[frozenset[Any] | None] = [None] * len(items)  # read only when the part has info ops
     if relevant is not None and any(infos_of):
