@@ -32,9 +32,10 @@ import time
 from pathlib import Path
 
 CASES = [(n, 1, 10) for n in (1_000, 2_000, 3_000, 5_000, 10_000)] + [(100_000, 100, 50)]
-# (ops, keys, concurrency, one stale read, porcupine's (CPU s, MB), our target)
-VERSUS = [(10_000, 1, 10, True, (9.4, 4_100), "<= 0.1x, <= 100 MB; porcupine"),
-          (100_000, 100, 50, False, (0.75, 0), "<= 1.0x (porcupine 0.19 s check + 0.56 s parse)")]
+# (ops, keys, concurrency, one stale read, register mix (no appends), porcupine's (CPU s, MB), our target)
+VERSUS = [(10_000, 1, 10, True, False, (9.4, 4_100), "<= 0.1x, <= 100 MB; porcupine"),
+          (10_000, 1, 10, True, True, (9.4, 4_100), "the same, read/write/cas/delete only"),
+          (100_000, 100, 50, False, False, (0.75, 0), "<= 1.0x (porcupine 0.19 s check + 0.56 s parse)")]
 PORCUPINE_KV = Path(__file__).resolve().parent.parent / "tests" / "checkers" / "data" / "porcupine-kv"
 
 
@@ -81,20 +82,22 @@ def _run(path: Path, *extra: str) -> dict[str, object]:
 
 
 def _versus_porcupine(seed: int, tmp: Path, before: bool) -> None:
-    from checkers.models.synth import generate, inject_stale_read, to_lines
+    from checkers.models.synth import REGISTER_MIX, generate, inject_stale_read, to_lines
 
     print(f"{'vs porcupine (CPU s, parse included)':<40} {'verdict':>8} {'cpu s':>7} {'peak MB':>8} "
           f"{'porcupine':>10} {'ratio':>6}  target")
-    for n, keys, conc, stale, (p_s, p_mb), target in VERSUS:
+    for n, keys, conc, stale, register, (p_s, p_mb), target in VERSUS:
         rng = random.Random(seed * 1_000_003 + n)
-        ops = generate(rng, n_ops=n, keys=keys, concurrency=conc, fail_p=0.02)
+        mix = {"mix": REGISTER_MIX} if register else {}
+        ops = generate(rng, n_ops=n, keys=keys, concurrency=conc, fail_p=0.02, **mix)  # type: ignore[arg-type]
         if stale and inject_stale_read(rng, ops) is None:
             print(f"{n:>7} no stale read could be injected")
             continue
-        path = tmp / f"v{n}-{keys}.jsonl"
+        path = tmp / f"v{n}-{keys}-{register}.jsonl"
         path.write_text("".join(to_lines(ops)))
         r = _run(path)
-        name = f"{n // 1000}k ops, {keys} key{'s' if keys > 1 else ''}, c={conc}{', stale' if stale else ''}"
+        name = (f"{n // 1000}k ops, {keys} key{'s' if keys > 1 else ''}, c={conc}{', stale' if stale else ''}"
+                f"{', register' if register else ''}")
         mb = f"{p_mb:.0f} MB" if p_mb else ""
         print(f"{name:<40} {r['verdict']:>8} {r['cpu_s']:>7.3f} {r['rss_mb']:>8.1f} {f'{p_s} s':>10} "
               f"{r['cpu_s'] / p_s:>6.3f}  {target} {mb}", flush=True)  # type: ignore[operator]
