@@ -6,7 +6,8 @@ Default: partition-majority with 3 nodes, 5 clients, 30 s virtual, checks includ
 target >= 10,000 seeds/hour with -j 2 on two cores), 8 seeds per setting, each setting in a fresh sweep
 directory. CPU seconds per seed (parent and workers, start-up included) are the stable figure on a busy machine: if
 they are the same at -j 1 and -j 2 and the -j 2 parent's share is small, the sweep itself does not stop
-scaling, and seeds/hour on an idle machine is about jobs * 3600 / (CPU s per seed). Numbers only: nothing here asserts a time.
+scaling, and seeds/hour on an idle machine is about jobs * 3600 / (CPU s per seed).
+Numbers only: nothing here asserts a time.
 """
 
 from __future__ import annotations
