@@ -22,7 +22,7 @@ import tempfile
 ROWS = [
     ("bare python", "pass"),
     ("raftsim CLI module", "import scenarios.cli"),
-    ("raftsim run: runner + checkers", "import scenarios.runner, checkers.run"),
+    ("raftsim run: runner + checkers", "import scenarios.runner, checkers.run; checkers.run.default_checkers()"),
     ("raftsim check-history", "import checkers.linearizable"),
     ("networkx (partition nemesis)", "import networkx"),
 ]

@@ -78,13 +78,15 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
 
     def apply(s: Any, j: int) -> tuple[bool, Any]:
         m = memo[j]
-        r = m.get(s)  # type: ignore[union-attr]
+        if m is None:
+            m = memo[j] = {}
+        r = m.get(s)
         if r is None:
-            r = m[s] = step(s, *items[j])  # type: ignore[index]
+            r = m[s] = step(s, *items[j])
         return r
 
     read_only = getattr(model, "read_only", None)
-    is_ro = [bool(read_only and read_only(inp)) for inp, _ in items]
+    is_ro = [read_only(inp) for inp, _ in items] if read_only is not None else [False] * len(items)
     relevant = getattr(model, "relevant_states", None)
     rel: list[frozenset[Any] | None] = [None] * len(items)  # read only when the part has info ops
     if relevant is not None and any(infos_of):
@@ -160,8 +162,7 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
         if unbilled > 4096:
             meter.charge(unbilled)
             unbilled = 0
-        if kind == 0:  # invoke
-            memo[j] = {}
+        if kind == 0:  # invoke (its memo is made on first use)
             if infos_of[j]:
                 b = len(infos)
                 infos.append(j)
@@ -183,6 +184,13 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
             if not is_ro[j]:
                 continue
             ro_mask |= bit
+            if len(frontier) == 1:  # the usual case, without the loop
+                [(cfg, path)] = frontier.items()
+                r = step(cfg[0], *items[j])
+                memo[j] = {cfg[0]: r}
+                if r[0]:
+                    frontier = {(cfg[0], cfg[1] | bit, cfg[2]): (j, path) if track else path}
+                continue
             nf: dict[tuple[Any, int, int], Any] = {}
             for cfg, path in frontier.items():
                 s = cfg[0]
@@ -261,6 +269,8 @@ def search(model: Model[Any, Any, Any], items: list[tuple[Any, Any]], events: li
                     if must_observe and rel[j2] == blind:
                         continue  # the info op just taken would be overwritten unseen: pointless
                     m = memo[j2]  # apply(s, j2), inlined: this is the innermost loop
+                    if m is None:
+                        m = memo[j2] = {}
                     r = m.get(s)
                     if r is None:
                         r = m[s] = step(s, *items[j2])

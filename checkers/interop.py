@@ -31,7 +31,8 @@ from checkers.history import HistoryError, Op, OpType, check_ops
 from checkers.result import CheckerError
 
 __all__ = ["InteropError", "Keyword", "READERS", "check_history_file", "dumps_edn", "loads_edn", "loads_edn_all",
-           "ops_from_edn", "ops_from_porcupine", "ops_from_porcupine_log", "ops_to_edn", "read_edn_history", "read_porcupine"]
+           "ops_from_edn", "ops_from_porcupine", "ops_from_porcupine_log", "ops_to_edn", "read_edn_history",
+           "read_porcupine"]
 
 
 class InteropError(CheckerError):

@@ -27,7 +27,7 @@ Rules:
   the machine's speed; an optional time limit (``Budget.seconds``) is for interactive use. Running out gives
   ``Verdict.UNKNOWN``.
 - Decide first, explain second: on ILLEGAL the failing part alone is searched again, within its own budget,
-  keeping linearization paths, for the counterexample in ``details``.
+  keeping linearization paths, for the counterexample in ``details`` (``checkers.counterexample``).
 - Never raises on a bad history: ``HistoryError``/``ModelError`` become UNKNOWN with the line in the summary.
 """
 
@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checkers.counterexample import explain
 from checkers.frontier import Failure, Meter, OutOfBudget, search
 from checkers.history import Event, HistoryError, Op, Operation, OpType, check_ops, parse_events
 from checkers.model import Model, ModelError
@@ -50,9 +51,6 @@ from checkers.result import CheckResult, Verdict
 __all__ = ["Budget", "LinearizabilityChecker", "check_events", "check_history", "check_history_file"]
 
 NAME = "linearizable"
-_WINDOW_MAX = 60  # ops in the reported concurrent window
-_PATH_TAIL = 30  # ops shown from the end of each partial linearization
-_PARTIALS = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,22 +89,38 @@ class _Entry:
 def _pair_events(events: Sequence[Event]) -> list[_Entry]:
     """Pair invokes with completions (same rules as ``checkers.history.pair_ops``), in invoke order."""
     out: list[_Entry] = []
+    append = out.append
     pending: dict[int, _Entry] = {}
-    info = OpType.INFO
-    for i, (lineno, proc, typ, f, key, value, t, error, _rec) in enumerate(events):
-        if typ is OpType.INVOKE:
+    info, invoke, ok = OpType.INFO, OpType.INVOKE, OpType.OK
+    i = -1
+    for lineno, proc, typ, f, key, value, t, error, _rec in events:
+        i += 1
+        if typ is invoke:  # one attribute a statement: a tuple assignment builds and unpacks a tuple
             e = _Entry()
-            e.process, e.f, e.key, e.type, e.input, e.output, e.error = proc, f, key, info, value, None, None
-            e.invoke_time, e.complete_time, e.invoke_index, e.complete_index = t, None, i, None
-            e.invoke_line, e.complete_line = lineno, None
+            e.process = proc
+            e.f = f
+            e.key = key
+            e.type = info
+            e.input = value
+            e.output = None
+            e.error = None
+            e.invoke_time = t
+            e.complete_time = None
+            e.invoke_index = i
+            e.complete_index = None
+            e.invoke_line = lineno
+            e.complete_line = None
             pending[proc] = e
-            out.append(e)
+            append(e)
             continue
         e = pending.pop(proc, None)  # type: ignore[assignment]
         if e is None:
             continue
-        e.type, e.error, e.complete_index, e.complete_line = typ, error, i, lineno
-        if typ is OpType.OK:
+        e.type = typ
+        e.error = error
+        e.complete_index = i
+        e.complete_line = lineno
+        if typ is ok:
             e.output = value
         if typ is not info:
             e.complete_time = t
@@ -180,59 +194,6 @@ def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> 
     timed.sort()
     return _Part(label=label, entries=entries, items=items, entry_of=entry_of, is_info=is_info,
                  events=[(j, kind) for _, kind, j in timed])
-
-
-def _walk(path: Any) -> list[int]:
-    out = []
-    while path is not None:
-        out.append(path[0])
-        path = path[1]
-    out.reverse()
-    return out
-
-
-def _explain(model: Model[Any, Any, Any], part: _Part, failure: Failure, budget: Budget) -> dict[str, Any]:
-    """JSON-able counterexample for the failing part (its own budget for the path-keeping re-search)."""
-    def op_json(j: int) -> dict[str, Any]:
-        return part.entries[part.entry_of[j]].to_json(model, part.items[j])
-
-    bad = part.entries[part.entry_of[failure.item]]
-    details: dict[str, Any] = {"key": part.label, "op": op_json(failure.item)}
-    explained = failure
-    note = ""
-    try:
-        again = search(model, part.items, part.events, part.is_info,
-                        Meter(budget.explain_configs, budget.explain_seconds, budget.live_configs), track=True)
-        if again is not None and again.item == failure.item:
-            explained = again
-        else:  # cannot happen: the search is deterministic
-            note = "the re-search disagreed"
-    except OutOfBudget as e:
-        note = f"explanation budget exhausted ({e}); partial linearizations have no paths"
-    configs = sorted(explained.frontier.items(),
-                     key=lambda kv: (-kv[0][1].bit_count(), kv[0][2].bit_count(), model.describe_state(kv[0][0])))
-    partials = []
-    for (s, lin, used), path in configs[:_PARTIALS]:
-        pending = [op_json(explained.slots[k]) for k in range(len(explained.slots)) if (lin >> k) & 1]
-        used_infos = [op_json(explained.infos[b]) for b in range(len(explained.infos)) if (used >> b) & 1]
-        p: dict[str, Any] = {"state": model.describe_state(s), "linearized_open": pending,
-                             "info_taken_effect": used_infos}
-        if path is not None or explained is not failure:
-            order = _walk(path)
-            p["length"] = len(order)
-            p["tail"] = [op_json(j) for j in order[-_PATH_TAIL:]]
-        partials.append(p)
-    details["partial_linearizations"] = partials
-    details["states_before"] = sorted({model.describe_state(c[0]) for c in explained.frontier})[:20]
-    hi = bad.complete_index if bad.complete_index is not None else bad.invoke_index
-    window = [e.to_json(model, None) for e in part.entries
-              if e.invoke_index < hi and (e.complete_index is None or e.complete_index > bad.invoke_index)]
-    details["window"] = window[:_WINDOW_MAX]
-    if len(window) > _WINDOW_MAX:
-        details["window_truncated"] = len(window)
-    if note:
-        details["note"] = note
-    return details
 
 
 def _check_entries(entries: list[_Entry], model: Model[Any, Any, Any], budget: Budget, strict: bool,
@@ -309,7 +270,8 @@ def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], bu
         stats["skipped_keys"] = skipped
     if failures:
         part, failure = failures[0]
-        details = _explain(model, part, failure, budget)
+        details = explain(model, part, failure,
+                          Meter(budget.explain_configs, budget.explain_seconds, budget.live_configs))
         details.update(stats)
         details["illegal_keys"] = [p.label for p, _ in failures]
         if unknown:

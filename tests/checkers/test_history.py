@@ -59,6 +59,17 @@ def test_bad_lines_name_the_line(lines: list[str], message: str) -> None:
         parse_history_lines(lines)
 
 
+@pytest.mark.parametrize("lines", [LINES, LINES[:1] + LINES[2:], LINES + ["", "  "], ["  "] + LINES])
+def test_a_file_read_whole_keeps_the_line_numbers_of_lines(lines: list[str]) -> None:
+    text = "\n".join(lines) + "\n"
+    assert parse_events(io.StringIO(text)) == parse_events(text.splitlines(keepends=True))
+    bad = text + "\n" + '{"process": 7, "type": "ok", "f": "read"}\n'
+    with pytest.raises(HistoryError, match=f"line {len(lines) + 2}: a ok completion for process 7"):
+        parse_events(io.StringIO(bad))
+    with pytest.raises(HistoryError, match=f"line {len(lines) + 1}: not JSON"):
+        parse_events(io.StringIO(text + "{\n"))
+
+
 def test_check_ops_applies_the_cross_line_rules_in_memory() -> None:
     ops = parse_history_lines(LINES)
     check_ops(ops)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from checkers import frontier
 from checkers.history import OpType, pair_ops, parse_history_lines
 from checkers.linearizable import Budget, LinearizabilityChecker, check_history, check_history_file
 from checkers.models.kv import KV, freeze
@@ -67,6 +68,31 @@ def test_agrees_with_brute_force_on_tiny_histories(seed: int, n: int, conc: int,
         rng.choice(reads)["value"] = rng.choice([r["value"] for r in recs if r["f"] in ("write", "append")] + [None])
     lines = [json.dumps(r) for r in recs]
     got = check_history(parse_history_lines(lines)).verdict
+    assert got is (Verdict.OK if _brute_force(lines) else Verdict.ILLEGAL)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32), n=st.integers(2, 10), conc=st.integers(2, 5), mutate=st.booleans())
+def test_merging_unread_values_agrees_with_brute_force(seed: int, n: int, conc: int, mutate: bool) -> None:
+    # appends (whose orders the merging collapses) with writes and reads, the merging on from the first
+    # return (a search that never branches would not merge at all)
+    rng = random.Random(seed)
+    mix = (("read", 35), ("append", 45), ("write", 15), ("cas", 5))
+    recs = [json.loads(x) for x in to_lines(generate(rng, n_ops=n, concurrency=conc, info_p=0.1, fail_p=0.05,
+                                                     mix=mix))]
+    reads = [r for r in recs if r["type"] == "ok" and r["f"] == "read" and isinstance(r["value"], str)]
+    if mutate and reads:  # the same tokens in another order, or one token fewer
+        r = rng.choice(reads)
+        tokens = r["value"].split(";")[:-1]
+        rng.shuffle(tokens) if rng.random() < 0.5 else tokens.pop(rng.randrange(len(tokens)))
+        r["value"] = "".join(t + ";" for t in tokens) or None
+    lines = [json.dumps(r) for r in recs]
+    saved = frontier._CANON_AFTER
+    frontier._CANON_AFTER = -1
+    try:
+        got = check_history(parse_history_lines(lines)).verdict
+    finally:
+        frontier._CANON_AFTER = saved
     assert got is (Verdict.OK if _brute_force(lines) else Verdict.ILLEGAL)
 
 
