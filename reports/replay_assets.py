@@ -217,7 +217,7 @@ OPSV.setAttribute('height',34+NROWS*9);
 function drawOps(t){OPSV.textContent='';var W=1240,L=60,lo=t-OPW/2,hi=t+OPW/2,sx=function(x){return L+(x-lo)/(hi-lo)*(W-L-10);};
   el('text',{x:6,y:14,'font-size':11,fill:'#56616d'},OPSV,'clients');
   D.violations.forEach(function(v){if(!v.window)return;var a=Math.max(lo,v.window[0]),b=Math.min(hi,Math.max(v.window[1],v.window[0]+1));
-    if(b>a)el('rect',{x:sx(a),y:20,width:Math.max(2,sx(b)-sx(a)),height:NROWS*9+6,fill:'#f8bbd0',opacity:0.6},OPSV);});
+    if(b>a)el('rect',{x:sx(a),y:20,width:Math.max(5,sx(b)-sx(a)),height:NROWS*9+6,fill:'#f48fb1',opacity:0.55},OPSV);});
   var rowOf={};PROCS.forEach(function(p,i){rowOf[p]=i%NROWS;});
   for(var k=0;k<OPS.p.length;k++){var a=OPINV[k],b=OPEND[k];if(a===null)continue;if(b===null)b=END;if(b<lo||a>hi)continue;
     var x1=sx(Math.max(a,lo)),x2=sx(Math.min(b,hi)),y=22+rowOf[OPS.p[k]]*9,ty=OPS.type[k];
