@@ -15,6 +15,7 @@ Rules:
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ def detect_panels(trace: list[dict[str, Any]], tl: Timeline) -> tuple[list[Panel
         raise NoFigure8(f"no leader after term {t_high} was elected holding the term-{t_low} entry at index {idx}")
     d = next((x for x in leaders if x[0] > c[0] and x[2] > c[2]), None)
     end = tl.end_ns
-    a_start = max([f for f in faults if f <= b[0]] or [a[0]])
+    a_start = max([f for f in faults if f < b[0]] or [a[0]])
     c_cut = next((f for f in faults if f > c[0]), d[0] if d else end)
     instants = [("a", b[0] - 1, a_start), ("b", c[0] - 1, b[0]), ("c", c_cut, c[0])]
     holders_c = [n for n in tl.nodes if _term_at(tl, n, idx, c_cut) == t_low]
@@ -98,7 +99,10 @@ def detect_panels(trace: list[dict[str, Any]], tl: Timeline) -> tuple[list[Panel
     }
     last = "e"
     if d is not None:
-        d_end = next((f for f in faults if f > d[0]), end) - 1
+        # D's log has spread once its own first entry (after its last index at election) is committed on it.
+        own_first = tl.state_at(d[1], d[0]).last_index + 1
+        settled = next((t for t, st in tl.changes[d[1]] if t > d[0] and st.commit >= own_first), None)
+        d_end = settled if settled is not None else next((f for f in faults if f > d[0]), end) - 1
         if _term_at(tl, d[1], idx, d[0]) != t_low:
             last = "d"
             texts["d"] = (f"(d) {d[1]} (last term {t_high}) wins term {d[2]} with the votes of servers that lack "
@@ -135,10 +139,11 @@ def draw_strip(panels: list[Panel], nodes: list[str], out: Path, title: str) -> 
     from matplotlib.patches import Rectangle
 
     width = max([len(p.logs[n]) for p in panels for n in nodes] + [1])
-    fig, axes = plt.subplots(1, len(panels), figsize=(2.2 + 0.36 * width * len(panels), 3.1), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.2 + 0.36 * width * len(panels), 4.0), squeeze=False)
     for ax, p in zip(axes[0], panels):
         ax.set_xlim(-1.6, width + 0.2)
-        ax.set_ylim(-0.9, len(nodes) + 0.6)
+        ax.set_ylim(-3.2, len(nodes) + 0.6)
+        ax.text(-1.5, -0.3, textwrap.fill(p.text, width=int(4.2 * width) + 6), fontsize=6.5, va="top", color="#37474f")
         ax.axis("off")
         for i in range(width):
             ax.text(i + 0.5, len(nodes) + 0.15, str(i + 1), ha="center", fontsize=7, color="#78909c")

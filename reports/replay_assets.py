@@ -1,7 +1,5 @@
 """The replay page's template, CSS and JavaScript (hand-written, inline: the page opens offline).
 
-This module is long because it is one JavaScript program kept in one place; the Python around it is a few lines.
-
 Rules:
 - The script reads one JSON blob (``<script type="application/json" id="replay-data">``, see reports/replay.py),
   decodes it once, and on every instant only looks values up (binary search) and draws them: no Raft logic.
@@ -121,7 +119,7 @@ var firstViol=null;D.violations.forEach(function(v){var ts=[];if(v.window)ts.pus
 document.getElementById('sub').textContent=[D.scenario,'seed '+D.seed,'verdict '+(D.verdict||'not checked'),
   D.msg_window_ns?('messages: '+M.src.length+' arrows for '+D.msg_total+' (same link+type merged per '+(D.msg_window_ns/1e6)+' ms)'):(D.msg_total+' messages')].join(' \u00b7 ');
 if(D.notices.length)document.getElementById('notices').textContent=D.notices.join(' ');
-var CL=document.getElementById('cluster'),CX=240,CY=220,R=160,POS={};
+var CL=document.getElementById("cluster"),CX=240,CY=234,R=152,POS={};
 NODES.forEach(function(n,i){var a=-Math.PI/2+2*Math.PI*i/NODES.length;POS[n]=[CX+R*Math.cos(a),CY+R*Math.sin(a)];});
 var defs=el('defs',{},CL);var mk=el('marker',{id:'ah',viewBox:'0 0 10 10',refX:'9',refY:'5',markerWidth:'7',markerHeight:'7',orient:'auto-start-reverse'},defs);
 el('path',{d:'M0,0L10,5L0,10z',fill:'#37474f'},mk);
@@ -138,7 +136,7 @@ NODES.forEach(function(n){var p=POS[n],g=el('g',{id:'srv-'+n,transform:'translat
   o.term=el('text',{'class':'v-term',y:17,'text-anchor':'middle','font-size':12},g);
   o.status=el('text',{'class':'v-status',y:31,'text-anchor':'middle','font-size':10,fill:'#b00020'},g);
   o.x=el('path',{d:'M-24,-24L24,24M24,-24L-24,24',stroke:'#9e9e9e','stroke-width':4,opacity:0},g);
-  var below=p[1]>CY?1:-1,by=below>0?58:-52;
+  var below=p[1]>CY?1:-1,by=below>0?60:-64;
   o.info=el('text',{y:by,'text-anchor':'middle','font-size':11,'class':'mono'},g);
   o.ts1=el('tspan',{'class':'v-vote',x:0},o.info);o.ts2=el('tspan',{x:0,dy:13},o.info);
   o.commit=el('tspan',{'class':'v-commit'},o.ts2);o.ts3=el('tspan',{},o.ts2);o.applied=el('tspan',{'class':'v-applied'},o.ts2);
@@ -187,7 +185,9 @@ function drawCuts(t){gCuts.textContent='';var c=cutAt(t),set={};c.forEach(functi
     el('line',attrs,gCuts);if(ab!==ba)el('text',{x:(e[0]+e[2])/2,y:(e[1]+e[3])/2-4,'font-size':10,fill:'#d32f2f','text-anchor':'middle'},gCuts,'one-way cut');}}
 function drawMsgs(t){gMsgs.textContent='';var live=[];
   for(var k=0;k<MS.length;k++){var s=MS[k],d=MD[k],fade=M.drop[k]?Math.max(d,2e6):0;if(s>t||t>s+d+fade)continue;if(s===t&&d===0)continue;live.push(k);}
-  var agg=live.length>24,groups={};
+  var agg=live.length>24,groups={},placed=[];
+  function free(x,y,w){for(var i=0;i<placed.length;i++){var b=placed[i];if(Math.abs(b[0]-x)<(b[2]+w)/2&&Math.abs(b[1]-y)<11)return false;}
+    placed.push([x,y,w]);return true;}
   live.forEach(function(k){var key=agg?(M.src[k]+'>'+M.dst[k]):String(k);(groups[key]=groups[key]||[]).push(k);});
   Object.keys(groups).forEach(function(key){var ks=groups[key],k=ks[0],a=NODES[M.src[k]],b=NODES[M.dst[k]];
     var p=0,n=0,drop=0;ks.forEach(function(q){var d=MD[q];p+=d>0?Math.min(1,(t-MS[q])/d):1;n+=M.n[q];drop+=M.drop[q];});p/=ks.length;
@@ -196,7 +196,7 @@ function drawMsgs(t){gMsgs.textContent='';var live=[];
     var col=drop===ks.length?'#d32f2f':'#37474f';
     el('line',{x1:x-dx/L*16,y1:y-dy/L*16,x2:x,y2:y,stroke:col,'stroke-width':2,'marker-end':'url(#ah)',opacity:op},gMsgs);
     var label=agg?(n+' msgs'):(M.types[M.type[k]]+(M.term[k]>=0?' t'+M.term[k]:'')+(M.n[k]>1?' \u00d7'+M.n[k]:'')+(M.drop[k]?' \u2717':''));
-    el('text',{x:x+4,y:y-4,'font-size':9.5,fill:col,opacity:op,'class':'mono'},gMsgs,label);});}
+    var lx=x+4,ly=y-4,w=label.length*5.8;if(free(lx+w/2,ly,w))el('text',{x:lx,y:ly,'font-size':9.5,fill:col,opacity:op,'class':'mono'},gMsgs,label);});}
 function drawLogs(t,cur){LG.textContent='';var hi=0;NODES.forEach(function(n){hi=Math.max(hi,cur[n].last_index);});
   var K=Math.floor((LW-LEFT-70-64)/BOX),lo=Math.max(1,hi-K+1);
   for(var i=lo;i<=hi;i++)el('text',{x:LEFT+70+(i-lo)*BOX+BOX/2,y:16,'font-size':9,'text-anchor':'middle',fill:'#78909c'},LG,String(i));
@@ -217,7 +217,7 @@ OPSV.setAttribute('height',34+NROWS*9);
 function drawOps(t){OPSV.textContent='';var W=1240,L=60,lo=t-OPW/2,hi=t+OPW/2,sx=function(x){return L+(x-lo)/(hi-lo)*(W-L-10);};
   el('text',{x:6,y:14,'font-size':11,fill:'#56616d'},OPSV,'clients');
   D.violations.forEach(function(v){if(!v.window)return;var a=Math.max(lo,v.window[0]),b=Math.min(hi,Math.max(v.window[1],v.window[0]+1));
-    if(b>a)el('rect',{x:sx(a),y:20,width:Math.max(2,sx(b)-sx(a)),height:NROWS*9+6,fill:'#f8bbd0',opacity:0.6},OPSV);});
+    if(b>a)el('rect',{x:sx(a),y:20,width:Math.max(5,sx(b)-sx(a)),height:NROWS*9+6,fill:'#f48fb1',opacity:0.55},OPSV);});
   var rowOf={};PROCS.forEach(function(p,i){rowOf[p]=i%NROWS;});
   for(var k=0;k<OPS.p.length;k++){var a=OPINV[k],b=OPEND[k];if(a===null)continue;if(b===null)b=END;if(b<lo||a>hi)continue;
     var x1=sx(Math.max(a,lo)),x2=sx(Math.min(b,hi)),y=22+rowOf[OPS.p[k]]*9,ty=OPS.type[k];

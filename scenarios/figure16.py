@@ -22,6 +22,7 @@ from typing import Any
 
 from scenarios import nemesis as N
 from scenarios.catalog import Plan
+from scenarios.errors import ConfigError
 from scenarios.params import Param
 from scenarios.spec import Scenario, scenario
 
@@ -45,6 +46,8 @@ PAPER = {
           nodes=5, clients=0, tick_ms=1, election_ticks=150, heartbeat_ticks=75,
           pre_vote=False, check_quorum=False, duration_s=0.5, recover_s=0.5, latency_ms=1.0)
 def fig16_election(p: Mapping[str, Any]) -> Plan:
+    if p["election_ticks_max"] < p["election_ticks"]:
+        raise ConfigError(f"election_ticks_max={p['election_ticks_max']}: must be >= election_ticks={p['election_ticks']}")
     hb_s = p["heartbeat_ticks"] * p["tick_ms"] / 1000
     # One firing (the period outlasts the run) at start + U(0, heartbeat): uniform within the leader's interval.
     return Plan(N.every(100.0, N.kill_leader(100.0), jitter=hb_s / 100.0))
@@ -225,7 +228,7 @@ def plot(top: list[Line], bottom: list[Line], out: Path) -> list[Path]:
         ax.legend(loc="lower right", fontsize=8, frameon=False)
         if log:
             ax.set_xscale("log")
-            ax.set_xlim(100, 10_000)
+            ax.set_xlim(50, 3_000)
         else:
             ax.set_xlim(0, 600)
     axes[1].set_xlabel("time without leader (ms)")

@@ -7,6 +7,7 @@ minutes: they run with ``-m slow``; the default suite runs the other blocks.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -70,4 +71,12 @@ def test_tutorial_commands_run(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_tutorial_commands_run_including_the_hunt(tmp_path: Path) -> None:
     run_tutorial(tmp_path, include_slow=True)
-    assert (tmp_path / "runs" / "tutorial-hunt" / "run" / "replay.html").is_file()
+    run_dir = tmp_path / "runs" / "tutorial-hunt" / "run"
+    assert (run_dir / "replay.html").is_file()
+    # What the tutorial says the hunt finds, and where the replay's "first violation" lands.
+    text = TUTORIAL.read_text(encoding="utf-8")
+    schedule = json.loads((run_dir / "run.json").read_text())["params"]["schedule"]
+    assert f"`{schedule}`" in text
+    window = json.loads((run_dir / "result.json").read_text())["checkers"]["linearizable"]["details"]["window"]
+    first = min(op["invoke_time"] for op in window)
+    assert f"{first / 1e9:.3f} s" in text
