@@ -7,7 +7,7 @@ HTTP/1.1 PUTs, one connection per worker) against the leader. Prints writes/s an
 and times its restart until /health is true and a key reads back. Every process is stopped by PID.
 
 Usage: python bench/real_writes.py [--writes 4000] [--keys 100000] [--skip-etcd] [--profile DIR]
-  --profile DIR: run the kvraft leader under cProfile (pstats files in DIR; slower).
+  --profile DIR: run the kvraft members under cProfile (pstats files in DIR; slower).
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ class Cluster:
                      "--initial-cluster", initial, "--initial-cluster-token", f"bench-{kind}", "--enable-v2=true"]
             if kind == "etcd":
                 argv = ["etcd", *flags]
-            elif profile is not None and i == 0:
+            elif profile is not None:
                 argv = [sys.executable, "-m", "cProfile", "-o", str(profile / f"{name}.pstats"), "-m", "kvraft", *flags]
             else:
                 argv = [sys.executable, "-m", "kvraft", *flags]

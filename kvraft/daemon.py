@@ -169,6 +169,12 @@ class Daemon:
         for u in cfg.listen_peer_urls:
             await self.transport.listen(u.host, u.port, self.peer_server_ssl if u.tls else None)
         self.member.start()
+        # etcd's --initial-election-tick-advance: fast-forward all but one election tick at boot, so a
+        # restarted member campaigns after about one tick plus its randomized slack, not a full timeout.
+        node = self.member.server.node
+        if node is not None:
+            for _ in range(raft.election_ticks - 1):
+                node.tick()
         self.started_ns = self.runtime.now()
         self.http = HttpApi(self)
         for u in cfg.listen_client_urls:
