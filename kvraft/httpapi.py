@@ -192,6 +192,7 @@ class HttpApi:
             return _json(500, {"message": "etcdserver: request timed out"}, self.cid_header)
 
     async def _until(self, cond: Any, timeout_s: float) -> bool:
+        """Poll ``cond()`` every 20 ms (a conf change is refused while another is pending: retried too)."""
         end = asyncio.get_running_loop().time() + timeout_s
         while not cond():
             if asyncio.get_running_loop().time() > end:
@@ -235,7 +236,8 @@ class HttpApi:
             if mid in voters():
                 return _json(409, {"message": "membership: ID exists"}, h)
             m.server.propose(encode_attrs(mid, name="", peerURLs=sorted(urls), clientURLs=[]))
-            if not m.server.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id=mid)) \
+            add = ConfChange(type=ConfChangeType.ADD_NODE, node_id=mid)
+            if not await self._until(lambda: m.server.propose_conf_change(add), timeout) \
                     or not await self._until(lambda: mid in voters() and mid in m.attrs, timeout):
                 return _json(500, {"message": "etcdserver: request timed out"}, h)
             return _json(201, {"id": mid, "name": "", "peerURLs": sorted(urls), "clientURLs": []}, h)
@@ -244,7 +246,8 @@ class HttpApi:
                 return _json(410, {"message": f"Member permanently removed: {tail}"}, h)
             return _json(404, {"message": f"No such member: {tail}"}, h)
         if request.method == "DELETE":
-            if not m.server.propose_conf_change(ConfChange(type=ConfChangeType.REMOVE_NODE, node_id=tail)) \
+            rm = ConfChange(type=ConfChangeType.REMOVE_NODE, node_id=tail)
+            if not await self._until(lambda: m.server.propose_conf_change(rm), timeout) \
                     or not await self._until(lambda: tail not in voters(), timeout):
                 return _json(500, {"message": "etcdserver: request timed out"}, h)
             return web.Response(status=204, headers={**CORS, **h})
