@@ -224,9 +224,14 @@ class Daemon:
             if a.get("name") == want["name"] and a.get("clientURLs") == want["clientURLs"]:
                 self.published = True
                 return
-            if self.member.leader_id is not None:
-                self.member.server.propose(encode_attrs(self.id, **want))
-            await asyncio.sleep(0.5)
+            if self.member.leader_id is None:
+                await asyncio.sleep(0.02)
+                continue
+            self.member.server.propose(encode_attrs(self.id, **want))
+            for _ in range(25):  # up to 0.5 s for it to apply, then propose again
+                await asyncio.sleep(0.02)
+                if self.member.attrs.get(self.id, {}).get("clientURLs") == want["clientURLs"]:
+                    break
 
     # ------------------------------------------------------------------ for the HTTP API
     def leader_client_url(self) -> str | None:

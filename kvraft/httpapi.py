@@ -72,7 +72,7 @@ class HttpApi:
         self.app = app
 
     async def listen(self, url: Url, ctx: ssl.SSLContext | None) -> None:
-        runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await runner.setup()
         await web.TCPSite(runner, url.host, url.port, ssl_context=ctx, backlog=1024).start()
         self.runners.append(runner)
