@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import ssl
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
     from .daemon import Daemon
 
 __all__ = ["HttpApi"]
+
+log = logging.getLogger("kvraft.http")
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
@@ -90,7 +93,10 @@ class HttpApi:
     @web.middleware
     async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
         try:
-            return await handler(request)
+            resp = await handler(request)
+            if resp.status >= 500 and request.path != "/health":
+                log.warning("%s %s answered %d", request.method, request.path, resp.status)
+            return resp
         except web.HTTPRequestEntityTooLarge:
             return _json(413, {"message": "http: request body too large"}, self.cid_header)
         except web.HTTPException:
@@ -98,8 +104,7 @@ class HttpApi:
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception as e:  # never a traceback to the client: etcd's 500 shape, one log line
-            import logging
-            logging.getLogger("kvraft.http").warning("%s %s: %s: %s", request.method, request.path, type(e).__name__, e)
+            log.warning("%s %s: %s: %s", request.method, request.path, type(e).__name__, e)
             return _json(500, {"message": "internal error"}, self.cid_header)
 
     # ------------------------------------------------------------------ talking to the member
@@ -177,19 +182,33 @@ class HttpApi:
 
     # ------------------------------------------------------------------ /v2/members
     async def _forward(self, request: web.Request) -> web.Response:
-        url = self.d.leader_client_url()
-        if url is None:
-            return _json(500, {"message": "etcdserver: request timed out"}, self.cid_header)
+        """Relay a membership change to the leader's client URL; retried (a new leader) within the timeout."""
+        m = self.d.member
+        assert m is not None
         if self._session is None:
             self._session = ClientSession(timeout=ClientTimeout(total=15))
-        try:
-            async with self._session.request(request.method, url + request.path_qs, data=await request.read(),
-                                             headers={"Content-Type": request.headers.get("Content-Type", "")}) as r:
-                body = await r.read()
-                return web.Response(status=r.status, body=body,
-                                    headers={**CORS, "Content-Type": r.headers.get("Content-Type", JSON), **self.cid_header})
-        except (ClientError, asyncio.TimeoutError, OSError):
-            return _json(500, {"message": "etcdserver: request timed out"}, self.cid_header)
+        body = await request.read()
+        end = asyncio.get_running_loop().time() + m.config.request_timeout_ns / 1e9
+        while True:
+            url = self.d.leader_client_url()
+            if m.is_leader:
+                return await self.members(request)
+            if url is not None:
+                try:
+                    async with self._session.request(request.method, url + request.path_qs, data=body,
+                                                     headers={"Content-Type": request.headers.get("Content-Type", "")}) as r:
+                        return web.Response(status=r.status, body=await r.read(),
+                                            headers={**CORS, "Content-Type": r.headers.get("Content-Type", JSON),
+                                                     **self.cid_header})
+                except (ClientError, asyncio.TimeoutError, OSError):
+                    pass
+            if asyncio.get_running_loop().time() > end:
+                return self._timed_out("forward: no leader reachable", self.cid_header)
+            await asyncio.sleep(0.1)
+
+    def _timed_out(self, why: str, h: dict[str, str]) -> web.Response:
+        log.warning("members API: %s: answered 500", why)
+        return _json(500, {"message": "etcdserver: request timed out"}, h)
 
     async def _until(self, cond: Any, timeout_s: float) -> bool:
         """Poll ``cond()`` every 20 ms (a conf change is refused while another is pending: retried too)."""
@@ -239,7 +258,7 @@ class HttpApi:
             add = ConfChange(type=ConfChangeType.ADD_NODE, node_id=mid)
             if not await self._until(lambda: m.server.propose_conf_change(add), timeout) \
                     or not await self._until(lambda: mid in voters() and mid in m.attrs, timeout):
-                return _json(500, {"message": "etcdserver: request timed out"}, h)
+                return self._timed_out("add: not committed in time", h)
             return _json(201, {"id": mid, "name": "", "peerURLs": sorted(urls), "clientURLs": []}, h)
         if tail not in voters():
             if tail in m.removed:
@@ -249,11 +268,11 @@ class HttpApi:
             rm = ConfChange(type=ConfChangeType.REMOVE_NODE, node_id=tail)
             if not await self._until(lambda: m.server.propose_conf_change(rm), timeout) \
                     or not await self._until(lambda: tail not in voters(), timeout):
-                return _json(500, {"message": "etcdserver: request timed out"}, h)
+                return self._timed_out("remove: not committed in time", h)
             return web.Response(status=204, headers={**CORS, **h})
         m.server.propose(encode_attrs(tail, peerURLs=sorted(urls)))
         if not await self._until(lambda: m.attrs.get(tail, {}).get("peerURLs") == sorted(urls), timeout):
-            return _json(500, {"message": "etcdserver: request timed out"}, h)
+            return self._timed_out("update: not committed in time", h)
         return web.Response(status=204, headers={**CORS, **h})
 
     # ------------------------------------------------------------------ the rest
