@@ -78,6 +78,7 @@ def test_three_members_mkdir_on_one_ls_on_the_others_then_replace_a_member(procs
     r = etcdctl("member", "remove", gone, endpoints=nodes[1].client_url)
     assert r.returncode == 0 and r.stdout == f"Removed member {gone} from cluster\n", r
     stop(nodes[2])
+    wait_healthy([nodes[0].client_url, nodes[1].client_url])  # the removed member may have led: an election first
     new = Node("infra3", free_port(), free_port(), tmp_path / "infra3", tmp_path / "infra3.log")
     r = etcdctl("member", "add", new.name, new.peer_url, endpoints=nodes[0].client_url)
     assert r.returncode == 0, r.stderr
