@@ -32,6 +32,7 @@ from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
 from .cluster import encode_attrs
 from .member import TIMED_OUT
 from .raft.entry import ConfChange, ConfChangeType
+from .store.expiry import EPOCH_UNIX_NS
 from .store.render import render_error
 from .store.request import RequestKind, parse_query, parse_request
 
@@ -72,6 +73,7 @@ class HttpApi:
         app.router.add_route("*", "/v2/stats/{what}", self.stats)
         app.router.add_route("*", "/health", self.health)
         app.router.add_route("*", "/version", self.version)
+        app.router.add_route("*", "/{tail:.*}", self.not_found)
         self.app = app
 
     async def listen(self, url: Url, ctx: ssl.SSLContext | None) -> None:
@@ -170,7 +172,7 @@ class HttpApi:
         for k, v in parse_query(raw_q).items():
             form.setdefault(k, []).extend(v)
         params = tuple(sorted((k, v[0]) for k, v in form.items() if v))
-        if parsed.kind is RequestKind.WATCH:
+        if parsed.kind is RequestKind.WATCH and parsed.stream:
             got = await self._ask(method, request.path, params, False, stream_to=web.StreamResponse(), request=request)
             if isinstance(got, web.StreamResponse):
                 return got
@@ -206,6 +208,14 @@ class HttpApi:
                 return self._timed_out("forward: no leader reachable", self.cid_header)
             await asyncio.sleep(0.1)
 
+    def _applied_here(self) -> Any:
+        """A condition: everything in this member's log now (a conf change just proposed) is applied here.
+        A configuration is in force once appended, but etcd answers a change once it is committed and applied."""
+        m = self.d.member
+        assert m is not None and m.server.node is not None
+        at = m.server.node.log.last_index
+        return lambda: m.server.applied_index >= at
+
     def _timed_out(self, why: str, h: dict[str, str]) -> web.Response:
         log.warning("members API: %s: answered 500", why)
         return _json(500, {"message": "etcdserver: request timed out"}, h)
@@ -233,14 +243,26 @@ class HttpApi:
             return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST"})
         if request.method not in ("POST", "DELETE", "PUT"):
             return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST,PUT,DELETE"})
+        if request.method == "DELETE" and tail == "":
+            return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST"})
         if request.method in ("POST", "PUT"):
             if request.content_type != JSON:
                 return _json(415, {"message": f"Bad Content-Type {request.content_type}, accept application/json"}, h)
+            raw = await request.read()
             try:
-                doc = json.loads(await request.read())
-                urls = [str(u) for u in parse_urls(",".join(doc["peerURLs"]), "peerURLs")]
-            except (ValueError, KeyError, TypeError):
-                return _json(400, {"message": "bad peerURLs"}, h)
+                doc = json.loads(raw)
+            except ValueError:
+                return _json(400, {"message": _go_json_error(raw)}, h)
+            got = doc.get("peerURLs") if isinstance(doc, dict) else None
+            if not isinstance(got, list) or not all(isinstance(u, str) for u in got):
+                return _json(400, {"message": "json: cannot unmarshal peerURLs"}, h)
+            for u in got:
+                if not (u.startswith("http://") or u.startswith("https://")):
+                    return _json(400, {"message": f"URL scheme must be http, https, unix, or unixs: {u}"}, h)
+            try:
+                urls = [str(x) for x in parse_urls(",".join(got), "peerURLs")]
+            except ValueError:
+                return _json(400, {"message": f"URL address does not have the form \"host:port\": {','.join(got)}"}, h)
             used = {u for x in m.members() if x["id"] != tail for u in x["peerURLs"]}
             if used & set(urls):
                 return _json(409, {"message": "membership: peerURL exists"}, h)
@@ -257,16 +279,21 @@ class HttpApi:
             m.server.propose(encode_attrs(mid, name="", peerURLs=sorted(urls), clientURLs=[]))
             add = ConfChange(type=ConfChangeType.ADD_NODE, node_id=mid)
             if not await self._until(lambda: m.server.propose_conf_change(add), timeout) \
+                    or not await self._until(self._applied_here(), timeout) \
                     or not await self._until(lambda: mid in voters() and mid in m.attrs, timeout):
                 return self._timed_out("add: not committed in time", h)
             return _json(201, {"id": mid, "name": "", "peerURLs": sorted(urls), "clientURLs": []}, h)
         if tail not in voters():
-            if tail in m.removed:
+            gone = tail in m.removed or tail in m.attrs  # the table keeps every member ever added
+            if gone and request.method == "PUT":
+                return _json(500, {"message": "Internal Server Error"}, h)
+            if gone:
                 return _json(410, {"message": f"Member permanently removed: {tail}"}, h)
             return _json(404, {"message": f"No such member: {tail}"}, h)
         if request.method == "DELETE":
             rm = ConfChange(type=ConfChangeType.REMOVE_NODE, node_id=tail)
             if not await self._until(lambda: m.server.propose_conf_change(rm), timeout) \
+                    or not await self._until(self._applied_here(), timeout) \
                     or not await self._until(lambda: tail not in voters(), timeout):
                 return self._timed_out("remove: not committed in time", h)
             return web.Response(status=204, headers={**CORS, **h})
@@ -279,7 +306,7 @@ class HttpApi:
     async def machines(self, request: web.Request) -> web.Response:
         m = self.d.member
         assert m is not None
-        urls = [u for x in m.members() for u in x["clientURLs"]]
+        urls = sorted(u for x in m.members() for u in x["clientURLs"])
         return web.Response(text=", ".join(urls), headers={**CORS, "Content-Type": TEXT})
 
     async def stats(self, request: web.Request) -> web.Response:
@@ -324,12 +351,29 @@ class HttpApi:
         body = b'{"health":"true"}' if ok else b'{"health":"false"}'
         return web.Response(status=200 if ok else 503, body=body, headers={**CORS, "Content-Type": TEXT})
 
+    async def not_found(self, request: web.Request) -> web.Response:
+        return web.Response(status=404, body=b"404 page not found\n", headers={"Content-Type": TEXT})
+
     async def version(self, request: web.Request) -> web.Response:
         return _json(200, {"etcdserver": ETCD_VERSION, "etcdcluster": CLUSTER_VERSION})
 
 
+def _go_json_error(raw: bytes) -> str:
+    """Go's encoding/json message for the usual malformed bodies (H32)."""
+    text = raw.decode("utf-8", "replace").lstrip()
+    if text.startswith("{"):
+        rest = text[1:].lstrip()
+        if rest and rest[0] not in "\"}":
+            return f"invalid character '{rest[0]}' looking for beginning of object key string"
+    if not text:
+        return "unexpected end of JSON input"
+    return f"invalid character '{text[0]}' looking for beginning of value"
+
+
 def _rfc3339(ns: int) -> str:
+    """A runtime clock reading (ns since the store's EPOCH) as RFC 3339 UTC."""
     import datetime
 
+    ns += EPOCH_UNIX_NS
     dt = datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"
