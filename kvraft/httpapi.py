@@ -12,7 +12,7 @@ Rules:
   goes away cancels its watcher.
 - Membership changes go to the leader: a follower forwards ``POST/DELETE/PUT /v2/members`` to the
   leader's client URL (as etcd forwards proposals), and relays the answer.
-- Bodies over ``--max-request-bytes`` get 413; nothing here answers a traceback.
+- Form bodies over 10 MB get etcd's 400 / error 210 "http: POST too large"; nothing here answers a traceback.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from .cluster import encode_attrs
 from .member import TIMED_OUT
 from .raft.entry import ConfChange, ConfChangeType
 from .store.expiry import EPOCH_UNIX_NS
+from .store.errors import INVALID_FORM, EtcdError
 from .store.render import render_error
 from .store.request import RequestKind, parse_query, parse_request
 
@@ -48,6 +49,7 @@ TEXT = "text/plain; charset=utf-8"
 CORS = {"Access-Control-Allow-Headers": "accept, content-type, authorization",
         "Access-Control-Allow-Methods": "POST, GET, OPTIONS, PUT, DELETE", "Access-Control-Allow-Origin": "*"}
 FORM = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 10 << 20
 
 
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -66,7 +68,8 @@ class HttpApi:
         self._nslots = 0
         self._boot = f"{daemon.id}/{daemon.runtime.now() if daemon.runtime else 0}"
         self._session: ClientSession | None = None
-        app = web.Application(client_max_size=daemon.cfg.max_request_bytes, middlewares=[self._guard])
+        # Go's ParseForm reads at most 10 MB of form body (etcd's v2 API has no other limit): above, error 210.
+        app = web.Application(client_max_size=MAX_FORM_BYTES, middlewares=[self._guard])
         app.router.add_route("*", "/v2/keys{tail:.*}", self.keys)
         app.router.add_route("*", "/v2/members{tail:.*}", self.members)
         app.router.add_route("*", "/v2/machines", self.machines)
@@ -100,7 +103,9 @@ class HttpApi:
                 log.warning("%s %s answered %d", request.method, request.path, resp.status)
             return resp
         except web.HTTPRequestEntityTooLarge:
-            return _json(413, {"message": "http: request body too large"}, self.cid_header)
+            err = render_error(EtcdError(INVALID_FORM, "http: POST too large", 0))
+            return web.Response(status=err.status, body=err.body,
+                                headers={**CORS, **err.headers, **self.cid_header, "Connection": "close"})
         except web.HTTPException:
             raise
         except (ConnectionError, asyncio.CancelledError):
