@@ -61,3 +61,44 @@ def test_a_slow_loris_client_stalls_no_one(one) -> None:
     finally:
         for s in slow:
             s.close()
+
+
+def test_a_stream_watch_sends_each_event_as_a_chunk(one) -> None:
+    from http.client import HTTPConnection
+
+    conn = HTTPConnection(HOST, int(one.client_url.rsplit(":", 1)[1]), timeout=10)
+    conn.request("GET", "/v2/keys/st?wait=true&stream=true&recursive=true")
+    for i in range(2):
+        assert http("PUT", f"{one.client_url}/v2/keys/st/k{i}", f"value=s{i}".encode())[0] == 201
+    resp = conn.getresponse()
+    assert resp.status == 200 and resp.getheader("Transfer-Encoding") == "chunked"
+    events = []
+    while len(events) < 2:
+        line = resp.fp.readline()  # chunk size
+        size = int(line.strip() or b"0", 16)
+        if size:
+            events.append(json.loads(resp.fp.read(size)))
+            resp.fp.readline()
+    assert [(e["action"], e["node"]["key"], e["node"]["value"]) for e in events] == \
+        [("set", "/st/k0", "s0"), ("set", "/st/k1", "s1")]
+    conn.close()
+
+
+def test_peer_traffic_of_another_cluster_is_refused(one) -> None:
+    from kvraft.peer import write_frame  # noqa: F401 - the frame format: 4-byte length + JSON
+    import struct
+
+    port = int(one.peer_url.rsplit(":", 1)[1])
+    members = json.loads(http("GET", one.client_url + "/v2/members")[2])["members"]
+    me = members[0]["id"]
+    for hello in ({"cluster": "deadbeef", "from": "x", "to": me}, {"cluster": "deadbeef"}, [1, 2], "junk"):
+        s = socket.create_connection((HOST, port), timeout=5)
+        payload = json.dumps(hello).encode()
+        s.sendall(struct.pack(">I", len(payload)) + payload + struct.pack(">I", 2) + b"[]")
+        assert s.recv(100) == b""  # closed without a word
+        s.close()
+    s = socket.create_connection((HOST, port), timeout=5)
+    s.sendall(struct.pack(">I", 0xFFFFFFF0))  # an absurd frame length
+    assert s.recv(100) == b""
+    s.close()
+    assert http("PUT", one.client_url + "/v2/keys/still", b"value=ok")[0] == 201
