@@ -3,7 +3,8 @@
 Rules:
 - Everything runs on the loop's thread: timers are ``loop.call_later``; the WAL's fsyncs run in an
   executor but their callbacks come back to the loop. The server code stays callbacks-only.
-- ``now()`` is the wall clock (``time.time_ns``) plus ``clock_offset_ns``, which only a test harness
+- ``now()`` is the wall clock in ns since the store's ``EPOCH`` (2026-01-01T00:00:00Z, as virtual time in
+  the simulator: ``time.time_ns() - EPOCH_UNIX_NS``) plus ``clock_offset_ns``, which only a test harness
   sets (to skew a member, issue 19); ``monotonic()`` is ``time.monotonic_ns``.
 - ``send`` to a local endpoint (an HTTP request waiting in this process, registered with
   ``open_endpoint``) is delivered on the next loop turn; anything else goes to the peer transport.
@@ -20,6 +21,7 @@ from typing import Any
 
 from .peer import PeerTransport
 from .runtime import Disk
+from .store.expiry import EPOCH_UNIX_NS
 
 __all__ = ["AioRuntime"]
 
@@ -40,7 +42,7 @@ class AioRuntime:
         self._ids = itertools.count(1)
 
     def now(self) -> int:
-        return time.time_ns() + self.clock_offset_ns
+        return time.time_ns() - EPOCH_UNIX_NS + self.clock_offset_ns
 
     def monotonic(self) -> int:
         return time.monotonic_ns()

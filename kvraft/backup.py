@@ -74,18 +74,10 @@ def force_new_cluster(data_dir: Path, meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _rewrite(data_dir: Path, records: list[Any]) -> None:
-    import asyncio
-
-    loop = asyncio.new_event_loop()
-    try:
-        wal = Wal(data_dir, loop, fsync=True)
-        wal.open()
-        done = loop.create_future()
-        wal.replace(records, lambda: done.set_result(None))
-        loop.run_until_complete(done)
-        wal.close()
-    finally:
-        loop.close()
+    wal = Wal(data_dir, fsync=True)
+    wal.open()
+    wal.replace_now(records)
+    wal.close()
 
 
 def backup(data_dir: Path, backup_dir: Path) -> None:

@@ -50,7 +50,10 @@ async def _serve(cfg) -> int:
         await d.stop()
         return 2
     await stop.wait()
-    await d.stop()
+    try:
+        await asyncio.wait_for(d.stop(), 5)  # bounded: a stuck client connection must not keep the member up
+    except asyncio.TimeoutError:
+        pass
     return 0
 
 

@@ -73,10 +73,10 @@ class ClusterMember(Member):
             hook()
 
     def members(self) -> list[dict[str, Any]]:
-        """The members in the current configuration, as ``/v2/members`` shows them."""
+        """The members in the current configuration, as ``/v2/members`` shows them (by numeric id, as etcd)."""
         conf = set(self.server.voters) | set(self.server.learners)
         out = []
-        for mid in sorted(conf):
+        for mid in sorted(conf, key=lambda x: int(x, 16) if all(c in "0123456789abcdef" for c in x) else -1):
             a = self.attrs.get(mid, {})
             out.append({"id": mid, "name": a.get("name", ""), "peerURLs": list(a.get("peerURLs", [])),
                         "clientURLs": list(a.get("clientURLs", []))})

@@ -12,7 +12,7 @@ Rules:
   goes away cancels its watcher.
 - Membership changes go to the leader: a follower forwards ``POST/DELETE/PUT /v2/members`` to the
   leader's client URL (as etcd forwards proposals), and relays the answer.
-- Bodies over ``--max-request-bytes`` get 413; nothing here answers a traceback.
+- Form bodies over 10 MB get etcd's 400 / error 210 "http: POST too large"; nothing here answers a traceback.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import ssl
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
 from .cluster import encode_attrs
 from .member import TIMED_OUT
 from .raft.entry import ConfChange, ConfChangeType
+from .store.expiry import EPOCH_UNIX_NS
+from .store.errors import INVALID_FORM, EtcdError
 from .store.render import render_error
 from .store.request import RequestKind, parse_query, parse_request
 
@@ -39,11 +42,14 @@ if TYPE_CHECKING:
 
 __all__ = ["HttpApi"]
 
+log = logging.getLogger("kvraft.http")
+
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
 CORS = {"Access-Control-Allow-Headers": "accept, content-type, authorization",
         "Access-Control-Allow-Methods": "POST, GET, OPTIONS, PUT, DELETE", "Access-Control-Allow-Origin": "*"}
 FORM = "application/x-www-form-urlencoded"
+MAX_FORM_BYTES = 10 << 20
 
 
 def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> web.Response:
@@ -62,17 +68,19 @@ class HttpApi:
         self._nslots = 0
         self._boot = f"{daemon.id}/{daemon.runtime.now() if daemon.runtime else 0}"
         self._session: ClientSession | None = None
-        app = web.Application(client_max_size=daemon.cfg.max_request_bytes, middlewares=[self._guard])
+        # Go's ParseForm reads at most 10 MB of form body (etcd's v2 API has no other limit): above, error 210.
+        app = web.Application(client_max_size=MAX_FORM_BYTES, middlewares=[self._guard])
         app.router.add_route("*", "/v2/keys{tail:.*}", self.keys)
         app.router.add_route("*", "/v2/members{tail:.*}", self.members)
         app.router.add_route("*", "/v2/machines", self.machines)
         app.router.add_route("*", "/v2/stats/{what}", self.stats)
         app.router.add_route("*", "/health", self.health)
         app.router.add_route("*", "/version", self.version)
+        app.router.add_route("*", "/{tail:.*}", self.not_found)
         self.app = app
 
     async def listen(self, url: Url, ctx: ssl.SSLContext | None) -> None:
-        runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True)
+        runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await runner.setup()
         await web.TCPSite(runner, url.host, url.port, ssl_context=ctx, backlog=1024).start()
         self.runners.append(runner)
@@ -90,16 +98,20 @@ class HttpApi:
     @web.middleware
     async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
         try:
-            return await handler(request)
+            resp = await handler(request)
+            if resp.status >= 500 and request.path != "/health":
+                log.warning("%s %s answered %d", request.method, request.path, resp.status)
+            return resp
         except web.HTTPRequestEntityTooLarge:
-            return _json(413, {"message": "http: request body too large"}, self.cid_header)
+            err = render_error(EtcdError(INVALID_FORM, "http: POST too large", 0))
+            return web.Response(status=err.status, body=err.body,
+                                headers={**CORS, **err.headers, **self.cid_header, "Connection": "close"})
         except web.HTTPException:
             raise
         except (ConnectionError, asyncio.CancelledError):
             raise
         except Exception as e:  # never a traceback to the client: etcd's 500 shape, one log line
-            import logging
-            logging.getLogger("kvraft.http").warning("%s %s: %s: %s", request.method, request.path, type(e).__name__, e)
+            log.warning("%s %s: %s: %s", request.method, request.path, type(e).__name__, e)
             return _json(500, {"message": "internal error"}, self.cid_header)
 
     # ------------------------------------------------------------------ talking to the member
@@ -165,7 +177,7 @@ class HttpApi:
         for k, v in parse_query(raw_q).items():
             form.setdefault(k, []).extend(v)
         params = tuple(sorted((k, v[0]) for k, v in form.items() if v))
-        if parsed.kind is RequestKind.WATCH:
+        if parsed.kind is RequestKind.WATCH and parsed.stream:
             got = await self._ask(method, request.path, params, False, stream_to=web.StreamResponse(), request=request)
             if isinstance(got, web.StreamResponse):
                 return got
@@ -177,21 +189,44 @@ class HttpApi:
 
     # ------------------------------------------------------------------ /v2/members
     async def _forward(self, request: web.Request) -> web.Response:
-        url = self.d.leader_client_url()
-        if url is None:
-            return _json(500, {"message": "etcdserver: request timed out"}, self.cid_header)
+        """Relay a membership change to the leader's client URL; retried (a new leader) within the timeout."""
+        m = self.d.member
+        assert m is not None
         if self._session is None:
             self._session = ClientSession(timeout=ClientTimeout(total=15))
-        try:
-            async with self._session.request(request.method, url + request.path_qs, data=await request.read(),
-                                             headers={"Content-Type": request.headers.get("Content-Type", "")}) as r:
-                body = await r.read()
-                return web.Response(status=r.status, body=body,
-                                    headers={**CORS, "Content-Type": r.headers.get("Content-Type", JSON), **self.cid_header})
-        except (ClientError, asyncio.TimeoutError, OSError):
-            return _json(500, {"message": "etcdserver: request timed out"}, self.cid_header)
+        body = await request.read()
+        end = asyncio.get_running_loop().time() + m.config.request_timeout_ns / 1e9
+        while True:
+            url = self.d.leader_client_url()
+            if m.is_leader:
+                return await self.members(request)
+            if url is not None:
+                try:
+                    async with self._session.request(request.method, url + request.path_qs, data=body,
+                                                     headers={"Content-Type": request.headers.get("Content-Type", "")}) as r:
+                        return web.Response(status=r.status, body=await r.read(),
+                                            headers={**CORS, "Content-Type": r.headers.get("Content-Type", JSON),
+                                                     **self.cid_header})
+                except (ClientError, asyncio.TimeoutError, OSError):
+                    pass
+            if asyncio.get_running_loop().time() > end:
+                return self._timed_out("forward: no leader reachable", self.cid_header)
+            await asyncio.sleep(0.1)
+
+    def _applied_here(self) -> Any:
+        """A condition: everything in this member's log now (a conf change just proposed) is applied here.
+        A configuration is in force once appended, but etcd answers a change once it is committed and applied."""
+        m = self.d.member
+        assert m is not None and m.server.node is not None
+        at = m.server.node.log.last_index
+        return lambda: m.server.applied_index >= at
+
+    def _timed_out(self, why: str, h: dict[str, str]) -> web.Response:
+        log.warning("members API: %s: answered 500", why)
+        return _json(500, {"message": "etcdserver: request timed out"}, h)
 
     async def _until(self, cond: Any, timeout_s: float) -> bool:
+        """Poll ``cond()`` every 20 ms (a conf change is refused while another is pending: retried too)."""
         end = asyncio.get_running_loop().time() + timeout_s
         while not cond():
             if asyncio.get_running_loop().time() > end:
@@ -213,14 +248,26 @@ class HttpApi:
             return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST"})
         if request.method not in ("POST", "DELETE", "PUT"):
             return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST,PUT,DELETE"})
+        if request.method == "DELETE" and tail == "":
+            return web.Response(status=405, text="Method Not Allowed\n", headers={"Allow": "GET,POST"})
         if request.method in ("POST", "PUT"):
             if request.content_type != JSON:
                 return _json(415, {"message": f"Bad Content-Type {request.content_type}, accept application/json"}, h)
+            raw = await request.read()
             try:
-                doc = json.loads(await request.read())
-                urls = [str(u) for u in parse_urls(",".join(doc["peerURLs"]), "peerURLs")]
-            except (ValueError, KeyError, TypeError):
-                return _json(400, {"message": "bad peerURLs"}, h)
+                doc = json.loads(raw)
+            except ValueError:
+                return _json(400, {"message": _go_json_error(raw)}, h)
+            got = doc.get("peerURLs") if isinstance(doc, dict) else None
+            if not isinstance(got, list) or not all(isinstance(u, str) for u in got):
+                return _json(400, {"message": "json: cannot unmarshal peerURLs"}, h)
+            for u in got:
+                if not (u.startswith("http://") or u.startswith("https://")):
+                    return _json(400, {"message": f"URL scheme must be http, https, unix, or unixs: {u}"}, h)
+            try:
+                urls = [str(x) for x in parse_urls(",".join(got), "peerURLs")]
+            except ValueError:
+                return _json(400, {"message": f"URL address does not have the form \"host:port\": {','.join(got)}"}, h)
             used = {u for x in m.members() if x["id"] != tail for u in x["peerURLs"]}
             if used & set(urls):
                 return _json(409, {"message": "membership: peerURL exists"}, h)
@@ -235,29 +282,36 @@ class HttpApi:
             if mid in voters():
                 return _json(409, {"message": "membership: ID exists"}, h)
             m.server.propose(encode_attrs(mid, name="", peerURLs=sorted(urls), clientURLs=[]))
-            if not m.server.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id=mid)) \
+            add = ConfChange(type=ConfChangeType.ADD_NODE, node_id=mid)
+            if not await self._until(lambda: m.server.propose_conf_change(add), timeout) \
+                    or not await self._until(self._applied_here(), timeout) \
                     or not await self._until(lambda: mid in voters() and mid in m.attrs, timeout):
-                return _json(500, {"message": "etcdserver: request timed out"}, h)
+                return self._timed_out("add: not committed in time", h)
             return _json(201, {"id": mid, "name": "", "peerURLs": sorted(urls), "clientURLs": []}, h)
         if tail not in voters():
-            if tail in m.removed:
+            gone = tail in m.removed or tail in m.attrs  # the table keeps every member ever added
+            if gone and request.method == "PUT":
+                return _json(500, {"message": "Internal Server Error"}, h)
+            if gone:
                 return _json(410, {"message": f"Member permanently removed: {tail}"}, h)
             return _json(404, {"message": f"No such member: {tail}"}, h)
         if request.method == "DELETE":
-            if not m.server.propose_conf_change(ConfChange(type=ConfChangeType.REMOVE_NODE, node_id=tail)) \
+            rm = ConfChange(type=ConfChangeType.REMOVE_NODE, node_id=tail)
+            if not await self._until(lambda: m.server.propose_conf_change(rm), timeout) \
+                    or not await self._until(self._applied_here(), timeout) \
                     or not await self._until(lambda: tail not in voters(), timeout):
-                return _json(500, {"message": "etcdserver: request timed out"}, h)
+                return self._timed_out("remove: not committed in time", h)
             return web.Response(status=204, headers={**CORS, **h})
         m.server.propose(encode_attrs(tail, peerURLs=sorted(urls)))
         if not await self._until(lambda: m.attrs.get(tail, {}).get("peerURLs") == sorted(urls), timeout):
-            return _json(500, {"message": "etcdserver: request timed out"}, h)
+            return self._timed_out("update: not committed in time", h)
         return web.Response(status=204, headers={**CORS, **h})
 
     # ------------------------------------------------------------------ the rest
     async def machines(self, request: web.Request) -> web.Response:
         m = self.d.member
         assert m is not None
-        urls = [u for x in m.members() for u in x["clientURLs"]]
+        urls = sorted(u for x in m.members() for u in x["clientURLs"])
         return web.Response(text=", ".join(urls), headers={**CORS, "Content-Type": TEXT})
 
     async def stats(self, request: web.Request) -> web.Response:
@@ -302,12 +356,29 @@ class HttpApi:
         body = b'{"health":"true"}' if ok else b'{"health":"false"}'
         return web.Response(status=200 if ok else 503, body=body, headers={**CORS, "Content-Type": TEXT})
 
+    async def not_found(self, request: web.Request) -> web.Response:
+        return web.Response(status=404, body=b"404 page not found\n", headers={"Content-Type": TEXT})
+
     async def version(self, request: web.Request) -> web.Response:
         return _json(200, {"etcdserver": ETCD_VERSION, "etcdcluster": CLUSTER_VERSION})
 
 
+def _go_json_error(raw: bytes) -> str:
+    """Go's encoding/json message for the usual malformed bodies (H32)."""
+    text = raw.decode("utf-8", "replace").lstrip()
+    if text.startswith("{"):
+        rest = text[1:].lstrip()
+        if rest and rest[0] not in "\"}":
+            return f"invalid character '{rest[0]}' looking for beginning of object key string"
+    if not text:
+        return "unexpected end of JSON input"
+    return f"invalid character '{text[0]}' looking for beginning of value"
+
+
 def _rfc3339(ns: int) -> str:
+    """A runtime clock reading (ns since the store's EPOCH) as RFC 3339 UTC."""
     import datetime
 
+    ns += EPOCH_UNIX_NS
     dt = datetime.datetime.fromtimestamp(ns // 1_000_000_000, datetime.timezone.utc)
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{ns % 1_000_000_000:09d}Z"

@@ -12,7 +12,7 @@ Rules (the format, one module):
 - Reading: a frame cut short, or a bad CRC on the last frame of the newest segment followed only by
   zeros or nothing, is a torn tail: it is truncated away, as etcd does. A bad CRC anywhere else is
   corruption: ``WalError`` naming the file and offset, and nothing is changed on disk.
-- Durability: ``write`` appends to a buffer; ``fsync(then)`` writes the buffer and fdatasyncs it in an
+- Durability: ``write`` appends to a buffer (handed to the OS between operations, and at ``close``); ``fsync(then)`` writes the buffer and fdatasyncs it in an
   executor thread; fsyncs issued while one is in flight are covered together by the next one (group
   commit). ``replace`` = write temp + fsync + rename + fsync(dir). Operations complete in issue order.
 - Only the real runtime uses this module (wall-clock free, but real I/O: not for simulated code).
@@ -205,6 +205,9 @@ class Wal:
             _fsync_dir(self.dir)
 
     def close(self) -> None:
+        if self._fd >= 0 and self._buf and not self._running:
+            os.write(self._fd, bytes(self._buf))
+            self._buf = bytearray()
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -215,6 +218,16 @@ class Wal:
 
     def write(self, record: Any) -> None:
         self._buf += _frame(record)
+        if not self._running and not self._ops and self.loop is not None:
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Hand records written without an fsync to the OS (page cache) between operations, as etcd's WAL
+        does: a process kill then loses nothing it wrote; only a machine crash can."""
+        if self._buf and not self._running and not self._ops and self._fd >= 0:
+            buf, self._buf = bytes(self._buf), bytearray()
+            os.write(self._fd, buf)
+            self._size += len(buf)
 
     def fsync(self, then: Callable[[], None]) -> None:
         if self._ops and self._ops[-1][0] == "sync" and not (self._running and len(self._ops) == 1):
@@ -245,6 +258,10 @@ class Wal:
         for cb in (cbs if isinstance(cbs, list) else [cbs]):
             cb()
         self._kick()
+
+    def replace_now(self, records: list[Any]) -> None:
+        """``replace``, synchronously (offline tools: backup, --force-new-cluster before the member starts)."""
+        self._replace(b"", list(records))
 
     # ------------------------------------------------------------------ executor jobs
     def _sync(self, buf: bytes) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from real.conftest import needs_etcdctl
@@ -67,7 +68,12 @@ def test_three_members_mkdir_on_one_ls_on_the_others_then_replace_a_member(procs
     r = etcdctl("mkdir", "testdir", endpoints=nodes[0].client_url)
     assert r.returncode == 0, r.stderr
     for n in nodes[1:]:
-        r = etcdctl("ls", endpoints=n.client_url)
+        # A default GET is local (serializable) as etcd's: a follower shows the write once it applied it.
+        for _ in range(20):
+            r = etcdctl("ls", endpoints=n.client_url)
+            if r.stdout:
+                break
+            time.sleep(0.1)
         assert r.stdout == "/testdir\n", r
     all_eps = ",".join(n.client_url for n in nodes)
     r = etcdctl("cluster-health", endpoints=all_eps)
@@ -78,6 +84,7 @@ def test_three_members_mkdir_on_one_ls_on_the_others_then_replace_a_member(procs
     r = etcdctl("member", "remove", gone, endpoints=nodes[1].client_url)
     assert r.returncode == 0 and r.stdout == f"Removed member {gone} from cluster\n", r
     stop(nodes[2])
+    wait_healthy([nodes[0].client_url, nodes[1].client_url])  # the removed member may have led: an election first
     new = Node("infra3", free_port(), free_port(), tmp_path / "infra3", tmp_path / "infra3.log")
     r = etcdctl("member", "add", new.name, new.peer_url, endpoints=nodes[0].client_url)
     assert r.returncode == 0, r.stderr
