@@ -1,12 +1,12 @@
 """The leader observer: polls every running member's ``/v2/stats/self`` and traces who leads.
 
 Rules:
-- Every ``POLL_S`` each member that is up and not paused is asked (short timeout); a member answering
-  ``StateLeader`` is a leader claim. A change of the claimed leader set is one ``observed-leader`` trace
-  record with the leaders' names and, from ``X-Raft-Term`` of a ``/v2/keys/`` answer, their terms.
-- Observations are what clients could see, not the servers' internal state: they are sampled, so a short
-  leadership can be missed. They are a kind of their own (not ``become-leader``), so no checker mistakes
-  them for the simulator's exact role changes.
+- Every ``POLL_S`` each member that is up and not paused is asked (short timeout) for its state and, from
+  ``X-Raft-Term`` of a ``/v2/keys/`` answer, its term. A member whose (role, term) changed since the last
+  answer gets a ``become-<role>`` trace record (``observed: true``), which the liveness checker reads as
+  it reads the simulator's; a change of the set of leader claims is one ``observed-leader`` record.
+- Observations are sampled, not the servers' internal state: a short leadership can be missed, and the
+  raft-safety checker only sees these claims (election safety), never logs or commits.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ __all__ = ["OBSERVED_LEADER", "Observer"]
 
 OBSERVED_LEADER = "observed-leader"
 POLL_S = 0.25
+_ROLES = {"StateLeader": "leader", "StateFollower": "follower", "StateCandidate": "candidate",
+          "StatePreCandidate": "pre-candidate"}
 
 
 class Observer:
@@ -29,20 +31,29 @@ class Observer:
         self.emit = emit
         self.leader: str | None = None
         self._last: tuple[tuple[str, int | None], ...] = ()
+        self._role: dict[str, tuple[str, int | None]] = {}
 
     async def _ask(self, node: str) -> tuple[str, int | None] | None:
+        """The leader claim of ``node`` (name, term), or None; traces its role changes."""
         url = self.members.client_url(node)
         t = aiohttp.ClientTimeout(total=POLL_S)
         try:
             async with self.session.get(url + "/v2/stats/self", timeout=t) as r:
                 doc = await r.json(content_type=None)
-            if not isinstance(doc, dict) or doc.get("state") != "StateLeader":
-                return None
             async with self.session.get(url + "/v2/keys/", timeout=t) as r:
-                term = r.headers.get("X-Raft-Term")
-            return node, int(term) if term and term.isdigit() else None
+                term_text = r.headers.get("X-Raft-Term")
         except (asyncio.TimeoutError, aiohttp.ClientError, OSError, ValueError):
             return None
+        if not isinstance(doc, dict):
+            return None
+        role = _ROLES.get(str(doc.get("state")))
+        term = int(term_text) if term_text and term_text.isdigit() else None
+        if role is None:
+            return None
+        if self._role.get(node) != (role, term):
+            self._role[node] = (role, term)
+            self.emit(f"become-{role}", node=node, term=term, observed=True)
+        return (node, term) if role == "leader" else None
 
     async def run(self) -> None:
         while True:
