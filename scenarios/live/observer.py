@@ -6,7 +6,8 @@ Rules:
   answer gets a ``become-<role>`` trace record (``observed: true``), which the liveness checker reads as
   it reads the simulator's; a change of the set of leader claims is one ``observed-leader`` record.
 - Observations are sampled, not the servers' internal state: a short leadership can be missed, and the
-  raft-safety checker only sees these claims (election safety), never logs or commits.
+  role and term come from two requests, so records carry ``observed_term`` (not ``term``): raft-safety
+  judges nothing on them (first etcd runs showed "two leaders in term 3" from exactly that race).
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ class Observer:
             return None
         if self._role.get(node) != (role, term):
             self._role[node] = (role, term)
-            self.emit(f"become-{role}", node=node, term=term, observed=True)
+            # The term goes in ``observed_term``, not ``term``: the state and the term come from two requests
+            # (a role change can fall between them), so election safety must not be judged on the pair.
+            self.emit(f"become-{role}", node=node, observed_term=term, observed=True)
         return (node, term) if role == "leader" else None
 
     async def run(self) -> None:
