@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -116,6 +117,9 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     "enable-v2": ("bool", "true"),
     "max-request-bytes": ("int", "1572864"),
     "unsafe-no-fsync": ("bool", "false"),
+    # hidden, for the live test harness only (raftsim live): bug-zoo switches and a clock offset file
+    "unsafe-bugs": ("str", ""),
+    "unsafe-clock-offset-file": ("str", ""),
     # accepted for compatibility, no effect here
     "logger": ("ignored", ""), "log-level": ("ignored", ""), "log-outputs": ("ignored", ""),
     "debug": ("ignored-bool", ""), "max-snapshots": ("ignored", ""), "max-wals": ("ignored", ""),
@@ -144,6 +148,16 @@ class EtcdConfig:
     max_request_bytes: int
     fsync: bool = True
     tls: dict[str, str | bool] = field(default_factory=dict)  # the eight TLS settings by flag name
+    bugs: frozenset[str] = frozenset()  # --unsafe-bugs B07,B12: bug-zoo switches (shared/bug-zoo.md), tests only
+    clock_offset_file: str = ""  # --unsafe-clock-offset-file: int ns added to now(), re-read every 50 ms
+
+
+def _bugs(text: str) -> frozenset[str]:
+    ids = [b.strip() for b in text.split(",") if b.strip()]
+    for b in ids:
+        if not re.fullmatch(r"B[0-9]{2}", b):
+            raise ConfError(f"--unsafe-bugs: {b!r} is not a bug id (B01, B07, ...)")
+    return frozenset(ids)
 
 
 def _bool(v: str, flag: str) -> bool:
@@ -267,4 +281,6 @@ def parse_args(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Etc
         max_request_bytes=ints["max-request-bytes"],
         fsync=not _bool(val["unsafe-no-fsync"], "unsafe-no-fsync"),
         tls=tls,
+        bugs=_bugs(val["unsafe-bugs"]),
+        clock_offset_file=val["unsafe-clock-offset-file"],
     )

@@ -71,6 +71,8 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
     p = dict(scenario.params)
     if p["workload"] not in LIVE_WORKLOADS:
         raise ConfigError(f"workload {p['workload']!r} has no live executor yet (live: {', '.join(LIVE_WORKLOADS)})")
+    if system != "kvraft" and p["bugs"]:
+        raise ConfigError(f"--set bugs: bug switches are kvraft's own; {system} has none")
     rundir.check_replaceable(out)
     plan = get_def(scenario.name).build(scenario.params)
     nodes = [f"n{i}" for i in range(1, p["nodes"] + 1)]

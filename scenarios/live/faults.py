@@ -9,7 +9,9 @@ Rules:
 - Partition/Grudge replace the cut; Block adds a directed pair; Heal removes every cut (link loss stays,
   as in the simulator); LinkFaults: ``loss`` as nftables ``numgen random`` drops; latency, duplication
   and reordering have no live mechanism yet (tc netem is absent): unsupported when asked for.
-- Clock faults and disk faults: unsupported on both systems for now; member changes: unsupported.
+- Clock skew and jumps on kvraft: the offset file its runtime reads every 50 ms (``now()`` += offset);
+  drift, and every clock fault on etcd (Go ignores LD_PRELOAD time shims): unsupported. Disk faults and
+  member changes: unsupported.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class LiveFaults:
         self.blocked: set[tuple[str, str]] = set()
         self.loss: list[tuple[str, str, float]] = []
         self.executed: list[dict[str, Any]] = []
+        self.clock_ns: dict[str, int] = {}
 
     @property
     def links_faulted(self) -> bool:
@@ -85,8 +88,23 @@ class LiveFaults:
                 self._sync()
             case F.LinkFaults():
                 return self._links(fault)
+            case F.ClockSkew(node=node, offset_ns=off):
+                return self._clock(node, off)
+            case F.ClockJump(node=node, delta_ns=delta):
+                return self._clock(node, self.clock_ns.get(node, 0) + delta)
             case _:
                 return f"{type(fault).__name__} has no live mechanism yet"
+        return None
+
+    def _clock(self, node: str, offset_ns: int) -> str | None:
+        if self.members.system != "kvraft":
+            return f"clock faults on {self.members.system}: no live mechanism (Go ignores time shims)"
+        path = self.members.clock_file(node)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(f"{offset_ns}\n")
+        tmp.replace(path)
+        self.clock_ns[node] = offset_ns
         return None
 
     def _links(self, lf: Any) -> str | None:

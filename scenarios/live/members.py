@@ -6,8 +6,10 @@ Rules:
   alive (SIGCONT first for paused ones) and waits for it. Nothing is started elsewhere.
 - A member's data dir is ``<work>/data/<node>`` and its log ``<work>/logs/<node>.log`` (appended across
   restarts), both under the run's work directory.
-- kill -9 + restart reuses the data dir with ``--initial-cluster-state existing``... as etcd allows:
-  etcd ignores the initial-cluster flags once its data dir holds a member, so the same flags are used.
+- kill -9 + restart reuses the data dir and the same flags: etcd (and kvraft) ignore the initial-cluster
+  flags once the data dir holds a member.
+- kvraft only: the scenario's ``bugs`` go to the server's hidden ``--unsafe-bugs`` (the ids themselves:
+  kvraft's switches are named by them), and its clock offset is read from a file this harness writes.
 """
 
 from __future__ import annotations
@@ -69,7 +71,17 @@ class Members:
                 "--listen-client-urls", self.client_url(node), "--advertise-client-urls", self.client_url(node),
                 "--initial-cluster", peers, "--initial-cluster-token", self.net.tag,
                 "--initial-cluster-state", "new", "--heartbeat-interval", str(hb_ms),
-                "--election-timeout", str(el_ms), "--enable-v2"]
+                "--election-timeout", str(el_ms), "--enable-v2", *self.kvraft_flags(node)]
+
+    def clock_file(self, node: str) -> Path:
+        """kvraft's clock offset (int ns), which only this harness writes (``--unsafe-clock-offset-file``)."""
+        return self.work / "clock" / node
+
+    def kvraft_flags(self, node: str) -> list[str]:
+        if self.system != "kvraft":
+            return []
+        bugs = ",".join(b for b in str(self.params.get("bugs", "")).split(",") if b)
+        return ["--unsafe-clock-offset-file", str(self.clock_file(node)), *(["--unsafe-bugs", bugs] if bugs else [])]
 
     def start(self, node: str) -> None:
         (self.work / "logs").mkdir(parents=True, exist_ok=True)
