@@ -161,7 +161,8 @@ class Daemon:
         self.runtime = AioRuntime(self.id, self.wal, self.transport, self.loop)
         hb_ms, el_ms = cfg.heartbeat_ms, cfg.election_ms
         raft = RaftConfig(election_ticks=max(2, el_ms // hb_ms), heartbeat_ticks=1,
-                          snapshot_entries=cfg.snapshot_count, max_inflight_msgs=512, bugs=cfg.bugs)
+                          snapshot_entries=cfg.snapshot_count, max_inflight_msgs=512, bugs=cfg.bugs,
+                          check_quorum=cfg.check_quorum)
         mcfg = MemberConfig(tick_ns=hb_ms * MS, request_timeout_ns=(5000 + 2 * el_ms) * MS, bugs=cfg.bugs)
         if cfg.bugs:
             log.warning("UNSAFE: bug switches on (%s): this member is broken on purpose", ",".join(sorted(cfg.bugs)))

@@ -120,6 +120,7 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     # hidden, for the live test harness only (raftsim live): bug-zoo switches and a clock offset file
     "unsafe-bugs": ("str", ""),
     "unsafe-clock-offset-file": ("str", ""),
+    "unsafe-check-quorum": ("bool", "true"),
     # accepted for compatibility, no effect here
     "logger": ("ignored", ""), "log-level": ("ignored", ""), "log-outputs": ("ignored", ""),
     "debug": ("ignored-bool", ""), "max-snapshots": ("ignored", ""), "max-wals": ("ignored", ""),
@@ -150,6 +151,7 @@ class EtcdConfig:
     tls: dict[str, str | bool] = field(default_factory=dict)  # the eight TLS settings by flag name
     bugs: frozenset[str] = frozenset()  # --unsafe-bugs B07,B12: bug-zoo switches (shared/bug-zoo.md), tests only
     clock_offset_file: str = ""  # --unsafe-clock-offset-file: int ns added to now(), re-read every 50 ms
+    check_quorum: bool = True  # --unsafe-check-quorum=false: a leader cut off keeps leading (bug-zoo schedules)
 
 
 def _bugs(text: str) -> frozenset[str]:
@@ -283,4 +285,5 @@ def parse_args(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Etc
         tls=tls,
         bugs=_bugs(val["unsafe-bugs"]),
         clock_offset_file=val["unsafe-clock-offset-file"],
+        check_quorum=_bool(val["unsafe-check-quorum"], "unsafe-check-quorum"),
     )

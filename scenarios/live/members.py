@@ -81,7 +81,8 @@ class Members:
         if self.system != "kvraft":
             return []
         bugs = ",".join(b for b in str(self.params.get("bugs", "")).split(",") if b)
-        return ["--unsafe-clock-offset-file", str(self.clock_file(node)), *(["--unsafe-bugs", bugs] if bugs else [])]
+        return ["--unsafe-clock-offset-file", str(self.clock_file(node)), *(["--unsafe-bugs", bugs] if bugs else []),
+                *([] if self.params.get("check_quorum", True) else ["--unsafe-check-quorum=false"])]
 
     def start(self, node: str) -> None:
         (self.work / "logs").mkdir(parents=True, exist_ok=True)
