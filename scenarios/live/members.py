@@ -71,7 +71,11 @@ class Members:
                 "--listen-client-urls", self.client_url(node), "--advertise-client-urls", self.client_url(node),
                 "--initial-cluster", peers, "--initial-cluster-token", self.net.tag,
                 "--initial-cluster-state", "new", "--heartbeat-interval", str(hb_ms),
-                "--election-timeout", str(el_ms), "--enable-v2", *self.kvraft_flags(node)]
+                "--election-timeout", str(el_ms), "--enable-v2", *self.kvraft_flags(node), *self.etcd_flags()]
+
+    def etcd_flags(self) -> list[str]:
+        """etcd 3.4 runs without PreVote unless told; the scenario's ``pre_vote`` (default on, as kvraft's) says."""
+        return [f"--pre-vote={str(bool(self.params.get('pre_vote', True))).lower()}"] if self.system == "etcd" else []
 
     def clock_file(self, node: str) -> Path:
         """kvraft's clock offset (int ns), which only this harness writes (``--unsafe-clock-offset-file``)."""
