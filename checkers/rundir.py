@@ -14,6 +14,7 @@ A run directory holds:
   trace.jsonl     everything that happened (sim/trace.py)
   result.json     checker verdicts (checkers/result.py), written by checkers.check_run
   report.html, plots/   written by reports.render
+  logs/, data/    a live run's member logs and data dirs (``raftsim live``)
 
 ``run.json`` fields (FORMAT_VERSION 1):
   format, scenario (str name), params (dict), scenario_repr (str, round-trips through the catalog),
@@ -48,9 +49,11 @@ REPORT = "report.html"
 PLOTS = "plots"
 REPLAY = "replay.html"
 NARRATION = "narration.json"  # the Figure 8 panels' narration, shown by the replay
+LOGS = "logs"  # a live run's member logs (one <node>.log each)
+DATA = "data"  # a live run's member data dirs
 # What a run directory may hold: a directory of only these may be replaced by a new run.
 RUN_DIR_ENTRIES = frozenset({RUN_JSON, HISTORY, TRACE, RESULT, REPORT, PLOTS, REPLAY, NARRATION,
-                             "figure8.png", "figure8.svg"})
+                             "figure8.png", "figure8.svg", LOGS, DATA})
 
 
 class RunDirError(Exception):
@@ -139,6 +142,7 @@ class RunMeta:
     stats: dict[str, int]
     cut_short: dict[str, Any] | None = None  # the livelock guard stopped the run: {events, t, limit, ...}
     liveness: dict[str, int] | None = None  # bounds overriding those derived from timing
+    live: dict[str, Any] | None = None  # a live run: system, version, the schedule as executed, unsupported faults
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"format": FORMAT_VERSION}
@@ -174,7 +178,7 @@ class RunMeta:
 _JSON_TYPES: dict[str, type] = {
     "scenario": str, "params": dict, "scenario_repr": str, "nemesis": str, "seed": int, "code_version": str,
     "trace_sha256": str, "trace_events": int, "replay": str, "nodes": list, "clients": int, "duration_ns": int,
-    "phases": dict, "timing": dict, "stats": dict, "cut_short": dict, "liveness": dict,
+    "phases": dict, "timing": dict, "stats": dict, "cut_short": dict, "liveness": dict, "live": dict,
 }
 
 

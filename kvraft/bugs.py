@@ -50,6 +50,16 @@ class Bugs:
     def __or__(self, other: "Bugs") -> "Bugs":
         return replace(self, **dict.fromkeys(other.on(), True))
 
+    @classmethod
+    def from_names(cls, text: str) -> "Bugs":
+        """``"stale_local_reads,ack_before_fsync"`` -> Bugs; ValueError naming the first unknown flag."""
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        known = {f.name for f in fields(cls)}
+        for n in names:
+            if n not in known:
+                raise ValueError(f"{n!r} is not a bug switch (one of {', '.join(sorted(known))})")
+        return cls(**dict.fromkeys(names, True))
+
     def raft_part(self) -> "Bugs":
         """These flags with the kv layer's turned off (what RaftConfig.bugs holds)."""
         return replace(self, **dict.fromkeys(KV_FLAGS, False))

@@ -19,6 +19,7 @@ import logging
 import os
 import random
 import ssl
+from pathlib import Path
 from typing import Any
 
 from .aio import AioRuntime
@@ -163,8 +164,11 @@ class Daemon:
         # A restart replays the log after the newest snapshot through the store, ~10x slower per entry here
         # than in etcd: snapshot at least every MAX_SNAPSHOT_ENTRIES (restart of 100k keys stays under 3 s).
         raft = RaftConfig(election_ticks=max(2, el_ms // hb_ms), heartbeat_ticks=1,
-                          snapshot_entries=min(cfg.snapshot_count, MAX_SNAPSHOT_ENTRIES), max_inflight_msgs=512)
-        mcfg = MemberConfig(tick_ns=hb_ms * MS, request_timeout_ns=(5000 + 2 * el_ms) * MS)
+                          snapshot_entries=min(cfg.snapshot_count, MAX_SNAPSHOT_ENTRIES), max_inflight_msgs=512, bugs=cfg.bugs.raft_part(),
+                          check_quorum=cfg.check_quorum)
+        mcfg = MemberConfig(tick_ns=hb_ms * MS, request_timeout_ns=(5000 + 2 * el_ms) * MS, bugs=cfg.bugs)
+        if cfg.bugs:
+            log.warning("UNSAFE: bug switches on (%s): this member is broken on purpose", ",".join(cfg.bugs.on()))
         self.member = ClusterMember(self.runtime, peers=list(meta["voters"]), raft_config=raft, config=mcfg,
                                     rng=random.Random(os.urandom(16)), initial=meta["initial"])
         self.member.on_attrs.append(self._update_addresses)
@@ -185,10 +189,23 @@ class Daemon:
         for u in cfg.listen_client_urls:
             await self.http.listen(u, self.client_ssl if u.tls else None)
         self._publisher = asyncio.ensure_future(self._publish())
+        if cfg.clock_offset_file:
+            self._clock = asyncio.ensure_future(self._follow_clock_offset(Path(cfg.clock_offset_file)))
         log.info("kvraft member %s (%s) of cluster %s serving clients on %s", self.id, cfg.name, self.cluster_id,
                  ",".join(map(str, cfg.listen_client_urls)))
 
+    async def _follow_clock_offset(self, path: Path) -> None:
+        """The live harness's clock faults: ``now()`` += the int ns in ``path`` (absent or bad: unchanged)."""
+        while True:
+            try:
+                self.runtime.clock_offset_ns = int(path.read_text().strip() or "0")
+            except (OSError, ValueError):
+                pass
+            await asyncio.sleep(0.05)
+
     async def stop(self) -> None:
+        if getattr(self, "_clock", None) is not None:
+            self._clock.cancel()
         if getattr(self, "_publisher", None) is not None:
             self._publisher.cancel()
         if self.http is not None:

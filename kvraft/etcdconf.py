@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kvraft.bugs import Bugs
+
 __all__ = ["ConfError", "EtcdConfig", "Url", "parse_args", "member_id", "cluster_id", "parse_urls",
            "parse_initial_cluster", "ETCD_VERSION", "CLUSTER_VERSION"]
 
@@ -116,6 +118,10 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     "enable-v2": ("bool", "true"),
     "max-request-bytes": ("int", "1572864"),
     "unsafe-no-fsync": ("bool", "false"),
+    # hidden, for the live test harness only (raftsim live): bug-zoo switches and a clock offset file
+    "unsafe-bugs": ("str", ""),
+    "unsafe-clock-offset-file": ("str", ""),
+    "unsafe-check-quorum": ("bool", "true"),
     # accepted for compatibility, no effect here
     "logger": ("ignored", ""), "log-level": ("ignored", ""), "log-outputs": ("ignored", ""),
     "debug": ("ignored-bool", ""), "max-snapshots": ("ignored", ""), "max-wals": ("ignored", ""),
@@ -144,6 +150,16 @@ class EtcdConfig:
     max_request_bytes: int
     fsync: bool = True
     tls: dict[str, str | bool] = field(default_factory=dict)  # the eight TLS settings by flag name
+    bugs: Bugs = field(default_factory=Bugs)  # --unsafe-bugs stale_local_reads,...: switches of kvraft.bugs, tests only
+    clock_offset_file: str = ""  # --unsafe-clock-offset-file: int ns added to now(), re-read every 50 ms
+    check_quorum: bool = True  # --unsafe-check-quorum=false: a leader cut off keeps leading (bug-zoo schedules)
+
+
+def _bugs(text: str) -> Bugs:
+    try:
+        return Bugs.from_names(text)
+    except ValueError as e:
+        raise ConfError(f"--unsafe-bugs: {e}") from None
 
 
 def _bool(v: str, flag: str) -> bool:
@@ -267,4 +283,7 @@ def parse_args(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Etc
         max_request_bytes=ints["max-request-bytes"],
         fsync=not _bool(val["unsafe-no-fsync"], "unsafe-no-fsync"),
         tls=tls,
+        bugs=_bugs(val["unsafe-bugs"]),
+        clock_offset_file=val["unsafe-clock-offset-file"],
+        check_quorum=_bool(val["unsafe-check-quorum"], "unsafe-check-quorum"),
     )

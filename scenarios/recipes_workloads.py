@@ -2,8 +2,8 @@
 
 Rules:
 - Each slot runs the recipe objects of its own Client (``c<slot>``, as ``Workload._slot`` names them), one
-  operation at a time; a recipe's ``on_done(ok, value)`` is turned into a simpy event (as
-  ``Workload.request`` does) and its tri-state into ok / fail / info.
+  operation at a time; a recipe's ``on_done(ok, value)`` is yielded as a ``scenarios.ops.Call`` (as
+  ``Workload.request`` yields a Request) and its tri-state into ok / fail / info.
 - Ops and values are exactly checkers/vocab.py's: lock ``acquire``/``refresh``/``release``, election
   ``campaign``/``refresh``/``resign`` (acquire invoke ``{"ttl_ns": T}``, ok ``{"token": n}``; release invoke
   ``{"token": n}``), queue ``enqueue``/``dequeue`` (final drain marked ``"final": true`` until ``"empty"``),
@@ -20,6 +20,7 @@ from collections.abc import Callable, Generator
 from typing import Any
 
 from kvraft.recipes import Election, Lock, Queue, Registry
+from scenarios.ops import Call
 from scenarios.workloads import KvOutcome, Workload, WorkloadContext
 
 __all__ = ["RECIPE_WORKLOADS", "LockWorkload", "ElectionWorkload", "QueueWorkload", "RegistryWorkload"]
@@ -59,9 +60,7 @@ class RecipeWorkload(Workload):
 
     def call(self, start: Callable[[Callable[[bool | None, Any], None]], None]) -> Generator[Any, Any, tuple[Any, Any]]:
         """Run one recipe operation: ``start(on_done)``; returns (ok, value) when on_done fires."""
-        ev = self.env.event()
-        start(lambda ok, value: ev.succeed((ok, value)))
-        result = yield ev
+        result = yield Call(start=start)
         return result
 
 
@@ -162,7 +161,7 @@ class QueueWorkload(RecipeWorkload):
         raise AssertionError(f)
 
     def final_reads(self, deadline_ns: int) -> None:
-        self.env.process(self._drain(deadline_ns))
+        self.executor.spawn(self._drain(deadline_ns))
 
     def _drain(self, deadline_ns: int) -> Generator[Any, Any, None]:
         """Dequeue every used queue until one dequeue fails ``empty`` (unknown and lost claims: go on)."""
@@ -170,12 +169,12 @@ class QueueWorkload(RecipeWorkload):
         rng = self.ctx.world.streams.fork("workload/drain")
         h = self.ctx.history
         for key in sorted(self.used_keys):
-            while self.env.now < deadline_ns:
+            while self.now < deadline_ns:
                 proc = self._final_proc
                 self._final_proc += 1
-                h.invoke(process=proc, f="dequeue", key=key, value=None, time=self.env.now, final=True)
+                h.invoke(process=proc, f="dequeue", key=key, value=None, time=self.now, final=True)
                 out = yield from self.execute(client, "dequeue", key, None, rng)
-                h.complete(process=proc, type=out.type, value=out.value, time=self.env.now, error=out.error,
+                h.complete(process=proc, type=out.type, value=out.value, time=self.now, error=out.error,
                            final=True, **out.extra)
                 if out.type == "fail" and out.error == "empty":
                     break
@@ -202,7 +201,7 @@ class RegistryWorkload(RecipeWorkload):
     def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
         r = rng.random()
         lookup = ("lookup", self.keys[rng.randrange(len(self.keys))], None)
-        if self.env.now < self.silent_until.get(slot, 0):
+        if self.now < self.silent_until.get(slot, 0):
             return lookup
         if not self.up.get(_cid(slot)):
             n = self.counter.get(slot, 0)
@@ -211,7 +210,7 @@ class RegistryWorkload(RecipeWorkload):
         if r < self.lookup_share:
             return lookup
         if r < self.lookup_share + self.silent_share:
-            self.silent_until[slot] = self.env.now + 2 * self.ttl_ns  # stop heartbeating: the key must expire
+            self.silent_until[slot] = self.now + 2 * self.ttl_ns  # stop heartbeating: the key must expire
             return lookup
         if r < self.lookup_share + self.silent_share + self.deregister_share:
             return "deregister", self.own_key(slot), None

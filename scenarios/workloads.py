@@ -8,6 +8,9 @@ Rules:
 - The op vocabulary is checkers/vocab.py's; the kv model's is shared/formats/history.md.
 - All choices come from the workload's own streams (``workload/<slot>``), so adding a draw in one
   slot does not move another.
+- A workload touches no clock and no socket: its generators yield ``scenarios.ops`` values (sleep,
+  request, call) to an executor — simpy's in simulation, asyncio + HTTP when live — and read the time
+  through ``self.now``. One definition serves both worlds.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 from checkers.history import HistoryWriter
 from kvraft.client import outcome
+from scenarios.ops import Request, SimExecutor, Sleep
 
 __all__ = ["WorkloadContext", "Workload", "make_workload", "KvOutcome"]
 
@@ -36,6 +40,7 @@ class WorkloadContext:
     start_ns: int
     stop_ns: int
     rng: random.Random
+    executor: Any = None  # runs the op generators; None: simpy on world.env
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ class Workload:
 
     def __init__(self, ctx: WorkloadContext) -> None:
         self.ctx = ctx
-        self.env = ctx.world.env
+        self.executor = ctx.executor if ctx.executor is not None else SimExecutor(ctx.world.env)
         self.p = ctx.params
         self.clients = self.p["clients"]
         self.timeout_ns = self.p["client_timeout_ms"] * MS
@@ -77,15 +82,18 @@ class Workload:
         self._final_proc = 1_000_000
 
     # -- plumbing
+    @property
+    def now(self) -> int:
+        """The executor's time, int ns."""
+        return self.executor.now
+
     def start(self) -> None:
         for slot in range(self.clients):
-            self.env.process(self._slot(slot))
+            self.executor.spawn(self._slot(slot))
 
     def request(self, client: Any, method: str, path: str, params: dict[str, str], timeout_ns: int | None = None) -> Generator[Any, Any, Any]:
-        ev = self.env.event()
-        client.request(method, "/v2/keys" + path, params, timeout_ns=timeout_ns or self.timeout_ns,
-                       on_done=lambda reply: ev.succeed(reply))
-        reply = yield ev
+        reply = yield Request(client=client, method=method, path=path, params=params,
+                              timeout_ns=timeout_ns or self.timeout_ns)
         return reply
 
     def _slot(self, slot: int) -> Generator[Any, Any, None]:
@@ -93,17 +101,17 @@ class Workload:
         client = self.ctx.cluster.client(f"c{slot}", f"c{slot}")
         process = slot
         h = self.ctx.history
-        if self.env.now < self.ctx.start_ns:
-            yield self.env.timeout(self.ctx.start_ns - self.env.now)
+        if self.now < self.ctx.start_ns:
+            yield Sleep(delay_ns=self.ctx.start_ns - self.now)
         while True:
-            yield self.env.timeout(max(1, int(rng.expovariate(self.rate_for(slot)) * S)))
-            if self.env.now >= self.ctx.stop_ns:
+            yield Sleep(delay_ns=max(1, int(rng.expovariate(self.rate_for(slot)) * S)))
+            if self.now >= self.ctx.stop_ns:
                 return
             f, key, value = self.next_op(slot, rng)
             self.used_keys.add(key)
-            h.invoke(process=process, f=f, key=key, value=value, time=self.env.now, **self.invoke_extra(slot, f))
+            h.invoke(process=process, f=f, key=key, value=value, time=self.now, **self.invoke_extra(slot, f))
             out = yield from self.execute(client, f, key, value, rng)
-            h.complete(process=process, type=out.type, value=out.value, time=self.env.now, error=out.error,
+            h.complete(process=process, type=out.type, value=out.value, time=self.now, error=out.error,
                        **{**self.invoke_extra(slot, f), **out.extra})
             if out.type == "info":
                 process += self.clients
@@ -132,19 +140,19 @@ class Workload:
         return [("read", k) for k in sorted(self.used_keys)]
 
     def final_reads(self, deadline_ns: int) -> None:
-        self.env.process(self._final(deadline_ns))
+        self.executor.spawn(self._final(deadline_ns))
 
     def _final(self, deadline_ns: int) -> Generator[Any, Any, None]:
         client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
         rng = self.ctx.world.streams.fork("workload/final")
         h = self.ctx.history
         for f, key in self.final_ops():
-            while self.env.now < deadline_ns:
+            while self.now < deadline_ns:
                 proc = self._final_proc
                 self._final_proc += 1
-                h.invoke(process=proc, f=f, key=key, value=None, time=self.env.now, final=True)
+                h.invoke(process=proc, f=f, key=key, value=None, time=self.now, final=True)
                 out = yield from self.execute(client, f, key, None, rng)
-                h.complete(process=proc, type=out.type, value=out.value, time=self.env.now, error=out.error,
+                h.complete(process=proc, type=out.type, value=out.value, time=self.now, error=out.error,
                            final=True, **out.extra)
                 if out.type != "info":
                     break
@@ -248,9 +256,9 @@ class AppendWorkload(Workload):
         if f == "read":
             out = yield from self.kv_read(client, key)
             return out if out.value is not None or out.type != "ok" else KvOutcome("ok", None)
-        deadline = self.env.now + self.timeout_ns
-        while self.env.now < deadline:
-            reply = yield from self.request(client, "GET", key, {"quorum": "true"}, deadline - self.env.now)
+        deadline = self.now + self.timeout_ns
+        while self.now < deadline:
+            reply = yield from self.request(client, "GET", key, {"quorum": "true"}, deadline - self.now)
             if reply is None:
                 return KvOutcome("info", value, error="timeout")
             if reply.status == 200:
@@ -261,7 +269,7 @@ class AppendWorkload(Workload):
                 cur, params = "", {"prevExist": "false"}
             else:
                 return KvOutcome("fail", value, error=f"http-{reply.status}")
-            reply = yield from self.request(client, "PUT", key, {"value": cur + value, **params}, max(1, deadline - self.env.now))
+            reply = yield from self.request(client, "PUT", key, {"value": cur + value, **params}, max(1, deadline - self.now))
             out = _write_outcome(reply, value)
             if out.type == "fail" and out.error in ("compare-failed", "105"):
                 continue  # someone else appended first: read again
