@@ -38,9 +38,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _load_recorded_plugins(run_dir: Path) -> None:
+    """Import the plugin modules a run directory's run.json names (its workload's checkers)."""
+    from checkers.rundir import RunFiles
+    from scenarios.plugins import load
+
+    try:
+        plugins = RunFiles(run_dir).meta().get("plugins") or []
+    except Exception:  # noqa: BLE001 - a bad run.json is the checkers' to report (integrity)
+        return
+    if isinstance(plugins, list):
+        load(plugins)
+
+
 def _print_verdicts(run_dir: Path) -> int:
     from checkers.run import check_run, exercised, summary_lines, verdict_line
 
+    _load_recorded_plugins(run_dir)
     verdict, results = check_run(run_dir)
     for line in summary_lines(results):
         print(line)
@@ -344,7 +358,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")
     s.set_defaults(fn=cmd_bugs)
+    _add_common(p, sub)
     return p
+
+
+def _add_common(p: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """--version on raftsim; --plugin on every subcommand (those added above and by others)."""
+    p.add_argument("--version", action="version", version=f"raftsim {_version()}")
+    for s in sub.choices.values():
+        s.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                       help="import MODULE first: your scenarios, workloads, schedules and checkers "
+                            "(repeatable; e.g. --plugin my_suite.faults)")
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("raftsim")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -355,6 +388,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
+        if getattr(args, "plugin", None):
+            from scenarios.plugins import load
+
+            load(args.plugin)
         code = int(args.fn(args))
         sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
         return code

@@ -369,7 +369,11 @@ def check_replaceable(out: Path) -> None:
 def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWriter) -> rundir.RunMeta:
     """The run.json of a finished simulation."""
     tw = cluster.world.trace_writer
+    from scenarios.plugins import modules
+
     sets = scenario.cli_args()
+    plugins = list(modules())
+    sets += "".join(f" --plugin {m}" for m in plugins)
     p = cluster.params
     cut = cluster.world.cut_short
     return rundir.RunMeta(
@@ -381,7 +385,7 @@ def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWr
         code_version=code_version(),
         trace_sha256=tw.sha256,
         trace_events=tw.count,
-        replay=f"raftsim run {scenario.name} --seed {seed}" + (f" {sets}" if sets else ""),
+        replay=f"raftsim run {scenario.name} --seed {seed}" + (f" {sets.strip()}" if sets else ""),
         nodes=cluster.all_nodes,
         clients=p["clients"],
         duration_ns=cluster.world.now_ns,
@@ -397,6 +401,7 @@ def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWr
         },
         stats={"history_events": len(history.lines)},
         cut_short=None if cut is None else {**cut, "limit": cluster.world.max_events},
+        plugins=plugins or None,
     )
 
 
@@ -500,7 +505,10 @@ def _subprocess_trace(scenario: Scenario, seed: int) -> tuple[str, list[str]]:
 
 def replay(run_dir: Path) -> tuple[bool, str]:
     """Re-run a run directory's scenario and seed; confirm the trace SHA-256 matches run.json."""
+    from scenarios.plugins import load
+
     meta = rundir.read_run_meta(Path(run_dir) / rundir.RUN_JSON)
+    load(meta.plugins or ())  # the user's scenario, workload and checkers, as recorded
     scen, seed, want = Scenario.from_repr(meta.scenario_repr), meta.seed, meta.trace_sha256
     got, _ = trace_lines(scen, seed)
     ok = got == want
