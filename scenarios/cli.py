@@ -74,6 +74,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(report.text)
         return EXIT_OK if report.same else EXIT_INVALID
     out = Path(args.out) if args.out else None
+    if args.json:
+        return _print_json_run(scen, args.seed, out, args.no_check)
     rd = run(scen, args.seed, out)
     print(f"run directory: {rd.root}")
     print(f"trace sha256:  {rd.trace_sha256}")
@@ -106,7 +108,27 @@ def _not_a_sweep(root: Path, command: str) -> None:
 
 def cmd_check(args: argparse.Namespace) -> int:
     _not_a_sweep(Path(args.run_dir), "check")
+    if args.json:
+        from raftsim.api import check
+
+        result = check(Path(args.run_dir))
+        _print_json(result.to_json())
+        return result.exit_code
     return _print_verdicts(Path(args.run_dir))
+
+
+def _print_json_run(scen: object, seed: int, out: Path | None, no_check: bool) -> int:
+    from raftsim.api import run
+
+    result = run(scen, seed, out, check=not no_check)  # type: ignore[arg-type]
+    _print_json(result.to_json())
+    return result.exit_code
+
+
+def _print_json(doc: object) -> None:
+    import json
+
+    print(json.dumps(doc, indent=1, sort_keys=True))
 
 
 def cmd_check_history(args: argparse.Namespace) -> int:
@@ -159,9 +181,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     scen = Scenario.parse_sets(args.scenario, args.set or [])
     require_exercise(scen, allow_empty=args.allow_empty)
     seeds = parse_seeds(args.seeds)
-    summary = sweep(scen, seeds, out_dir=Path(args.out) if args.out else None, jobs=args.jobs,
-                    executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
-                    report=args.report, keep=args.keep, trace_messages=args.trace_messages)
+    import contextlib
+
+    out = Path(args.out) if args.out else Path("runs") / f"sweep-{scen.name}"
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():  # stdout: JSON only
+        summary = sweep(scen, seeds, out_dir=out, jobs=args.jobs,
+                        executor=args.executor, scheduler=args.scheduler, progress=not args.quiet,
+                        report=args.report, keep=args.keep, trace_messages=args.trace_messages)
+    if args.junit:
+        from reports.junit import write_junit
+
+        write_junit(args.junit, scen.name, summary.rows)
+    if args.json:
+        doc = summary.to_json()
+        doc.update(exit_code=summary.exit_code, sweep_dir=str(out), junit=args.junit,
+                   failing=[{"seed": r["seed"], "verdict": r["verdict"], "replay": r["replay"],
+                             "run_dir": str(out / f"seed-{r['seed']}")}
+                            for r in doc["rows"] if r["verdict"] in ("illegal", "unknown")])
+        _print_json(doc)
     return summary.exit_code
 
 
@@ -292,10 +329,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-check", action="store_true", help="do not run the checkers")
     s.add_argument("--allow-empty", action="store_true",
                    help="run even if no fault can happen or no client issues an op with these parameters")
+    s.add_argument("--json", action="store_true",
+                   help="print one JSON document (verdicts, counts, replay line, paths) instead of text")
     s.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("check", help="check a run directory and write result.json")
     s.add_argument("run_dir")
+    s.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     s.set_defaults(fn=cmd_check)
 
     s = sub.add_parser("check-history", help="check a bare history file for linearizability")
@@ -330,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--trace-messages", choices=["failing", "all", "none"], default="failing",
                    help="trace send/deliver: only in the re-run of a failing seed (default; same history), "
                         "for every seed, or never")
+    s.add_argument("--json", action="store_true",
+                   help="print one JSON document (counts, rows, failing seeds' replay lines, paths) on stdout")
+    s.add_argument("--junit", metavar="FILE", help="also write JUnit XML: one testcase per seed (e.g. --junit sweep.xml)")
     s.set_defaults(fn=cmd_sweep)
 
     s = sub.add_parser("hunt", help="search fault schedules (hypothesis) that break a checker; shrink and save")
