@@ -1,5 +1,7 @@
 """The ``raftsim`` command line: parse arguments, call one library function, return an exit code.
 
+(Over 400 lines: one small function per subcommand and the parser that names them all; no logic lives here.)
+
 Exit codes follow Jepsen: 0 valid, 1 invalid (a checker found a violation), 2 unknown or error.
 Bad input (unknown scenario, malformed --seeds, unknown --set key, missing run files) is one line
 on stderr and exit 2, never a traceback.
@@ -35,7 +37,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     width = max(len(d.name) for d in defs)
     for d in defs:
         print(f"{d.name:<{width}}  {d.description}")
+        if args.verbose:  # the fault schedule, as run.json records it
+            params = {k: p.default for k, p in d.schema().items()}
+            print(f"{'':<{width}}  schedule: {d.build(params).nemesis!r}")
     return EXIT_OK
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from scenarios.spec import get_def
+
+    d = get_def(args.scenario)
+    rows = [(p.name, p.type.__name__, _show_default(p.default), p.accepted(), p.doc + (f" ({p.why})" if p.why else ""))
+            for p in d.schema().values()]
+    head = ("parameter", "type", "default", "range", "meaning")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+    print(f"{d.name}: {d.description}")
+    for r in [head, *rows]:
+        print("  ".join(f"{c:<{w}}" for c, w in zip(r[:4], widths)) + "  " + r[4])
+    print(f"set one with: raftsim run {d.name} --seed 1 --set {rows[0][0]}={rows[0][2]}")
+    return EXIT_OK
+
+
+def _show_default(v: object) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v) if v != "" else '""'
 
 
 def _load_recorded_plugins(run_dir: Path) -> None:
@@ -134,9 +158,17 @@ def _print_json(doc: object) -> None:
 def cmd_check_history(args: argparse.Namespace) -> int:
     from checkers.linearizable import check_history_file
 
-    result = check_history_file(Path(args.file), fmt=args.format)
-    print(str(result))
+    fmt = args.format or _HISTORY_FORMATS.get(Path(args.file).suffix.lower(), "jsonl")
+    result = check_history_file(Path(args.file), fmt=fmt)
+    if args.json:
+        _print_json({"file": args.file, "format": fmt, "exit_code": result.verdict.exit_code, **result.to_json()})
+    else:
+        print(str(result))
     return result.verdict.exit_code
+
+
+# check-history: the format a file's extension names (--format overrides it)
+_HISTORY_FORMATS = {".jsonl": "jsonl", ".edn": "edn", ".json": "porcupine"}
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -315,8 +347,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="raftsim", description="Deterministic Raft/etcd-v2 cluster simulator and checker.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    s = sub.add_parser("list", help="list the named scenarios")
+    s = sub.add_parser("list", help="list the named scenarios (e.g. raftsim list --verbose)")
+    s.add_argument("--verbose", "-v", action="store_true", help="also show each scenario's fault schedule")
     s.set_defaults(fn=cmd_list)
+
+    s = sub.add_parser("params", help="every parameter of a scenario: type, default, range, meaning "
+                                      "(e.g. raftsim params partition-majority)")
+    s.add_argument("scenario", help="a scenario name (see raftsim list)")
+    s.set_defaults(fn=cmd_params)
 
     s = sub.add_parser("run", help="run one scenario with one seed and check it")
     s.add_argument("scenario")
@@ -340,7 +378,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("check-history", help="check a bare history file for linearizability")
     s.add_argument("file")
-    s.add_argument("--format", choices=["jsonl", "edn", "porcupine"], default="jsonl")
+    s.add_argument("--format", choices=["jsonl", "edn", "porcupine"], default=None,
+                   help="the file's format (default: from its extension: .jsonl ours, .edn Jepsen, .json porcupine)")
+    s.add_argument("--json", action="store_true", help="print the verdict as one JSON document")
     s.set_defaults(fn=cmd_check_history)
 
     s = sub.add_parser("replay", help="re-run a run directory from its run.json and confirm the trace hash "
@@ -405,10 +445,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+EXIT_CODES = "exit codes: 0 valid, 1 invalid (a checker found a violation), 2 unknown or error"
+EXAMPLES = {
+    "list": "raftsim list --verbose",
+    "params": "raftsim params partition-majority",
+    "run": "raftsim run partition-majority --seed 7 --set nodes=3 --json",
+    "check": "raftsim check runs/partition-majority-seed7 --json",
+    "check-history": "raftsim check-history history.edn --json",
+    "replay": "raftsim replay runs/partition-majority-seed7",
+    "report": "raftsim report runs/partition-majority-seed7",
+    "sweep": "raftsim sweep kill-random --seeds 1..200 -j 2 --junit sweep.xml",
+    "hunt": "raftsim hunt lossy-network --bug B10 --budget 5m",
+    "figure": "raftsim figure 8 --bug B03",
+    "bugs": "raftsim bugs",
+}
+
+
 def _add_common(p: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """--version on raftsim; --plugin on every subcommand (those added above and by others)."""
+    """--version on raftsim; --plugin, an example and the exit codes on every subcommand (also others')."""
     p.add_argument("--version", action="version", version=f"raftsim {_version()}")
-    for s in sub.choices.values():
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = ("examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES.values())
+                + f"\n  raftsim run bank-partition --seed 1 --plugin bank   (your own scenario)\n\n{EXIT_CODES}")
+    for name, s in sub.choices.items():
+        s.formatter_class = argparse.RawDescriptionHelpFormatter
+        s.epilog = (f"example:\n  {EXAMPLES[name]}\n\n" if name in EXAMPLES else "") + EXIT_CODES
         s.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                        help="import MODULE first: your scenarios, workloads, schedules and checkers "
                             "(repeatable; e.g. --plugin my_suite.faults)")
