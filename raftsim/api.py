@@ -50,8 +50,10 @@ class RunResult:
         return [r for r in self.results if r.verdict.is_failure]
 
     def counterexample(self) -> str:
-        """The failing checkers' one-line summaries ("checker: summary; ..."), or ""."""
-        return "; ".join(f"{r.checker}: {r.summary}" for r in self.failures())
+        """The failing checkers' counterexamples, one sentence each ("checker: sentence; ..."), or ""."""
+        from checkers.counterexample import sentence
+
+        return "; ".join(f"{r.checker}: {sentence(r)}" for r in self.failures())
 
     def explain(self) -> str:
         """Verdicts, the counterexample summary, the run directory and the replay line, one per line."""

@@ -159,12 +159,36 @@ def cmd_check_history(args: argparse.Namespace) -> int:
     from checkers.linearizable import check_history_file
 
     fmt = args.format or _HISTORY_FORMATS.get(Path(args.file).suffix.lower(), "jsonl")
+    from checkers.counterexample import sentence
+
     result = check_history_file(Path(args.file), fmt=fmt)
     if args.json:
-        _print_json({"file": args.file, "format": fmt, "exit_code": result.verdict.exit_code, **result.to_json()})
+        _print_json({"file": args.file, "format": fmt, "exit_code": result.verdict.exit_code,
+                     "counterexample": sentence(result) if result.verdict.is_failure else "", **result.to_json()})
     else:
         print(str(result))
+        if result.verdict.is_failure and sentence(result) != result.summary:
+            print(f"counterexample: {sentence(result)}")
     return result.verdict.exit_code
+
+
+def cmd_export_history(args: argparse.Namespace) -> int:
+    from checkers.history import read_history
+    from checkers.interop import READERS, WRITERS
+
+    src = Path(args.file)
+    fmt = args.format or _HISTORY_FORMATS.get(src.suffix.lower(), "jsonl")
+    try:
+        ops = read_history(src) if fmt == "jsonl" else READERS[fmt](src)
+    except (ValueError, RecursionError) as e:  # HistoryError (line-numbered), not UTF-8, nested too deeply
+        return _fail(f"{src}: not a {fmt} history ({str(e).splitlines()[0] if str(e) else type(e).__name__})")
+    text = WRITERS[args.to](ops)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"{args.to}: {args.out} ({len(ops)} events)")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
 
 
 # check-history: the format a file's extension names (--format overrides it)
@@ -383,6 +407,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the verdict as one JSON document")
     s.set_defaults(fn=cmd_check_history)
 
+    s = sub.add_parser("export-history", help="write a history as Jepsen EDN (Knossos, Elle) or porcupine JSON")
+    s.add_argument("file", help="a history: .jsonl (ours), .edn or .json (porcupine)")
+    s.add_argument("--to", choices=["edn", "porcupine"], required=True, help="the format to write (e.g. --to edn)")
+    s.add_argument("--format", choices=["jsonl", "edn", "porcupine"], default=None,
+                   help="the input's format (default: from its extension)")
+    s.add_argument("--out", help="output file (default: stdout), e.g. --out history.edn")
+    s.set_defaults(fn=cmd_export_history)
+
     s = sub.add_parser("replay", help="re-run a run directory from its run.json and confirm the trace hash "
                                       "(--html: write its animated replay.html instead)")
     s.add_argument("run_dir")
@@ -452,6 +484,7 @@ EXAMPLES = {
     "run": "raftsim run partition-majority --seed 7 --set nodes=3 --json",
     "check": "raftsim check runs/partition-majority-seed7 --json",
     "check-history": "raftsim check-history history.edn --json",
+    "export-history": "raftsim export-history runs/partition-majority-seed7/history.jsonl --to edn --out h.edn",
     "replay": "raftsim replay runs/partition-majority-seed7",
     "report": "raftsim report runs/partition-majority-seed7",
     "sweep": "raftsim sweep kill-random --seeds 1..200 -j 2 --junit sweep.xml",
