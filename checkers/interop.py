@@ -1,4 +1,4 @@
-"""Foreign history formats: Jepsen EDN and porcupine JSON, read into our ``Op`` list; ours written as EDN.
+"""Foreign history formats: Jepsen EDN and porcupine JSON, read into our ``Op`` list; ours written as either.
 
 Rules:
 - EDN (Jepsen): one map per line or a vector of maps, e.g. etcd's
@@ -30,9 +30,9 @@ from typing import Any
 from checkers.history import HistoryError, Op, OpType, check_ops
 from checkers.result import CheckerError
 
-__all__ = ["InteropError", "Keyword", "READERS", "check_history_file", "dumps_edn", "loads_edn", "loads_edn_all",
-           "ops_from_edn", "ops_from_porcupine", "ops_from_porcupine_log", "ops_to_edn", "read_edn_history",
-           "read_porcupine"]
+__all__ = ["InteropError", "Keyword", "READERS", "WRITERS", "check_history_file", "dumps_edn", "loads_edn",
+           "loads_edn_all", "ops_from_edn", "ops_from_porcupine", "ops_from_porcupine_log", "ops_to_edn",
+           "ops_to_porcupine", "read_edn_history", "read_porcupine"]
 
 
 class InteropError(CheckerError):
@@ -361,6 +361,37 @@ def read_porcupine(path: Path | str) -> list[Op]:
 
 
 READERS: dict[str, Callable[[Path | str], list[Op]]] = {"edn": read_edn_history, "porcupine": read_porcupine}
+
+
+def ops_to_porcupine(ops: Iterable[Op]) -> str:
+    """Our events as porcupine kv operations (a JSON array; read/write/append only, as its kv model).
+
+    A failed op never happened and is left out; an unanswered write or append may take effect until the
+    end (its Return is after every other time); an unanswered read says nothing and is left out.
+    Raises InteropError for an op porcupine's kv model lacks (cas, delete) or an event without a time.
+    """
+    from checkers.history import pair_ops
+
+    ops = list(ops)
+    if any(op.time is None for op in ops):
+        raise InteropError("porcupine needs a time on every event")
+    end = max((op.time or 0 for op in ops), default=0) + 1
+    codes = {v: k for k, v in _PORCUPINE_OPS.items()}
+    out = []
+    for o in pair_ops(ops):
+        if o.f not in codes:
+            raise InteropError(f"porcupine's kv model has no {o.f!r} (history event {o.invoke_index + 1})")
+        if o.type is OpType.FAIL or (o.type is OpType.INFO and o.f == "read"):
+            continue
+        value = "" if o.f == "read" or o.input is None else str(o.input)
+        output = "" if o.output is None or o.f != "read" else str(o.output)
+        out.append({"ClientId": o.process, "Input": {"Op": codes[o.f], "Key": o.key, "Value": value},
+                    "Output": {"Value": output}, "Call": o.invoke_time,
+                    "Return": end if o.complete_time is None else o.complete_time})
+    return json.dumps(out, indent=0) + "\n"
+
+
+WRITERS: dict[str, Callable[[Iterable[Op]], str]] = {"edn": ops_to_edn, "porcupine": ops_to_porcupine}
 
 
 def check_history_file(path: Path | str, fmt: str = "jsonl", **kw: Any) -> Any:

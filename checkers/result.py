@@ -39,6 +39,8 @@ class CheckerError(Exception):
 
 
 class Verdict(enum.Enum):
+    """A checker's answer: ok, illegal (a violation), unknown (could not decide), not-exercised (nothing to judge)."""
+
     OK = "ok"
     ILLEGAL = "illegal"
     UNKNOWN = "unknown"

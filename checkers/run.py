@@ -55,7 +55,7 @@ def default_checkers() -> list[Any]:
 
 
 def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[Verdict, list[CheckResult]]:
-    """Run ``checkers`` (default: ``default_checkers()``) on a run directory and write its result.json.
+    """Run ``checkers`` (default: ``default_checkers()`` and the registered ones for the run's workload) on a run directory and write its result.json.
 
     Returns (overall verdict, results in checker order).
     Raises CheckerError (one line) if the directory or one of run.json/history.jsonl/trace.jsonl is missing.
@@ -71,7 +71,9 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
     broken = integrity(run)
     if broken is not None:
         results.append(broken)
-    for ch in (default_checkers() if checkers is None else checkers):
+    if checkers is None:
+        checkers = default_checkers() + _registered_for(run)
+    for ch in checkers:
         name = getattr(ch, "name", type(ch).__name__)
         t0 = time.perf_counter()
         try:
@@ -83,6 +85,17 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
                                    details=res.details, elapsed_s=elapsed))
     overall = write_result(run.result, results)
     return overall, results
+
+
+def _registered_for(run: RunFiles) -> list[Any]:
+    """The user's registered checkers (checkers/registry.py) whose workload is this run's."""
+    from checkers.registry import applicable
+
+    try:
+        workload = (run.meta().get("params") or {}).get("workload")
+    except Exception:  # noqa: BLE001 - a bad run.json is integrity's to report; the plugins judge every run
+        workload = None
+    return applicable(workload if isinstance(workload, str) else None)
 
 
 def summary_lines(results: list[CheckResult]) -> list[str]:

@@ -20,7 +20,8 @@ A run directory holds:
   format, scenario (str name), params (dict), scenario_repr (str, round-trips through the catalog),
   seed (int), code_version (str), trace_sha256 (str), replay (str: the exact ``raftsim run ...`` line),
   nodes (list of node ids), clients (int), duration_ns (int), timing (dict: election_timeout_ns,
-  heartbeat_ns, tick_ns, latency_mean_ns ... used to derive liveness bounds), stats (dict).
+  heartbeat_ns, tick_ns, latency_mean_ns ... used to derive liveness bounds), stats (dict); optional:
+  cut_short, liveness, plugins (list of the user's plugin modules to import before resolving the scenario).
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ class RunMeta:
     cut_short: dict[str, Any] | None = None  # the livelock guard stopped the run: {events, t, limit, ...}
     liveness: dict[str, int] | None = None  # bounds overriding those derived from timing
     live: dict[str, Any] | None = None  # a live run: system, version, the schedule as executed, unsupported faults
+    plugins: list[str] | None = None  # the user's plugin modules the run needs (scenarios/plugins.py)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"format": FORMAT_VERSION}
@@ -179,6 +181,7 @@ _JSON_TYPES: dict[str, type] = {
     "scenario": str, "params": dict, "scenario_repr": str, "nemesis": str, "seed": int, "code_version": str,
     "trace_sha256": str, "trace_events": int, "replay": str, "nodes": list, "clients": int, "duration_ns": int,
     "phases": dict, "timing": dict, "stats": dict, "cut_short": dict, "liveness": dict, "live": dict,
+    "plugins": list,
 }
 
 

@@ -322,21 +322,23 @@ def _budget_text(seconds: float) -> str:
     return f"{seconds / 60:.0f}m" if seconds >= 120 else f"{seconds:.0f}s"
 
 
-_TEST_TEMPLATE = '''"""Reproducer written by `raftsim hunt`: {checker} must find the violation again."""
+_TEST_TEMPLATE = '''"""Reproducer written by `raftsim hunt`: {checker} must find the violation again.
 
-from checkers import check_run
-from scenarios.runner import run
+Run it with pytest (the raftsim plugin runs the seed; a failing case shows the verdicts and the replay line).
+"""
+
+import pytest
+
 from scenarios.spec import Scenario
 
-SCENARIO = {scen!r}
+SCENARIO = Scenario.from_repr({scen!r})
 SEED = {seed}
 
 
-def test_{fn}_is_{verdict}(tmp_path):
-    rd = run(Scenario.from_repr(SCENARIO), SEED, tmp_path / "run")
-    _, results = check_run(rd.root)
-    verdicts = {{r.checker: r.verdict.value for r in results}}
-    assert verdicts[{checker!r}] == {verdict!r}, verdicts
+@pytest.mark.raftsim(scenario=SCENARIO, seeds=[SEED], expect={{{checker!r}: {verdict!r}}})
+def test_{fn}_is_{verdict}(raftsim_run):
+    verdicts = {{r.checker: r.verdict.value for r in raftsim_run.results}}
+    assert verdicts[{checker!r}] == {verdict!r}, raftsim_run.explain()
 '''
 
 

@@ -147,7 +147,12 @@ class Limit:
     why: str = ""
 
 
-_WORKLOADS = ("register", "cas-register", "append", "set", "watch", "lock", "queue", "election", "registry")
+def _workloads() -> tuple[str, ...]:
+    """The built-in workloads and those a plugin registered (scenarios/plugins.py)."""
+    from scenarios.plugins import workload_names
+
+    return workload_names()
+
 
 # Upper bounds are generous for real use and refuse typos: a run's memory grows with nodes^2 x virtual
 # seconds (heartbeats) and clients x rate x virtual seconds (history); see BUDGET_OPS.
@@ -158,7 +163,7 @@ PARAMS: tuple[Param, ...] = (
           doc="fault phase length (virtual seconds)"),
     Param(name="recover_s", type=float, default=5.0, lo=0, hi=600,
           doc="final heal-and-recover phase (liveness is judged here)"),
-    Param(name="workload", type=str, default="register", choices=_WORKLOADS, doc="what the clients do"),
+    Param(name="workload", type=str, default="register", choices=_workloads, doc="what the clients do"),
     Param(name="keys", type=int, default=5, lo=1, hi=1000, doc="distinct keys of the workload"),
     Param(name="rate", type=float, default=20.0, lo=0, lo_open=True, hi=10_000,
           doc="ops per second per client (think time is exponential)"),

@@ -48,7 +48,10 @@ def check_replaceable(out: Path) -> None:
 def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWriter) -> rundir.RunMeta:
     """The run.json of a finished simulation."""
     tw = cluster.world.trace_writer
-    sets = scenario.cli_args()
+    from scenarios.plugins import modules
+
+    plugins = list(modules())
+    sets = (scenario.cli_args() + "".join(f" --plugin {m}" for m in plugins)).strip()
     p = cluster.params
     cut = cluster.world.cut_short
     return rundir.RunMeta(
@@ -76,6 +79,7 @@ def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWr
         },
         stats={"history_events": len(history.lines)},
         cut_short=None if cut is None else {**cut, "limit": cluster.world.max_events},
+        plugins=plugins or None,
     )
 
 

@@ -14,7 +14,10 @@ __all__ = ["replay"]
 
 def replay(run_dir: Path) -> tuple[bool, str]:
     """Re-run a run directory's scenario and seed; confirm the trace SHA-256 matches run.json."""
+    from scenarios.plugins import load
+
     meta = rundir.read_run_meta(Path(run_dir) / rundir.RUN_JSON)
+    load(meta.plugins or ())  # the user's scenario, workload and checkers, as recorded
     scen, seed, want = Scenario.from_repr(meta.scenario_repr), meta.seed, meta.trace_sha256
     got, _ = trace_lines(scen, seed)
     ok = got == want

@@ -98,6 +98,9 @@ def scenario(name: str, description: str, *, params: tuple[Param, ...] = (), lim
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         own = {p.name: p.default for p in params}
+        from scenarios.plugins import note_source
+
+        note_source(fn.__module__)
         register(ScenarioDef(name, description, MappingProxyType({**own, **defaults}), fn, tuple(params),
                              tuple(limits)))
         return fn
@@ -107,6 +110,9 @@ def scenario(name: str, description: str, *, params: tuple[Param, ...] = (), lim
 
 def _ensure_catalog() -> None:
     import scenarios.catalog  # noqa: F401  (registers the named scenarios)
+    from scenarios.plugins import load_entry_points
+
+    load_entry_points()  # installed plugins' scenarios (the raftsim.plugins group), once
 
 
 def get_def(name: str) -> ScenarioDef:

@@ -31,6 +31,7 @@ Rules:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -240,9 +241,13 @@ def sweep(scenario: Scenario, seeds: Iterable[int], *, out_dir: Path | None = No
     e.g. an experiment that measures each seed instead of checking it (scenarios/figure16.py).
     Raises: ConfigError for bad options, or when the sweep directory holds rows of another scenario.
     """
+    from scenarios.plugins import modules, with_plugins
     from scenarios.runner import code_version
 
     seeds = list(seeds)
+    plugins = modules()
+    if plugins:  # each worker process imports the user's plugin modules before its first seed
+        worker = functools.partial(with_plugins, plugins, worker or run_seed)
     if not 1 <= jobs <= MAX_JOBS:
         raise ConfigError(f"-j {jobs}: expected 1..{MAX_JOBS} worker processes")
     if executor not in ("local", "dask"):

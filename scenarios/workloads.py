@@ -392,7 +392,12 @@ WORKLOADS: dict[str, type[Workload]] = {
 
 
 def make_workload(ctx: WorkloadContext) -> Workload:
+    from scenarios.plugins import user_workload
+
     name = ctx.params["workload"]
+    user = user_workload(name)
+    if user is not None:  # registered by a plugin (@raftsim.workload)
+        return user(ctx)
     if name not in WORKLOADS:
         from scenarios.recipes_workloads import RECIPE_WORKLOADS
 
