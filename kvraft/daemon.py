@@ -170,7 +170,8 @@ class Daemon:
         if cfg.bugs:
             log.warning("UNSAFE: bug switches on (%s): this member is broken on purpose", ",".join(cfg.bugs.on()))
         self.member = ClusterMember(self.runtime, peers=list(meta["voters"]), raft_config=raft, config=mcfg,
-                                    rng=random.Random(os.urandom(16)), initial=meta["initial"])
+                                    rng=random.Random(os.urandom(16)),  # det-ok: a real server's election jitter
+                                    initial=meta["initial"])
         self.member.on_attrs.append(self._update_addresses)
         self._update_addresses()
         for u in cfg.listen_peer_urls:

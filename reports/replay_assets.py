@@ -254,7 +254,7 @@ document.addEventListener('keydown',function(e){if(e.target&&e.target.tagName===
   else if(e.key==='+'||e.key==='='){speedI=Math.min(SPEEDS.length-1,speedI+1);SS.value=speedI;}
   else if(e.key==='-'){speedI=Math.max(0,speedI-1);SS.value=speedI;}
   else if(e.key==='Home'){pause();seek(0);}else if(e.key==='End'){pause();seek(END);}});
-function fromHash(){var m=/t=([0-9.]+)(s?)/.exec(location.hash);if(!m)return null;return m[2]?parseFloat(m[1])*1e9:parseInt(m[1],10);}
+function fromHash(){var m=location.hash.match(/t=([0-9.]+)(s?)/);if(!m)return null;return m[2]?parseFloat(m[1])*1e9:parseInt(m[1],10);}
 window.addEventListener('hashchange',function(){var t=fromHash();if(t!==null&&t!==T){pause();seek(t);}});
 var t0=fromHash();T=t0===null?0:Math.max(0,Math.min(END,Math.round(t0)));draw();
 window.replay={seek:function(t){pause();seek(t);},time:function(){return T;},state:stateAt};

@@ -13,7 +13,7 @@ Rules:
 from __future__ import annotations
 
 import signal
-import threading
+import threading  # det-ok: the sweep parent only (signal handling, is-main-thread); no simulation runs here
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
