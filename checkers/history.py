@@ -174,8 +174,8 @@ def _records(lines: Iterable[str]) -> Iterable[tuple[int, Any]]:
             recs = json.loads("[" + text.replace("\n", ",") + "]")
             if len(recs) == text.count("\n") + 1:
                 return zip(range(1, len(recs) + 1), recs)
-        except json.JSONDecodeError:
-            pass  # a blank line, or bad JSON: the slow path says which line
+        except (json.JSONDecodeError, RecursionError):
+            pass  # a blank line, bad JSON or deep nesting: the slow path says which line
         lines = text.split("\n")
     numbered = [(n, line) for n, line in enumerate(lines, 1) if line.strip()]
     if not numbered:

@@ -163,26 +163,15 @@ class RunMeta:
         unknown = sorted(set(doc) - set(known) - {"format"})
         if unknown:
             raise RunDirError(f"{where}: unknown run.json field {unknown[0]!r}")
+        _check_fields(where, dict(doc))
         kw: dict[str, Any] = {}
         for name, f in known.items():
             if name not in doc:
                 if f.default is not None:  # no default: required
                     raise RunDirError(f"{where}: run.json lacks field {name!r}")
                 continue
-            want = _JSON_TYPES[name]
-            value = doc[name]
-            if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-                raise RunDirError(f"{where}: run.json field {name!r} must be of type {want.__name__}, got {value!r}")
-            kw[name] = value
+            kw[name] = doc[name]
         return cls(**kw)
-
-
-_JSON_TYPES: dict[str, type] = {
-    "scenario": str, "params": dict, "scenario_repr": str, "nemesis": str, "seed": int, "code_version": str,
-    "trace_sha256": str, "trace_events": int, "replay": str, "nodes": list, "clients": int, "duration_ns": int,
-    "phases": dict, "timing": dict, "stats": dict, "cut_short": dict, "liveness": dict, "live": dict,
-    "plugins": list,
-}
 
 
 def read_run_meta(path: Path | str) -> RunMeta:
@@ -264,6 +253,7 @@ _FIELDS: dict[str, type] = {
     "format": int, "scenario": str, "scenario_repr": str, "nemesis": str, "seed": int, "code_version": str,
     "trace_sha256": str, "trace_events": int, "replay": str, "nodes": list, "clients": int, "duration_ns": int,
     "params": dict, "timing": dict, "phases": dict, "stats": dict, "cut_short": dict, "liveness": dict,
+    "live": dict, "plugins": list,
 }
 _INT_MAPS = ("timing", "phases", "liveness", "stats", "cut_short")  # objects of int (ns, counts)
 

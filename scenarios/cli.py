@@ -428,10 +428,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_run)
 
     s = sub.add_parser("live", help="run one scenario against a real kvraft or etcd cluster (root: netns, nftables)")
-    s.add_argument("scenario", nargs="?")
-    s.add_argument("--system", choices=["kvraft", "etcd"], default="kvraft")
+    s.add_argument("scenario", nargs="?", help="a scenario name (raftsim list), e.g. partition-majority; "
+                                                "none with --cleanup")
+    s.add_argument("--system", choices=["kvraft", "etcd"], default="kvraft",
+                   help="the cluster to test: our kvraft server or a real etcd (e.g. --system etcd)")
     s.add_argument("--etcd-bin", default="etcd", help="the etcd binary (default: etcd on PATH)")
-    s.add_argument("--seed", type=int)
+    s.add_argument("--seed", type=int, help="the workload's and nemesis's seed (a live run is not reproducible)")
     s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario parameter")
     s.add_argument("--out", help="run directory (default runs/<scenario>-<system>-live-seed<N>)")
     s.add_argument("--report", action="store_true", help="also render report.html")

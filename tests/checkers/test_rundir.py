@@ -28,8 +28,8 @@ def test_a_real_run_json_round_trips_through_run_meta(real_run: Path, tmp_path: 
 @pytest.mark.parametrize("edit, message", [
     (lambda d: d.pop("seed"), "lacks field 'seed'"),
     (lambda d: d.update(colour="blue"), "unknown run.json field 'colour'"),
-    (lambda d: d.update(seed="1"), "field 'seed' must be of type int"),
-    (lambda d: d.update(trace_events=True), "field 'trace_events' must be of type int"),
+    (lambda d: d.update(seed="1"), "'seed' must be an int, got \"1\""),
+    (lambda d: d.update(trace_events=True), "'trace_events' must be an int, got true"),
     (lambda d: d.update(format=2), "run.json format 2"),
 ])
 def test_a_bad_run_json_is_one_clear_error(real_run: Path, tmp_path: Path, edit, message: str) -> None:

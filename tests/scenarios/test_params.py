@@ -74,7 +74,7 @@ def test_every_scenario_declares_every_parameter_it_has() -> None:
     (["steady", "--set", "bugs=B99"], "no such bug B99"),
     (["steady", "--set", "clients=200", "--set", "rate=5000"], f"at most {BUDGET_OPS:,}"),
     (["zoo-figure-8", "--set", "round_s=0"], "round_s=0: expected >= 0.1 and <= 600"),
-    (["scripted", "--set", "schedule=5"], "is not a fault schedule"),
+    (["scripted", "--set", "schedule=5"], "not a schedule"),
 ])
 def test_bad_parameters_are_one_line_and_exit_2(argv: list[str], needle: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", argv[0], "--seed", "1", "--no-check", *argv[1:]]) == 2
