@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -85,8 +84,7 @@ def test_a_stream_watch_sends_each_event_as_a_chunk(one) -> None:
 
 
 def test_peer_traffic_of_another_cluster_is_refused(one) -> None:
-    from kvraft.peer import write_frame  # noqa: F401 - the frame format: 4-byte length + JSON
-    import struct
+    import struct  # kvraft/peer.py's frame: a 4-byte big-endian length, then JSON
 
     port = int(one.peer_url.rsplit(":", 1)[1])
     members = json.loads(http("GET", one.client_url + "/v2/members")[2])["members"]

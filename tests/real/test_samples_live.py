@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from real.conftest import needs_etcdctl
-from real.procs import (Procs, free_port, http, initial_cluster, kill9, leader_url, make_nodes, stop, wait_healthy)
+from real.procs import (free_port, http, initial_cluster, kill9, leader_url, make_nodes, stop, wait_healthy)
 
 SAMPLES = Path("/work/shared/etcd-v2/samples.md")
 if not SAMPLES.exists():  # pragma: no cover - the shared docs live beside the checkout
