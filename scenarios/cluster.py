@@ -23,7 +23,7 @@ from sim import faults as F
 from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
 from sim.world import World
 
-__all__ = ["Cluster", "ClusterView", "MS", "S"]
+__all__ = ["Cluster", "ClusterView", "MS", "MemberHosts", "S"]
 
 MS = 1_000_000
 S = 1_000_000_000
@@ -95,47 +95,18 @@ class ClusterView:
         return self._c.link_setting != self._c.link_baseline
 
 
-class Cluster:
-    """The world, the kvraft members on it and the client hosts (live objects; the runner's only)."""
+class MemberHosts:
+    """kvraft members on a world's server hosts: each boots (and reboots, from its disk) a ``Member``; spare
+    hosts idle until ``join``. Shared by ``Cluster`` and the kvraft integration tests' cluster."""
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
-        p = dict(scenario.params)
-        self.scenario, self.seed, self.params = scenario, seed, p
-        self.plan = get_def(scenario.name).build(scenario.params)
-        self.world = World(seed, latency=_latency(p), trace_messages=bool(p["trace_messages"]))
-        n, spare = p["nodes"], self.plan.spare_nodes
-        self.all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
-        self.members = set(self.all_nodes[:n])
-        bugs = bugs_from_ids(p["bugs"])  # validated by Scenario.create
-        self.raft_config = RaftConfig(
-            election_ticks=p["election_ticks"], heartbeat_ticks=p["heartbeat_ticks"], pre_vote=p["pre_vote"],
-            check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs.raft_part(),
-            max_size_per_msg=p["max_msg_bytes"], election_ticks_max=p.get("election_ticks_max") or None,
-        )
-        election_ns = p["election_ticks"] * p["tick_ms"] * MS
-        self.member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs,
-                                          request_timeout_ns=5 * S + 2 * election_ns)  # as etcd
+    def __init__(self, world: World, all_nodes: list[str], members: set[str], raft_config: RaftConfig,
+                 member_config: MemberConfig) -> None:
+        self.world, self.all_nodes, self.members = world, all_nodes, members
+        self.raft_config, self.member_config = raft_config, member_config
         self.servers: dict[str, Member] = {}
         self.joined: set[str] = set()
-        self.admin: Client | None = None
-        self.admins: list[Client] = []
         for node in self.all_nodes:
             self.world.add_host(node, kind="server", on_boot=self._boot)
-        # The scenario's own link settings (not a fault): the nemesis returns to them after loss bursts.
-        self.link_baseline = F.LinkFaults(loss=p["loss"], dup=p["dup"], reorder=p["reorder"])
-        self.link_setting = F.LinkFaults()
-        if self.link_baseline != self.link_setting:
-            self.apply(self.link_baseline)
-        if p["fsync_ms"] > 0:  # otherwise the simulator's default disk (not a fault worth listing)
-            for node in self.all_nodes:
-                self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p["fsync_ms"] * MS))))
-        # One machine per workload client, plus one for the admin (membership) client and one for the
-        # final reads: a Client owns its machine's receiver, so they must not share one.
-        self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]))]
-        self.admin_host, self.final_host = "admin", "final"
-        self.admin_hosts = [self.admin_host, "admin1"]  # a second admin client: two changes in flight
-        for c in [*self.client_hosts, *self.admin_hosts, self.final_host]:
-            self.world.add_host(c, kind="client")
 
     def _boot(self, runtime: Any) -> None:
         node = runtime.node_id
@@ -158,19 +129,15 @@ class Cluster:
         m.start()
 
     def join(self, node: str) -> None:
-        """Start a member on the spare ``node`` (after the cluster agreed to add it)."""
+        """Start a member on the spare ``node`` (after the cluster agreed to add it: etcd's ``member add``)."""
         self.joined.add(node)
+        self.members.add(node)
         host = self.world.hosts[node]
         if host.up and node not in self.servers and host.runtime is not None:
             self._start_member(host.runtime)
 
-    def apply(self, fault: object) -> None:
-        """Inject a fault (through World.apply, the only way), remembering the link setting in force."""
-        if isinstance(fault, F.LinkFaults) and fault.src is None and fault.dst is None:
-            self.link_setting = fault
-        self.world.apply(fault)
-
     def leader(self) -> str | None:
+        """The live, unpaused member that leads in the highest term, if any."""
         best: tuple[int, str] | None = None
         for node in self.all_nodes:
             h = self.world.hosts[node]
@@ -180,6 +147,51 @@ class Cluster:
             if best is None or m.term > best[0]:
                 best = (m.term, node)
         return best[1] if best else None
+
+
+class Cluster(MemberHosts):
+    """The world, the kvraft members on it and the client hosts (live objects; the runner's only)."""
+
+    def __init__(self, scenario: Scenario, seed: int) -> None:
+        p = dict(scenario.params)
+        self.scenario, self.seed, self.params = scenario, seed, p
+        self.plan = get_def(scenario.name).build(scenario.params)
+        world = World(seed, latency=_latency(p), trace_messages=bool(p["trace_messages"]))
+        n, spare = p["nodes"], self.plan.spare_nodes
+        all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
+        bugs = bugs_from_ids(p["bugs"])  # validated by Scenario.create
+        raft_config = RaftConfig(
+            election_ticks=p["election_ticks"], heartbeat_ticks=p["heartbeat_ticks"], pre_vote=p["pre_vote"],
+            check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs.raft_part(),
+            max_size_per_msg=p["max_msg_bytes"], election_ticks_max=p.get("election_ticks_max") or None,
+        )
+        election_ns = p["election_ticks"] * p["tick_ms"] * MS
+        member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs,
+                                     request_timeout_ns=5 * S + 2 * election_ns)  # as etcd
+        self.admin: Client | None = None
+        self.admins: list[Client] = []
+        super().__init__(world, all_nodes, set(all_nodes[:n]), raft_config, member_config)
+        # The scenario's own link settings (not a fault): the nemesis returns to them after loss bursts.
+        self.link_baseline = F.LinkFaults(loss=p["loss"], dup=p["dup"], reorder=p["reorder"])
+        self.link_setting = F.LinkFaults()
+        if self.link_baseline != self.link_setting:
+            self.apply(self.link_baseline)
+        if p["fsync_ms"] > 0:  # otherwise the simulator's default disk (not a fault worth listing)
+            for node in self.all_nodes:
+                self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p["fsync_ms"] * MS))))
+        # One machine per workload client, plus one for the admin (membership) client and one for the
+        # final reads: a Client owns its machine's receiver, so they must not share one.
+        self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]))]
+        self.admin_host, self.final_host = "admin", "final"
+        self.admin_hosts = [self.admin_host, "admin1"]  # a second admin client: two changes in flight
+        for c in [*self.client_hosts, *self.admin_hosts, self.final_host]:
+            self.world.add_host(c, kind="client")
+
+    def apply(self, fault: object) -> None:
+        """Inject a fault (through World.apply, the only way), remembering the link setting in force."""
+        if isinstance(fault, F.LinkFaults) and fault.src is None and fault.dst is None:
+            self.link_setting = fault
+        self.world.apply(fault)
 
     def client(self, host: str, client_id: str) -> Client:
         rt = self.world.hosts[host].runtime

@@ -3,8 +3,8 @@
 Rules:
 - Everything is driven from the test: requests are sent with callbacks, and ``call`` runs the world
   in small steps until the reply (or the client's deadline) arrives, so a test reads top to bottom.
-- Server nodes ``n1..nN`` boot a ``kvraft.member.Member`` (peers: the members known now, itself
-  included, as ``scenarios.runner.Cluster`` does); spare nodes stay idle until ``join``.
+- Server nodes ``n1..nN`` boot a ``kvraft.member.Member`` through ``scenarios.cluster.MemberHosts``, the
+  wiring the runner's ``Cluster`` uses too; spare nodes stay idle until ``join``.
 - Fixed seeds only; nothing here reads a wall clock.
 """
 
@@ -16,9 +16,9 @@ from typing import Any
 
 from kvraft.api import ClientReply
 from kvraft.client import Client
-from kvraft.member import Member, MemberConfig
+from kvraft.member import MemberConfig
 from kvraft.raft.config import RaftConfig
-from sim import faults as F
+from scenarios.cluster import MemberHosts
 from sim.world import World
 
 MS = 1_000_000
@@ -43,21 +43,16 @@ class Call:
         return self.reply.json()
 
 
-class KvCluster:
+class KvCluster(MemberHosts):
     """``n`` kvraft members (plus ``spare`` idle server hosts) and ``clients`` client hosts."""
 
     def __init__(self, seed: int, *, n: int = 3, spare: int = 0, clients: int = 1, snapshot_entries: int = 1000,
                  election_ticks: int = 10, heartbeat_ticks: int = 1, request_timeout_ns: int = 1 * S, warmup_ns: int = 1 * S) -> None:
-        self.world = World(seed, trace_messages=False)
-        self.all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
-        self.members = set(self.all_nodes[:n])
-        self.joined: set[str] = set()
-        self.raft_config = RaftConfig(election_ticks=election_ticks, heartbeat_ticks=heartbeat_ticks,
-                                      snapshot_entries=snapshot_entries)
-        self.member_config = MemberConfig(request_timeout_ns=request_timeout_ns)
-        self.servers: dict[str, Member] = {}
-        for node in self.all_nodes:
-            self.world.add_host(node, kind="server", on_boot=self._boot)
+        all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
+        super().__init__(World(seed, trace_messages=False), all_nodes, set(all_nodes[:n]),
+                         RaftConfig(election_ticks=election_ticks, heartbeat_ticks=heartbeat_ticks,
+                                    snapshot_entries=snapshot_entries),
+                         MemberConfig(request_timeout_ns=request_timeout_ns))
         self.client_hosts = [f"c{i}" for i in range(1, clients + 1)]
         for c in self.client_hosts:
             self.world.add_host(c, kind="client")
@@ -66,31 +61,7 @@ class KvCluster:
         self.world.run(warmup_ns)
         assert self.leader() is not None, "no leader after warm-up"
 
-    # -- wiring ----------------------------------------------------------------------------------
-    def _boot(self, runtime: Any) -> None:
-        node = runtime.node_id
-        self.servers.pop(node, None)
-        if node not in self.members and node not in self.joined:
-            runtime.set_receiver(lambda src, msg: None)  # a spare machine: no member yet
-            return
-        self._start_member(runtime)
-
-    def _start_member(self, runtime: Any) -> None:
-        node = runtime.node_id
-        inc = self.world.hosts[node].incarnation
-        m = Member(runtime, peers=sorted(self.members | {node}), raft_config=self.raft_config,
-                   config=self.member_config, rng=self.world.streams.fork(f"raft/{node}#{inc}"))
-        self.servers[node] = m
-        m.start()
-
-    def join(self, node: str) -> None:
-        """Start a member on spare ``node`` (after the cluster agreed to add it), as Cluster.join."""
-        self.joined.add(node)
-        self.members.add(node)
-        host = self.world.hosts[node]
-        if host.up and host.runtime is not None:
-            self._start_member(host.runtime)
-
+    # -- wiring (the members: MemberHosts) ------------------------------------------------------
     def client(self, client_id: str, *, servers: list[str] | None = None, host: str | None = None) -> Client:
         """A new Client ``client_id``; on its own new client host unless ``host`` is given (one per host)."""
         if host is None:
@@ -124,16 +95,6 @@ class KvCluster:
     def up(self, node: str) -> bool:
         h = self.world.hosts[node]
         return h.up and not h.paused and node in self.servers
-
-    def leader(self) -> str | None:
-        best: tuple[int, str] | None = None
-        for node in self.all_nodes:
-            m = self.servers.get(node)
-            if m is None or not self.up(node) or not m.is_leader:
-                continue
-            if best is None or m.term > best[0]:
-                best = (m.term, node)
-        return best[1] if best else None
 
     def wait_leader(self, max_ns: int = 3 * S, *, among: set[str] | None = None) -> str:
         def ok() -> bool:

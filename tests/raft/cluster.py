@@ -27,7 +27,7 @@ from kvraft.raft import Entry, EntryType, MemoryStorage, Message, RaftConfig, Ra
 from kvraft.raft.messages import RequestVote, RequestVoteReply
 from scenarios.bugs import bugs_from_ids
 
-__all__ = ["Cluster", "SafetyMonitor", "SafetyViolation"]
+__all__ = ["Cluster", "Nodes", "SafetyMonitor", "SafetyViolation"]
 
 
 class SafetyViolation(AssertionError):
@@ -69,27 +69,61 @@ class SafetyMonitor:
                       f"{prev[0]}/{e.index}")
 
 
-class Cluster:
+class Nodes:
+    """RaftNodes on MemoryStorages (their disks) with incarnations, and the messages in flight: what the
+    interaction-test environment (env.py) and the property-test Cluster share."""
+
+    def __init__(self, seed: int = 0) -> None:
+        self.seed = seed
+        self.configs: dict[str, RaftConfig] = {}
+        self.storages: dict[str, MemoryStorage] = {}
+        self.incarnation: dict[str, int] = {}
+        self.nodes: dict[str, RaftNode | None] = {}
+        self.inflight: list[Message] = []
+
+    def add_node(self, cfg: RaftConfig) -> None:
+        self.configs[cfg.id] = cfg
+        self.storages[cfg.id] = MemoryStorage()
+        self.incarnation[cfg.id] = 0
+        self.nodes[cfg.id] = self._boot(cfg.id)
+
+    def _boot(self, nid: str) -> RaftNode:
+        """A node built from its storage (a restart), with an rng for this incarnation."""
+        rng = random.Random(f"{self.seed}:{nid}:{self.incarnation[nid]}")
+        return RaftNode(self.configs[nid], self.storages[nid], rng)
+
+    def crash(self, nid: str) -> None:
+        """Only storage survives; messages in flight to the node are lost."""
+        self.nodes[nid] = None
+        self.inflight = [m for m in self.inflight if m.to != nid]
+
+    def restart(self, nid: str) -> None:
+        self.incarnation[nid] += 1
+        self.nodes[nid] = self._boot(nid)
+
+    def persist(self, nid: str, rd: Ready, *, vote: bool = True) -> None:
+        """Ready step 2: snapshot, hard state (without its vote if not ``vote``: bug B01) and entries."""
+        st = self.storages[nid]
+        if rd.snapshot is not None:
+            st.apply_snapshot(rd.snapshot)
+        if rd.hard_state is not None:
+            st.set_hard_state(rd.hard_state if vote else replace(rd.hard_state, vote=None))
+        if rd.entries:
+            st.append(rd.entries)
+
+
+class Cluster(Nodes):
     """n voters n1..nN driven by hand; see the module rules."""
 
     def __init__(self, n: int, *, seed: int = 0, bugs: frozenset[str] = frozenset(), **cfg) -> None:
+        super().__init__(seed)
         self.ids = tuple(f"n{i}" for i in range(1, n + 1))
-        self.seed = seed
         self.bugs = bugs_from_ids(bugs)  # zoo ids -> kvraft.bugs.Bugs
-        self.configs = {i: RaftConfig(id=i, voters=self.ids, bugs=self.bugs, **cfg) for i in self.ids}
-        self.storages = {i: MemoryStorage() for i in self.ids}
-        self.incarnation = dict.fromkeys(self.ids, 0)
-        self.nodes: dict[str, RaftNode | None] = {}
-        self.inflight: list[Message] = []
         self.side: frozenset[str] = frozenset()  # one side of a partition; empty: healed
         self.monitor = SafetyMonitor()
         self.check_every_ready = True
         for i in self.ids:
-            self.nodes[i] = self._boot(i)
-
-    def _boot(self, nid: str) -> RaftNode:
-        rng = random.Random(f"{self.seed}:{nid}:{self.incarnation[nid]}")
-        return RaftNode(self.configs[nid], self.storages[nid], rng)
+            self.add_node(RaftConfig(id=i, voters=self.ids, bugs=self.bugs, **cfg))
 
     # ------------------------------------------------------------------ queries
     def up(self) -> list[str]:
@@ -161,14 +195,8 @@ class Cluster:
             self.deliver(i)
 
     # ------------------------------------------------------------------ faults
-    def crash(self, nid: str) -> None:
-        self.nodes[nid] = None
-        self.inflight = [m for m in self.inflight if m.to != nid]
-
     def restart(self, nid: str) -> None:
-        self.incarnation[nid] += 1
-        node = self._boot(nid)
-        self.nodes[nid] = node
+        super().restart(nid)
         self.check_node(nid)
 
     def compact(self, nid: str) -> bool:
@@ -186,16 +214,10 @@ class Cluster:
         if not n.has_ready():
             return None
         rd = n.ready()
-        st = self.storages[nid]
-        if rd.snapshot is not None:
-            st.apply_snapshot(rd.snapshot)
-        if rd.hard_state is not None:
-            hs = rd.hard_state
-            st.set_hard_state(replace(hs, vote=None) if self.bugs.vote_not_persisted else hs)  # Bug B01 (driver)
-            if hs.vote is not None:
-                self.monitor.on_vote(nid, hs.term, hs.vote)
-        if rd.entries:
-            st.append(rd.entries)
+        self.persist(nid, rd, vote=not self.bugs.vote_not_persisted)  # Bug B01 (driver)
+        hs = rd.hard_state
+        if hs is not None and hs.vote is not None:
+            self.monitor.on_vote(nid, hs.term, hs.vote)
         if rd.soft_state is not None and rd.soft_state.role is Role.LEADER:
             self.monitor.on_leader(nid, n.term)
             self._check_leader_completeness(nid)

@@ -9,14 +9,15 @@ rebuilds it from storage. ``History`` records what the invariant checks need.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kvraft.raft import (ConfChange, Entry, EntryType, MemoryStorage, Message, RaftConfig, RaftNode, Ready, Role,
+from kvraft.raft import (ConfChange, Entry, EntryType, Message, RaftConfig, RaftNode, Ready, Role,
                          Snapshot)
 from kvraft.raft.describe import describe_log, describe_ready, describe_state
 from scenarios.bugs import bugs_from_ids
+
+from .cluster import Nodes
 
 
 @dataclass
@@ -28,29 +29,20 @@ class History:
     violations: list[str] = field(default_factory=list)
 
 
-class Env:
+class Env(Nodes):
+    """The interaction-test environment: the shared Nodes, a list state machine per node, isolation."""
+
     def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
-        self.nodes: dict[str, RaftNode | None] = {}
-        self.configs: dict[str, RaftConfig] = {}
-        self.storages: dict[str, MemoryStorage] = {}
+        super().__init__(seed)
         self.sm: dict[str, list[tuple[int, int, bytes]]] = {}  # node -> applied (index, term, data)
-        self.inflight: list[Message] = []
         self.isolated: set[str] = set()
-        self.incarnation: dict[str, int] = {}
         self.history = History()
         self.check_invariants = True
 
     # ------------------------------------------------------------------ building
     def add_node(self, cfg: RaftConfig) -> None:
-        self.configs[cfg.id] = cfg
-        self.storages[cfg.id] = MemoryStorage()
         self.sm[cfg.id] = []
-        self.incarnation[cfg.id] = 0
-        self.nodes[cfg.id] = RaftNode(cfg, self.storages[cfg.id], self._rng(cfg.id))
-
-    def _rng(self, nid: str) -> random.Random:
-        return random.Random(f"{self.seed}:{nid}:{self.incarnation[nid]}")
+        super().add_node(cfg)
 
     def node(self, nid: str) -> RaftNode:
         n = self.nodes[nid]
@@ -62,16 +54,9 @@ class Env:
         return [i for i in sorted(self.nodes) if self.nodes[i] is not None]
 
     # ------------------------------------------------------------------ faults
-    def crash(self, nid: str) -> None:
-        self.nodes[nid] = None
-        self.inflight = [m for m in self.inflight if m.to != nid]
-
     def restart(self, nid: str) -> None:
-        self.incarnation[nid] += 1
-        st = self.storages[nid]
-        snap = st.snapshot()
-        cfg = self.configs[nid]
-        self.nodes[nid] = RaftNode(cfg, st, self._rng(nid))
+        super().restart(nid)
+        snap = self.storages[nid].snapshot()
         self.sm[nid] = _restore(snap) if snap else []
 
     # ------------------------------------------------------------------ the Ready loop
@@ -80,7 +65,7 @@ class Env:
         if not n.has_ready():
             return []
         rd = n.ready()
-        self._persist(nid, rd)
+        self.persist(nid, rd)
         self._record(nid, n, rd)
         self.inflight.extend(rd.messages)
         if rd.snapshot is not None:
@@ -91,15 +76,6 @@ class Env:
             self.sm[nid].append((e.index, e.term, e.data if e.type is EntryType.NORMAL else b""))
         n.advance(rd)
         return describe_ready(rd)
-
-    def _persist(self, nid: str, rd: Ready) -> None:
-        st = self.storages[nid]
-        if rd.snapshot is not None:
-            st.apply_snapshot(rd.snapshot)
-        if rd.hard_state is not None:
-            st.set_hard_state(rd.hard_state)
-        if rd.entries:
-            st.append(rd.entries)
 
     def _record(self, nid: str, n: RaftNode, rd: Ready) -> None:
         h = self.history
