@@ -104,7 +104,12 @@ def _string(tok: str) -> str:
 
 
 def _freeze_key(v: Any) -> Any:
-    return tuple(_freeze_key(x) for x in v) if isinstance(v, list) else v
+    """A map key made hashable: vectors, lists and sets become tuples, maps frozensets of their items."""
+    if isinstance(v, list):
+        return tuple(_freeze_key(x) for x in v)
+    if isinstance(v, dict):  # keys are already frozen
+        return frozenset((k, _freeze_key(x)) for k, x in v.items())
+    return v
 
 
 MAX_EDN_DEPTH = 100  # a Jepsen op nests 3 or 4 levels (a txn's [[:append k v] ...] inside a map)

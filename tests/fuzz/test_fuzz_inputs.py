@@ -234,7 +234,8 @@ TARGETS = [
            [("jsonl", _DEEP_JSON), ("edn", _DEEP_JSON)]),
     Target("check-history-edn", 30, 0.095, lambda b: st.tuples(st.just("edn"), st.one_of(
         S.text_mutated(_edn(b)).map(lambda t: t.encode("utf-8", "surrogatepass")),
-        S.bytes_mutated(_edn(b).encode()))), check_history),
+        S.bytes_mutated(_edn(b).encode()))), check_history,
+           [("edn", b"{{:a 1} 2}\n"), ("edn", b"{{:a [1 {:b 2}]} 2, #{1} 3}\n")]),  # maps as map keys
     Target("check-history-porcupine", 30, 0.095, lambda b: st.tuples(st.just("porcupine"), st.one_of(
         S.json_mutated(json.loads(_porcupine(b))).map(lambda t: t.encode("utf-8", "surrogatepass")),
         S.bytes_mutated(_porcupine(b).encode()))), check_history, [
