@@ -49,7 +49,8 @@ class LiveFaults:
         except (RuntimeError, OSError) as e:
             status, reason = "failed", str(e)
         if reason is not None and status == "applied":
-            status = "unsupported"
+            # a LinkFaults whose loss was applied but whose latency/dup/reorder was not: partly done
+            status = "partial" if isinstance(fault, F.LinkFaults) and fault.loss > 0 else "unsupported"
         rec: dict[str, Any] = {"fault": str(fault), "name": name, "start_ns": start, "end_ns": self.clock(),
                                "status": status}
         if reason:

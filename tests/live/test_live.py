@@ -115,3 +115,36 @@ def test_cli_refuses_recipe_workloads_and_missing_binary(tmp_path):
     r = subprocess.run([sys.executable, "-m", "scenarios", "live", "steady", "--system", "etcd", "--etcd-bin",
                         str(tmp_path / "nope"), "--seed", "1"], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and "no etcd binary" in r.stderr
+
+
+def test_kvraft_clock_strobe_applies_jumps_and_reports_drift_unsupported(tmp_path):
+    meta, verdicts = _run(tmp_path, "clock-strobe", "kvraft", [])
+    sched = meta["live"]["schedule"]
+    assert any(f["name"] == "clock-jump" and f["status"] == "applied" for f in sched)
+    assert "clock-drift" in meta["live"]["unsupported"]
+    drift = [f for f in sched if f["name"] == "clock-drift"]
+    assert drift and all(f["status"] == "unsupported" and f["reason"] for f in drift)
+    assert verdicts["linearizable"] == "ok", verdicts
+
+
+@needs_etcd
+def test_etcd_link_loss_applied_and_clock_faults_reported_unsupported(tmp_path):
+    meta, _ = _run(tmp_path, "lossy-network", "etcd", [])
+    bursts = [f for f in meta["live"]["schedule"] if f["name"] == "link-faults"]
+    assert any(f["status"] == "partial" and "dup" in f["reason"] for f in bursts), bursts  # loss on, dup not
+    assert "link-faults" in meta["live"]["unsupported"]
+    meta, _ = _run(tmp_path, "clock-strobe", "etcd", [])
+    assert "clock-jump" in meta["live"]["unsupported"]
+
+
+@pytest.mark.slow
+def test_kvraft_bug_b07_caught_live(tmp_path):
+    """B07 (quorum reads served from the leader's local state) on the real server: linearizable catches it."""
+    out = tmp_path / "run"
+    for seed in (1, 2, 3):
+        run_live(Scenario.parse_sets("zoo-isolated-leader-reads", ["bugs=B07"]), seed, system="kvraft",
+                 etcd_bin="etcd", out=out)
+        _, results = check_run(out)
+        if {r.checker: r.verdict.value for r in results}["linearizable"] == "illegal":
+            return
+    pytest.fail("B07 not caught in 3 seeds")
