@@ -96,6 +96,10 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
         if not wait_healthy([members.client_url(n) for n in nodes], BOOT_TIMEOUT_S):
             raise ConfigError(f"{system} cluster not healthy after {BOOT_TIMEOUT_S:.0f} s (logs: {work / 'logs'})")
         faults_done, end_ns, requests = asyncio.run(_phases(scenario, seed, plan, members, net, trace, history, state))
+    except KeyboardInterrupt:
+        members.stop_all()
+        shutil.rmtree(work, ignore_errors=True)  # an interrupted run leaves nothing (a failed boot keeps its logs)
+        raise
     finally:
         members.stop_all()
         net.teardown()
