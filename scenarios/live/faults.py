@@ -71,8 +71,9 @@ class LiveFaults:
                     return f"{node} is not a member (pausing clients has no live form)"
                 m.pause(node)
             case F.Resume(node=node):
-                if node in nodes:
-                    m.resume(node)
+                if node not in nodes:
+                    return f"{node} is not a member (pausing clients has no live form)"
+                m.resume(node)
             case F.Partition(groups=groups):
                 side = {n: i for i, g in enumerate(groups) for n in g}
                 self.blocked = {(a, b) for a in nodes for b in nodes
@@ -124,8 +125,9 @@ class LiveFaults:
 class LiveView:
     """The read-only ClusterView the nemesis sees, from the live cluster."""
 
-    def __init__(self, members: Members, faults: LiveFaults, observer: Any) -> None:
+    def __init__(self, members: Members, faults: LiveFaults, observer: Any, clients: int = 0) -> None:
         self._m, self._f, self._o = members, faults, observer
+        self._clients = [f"c{i}" for i in range(clients)]  # so a client fault resolves, and is reported
 
     @property
     def nodes(self) -> list[str]:
@@ -158,7 +160,7 @@ class LiveView:
 
     @property
     def clients(self) -> list[str]:
-        return []
+        return list(self._clients)
 
     @property
     def drifting(self) -> list[str]:

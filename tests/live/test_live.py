@@ -107,11 +107,19 @@ def test_cleanup_removes_a_dead_runs_leftovers_only():
         mine.teardown()
 
 
-def test_cli_refuses_recipe_workloads_and_missing_binary(tmp_path):
+def test_kvraft_lock_workload_and_client_pauses_reported_unsupported(tmp_path):
+    """A recipe workload (callback-style ops) runs live; pausing client machines is reported, not skipped."""
+    meta, verdicts = _run(tmp_path, "lock-pause-holder", "kvraft", [])
+    assert verdicts["lock"] == "ok", verdicts
+    client_pauses = [f for f in meta["live"]["schedule"] if f["name"] == "pause" and f["fault"].split()[-1][0] == "c"]
+    assert client_pauses and all(f["status"] == "unsupported" for f in client_pauses)
+
+
+def test_cli_refuses_bugs_on_etcd_and_missing_binary(tmp_path):
     env = {**os.environ}
-    r = subprocess.run([sys.executable, "-m", "scenarios", "live", "lock-pause-holder", "--seed", "1", "--out",
-                        str(tmp_path / "x")], capture_output=True, text=True, env=env, timeout=60)
-    assert r.returncode == 2 and "no live executor" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "scenarios", "live", "steady", "--system", "etcd", "--set", "bugs=B07",
+                        "--seed", "1", "--out", str(tmp_path / "x")], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and "bug switches are kvraft's" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run([sys.executable, "-m", "scenarios", "live", "steady", "--system", "etcd", "--etcd-bin",
                         str(tmp_path / "nope"), "--seed", "1"], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and "no etcd binary" in r.stderr
