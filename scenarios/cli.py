@@ -118,9 +118,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
             return _fail(f"{root}: not a run directory with a trace.jsonl")
         print(render_replay(root))
         return EXIT_OK
+    from scenarios.live.command import live_run_note
     from scenarios.runner import replay
 
     _not_a_sweep(Path(args.run_dir), "replay")
+    if live_run_note(Path(args.run_dir)):
+        return _fail(str(live_run_note(Path(args.run_dir))))
     ok, text = replay(Path(args.run_dir))
     print(text)
     return EXIT_OK if ok else EXIT_INVALID

@@ -7,12 +7,13 @@ on stderr and exit 2 (``scenarios.cli``'s handling of ConfigError); the verdicts
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["add_live_parser"]
+__all__ = ["add_live_parser", "live_run_note"]
 
 
 def add_live_parser(sub: Any, fail: Callable[[str], int], print_verdicts: Callable[[Path], int],
@@ -53,3 +54,16 @@ def add_live_parser(sub: Any, fail: Callable[[str], int], print_verdicts: Callab
     s.add_argument("--report", action="store_true", help="also render report.html")
     s.add_argument("--cleanup", action="store_true", help="remove leftovers of earlier live runs first")
     s.set_defaults(fn=cmd_live)
+
+
+def live_run_note(root: Path) -> str | None:
+    """Why ``raftsim replay`` cannot re-run ``root`` (a live run), or None for a simulated run."""
+    try:
+        meta = json.loads((root / "run.json").read_text())
+    except (OSError, ValueError, RecursionError):
+        return None  # the replay's own reader reports a bad run.json
+    live = meta.get("live") if isinstance(meta, dict) else None
+    if not isinstance(live, dict):
+        return None
+    return (f"{root} is a live run against {live.get('system', '?')}: live runs are not reproducible "
+            f"(re-run it with `{str(meta.get('replay', 'raftsim live ...')).split('  #')[0]}`)")

@@ -95,3 +95,21 @@ def test_sim_executor_refuses_what_is_not_an_op():
         env.run()
     assert env.now == 5
     assert str(Request(client=None, method="GET", path="/k", timeout_ns=1)) == "GET /v2/keys/k []"
+
+
+def test_replay_refuses_a_live_run_with_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    from scenarios.runner import run
+
+    root = tmp_path / "run"
+    run(Scenario.parse_sets("steady", ["duration_s=0.5", "recover_s=0.5"]), 1, root)
+    meta = json.loads((root / "run.json").read_text())
+    meta["live"] = {"system": "etcd"}
+    meta["replay"] = "raftsim live steady --system etcd --seed 1  # not reproducible"
+    (root / "run.json").write_text(json.dumps(meta))
+    r = subprocess.run([sys.executable, "-m", "scenarios", "replay", str(root)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 2 and "live runs are not reproducible" in r.stderr
+    assert "`raftsim live steady --system etcd --seed 1`" in r.stderr
