@@ -10,7 +10,6 @@ on stderr and exit 2, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -134,32 +133,10 @@ def _not_a_sweep(root: Path, command: str) -> None:
                           f"(or {command} one seed's directory, {root}/seed-N)")
 
 
-def cmd_live(args: argparse.Namespace) -> int:
-    from scenarios.live import cleanup, missing_privileges, run_live
-    from scenarios.spec import Scenario
+def _render(root: Path) -> Path:
+    from reports import render
 
-    if args.cleanup:
-        if os.geteuid() != 0:
-            return _fail("raftsim live --cleanup needs root")
-        for line in cleanup():
-            print(line)
-        if args.scenario is None:
-            return EXIT_OK
-    if args.scenario is None or args.seed is None:
-        return _fail("raftsim live: give SCENARIO and --seed N (or --cleanup alone)")
-    scen = Scenario.parse_sets(args.scenario, args.set or [])
-    missing = missing_privileges(args.system, args.etcd_bin)
-    if missing:
-        return _fail(missing)
-    out = Path(args.out) if args.out else Path("runs") / f"{scen.name}-{args.system}-live-seed{args.seed}"
-    root = run_live(scen, args.seed, system=args.system, etcd_bin=args.etcd_bin, out=out)
-    print(f"run directory: {root}")
-    code = _print_verdicts(root)
-    if args.report:
-        from reports import render
-
-        print(f"report: {render(root)}")
-    return code
+    return render(root)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -236,9 +213,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
             return _fail(f"{root}: not a run directory with a trace.jsonl")
         print(render_replay(root))
         return EXIT_OK
+    from scenarios.live.command import live_run_note
     from scenarios.runner import replay
 
     _not_a_sweep(Path(args.run_dir), "replay")
+    if live_run_note(Path(args.run_dir)):
+        return _fail(str(live_run_note(Path(args.run_dir))))
     ok, text = replay(Path(args.run_dir))
     print(text)
     return EXIT_OK if ok else EXIT_INVALID
@@ -427,18 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print one JSON document (verdicts, counts, replay line, paths) instead of text")
     s.set_defaults(fn=cmd_run)
 
-    s = sub.add_parser("live", help="run one scenario against a real kvraft or etcd cluster (root: netns, nftables)")
-    s.add_argument("scenario", nargs="?", help="a scenario name (raftsim list), e.g. partition-majority; "
-                                                "none with --cleanup")
-    s.add_argument("--system", choices=["kvraft", "etcd"], default="kvraft",
-                   help="the cluster to test: our kvraft server or a real etcd (e.g. --system etcd)")
-    s.add_argument("--etcd-bin", default="etcd", help="the etcd binary (default: etcd on PATH)")
-    s.add_argument("--seed", type=int, help="the workload's and nemesis's seed (a live run is not reproducible)")
-    s.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario parameter")
-    s.add_argument("--out", help="run directory (default runs/<scenario>-<system>-live-seed<N>)")
-    s.add_argument("--report", action="store_true", help="also render report.html")
-    s.add_argument("--cleanup", action="store_true", help="remove leftovers of earlier live runs first")
-    s.set_defaults(fn=cmd_live)
+    from scenarios.live.command import add_live_parser
+
+    add_live_parser(sub, _fail, _print_verdicts, _render)
 
     s = sub.add_parser("check", help="check a run directory and write result.json")
     s.add_argument("run_dir", help="a run directory, e.g. runs/partition-majority-seed7")

@@ -36,6 +36,7 @@ from scenarios.live.members import Members, binary_version, wait_healthy
 from scenarios.live.network import Network, run_tag
 from scenarios.live.observer import Observer
 from scenarios.spec import Scenario, get_def
+from scenarios.recipes_workloads import RECIPE_WORKLOADS
 from scenarios.workloads import WORKLOADS, WorkloadContext, make_workload
 from sim import faults as F
 from sim import trace as T
@@ -48,7 +49,7 @@ MS = 1_000_000
 WARMUP_NS = 1 * S
 GRACE_S = 30.0  # boot, teardown and check beyond the scenario's own phases
 BOOT_TIMEOUT_S = 20.0
-LIVE_WORKLOADS = tuple(sorted(WORKLOADS))  # recipe workloads (lock, queue, ...) yield Call ops: not live yet
+LIVE_WORKLOADS = tuple(sorted([*WORKLOADS, *RECIPE_WORKLOADS]))  # every workload: one definition, both worlds
 NOTE = "live runs are not reproducible: real processes, real time and real scheduling decide the history"
 
 
@@ -57,13 +58,14 @@ class LiveCluster:
 
     final_host = "final"
 
-    def __init__(self, members: Members) -> None:
+    def __init__(self, members: Members, executor: LiveExecutor | None = None) -> None:
         self.members = members
+        self.executor = executor
 
     def client(self, host: str, client_id: str) -> LiveClient:
         nodes = self.members.net.nodes
         i = int(host[1:]) if host[:1] == "c" and host[1:].isdigit() else 0
-        return LiveClient(client_id, self.members.client_url(nodes[i % len(nodes)]))
+        return LiveClient(client_id, self.members.client_url(nodes[i % len(nodes)]), self.executor)
 
 
 def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: Path) -> Path:
@@ -96,6 +98,10 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
         if not wait_healthy([members.client_url(n) for n in nodes], BOOT_TIMEOUT_S):
             raise ConfigError(f"{system} cluster not healthy after {BOOT_TIMEOUT_S:.0f} s (logs: {work / 'logs'})")
         faults_done, end_ns, requests = asyncio.run(_phases(scenario, seed, plan, members, net, trace, history, state))
+    except KeyboardInterrupt:
+        members.stop_all()
+        shutil.rmtree(work, ignore_errors=True)  # an interrupted run leaves nothing (a failed boot keeps its logs)
+        raise
     finally:
         members.stop_all()
         net.teardown()
@@ -151,9 +157,9 @@ async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, ne
         emit(T.RUN, scenario=scenario.name, nodes=list(net.nodes))
         faults = LiveFaults(members, net, lambda: ex.now)
         observer = Observer(members, session, emit)
-        view = LiveView(members, faults, observer)
-        ctx = WorkloadContext(world=SimpleNamespace(streams=streams), cluster=LiveCluster(members), history=history,
-                              params=dict(p), start_ns=WARMUP_NS // 2, stop_ns=recover_end,
+        view = LiveView(members, faults, observer, int(p["clients"]))
+        ctx = WorkloadContext(world=SimpleNamespace(streams=streams), cluster=LiveCluster(members, ex),
+                              history=history, params=dict(p), start_ns=WARMUP_NS // 2, stop_ns=recover_end,
                               rng=streams.fork("workload"), executor=ex)
         workload = make_workload(ctx)
         obs_task = asyncio.get_running_loop().create_task(observer.run())

@@ -3,8 +3,10 @@
 Rules:
 - The same generators the simulator runs: ``Sleep`` is ``asyncio.sleep``, ``Request`` an HTTP request
   with the op's deadline (no answer in time, or no connection: None, an unknown outcome as in
-  simulation). ``Call`` (the callback-style recipe workloads) has no live form yet: the driver refuses
-  those workloads before it starts anything.
+  simulation), ``Call`` starts a recipe operation and waits for its ``on_done`` (the recipes bound their
+  own operations by their deadlines).
+- A client handle is also what ``kvraft.recipes`` expect of a client: ``request(..., on_done)`` and ``rt``
+  (``now()``, ``after(delay_ns, fn)`` -> a handle with ``cancel()``), on this executor's clock and loop.
 - ``now`` is elapsed wall-clock ns since the executor's start (monotonic), the history's time base.
 - Each client handle is bound to one member (slot i -> member i mod n, as Jepsen binds its clients);
   the server forwards writes to the leader, as etcd does.
@@ -49,10 +51,31 @@ class LiveReply:
             return {}
 
 
-@dataclass(frozen=True)
 class LiveClient:
-    client_id: str
-    url: str  # the member's client URL
+    """One client bound to one member: the workloads' handle and the recipes' callback-style client."""
+
+    def __init__(self, client_id: str, url: str, executor: "LiveExecutor | None" = None) -> None:
+        self.client_id = client_id
+        self.url = url  # the member's client URL
+        self.executor = executor
+        self.rt = self
+
+    def now(self) -> int:
+        assert self.executor is not None
+        return self.executor.now
+
+    def after(self, delay_ns: int, fn: Any) -> asyncio.TimerHandle:
+        return asyncio.get_running_loop().call_later(max(0, delay_ns) / 1e9, fn)
+
+    def request(self, method: str, path: str, params: dict[str, str] | None = None, *, timeout_ns: int,
+                on_done: Any) -> None:
+        """Callback form (recipes): ``path`` includes ``/v2/keys``; ``on_done(reply | None)`` on the loop."""
+        assert self.executor is not None and path.startswith("/v2/keys")
+        op = Request(client=self, method=method, path=path[len("/v2/keys"):], params=dict(params or {}),
+                     timeout_ns=timeout_ns)
+        task = asyncio.get_running_loop().create_task(self.executor.request(op))
+        self.executor.tasks.append(task)
+        task.add_done_callback(lambda t: None if t.cancelled() else on_done(t.result()))
 
 
 class LiveExecutor:
@@ -83,7 +106,9 @@ class LiveExecutor:
                 elif isinstance(op, Request):
                     answer = await self.request(op)
                 elif isinstance(op, Call):
-                    raise TypeError("callback-style recipe ops have no live executor")
+                    fut = asyncio.get_running_loop().create_future()
+                    op.start(lambda *args: None if fut.done() else fut.set_result(args))
+                    answer = await fut
                 else:
                     raise TypeError(f"a workload yielded {op!r}, not an op")
         finally:
@@ -103,7 +128,8 @@ class LiveExecutor:
 
     async def drain(self, deadline_s: float) -> int:
         """Wait for every generator until ``deadline_s`` from now; cancel the rest; returns how many."""
-        pending = [t for t in self.tasks if not t.done()]
+        self.tasks = [t for t in self.tasks if not t.done()]
+        pending = list(self.tasks)
         if pending:
             _, still = await asyncio.wait(pending, timeout=max(0.0, deadline_s))
             for t in still:

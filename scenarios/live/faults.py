@@ -49,7 +49,8 @@ class LiveFaults:
         except (RuntimeError, OSError) as e:
             status, reason = "failed", str(e)
         if reason is not None and status == "applied":
-            status = "unsupported"
+            # a LinkFaults whose loss was applied but whose latency/dup/reorder was not: partly done
+            status = "partial" if isinstance(fault, F.LinkFaults) and fault.loss > 0 else "unsupported"
         rec: dict[str, Any] = {"fault": str(fault), "name": name, "start_ns": start, "end_ns": self.clock(),
                                "status": status}
         if reason:
@@ -70,8 +71,9 @@ class LiveFaults:
                     return f"{node} is not a member (pausing clients has no live form)"
                 m.pause(node)
             case F.Resume(node=node):
-                if node in nodes:
-                    m.resume(node)
+                if node not in nodes:
+                    return f"{node} is not a member (pausing clients has no live form)"
+                m.resume(node)
             case F.Partition(groups=groups):
                 side = {n: i for i, g in enumerate(groups) for n in g}
                 self.blocked = {(a, b) for a in nodes for b in nodes
@@ -123,8 +125,9 @@ class LiveFaults:
 class LiveView:
     """The read-only ClusterView the nemesis sees, from the live cluster."""
 
-    def __init__(self, members: Members, faults: LiveFaults, observer: Any) -> None:
+    def __init__(self, members: Members, faults: LiveFaults, observer: Any, clients: int = 0) -> None:
         self._m, self._f, self._o = members, faults, observer
+        self._clients = [f"c{i}" for i in range(clients)]  # so a client fault resolves, and is reported
 
     @property
     def nodes(self) -> list[str]:
@@ -157,7 +160,7 @@ class LiveView:
 
     @property
     def clients(self) -> list[str]:
-        return []
+        return list(self._clients)
 
     @property
     def drifting(self) -> list[str]:

@@ -107,11 +107,52 @@ def test_cleanup_removes_a_dead_runs_leftovers_only():
         mine.teardown()
 
 
-def test_cli_refuses_recipe_workloads_and_missing_binary(tmp_path):
+def test_kvraft_lock_workload_and_client_pauses_reported_unsupported(tmp_path):
+    """A recipe workload (callback-style ops) runs live; pausing client machines is reported, not skipped."""
+    meta, verdicts = _run(tmp_path, "lock-pause-holder", "kvraft", [])
+    assert verdicts["lock"] == "ok", verdicts
+    client_pauses = [f for f in meta["live"]["schedule"] if f["name"] == "pause" and f["fault"].split()[-1][0] == "c"]
+    assert client_pauses and all(f["status"] == "unsupported" for f in client_pauses)
+
+
+def test_cli_refuses_bugs_on_etcd_and_missing_binary(tmp_path):
     env = {**os.environ}
-    r = subprocess.run([sys.executable, "-m", "scenarios", "live", "lock-pause-holder", "--seed", "1", "--out",
-                        str(tmp_path / "x")], capture_output=True, text=True, env=env, timeout=60)
-    assert r.returncode == 2 and "no live executor" in r.stderr and "Traceback" not in r.stderr
+    r = subprocess.run([sys.executable, "-m", "scenarios", "live", "steady", "--system", "etcd", "--set", "bugs=B07",
+                        "--seed", "1", "--out", str(tmp_path / "x")], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and "bug switches are kvraft's" in r.stderr and "Traceback" not in r.stderr
     r = subprocess.run([sys.executable, "-m", "scenarios", "live", "steady", "--system", "etcd", "--etcd-bin",
                         str(tmp_path / "nope"), "--seed", "1"], capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and "no etcd binary" in r.stderr
+
+
+def test_kvraft_clock_strobe_applies_jumps_and_reports_drift_unsupported(tmp_path):
+    meta, verdicts = _run(tmp_path, "clock-strobe", "kvraft", [])
+    sched = meta["live"]["schedule"]
+    assert any(f["name"] == "clock-jump" and f["status"] == "applied" for f in sched)
+    assert "clock-drift" in meta["live"]["unsupported"]
+    drift = [f for f in sched if f["name"] == "clock-drift"]
+    assert drift and all(f["status"] == "unsupported" and f["reason"] for f in drift)
+    assert verdicts["linearizable"] == "ok", verdicts
+
+
+@needs_etcd
+def test_etcd_link_loss_applied_and_clock_faults_reported_unsupported(tmp_path):
+    meta, _ = _run(tmp_path, "lossy-network", "etcd", [])
+    bursts = [f for f in meta["live"]["schedule"] if f["name"] == "link-faults"]
+    assert any(f["status"] == "partial" and "dup" in f["reason"] for f in bursts), bursts  # loss on, dup not
+    assert "link-faults" in meta["live"]["unsupported"]
+    meta, _ = _run(tmp_path, "clock-strobe", "etcd", [])
+    assert "clock-jump" in meta["live"]["unsupported"]
+
+
+@pytest.mark.slow
+def test_kvraft_bug_b07_caught_live(tmp_path):
+    """B07 (quorum reads served from the leader's local state) on the real server: linearizable catches it."""
+    out = tmp_path / "run"
+    for seed in (1, 2, 3):
+        run_live(Scenario.parse_sets("zoo-isolated-leader-reads", ["bugs=B07"]), seed, system="kvraft",
+                 etcd_bin="etcd", out=out)
+        _, results = check_run(out)
+        if {r.checker: r.verdict.value for r in results}["linearizable"] == "illegal":
+            return
+    pytest.fail("B07 not caught in 3 seeds")
