@@ -496,7 +496,7 @@ EXAMPLES = {
 
 def _add_common(p: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """--version on raftsim; --plugin, an example and the exit codes on every subcommand (also others')."""
-    p.add_argument("--version", action="version", version=f"raftsim {_version()}")
+    p.add_argument("--version", action=_Version, nargs=0, help="print raftsim's version (package metadata) and exit")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = ("examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES.values())
                 + f"\n  raftsim run bank-partition --seed 1 --plugin bank   (your own scenario)\n\n{EXIT_CODES}")
@@ -506,6 +506,14 @@ def _add_common(p: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> 
         s.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                        help="import MODULE first: your scenarios, workloads, schedules and checkers "
                             "(repeatable; e.g. --plugin my_suite.faults)")
+
+
+class _Version(argparse.Action):
+    """--version, read from the package metadata only when asked (start-up stays cheap)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kw: object) -> None:
+        print(f"raftsim {_version()}")
+        parser.exit(EXIT_OK)
 
 
 def _version() -> str:
