@@ -3,10 +3,14 @@ and the plugin is inert (imports nothing of the simulator) for tests that do not
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from pytest_plugin_args import PLUGIN_ARGS
+
+ROOT = Path(__file__).resolve().parent.parent
 TESTS = '''import pytest
 
 SHORT = {"duration_s": 1.0, "recover_s": 1.0, "nodes": 3, "clients": 2}
@@ -33,9 +37,10 @@ def test_unrelated():
 
 def _pytest(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_x.py").write_text(TESTS)
-    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rA", "--rootdir",
+    return subprocess.run([sys.executable, "-m", "pytest", *PLUGIN_ARGS, "-p", "no:cacheprovider", "-q", "-rA", "--rootdir",
                            str(tmp_path), "--basetemp", str(tmp_path / "pt"), str(tmp_path / "test_x.py"), *argv],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})  # ROOT: an install predating raftsim/
 
 
 def test_marked_tests_run_per_seed_and_failures_show_verdicts_and_the_replay_line(tmp_path: Path) -> None:

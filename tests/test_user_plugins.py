@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest_plugin_args import PLUGIN_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = (ROOT / "examples" / "bank" / "bank.py").read_text(encoding="utf-8")
@@ -37,7 +38,7 @@ def _package(root: Path, bug: bool) -> Path:
 
 
 def _sh(cwd: Path, pkg: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(pkg)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pkg), str(ROOT)])}  # ROOT: an install predating raftsim/
     return subprocess.run([sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -46,7 +47,7 @@ def _raftsim(cwd: Path, pkg: Path, *argv: str) -> subprocess.CompletedProcess[st
 
 
 def _pytest(cwd: Path, pkg: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return _sh(cwd, pkg, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(pkg),
+    return _sh(cwd, pkg, "-m", "pytest", *PLUGIN_ARGS, "-p", "no:cacheprovider", "-q", "--rootdir", str(pkg),
                "--basetemp", str(cwd / "pt"), str(pkg / "test_bank.py"), *argv)
 
 
