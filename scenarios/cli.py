@@ -320,8 +320,11 @@ def cmd_hunt(args: argparse.Namespace) -> int:
 
     if args.bug is not None and args.bug not in ZOO:
         return _fail(f"--bug {args.bug}: no such bug (see `raftsim bugs`)")
+    from checkers.registry import registered
+
     target = args.checker or (ZOO[args.bug].checker if args.bug else None)
-    names = [c.name for c in default_checkers()]
+    every = default_checkers() + registered()  # the plugins' checkers too
+    names = [c.name for c in every]
     if target is not None and target not in names:
         return _fail(f"--checker {target}: no such checker (one of {', '.join(names)})")
     if args.max_examples < 1:
@@ -329,7 +332,7 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     budget = parse_budget(args.budget)
     if not 1 <= budget <= 7 * 24 * 3600:
         return _fail(f"--budget {args.budget}: expected 1s..7d of wall-clock time")
-    chosen = [c for c in default_checkers() if target is None or c.name == target]
+    chosen = [c for c in every if target is None or c.name == target]
 
     def check(run_dir: Path) -> dict[str, str]:
         return {r.checker: r.verdict.value for r in check_run(run_dir, chosen)[1]}
