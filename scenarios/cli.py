@@ -99,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK if report.same else EXIT_INVALID
     out = Path(args.out) if args.out else None
     if args.json:
-        return _print_json_run(scen, args.seed, out, args.no_check)
+        return _print_json_run(scen, args.seed, out, args.no_check, args.report)
     rd = run(scen, args.seed, out)
     print(f"run directory: {rd.root}")
     print(f"trace sha256:  {rd.trace_sha256}")
@@ -141,11 +141,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _print_verdicts(Path(args.run_dir))
 
 
-def _print_json_run(scen: object, seed: int, out: Path | None, no_check: bool) -> int:
+def _print_json_run(scen: object, seed: int, out: Path | None, no_check: bool, report: bool) -> int:
     from raftsim.api import run
 
     result = run(scen, seed, out, check=not no_check)  # type: ignore[arg-type]
-    _print_json(result.to_json())
+    doc = result.to_json()
+    if report:
+        from reports import render
+
+        doc["paths"]["report"] = str(render(result.run_dir))
+    _print_json(doc)
     return result.exit_code
 
 
