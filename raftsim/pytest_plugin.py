@@ -9,7 +9,7 @@ Rules:
   the run must be valid (no checker illegal or unknown) or, with ``expect={"checker": "illegal"}``, those
   checkers must say so; otherwise the test fails with the verdicts, the counterexample summary, the run
   directory and the exact replay line.
-- Run directories go under pytest's temporary directory; an ok run's is removed unless ``--raftsim-keep``.
+- Run directories go under pytest's temporary directory; a passing case's is removed unless ``--raftsim-keep``.
 """
 
 from __future__ import annotations
@@ -90,11 +90,12 @@ def raftsim_run(request: pytest.FixtureRequest, raftsim_seed: int,
     request.node.user_properties.append(("raftsim_replay", result.replay))
     request.node.stash[_RESULT] = result
     yield result
-    if result.ok and not request.config.getoption("--raftsim-keep"):
+    if not request.node.stash.get(_FAILED, False) and not request.config.getoption("--raftsim-keep"):
         shutil.rmtree(out, ignore_errors=True)
 
 
 _RESULT = pytest.StashKey[Any]()
+_FAILED = pytest.StashKey[bool]()
 
 
 def _judge(result: Any, expect: dict[str, str]) -> str | None:
@@ -109,11 +110,16 @@ def _judge(result: Any, expect: dict[str, str]) -> str | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    out = yield
     result = item.stash.get(_RESULT, None)
+    try:
+        out = yield
+    except BaseException:
+        item.stash[_FAILED] = True  # the test failed: keep its run directory
+        raise
     marker = item.get_closest_marker("raftsim")
     if result is not None and marker is not None:
         why = _judge(result, dict(marker.kwargs.get("expect") or {}))
         if why is not None:
+            item.stash[_FAILED] = True
             pytest.fail(f"raftsim: {why}\n{result.explain()}", pytrace=False)
     return out

@@ -102,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_OK if report.same else EXIT_INVALID
     out = Path(args.out) if args.out else None
     if args.json:
-        return _print_json_run(scen, args.seed, out, args.no_check)
+        return _print_json_run(scen, args.seed, out, args.no_check, args.report)
     rd = run(scen, args.seed, out)
     print(f"run directory: {rd.root}")
     print(f"trace sha256:  {rd.trace_sha256}")
@@ -150,11 +150,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     return _print_verdicts(Path(args.run_dir))
 
 
-def _print_json_run(scen: object, seed: int, out: Path | None, no_check: bool) -> int:
+def _print_json_run(scen: object, seed: int, out: Path | None, no_check: bool, report: bool) -> int:
     from raftsim.api import run
 
     result = run(scen, seed, out, check=not no_check)  # type: ignore[arg-type]
-    _print_json(result.to_json())
+    doc = result.to_json()
+    if report:
+        from reports import render
+
+        doc["paths"]["report"] = str(render(result.run_dir))
+    _print_json(doc)
     return result.exit_code
 
 
@@ -332,8 +337,11 @@ def cmd_hunt(args: argparse.Namespace) -> int:
 
     if args.bug is not None and args.bug not in ZOO:
         return _fail(f"--bug {args.bug}: no such bug (see `raftsim bugs`)")
+    from checkers.registry import registered
+
     target = args.checker or (ZOO[args.bug].checker if args.bug else None)
-    names = [c.name for c in default_checkers()]
+    every = default_checkers() + registered()  # the plugins' checkers too
+    names = [c.name for c in every]
     if target is not None and target not in names:
         return _fail(f"--checker {target}: no such checker (one of {', '.join(names)})")
     if args.max_examples < 1:
@@ -341,7 +349,7 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     budget = parse_budget(args.budget)
     if not 1 <= budget <= 7 * 24 * 3600:
         return _fail(f"--budget {args.budget}: expected 1s..7d of wall-clock time")
-    chosen = [c for c in default_checkers() if target is None or c.name == target]
+    chosen = [c for c in every if target is None or c.name == target]
 
     def check(run_dir: Path) -> dict[str, str]:
         return {r.checker: r.verdict.value for r in check_run(run_dir, chosen)[1]}
@@ -512,7 +520,7 @@ EXAMPLES = {
 
 def _add_common(p: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """--version on raftsim; --plugin, an example and the exit codes on every subcommand (also others')."""
-    p.add_argument("--version", action="version", version=f"raftsim {_version()}")
+    p.add_argument("--version", action=_Version, nargs=0, help="print raftsim's version (package metadata) and exit")
     p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.epilog = ("examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES.values())
                 + f"\n  raftsim run bank-partition --seed 1 --plugin bank   (your own scenario)\n\n{EXIT_CODES}")
@@ -522,6 +530,14 @@ def _add_common(p: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> 
         s.add_argument("--plugin", action="append", default=[], metavar="MODULE",
                        help="import MODULE first: your scenarios, workloads, schedules and checkers "
                             "(repeatable; e.g. --plugin my_suite.faults)")
+
+
+class _Version(argparse.Action):
+    """--version, read from the package metadata only when asked (start-up stays cheap)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kw: object) -> None:
+        print(f"raftsim {_version()}")
+        parser.exit(EXIT_OK)
 
 
 def _version() -> str:

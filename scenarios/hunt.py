@@ -329,9 +329,10 @@ Run it with pytest (the raftsim plugin runs the seed; a failing case shows the v
 
 import pytest
 
-from scenarios.spec import Scenario
+import raftsim
 
-SCENARIO = Scenario.from_repr({scen!r})
+raftsim.load_plugins({plugins!r})  # the user's modules the scenario comes from (none for the catalog's)
+SCENARIO = raftsim.Scenario.from_repr({scen!r})
 SEED = {seed}
 
 
@@ -345,5 +346,8 @@ def test_{fn}_is_{verdict}(raftsim_run):
 def _write_pytest(path: Path, scen: Scenario, seed: int, checker: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fn = re.sub(r"\W", "_", checker)
-    path.write_text(_TEST_TEMPLATE.format(checker=checker, scen=repr(scen), seed=seed, fn=fn, verdict="illegal"))
+    from scenarios.plugins import modules
+
+    path.write_text(_TEST_TEMPLATE.format(checker=checker, scen=repr(scen), seed=seed, fn=fn, verdict="illegal",
+                                          plugins=list(modules())))
     return path

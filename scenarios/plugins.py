@@ -64,7 +64,11 @@ def load_entry_points() -> None:
     from importlib.metadata import entry_points
 
     for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        load([ep.value.split(":")[0]])
+        try:
+            load([ep.value.split(":")[0]])
+        except ConfigError as e:  # say where it came from: no --plugin was given
+            raise ConfigError(f"installed plugin {ep.name!r} ({GROUP} entry point): "
+                              f"{str(e).split(': ', 1)[-1]}") from None
 
 
 def note_source(module: str) -> None:

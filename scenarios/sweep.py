@@ -103,6 +103,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
     its history must be byte-identical (else the row is unknown, checker ``determinism``).
     """
     from checkers import check_run
+    from scenarios.plugins import modules
     from scenarios.runner import code_version, run
 
     t0 = time.perf_counter()  # det-ok: sweep wall time, reported, never in a run
@@ -141,7 +142,8 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
     except Exception as e:  # a crash of the harness on one seed is a result, not the end of the sweep
         return {"seed": seed, "verdict": "unknown", "trace_sha256": None, "failing": ["harness"],
                 "summaries": {"harness": f"{type(e).__name__}: {e}"}, "wall_s": round(time.perf_counter() - t0, 3),  # det-ok: sweep wall time, reported, never in a run
-                "replay": f"raftsim run {name} --seed {seed}", "kept": root.is_dir(), "code_version": code_version()}
+                "replay": f"raftsim run {name} --seed {seed}" + "".join(f" --plugin {m}" for m in modules()),
+                "kept": root.is_dir(), "code_version": code_version()}
 
 
 def _dir_row(root: Path, seed: int) -> tuple[dict[str, Any], str, str | None] | None:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest_plugin_args import PLUGIN_ARGS
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +38,7 @@ def scratch(tmp_path: Path) -> Path:
 def _env(scratch: Path) -> dict[str, str]:
     bindir = str(Path(sys.executable).parent)  # the raftsim script next to this interpreter
     return {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", ""),
-            "PYTHONPATH": str(scratch / "examples" / "bank")}
+            "PYTHONPATH": os.pathsep.join([str(scratch / "examples" / "bank"), str(ROOT)])}
 
 
 @pytest.mark.parametrize("doc", DOCS)
@@ -50,7 +51,7 @@ def test_the_docs_examples_run(doc: str, scratch: Path) -> None:
     for i, body in enumerate(blocks(doc, "python")):
         if "@pytest.mark.raftsim" in body:
             (scratch / f"test_doc_{i}.py").write_text(body, encoding="utf-8")
-            argv = ["-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(scratch),
+            argv = ["-m", "pytest", *PLUGIN_ARGS, "-p", "no:cacheprovider", "-q", "--rootdir", str(scratch),
                     "--basetemp", str(scratch / f"pt{i}"), f"test_doc_{i}.py"]
         else:
             argv = ["-c", body]
@@ -93,7 +94,7 @@ def test_the_ci_snippets_use_options_that_exist() -> None:
 
     snippets = blocks("run-it-in-ci.md", "yaml")
     assert len(snippets) == 2
-    pytest_help = subprocess.run([sys.executable, "-m", "pytest", "--help"], capture_output=True, text=True).stdout
+    pytest_help = subprocess.run([sys.executable, "-m", "pytest", *PLUGIN_ARGS, "--help"], capture_output=True, text=True).stdout
     for text in snippets:
         cmds = _commands(yaml.safe_load(text))
         assert any("raftsim sweep" in c and "--junit" in c for c in cmds) and any("--raftsim-seeds" in c for c in cmds)

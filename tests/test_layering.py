@@ -129,6 +129,18 @@ def test_scanner_reports_planted_violations(tmp_path: Path) -> None:
     assert violations(root, "scenarios") == ["scenarios/hunt.py imports checkers", "scenarios/hunt.py imports checkers.check_run"]
 
 
+def test_only_the_facade_and_the_cli_may_import_raftsim(tmp_path: Path) -> None:
+    root = _plant(tmp_path, {
+        "scenarios/runner.py": "import raftsim\n",
+        "checkers/x.py": "from raftsim.api import run\n",
+        "raftsim/api.py": "from scenarios.runner import run\nfrom checkers import check_run\nfrom reports import render\n",
+        "scenarios/cli.py": "from raftsim.api import check\n",
+    })
+    assert violations(root, "scenarios") == ["scenarios/runner.py imports raftsim"]
+    assert violations(root, "checkers") == ["checkers/x.py imports raftsim.api", "checkers/x.py imports raftsim.api.run"]
+    assert violations(root, "raftsim") == []
+
+
 def test_scanner_allows_format_modules_and_the_top_of_the_graph(tmp_path: Path) -> None:
     root = _plant(tmp_path, {
         "checkers/ok.py": "from sim.trace import TraceWriter\nfrom . import history\n",

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest_plugin_args import PLUGIN_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = (ROOT / "examples" / "bank" / "bank.py").read_text(encoding="utf-8")
@@ -37,7 +38,7 @@ def _package(root: Path, bug: bool) -> Path:
 
 
 def _sh(cwd: Path, pkg: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(pkg)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(pkg), str(ROOT)])}  # ROOT: an install predating raftsim/
     return subprocess.run([sys.executable, *argv], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -46,7 +47,7 @@ def _raftsim(cwd: Path, pkg: Path, *argv: str) -> subprocess.CompletedProcess[st
 
 
 def _pytest(cwd: Path, pkg: Path, *argv: str) -> subprocess.CompletedProcess[str]:
-    return _sh(cwd, pkg, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--rootdir", str(pkg),
+    return _sh(cwd, pkg, "-m", "pytest", *PLUGIN_ARGS, "-p", "no:cacheprovider", "-q", "--rootdir", str(pkg),
                "--basetemp", str(cwd / "pt"), str(pkg / "test_bank.py"), *argv)
 
 
@@ -96,3 +97,16 @@ def test_a_planted_bug_in_the_users_workload_fails_with_the_replay_line(tmp_path
 def test_a_plugin_that_cannot_be_imported_is_one_line_and_exit_2(tmp_path: Path, argv: list[str]) -> None:
     got = _raftsim(tmp_path, tmp_path, *argv)
     assert got.returncode == 2 and got.stderr.count("\n") == 1 and "--plugin" in got.stderr, got.stderr
+
+
+def test_an_installed_plugins_entry_point_is_found_without_plugin(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    dist = site / "bank_suite-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: bank-suite\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[raftsim.plugins]\nbank = bank\n")
+    (site / "bank.py").write_text(BANK, encoding="utf-8")
+    got = _raftsim(tmp_path, site, "list")
+    assert got.returncode == 0 and "bank-partition" in got.stdout, got.stderr
+    got = _raftsim(tmp_path, site, "run", "bank-partition", "--seed", "1", *SHORT, "--out", "r", "--json")
+    assert got.returncode == 0 and json.loads(got.stdout)["replay"].endswith("--plugin bank"), got.stderr
