@@ -108,6 +108,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"run directory: {rd.root}")
     print(f"trace sha256:  {rd.trace_sha256}")
     print(f"replay:        {rd.replay}")
+    if rd.meta.get("drawn"):  # the swarm scenario: what this seed drew (also in the replay line)
+        print("drawn:         " + " ".join(f"{k}={v}" for k, v in sorted(rd.meta["drawn"].items())))
     cut = rd.meta.get("cut_short")
     if cut:
         print(f"cut short:     the event limit ({cut['events']:,} simulation events) stopped the run at "
