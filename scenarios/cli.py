@@ -292,6 +292,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return summary.exit_code
 
 
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from reports.coverage import CoverageError, collect, format_table, run_dirs
+    from scenarios.errors import ConfigError
+
+    try:
+        dirs = run_dirs(Path(args.run_dir))
+        total, runs, quiet = collect(dirs)
+    except CoverageError as e:
+        raise ConfigError(str(e)) from None
+    text, gaps = format_table(total, runs, len(dirs), quiet)
+    print(text)
+    return EXIT_OK
+
+
 def cmd_figure(args: argparse.Namespace) -> int:
     if args.number == "16":
         from scenarios.figure16 import EXPLAIN, figure16, plot, table
@@ -515,6 +529,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="figure 16: no progress bars")
     s.add_argument("--out", help="output directory (default runs/figure8[-BUG] or runs/figure16)")
     s.set_defaults(fn=cmd_figure)
+
+    s = sub.add_parser("coverage", help="which API and protocol behaviours a run or a sweep (--keep all) exercised, "
+                       "and the gaps (e.g. raftsim coverage runs/sweep-swarm)")
+    s.add_argument("run_dir", help="a run directory or a sweep directory, e.g. runs/sweep-swarm")
+    s.set_defaults(fn=cmd_coverage)
 
     s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")
     s.set_defaults(fn=cmd_bugs)

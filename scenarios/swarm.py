@@ -79,7 +79,8 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
     out: dict[str, Any] = {
         "nodes": rng.randint(3, 7),
         "workload": rng.choice(WORKLOADS),
-        "read_mode": rng.choice(("quorum", "local")),
+        # read_mode stays quorum: a local (serializable) read may be stale by design, and the history does
+        # not yet mark it, so the linearizability checker would call every stale one a violation.
         "keys": rng.randint(1, 6),
         "clients": rng.randint(2, 8),
         "rate": float(rng.choice((5, 10, 20, 40))),
