@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 from checkers.rundir import RunDirError, RunFiles
-from sim import trace as T
+from sim.trace import TraceError, iter_records
 
 __all__ = ["ROWS", "CoverageError", "collect", "format_table", "run_dirs"]
 
@@ -94,7 +94,7 @@ def _one(run: RunFiles, got: Counter[tuple[str, str]]) -> bool:
     writes: set[str] = set()
     messages = False
     with open(run.trace, encoding="utf-8") as f:
-        for _, r in T.iter_records(f, kinds=("send", "drop-msg", "snapshot", "restore", "read-index", "conf",
+        for _, r in iter_records(f, kinds=("send", "drop-msg", "snapshot", "restore", "read-index", "conf",
                                              "member-change", "become-leader")):
             kind = r["kind"]
             if kind != "send":
@@ -176,7 +176,7 @@ def collect(dirs: Iterable[Path]) -> tuple[Counter[tuple[str, str]], Counter[tup
         try:
             if not _one(RunFiles(d), got):
                 quiet.append(d.name)
-        except (OSError, RunDirError, T.TraceError) as e:
+        except (OSError, RunDirError, TraceError) as e:
             raise CoverageError(f"{d}: {e}") from None
         total.update(got)
         runs.update({k: 1 for k in got})
