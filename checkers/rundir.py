@@ -21,7 +21,8 @@ A run directory holds:
   seed (int), code_version (str), trace_sha256 (str), replay (str: the exact ``raftsim run ...`` line),
   nodes (list of node ids), clients (int), duration_ns (int), timing (dict: election_timeout_ns,
   heartbeat_ns, tick_ns, latency_mean_ns ... used to derive liveness bounds), stats (dict); optional:
-  cut_short, liveness, plugins (list of the user's plugin modules to import before resolving the scenario).
+  cut_short, liveness, plugins (list of the user's plugin modules to import before resolving the scenario),
+  drawn (the parameters a swarm seed drew).
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class RunMeta:
     liveness: dict[str, int] | None = None  # bounds overriding those derived from timing
     live: dict[str, Any] | None = None  # a live run: system, version, the schedule as executed, unsupported faults
     plugins: list[str] | None = None  # the user's plugin modules the run needs (scenarios/plugins.py)
+    drawn: dict[str, Any] | None = None  # the parameters the seed drew (the swarm scenario), also in params
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"format": FORMAT_VERSION}
@@ -253,7 +255,7 @@ _FIELDS: dict[str, type] = {
     "format": int, "scenario": str, "scenario_repr": str, "nemesis": str, "seed": int, "code_version": str,
     "trace_sha256": str, "trace_events": int, "replay": str, "nodes": list, "clients": int, "duration_ns": int,
     "params": dict, "timing": dict, "phases": dict, "stats": dict, "cut_short": dict, "liveness": dict,
-    "live": dict, "plugins": list,
+    "live": dict, "plugins": list, "drawn": dict,
 }
 _INT_MAPS = ("timing", "phases", "liveness", "stats", "cut_short")  # objects of int (ns, counts)
 

@@ -183,3 +183,4 @@ def election_partition(p: Mapping[str, Any]) -> Plan:
 import scenarios.bugzoo_catalog  # noqa: E402,F401  (bug-zoo schedules, registered on import)
 import scenarios.figure8  # noqa: E402,F401  (the paper figures' scenarios, registered on import)
 import scenarios.figure16  # noqa: E402,F401
+import scenarios.swarm  # noqa: E402,F401  (the per-seed drawn scenario)

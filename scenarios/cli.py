@@ -107,6 +107,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"run directory: {rd.root}")
     print(f"trace sha256:  {rd.trace_sha256}")
     print(f"replay:        {rd.replay}")
+    if rd.meta.get("drawn"):  # the swarm scenario: what this seed drew (also in the replay line)
+        print("drawn:         " + " ".join(f"{k}={v}" for k, v in sorted(rd.meta["drawn"].items())))
     cut = rd.meta.get("cut_short")
     if cut:
         print(f"cut short:     the event limit ({cut['events']:,} simulation events) stopped the run at "
@@ -273,6 +275,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                             for r in doc["rows"] if r["verdict"] in ("illegal", "unknown")])
         _print_json(doc)
     return summary.exit_code
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    from reports.coverage import CoverageError, collect, format_table, run_dirs
+    from scenarios.errors import ConfigError
+
+    try:
+        dirs = run_dirs(Path(args.run_dir))
+        total, runs, quiet = collect(dirs)
+    except CoverageError as e:
+        raise ConfigError(str(e)) from None
+    text, gaps = format_table(total, runs, len(dirs), quiet)
+    print(text)
+    return EXIT_OK
 
 
 def cmd_figure(args: argparse.Namespace) -> int:
@@ -494,6 +510,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="figure 16: no progress bars")
     s.add_argument("--out", help="output directory (default runs/figure8[-BUG] or runs/figure16)")
     s.set_defaults(fn=cmd_figure)
+
+    s = sub.add_parser("coverage", help="which API and protocol behaviours a run or a sweep (--keep all) exercised, "
+                       "and the gaps (e.g. raftsim coverage runs/sweep-swarm)")
+    s.add_argument("run_dir", help="a run directory or a sweep directory, e.g. runs/sweep-swarm")
+    s.set_defaults(fn=cmd_coverage)
 
     s = sub.add_parser("bugs", help="list the bug-zoo switches and the checker that catches each")
     s.set_defaults(fn=cmd_bugs)

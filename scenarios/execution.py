@@ -157,7 +157,7 @@ def event_limit(p: dict[str, Any], end_ns: int) -> int:
 
 def simulate(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter]:
     """Build and run ``scenario`` at ``seed`` to its end (or its event limit); nothing is written."""
-    cluster, history, end_ns = build(scenario, seed)
+    cluster, history, end_ns = build(scenario.for_seed(seed), seed)
     cluster.world.max_events = event_limit(cluster.params, end_ns)
     cluster.world.run(until_ns=end_ns)
     # Ops still open at the end never completed: the history format counts them as info.

@@ -45,8 +45,9 @@ def check_replaceable(out: Path) -> None:
         raise ConfigError(str(e)) from None
 
 
-def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWriter) -> rundir.RunMeta:
-    """The run.json of a finished simulation."""
+def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWriter,
+             drawn: dict[str, Any] | None = None) -> rundir.RunMeta:
+    """The run.json of a finished simulation (``scenario`` as run: drawn values resolved, ``drawn`` them)."""
     tw = cluster.world.trace_writer
     from scenarios.plugins import modules
 
@@ -80,6 +81,7 @@ def run_meta(scenario: Scenario, seed: int, cluster: Cluster, history: HistoryWr
         stats={"history_events": len(history.lines)},
         cut_short=None if cut is None else {**cut, "limit": cluster.world.max_events},
         plugins=plugins or None,
+        drawn=drawn or None,
     )
 
 
@@ -88,7 +90,9 @@ def run(scenario: Scenario, seed: int, out_dir: Path | None = None) -> RunDir:
     earlier run there (see ``checkers.rundir.check_replaceable``)."""
     out = Path(out_dir) if out_dir is not None else Path("runs") / f"{scenario.name}-seed{seed}"
     check_replaceable(out)
-    cluster, history = simulate(scenario, seed)
-    meta = run_meta(scenario, seed, cluster, history)
+    as_run = scenario.for_seed(seed)
+    drawn = {k: v for k, v in sorted(as_run.params.items()) if scenario.params.get(k) != v}
+    cluster, history = simulate(as_run, seed)
+    meta = run_meta(as_run, seed, cluster, history, drawn)
     rundir.write_run_dir(out, meta, cluster.world.trace_writer.write_to, history.write_to)
     return RunDir(out, meta.trace_sha256, meta.replay, meta.to_json())

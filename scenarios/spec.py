@@ -61,6 +61,8 @@ class ScenarioDef:
     build: Callable[[Mapping[str, Any]], Any]  # params -> scenarios.plan.Plan
     params: tuple[Param, ...] = ()
     limits: tuple[Limit, ...] = ()
+    # draw(params, changed, seed) -> the params seed draws (a scenario that declares ``drawn``: swarm.py)
+    draw: Callable[[Mapping[str, Any], Mapping[str, Any], int], Mapping[str, Any]] | None = None
 
     def schema(self) -> dict[str, Param]:
         """Every parameter of this scenario, declared ranges narrowed by ``limits``, defaults its own."""
@@ -93,6 +95,7 @@ def register(d: ScenarioDef) -> ScenarioDef:
 
 
 def scenario(name: str, description: str, *, params: tuple[Param, ...] = (), limits: tuple[Limit, ...] = (),
+             draw: Callable[[Mapping[str, Any], Mapping[str, Any], int], Mapping[str, Any]] | None = None,
              **defaults: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: register ``fn(params) -> Plan`` as scenario ``name`` (own ``params``, ``limits``, defaults)."""
 
@@ -102,7 +105,7 @@ def scenario(name: str, description: str, *, params: tuple[Param, ...] = (), lim
 
         note_source(fn.__module__)
         register(ScenarioDef(name, description, MappingProxyType({**own, **defaults}), fn, tuple(params),
-                             tuple(limits)))
+                             tuple(limits), draw))
         return fn
 
     return deco
@@ -162,6 +165,15 @@ class Scenario:
             k, v = item.split("=", 1)
             overrides[k.strip()] = v.strip()
         return cls.create(name, overrides)
+
+    def for_seed(self, seed: int) -> "Scenario":
+        """This scenario as run at ``seed``: a scenario that draws its configuration per seed (``draw``) gets
+        the drawn values as plain parameters and ``drawn=True``; any other scenario is itself."""
+        d = get_def(self.name)
+        if d.draw is None or self.params.get("drawn", True):
+            return self
+        changed = self.changed()
+        return Scenario.create(self.name, {**changed, **d.draw(self.params, changed, seed), "drawn": True})
 
     def changed(self) -> dict[str, Any]:
         """Parameters that differ from the scenario's defaults (for short replay lines)."""

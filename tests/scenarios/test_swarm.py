@@ -1,0 +1,73 @@
+"""The swarm scenario: each seed draws its configuration, the draw is plain parameters, and it replays.
+
+Rules: the draw is a pure function of the seed; a drawn scenario (``drawn=true``) is never drawn again; a
+parameter the user set is kept; the replay line's ``--set`` values reproduce the run's trace.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import pytest
+
+from checkers.rundir import read_run_meta
+from scenarios.runner import run
+from scenarios.spec import Scenario, get_def
+from scenarios.swarm import FAULT_KINDS, WORKLOADS
+
+
+def _drawn(seed: int, **sets: object) -> Scenario:
+    return Scenario.create("swarm", sets).for_seed(seed)
+
+
+def test_the_draw_is_a_pure_function_of_the_seed_and_varies_across_seeds() -> None:
+    assert _drawn(7) == _drawn(7)
+    configs = [_drawn(s) for s in range(1, 31)]
+    assert len({repr(c) for c in configs}) == 30
+    assert {c.params["nodes"] for c in configs} == set(range(3, 8))
+    assert len({c.params["workload"] for c in configs}) >= 6
+    for c in configs:
+        kinds = c.params["faults"].split(",")
+        assert kinds and set(kinds) <= set(FAULT_KINDS)
+        assert c.params["workload"] in WORKLOADS and c.params["drawn"] is True
+        assert c.params["election_ticks"] > c.params["heartbeat_ticks"]
+
+
+def test_a_users_value_is_kept_and_a_drawn_scenario_is_not_drawn_again() -> None:
+    for s in range(1, 11):
+        got = _drawn(s, nodes=3, workload="lock", faults="kill-leader")
+        assert (got.params["nodes"], got.params["workload"], got.params["faults"]) == (3, "lock", "kill-leader")
+    once = _drawn(4)
+    assert once.for_seed(99) == once
+    steady = Scenario.create("steady")
+    assert steady.for_seed(5) is steady
+
+
+def test_the_replay_line_is_plain_set_values_that_give_the_same_scenario() -> None:
+    for s in (1, 2, 3):
+        drawn = _drawn(s)
+        words = shlex.split(drawn.cli_args())
+        sets = [w for i, w in enumerate(words) if i % 2 == 1]
+        assert Scenario.parse_sets("swarm", sets) == drawn
+
+
+@pytest.mark.parametrize("kind", FAULT_KINDS)
+def test_every_fault_kind_builds_a_plan(kind: str) -> None:
+    scen = Scenario.create("swarm", {"faults": kind, "drawn": True})
+    plan = get_def("swarm").build(scen.params)
+    assert repr(plan.nemesis) != "none()"
+    assert plan.spare_nodes == (1 if kind == "member-churn" else 0)
+
+
+def test_run_json_records_the_draw_and_its_replay_reproduces_the_trace(tmp_path: Path) -> None:
+    short = {"duration_s": 1.0, "recover_s": 1.0}
+    rd = run(Scenario.create("swarm", short), 3, tmp_path / "a")
+    meta = read_run_meta(rd.root / "run.json")
+    assert meta.drawn and meta.drawn["drawn"] is True and len(meta.drawn) > 5
+    assert all(meta.params[k] == v for k, v in meta.drawn.items())
+    assert meta.params["drawn"] is True and "--set drawn=true" in meta.replay
+    sets = [w for i, w in enumerate(shlex.split(meta.replay.split(" --seed 3 ", 1)[1])) if i % 2 == 1]
+    again = run(Scenario.parse_sets("swarm", sets), 3, tmp_path / "b")
+    assert again.trace_sha256 == rd.trace_sha256
+    assert read_run_meta(again.root / "run.json").drawn is None  # nothing left to draw
