@@ -9,14 +9,12 @@ sensitivity test checks both sides on the same seeds), and is named ``zoo-<what 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from scenarios import nemesis as N
 from scenarios.arguments import check_int, check_seconds
 from scenarios.catalog import Plan
-from scenarios.params import Limit, Param
+from scenarios.params import Limit, Param, Params
 from scenarios.spec import scenario
 from sim import faults as F
 
@@ -108,20 +106,20 @@ def skew_leader(delta_s: float) -> N.Action:  # alias kept for readability in sc
           params=(Param(name="schedule", type=str, default="NONE",
                         doc="the fault schedule: nemesis combinators, e.g. mix(at(1.0, isolate_leader()))"),),
           duration_s=4.0, recover_s=2.0)
-def scripted(p: Mapping[str, Any]) -> Plan:
-    return Plan(N.from_repr(str(p["schedule"])))  # the safe parser: one-line ConfigError on bad text
+def scripted(p: Params) -> Plan:
+    return Plan(N.from_repr(str(p.schedule)))  # the safe parser: one-line ConfigError on bad text
 
 
 @scenario("zoo-vote-crash", "Crash a random node for 30 ms every 50 ms while the leader is isolated: votes after restart.",
           nodes=5, clients=3, keys=2, latency_ms=30.0, latency_dist="uniform", **{**_CHURN, "duration_s": 8.0, "recover_s": 1.0}, limits=(_TWO,))
-def zoo_vote_crash(p: Mapping[str, Any]) -> Plan:
+def zoo_vote_crash(p: Params) -> Plan:
     return Plan(N.mix(N.every(0.05, N.kill_random(0.03), start_s=0.1),
                       N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.2)))
 
 
 @scenario("zoo-minority-tail", "Leader in a minority grows an old-term tail; heal and crash the majority's leader.",
           nodes=5, clients=10, keys=2, **{**_CHURN, "duration_s": 5.0, "recover_s": 1.0}, limits=(_TWO,))
-def zoo_minority_tail(p: Mapping[str, Any]) -> Plan:
+def zoo_minority_tail(p: Params) -> Plan:
     return Plan(N.mix(N.cycle(1.0, N.leader_minority(), start_s=0.1), N.cycle(1.0, N.do_heal(), start_s=0.5),
                       N.cycle(1.0, N.kill_leader(0.4), start_s=0.5)))
 
@@ -129,7 +127,7 @@ def zoo_minority_tail(p: Mapping[str, Any]) -> Plan:
 @scenario("zoo-dup-elections", "Slow (60 ms), duplicating links and repeated leader isolation: vote replies arrive late, twice.",
           nodes=5, clients=3, keys=2, latency_ms=60.0, latency_dist="uniform", dup=0.3,
           **{**_CHURN, "election_ticks": 10, "heartbeat_ticks": 2, "duration_s": 8.0, "recover_s": 1.0}, limits=(_TWO,))
-def zoo_dup_elections(p: Mapping[str, Any]) -> Plan:
+def zoo_dup_elections(p: Params) -> Plan:
     return Plan(N.cycle(0.4, N.isolate_leader(), N.do_heal(), start_s=0.2))
 
 
@@ -139,7 +137,7 @@ def zoo_dup_elections(p: Mapping[str, Any]) -> Plan:
           params=(Param(name="round_s", type=float, default=2.0, lo=0.1, hi=600,
                         doc="length of one Figure-8 round (virtual seconds)"),), limits=(_TWO,),
           **{**_CHURN, "duration_s": 6.0})
-def zoo_figure_8(p: Mapping[str, Any]) -> Plan:
+def zoo_figure_8(p: Params) -> Plan:
     """The paper's Figure 8, one round per ``round_s``, reacting to elections (``on``):
 
     (a) the leader and one peer are cut off in a minority: writes grow a tail of the old term there;
@@ -155,13 +153,13 @@ def zoo_figure_8(p: Mapping[str, Any]) -> Plan:
     rnd = N.mix(N.at(0.0, N.leader_minority()),
                 N.on("become-leader", N.isolate_leader(), nth=1),
                 N.on("become-leader", N.isolate_leader(), delay_ms=(42.0, 52.0), nth=2))
-    rounds = max(1, int(p["duration_s"] // p["round_s"]))
-    return Plan(N.phases(*[(p["round_s"], rnd)] * rounds))
+    rounds = max(1, int(p.duration_s // p.round_s))
+    return Plan(N.phases(*[(p.round_s, rnd)] * rounds))
 
 
 @scenario("zoo-reorder-crash", "Duplicated, reordered AppendEntries (latency 5 ms, 30% reorder) and leader crashes.",
           nodes=5, clients=6, keys=3, rate=60.0, dup=0.3, reorder=0.3, latency_ms=5.0, **_CHURN, limits=(_THREE,))
-def zoo_reorder_crash(p: Mapping[str, Any]) -> Plan:
+def zoo_reorder_crash(p: Params) -> Plan:
     return Plan(N.mix(N.every(0.5, N.kill_leader(0.3), start_s=0.3),
                       N.cycle(0.8, N.partition("majority"), N.do_heal(), start_s=0.6)))
 
@@ -169,76 +167,76 @@ def zoo_reorder_crash(p: Mapping[str, Any]) -> Plan:
 @scenario("zoo-isolated-leader-reads", "Isolate the leader (no CheckQuorum) while clients keep reading from it.",
           nodes=5, clients=12, keys=1, check_quorum=False, election_ticks=10, heartbeat_ticks=2,
           duration_s=6.0, recover_s=1.0, limits=(_TWO,))
-def zoo_isolated_leader_reads(p: Mapping[str, Any]) -> Plan:
+def zoo_isolated_leader_reads(p: Params) -> Plan:
     return Plan(N.cycle(0.8, N.isolate_leader(), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-new-leader-read", "Isolate the leader under slow fsyncs (50 ms): the new leader reads before its no-op commits.",
           nodes=3, clients=10, keys=1, rate=50.0, fsync_ms=50.0, duration_s=8.0, recover_s=1.0, limits=(_TWO,))
-def zoo_new_leader_read(p: Mapping[str, Any]) -> Plan:
+def zoo_new_leader_read(p: Params) -> Plan:
     # Found by `raftsim hunt zoo-new-leader-read --bug B08` (shrunk to one event: at(0.5, isolate_leader())).
     return Plan(N.cycle(0.8, N.isolate_leader(), N.do_heal(), start_s=0.5))
 
 
 @scenario("zoo-slow-clock-leader", "Slow the leader's clock to 10% and isolate it: its lease outlives the election.",
           nodes=5, clients=12, keys=1, election_ticks=10, heartbeat_ticks=2, duration_s=6.0, recover_s=1.0, limits=(_TWO,))
-def zoo_slow_clock_leader(p: Mapping[str, Any]) -> Plan:
+def zoo_slow_clock_leader(p: Params) -> Plan:
     return Plan(N.mix(N.cycle(1.5, drift_leader(-900_000), N.heal_all(), start_s=0.2),
                       N.cycle(1.5, N.isolate_leader(), start_s=0.25)))
 
 
 @scenario("zoo-lossy-retries", "Set workload (POST adds); 30% loss so replies vanish and clients retry elsewhere.",
           nodes=3, clients=6, keys=2, workload="set", loss=0.2, duration_s=3.0, recover_s=1.5)
-def zoo_lossy_retries(p: Mapping[str, Any]) -> Plan:
+def zoo_lossy_retries(p: Params) -> Plan:
     return Plan(N.every(1.0, N.kill_leader(0.3), start_s=0.3))
 
 
 @scenario("zoo-stale-snapshot", "Snapshots every 20 entries; isolate a member, heal under duplication + reordering.",
           nodes=3, clients=8, keys=2, rate=50.0, snapshot_entries=20, dup=0.3, reorder=0.3, latency_ms=3.0,
           duration_s=4.0, recover_s=1.5, limits=(_TWO,))
-def zoo_stale_snapshot(p: Mapping[str, Any]) -> Plan:
+def zoo_stale_snapshot(p: Params) -> Plan:
     return Plan(N.cycle(0.6, N.partition("isolate"), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-power-loss", "Power failure of the whole cluster with slow fsyncs (20 ms): unsynced writes vanish.",
           nodes=3, clients=6, keys=3, rate=40.0, fsync_ms=20.0, duration_s=3.0, recover_s=2.0)
-def zoo_power_loss(p: Mapping[str, Any]) -> Plan:
+def zoo_power_loss(p: Params) -> Plan:
     return Plan(N.every(1.0, N.power_failure(0.3), start_s=0.4))
 
 
 @scenario("zoo-power-loss-many-keys", "Power failures under writes to 20 keys: every key must keep its last acknowledged write.",
           nodes=3, clients=6, keys=20, rate=15.0, fsync_ms=5.0, duration_s=3.0, recover_s=2.0)
-def zoo_power_loss_many_keys(p: Mapping[str, Any]) -> Plan:
+def zoo_power_loss_many_keys(p: Params) -> Plan:
     return Plan(N.every(1.0, N.power_failure(0.3), start_s=0.4))
 
 
 @scenario("zoo-split-votes", "Seven nodes, frequent partitions of random shapes: elections must still converge.",
           nodes=7, clients=4, keys=2, pre_vote=False, check_quorum=False, duration_s=3.0, recover_s=4.0, limits=(_THREE,))
-def zoo_split_votes(p: Mapping[str, Any]) -> Plan:
+def zoo_split_votes(p: Params) -> Plan:
     return Plan(N.cycle(0.5, N.partition("majorities-ring"), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-disruptive-rejoin", "Isolate a follower for many election timeouts, reconnect: it must not depose the leader.",
           nodes=5, clients=6, keys=2, duration_s=3.0, recover_s=3.0, limits=(_TWO,))
-def zoo_disruptive_rejoin(p: Mapping[str, Any]) -> Plan:
+def zoo_disruptive_rejoin(p: Params) -> Plan:
     return Plan(N.cycle(1.0, N.partition("isolate"), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-lagging-follower", "Cut one follower off for 200 ms under light load, then let it catch up.",
           nodes=3, clients=3, keys=2, rate=10.0, duration_s=2.0, recover_s=0.5, limits=(_TWO,))
-def zoo_lagging_follower(p: Mapping[str, Any]) -> Plan:
+def zoo_lagging_follower(p: Params) -> Plan:
     return Plan(N.cycle(0.5, isolate_follower(), N.do_heal(), start_s=0.2))
 
 
 @scenario("zoo-lock-skew", "Lock workload; step the leader's clock forward past the lock TTL.",
           workload="lock", nodes=3, clients=5, keys=1, ttl_s=2, duration_s=4.0, recover_s=1.0)
-def zoo_lock_skew(p: Mapping[str, Any]) -> Plan:
+def zoo_lock_skew(p: Params) -> Plan:
     return Plan(N.every(1.5, jump_leader(3.0), start_s=0.3))
 
 
 @scenario("zoo-ttl-step", "Registry workload with TTL heartbeats; step the leader's clock forward by 4 s.",
           workload="registry", nodes=3, clients=5, keys=2, ttl_s=2, duration_s=4.0, recover_s=1.0)
-def zoo_ttl_step(p: Mapping[str, Any]) -> Plan:
+def zoo_ttl_step(p: Params) -> Plan:
     return Plan(N.every(1.5, jump_leader(4.0), start_s=0.3))
 
 
@@ -279,19 +277,19 @@ def split_remove_two() -> N.Action:
 @scenario("zoo-membership-split", "Cut the leader and one peer off, remove two others at once, crash the leader.",
           nodes=5, clients=3, keys=1, duration_s=2.5, recover_s=1.0,
           limits=(Limit("nodes", lo=5, hi=5, why="the split removes two of exactly five members"),))
-def zoo_membership_split(p: Mapping[str, Any]) -> Plan:
+def zoo_membership_split(p: Params) -> Plan:
     return Plan(N.at(1.0, split_remove_two()))
 
 
 @scenario("zoo-membership", "Remove and add members rapidly while the leader is isolated.",
           nodes=5, clients=4, keys=2, **_CHURN, limits=(_TWO,))
-def zoo_membership(p: Mapping[str, Any]) -> Plan:
+def zoo_membership(p: Params) -> Plan:
     return Plan(N.mix(N.every(0.4, N.member_churn(), start_s=0.1),
                       N.cycle(0.5, N.isolate_leader(), N.do_heal(), start_s=0.3)), spare_nodes=1)
 
 
 @scenario("zoo-watch-lag", "Watch workload; a follower lags behind a cut, the leader dies: watches resume on the laggard.",
           workload="watch", nodes=3, clients=6, keys=2, duration_s=4.5, recover_s=1.5, limits=(_TWO,))
-def zoo_watch_lag(p: Mapping[str, Any]) -> Plan:
+def zoo_watch_lag(p: Params) -> Plan:
     return Plan(N.mix(N.cycle(1.5, isolate_follower(), start_s=0.2), N.cycle(1.5, N.kill_leader(0.5), start_s=0.7),
                       N.cycle(1.5, N.do_heal(), start_s=0.9)))

@@ -34,6 +34,7 @@ def _fail(msg: str) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from scenarios.params import typed_params
     from scenarios.spec import list_defs
 
     defs = list_defs()
@@ -41,8 +42,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for d in defs:
         print(f"{d.name:<{width}}  {d.description}")
         if args.verbose:  # the fault schedule, as run.json records it
-            params = {k: p.default for k, p in d.schema().items()}
-            print(f"{'':<{width}}  schedule: {d.build(params).nemesis!r}")
+            defaults = typed_params(d.schema(), {k: p.default for k, p in d.schema().items()})
+            print(f"{'':<{width}}  schedule: {d.build(defaults).nemesis!r}")
     return EXIT_OK
 
 

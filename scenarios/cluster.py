@@ -18,6 +18,7 @@ from kvraft.client import Client
 from kvraft.member import Member, MemberConfig
 from kvraft.raft.config import RaftConfig
 from scenarios.bugs import bugs_from_ids
+from scenarios.params import Params
 from scenarios.spec import Scenario, get_def
 from sim import faults as F
 from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
@@ -29,9 +30,9 @@ MS = 1_000_000
 S = 1_000_000_000
 
 
-def _latency(p: dict[str, Any]) -> Any:
-    mean = int(p["latency_ms"] * MS)
-    kind = p["latency_dist"]
+def _latency(p: Params) -> Any:
+    mean = int(p.latency_ms * MS)
+    kind = p.latency_dist
     if kind == "constant":
         return Constant(mean)
     if kind == "uniform":
@@ -153,35 +154,35 @@ class Cluster(MemberHosts):
     """The world, the kvraft members on it and the client hosts (live objects; the runner's only)."""
 
     def __init__(self, scenario: Scenario, seed: int) -> None:
-        p = dict(scenario.params)
+        p = scenario.p
         self.scenario, self.seed, self.params = scenario, seed, p
-        self.plan = get_def(scenario.name).build(scenario.params)
-        world = World(seed, latency=_latency(p), trace_messages=bool(p["trace_messages"]))
-        n, spare = p["nodes"], self.plan.spare_nodes
+        self.plan = get_def(scenario.name).build(p)
+        world = World(seed, latency=_latency(p), trace_messages=bool(p.trace_messages))
+        n, spare = p.nodes, self.plan.spare_nodes
         all_nodes = [f"n{i}" for i in range(1, n + spare + 1)]
-        bugs = bugs_from_ids(p["bugs"])  # validated by Scenario.create
+        bugs = bugs_from_ids(p.bugs)  # validated by Scenario.create
         raft_config = RaftConfig(
-            election_ticks=p["election_ticks"], heartbeat_ticks=p["heartbeat_ticks"], pre_vote=p["pre_vote"],
-            check_quorum=p["check_quorum"], snapshot_entries=p["snapshot_entries"], bugs=bugs.raft_part(),
-            max_size_per_msg=p["max_msg_bytes"], election_ticks_max=p.get("election_ticks_max") or None,
+            election_ticks=p.election_ticks, heartbeat_ticks=p.heartbeat_ticks, pre_vote=p.pre_vote,
+            check_quorum=p.check_quorum, snapshot_entries=p.snapshot_entries, bugs=bugs.raft_part(),
+            max_size_per_msg=p.max_msg_bytes, election_ticks_max=p.get("election_ticks_max") or None,
         )
-        election_ns = p["election_ticks"] * p["tick_ms"] * MS
-        member_config = MemberConfig(tick_ns=p["tick_ms"] * MS, bugs=bugs,
+        election_ns = p.election_ticks * p.tick_ms * MS
+        member_config = MemberConfig(tick_ns=p.tick_ms * MS, bugs=bugs,
                                      request_timeout_ns=5 * S + 2 * election_ns)  # as etcd
         self.admin: Client | None = None
         self.admins: list[Client] = []
         super().__init__(world, all_nodes, set(all_nodes[:n]), raft_config, member_config)
         # The scenario's own link settings (not a fault): the nemesis returns to them after loss bursts.
-        self.link_baseline = F.LinkFaults(loss=p["loss"], dup=p["dup"], reorder=p["reorder"])
+        self.link_baseline = F.LinkFaults(loss=p.loss, dup=p.dup, reorder=p.reorder)
         self.link_setting = F.LinkFaults()
         if self.link_baseline != self.link_setting:
             self.apply(self.link_baseline)
-        if p["fsync_ms"] > 0:  # otherwise the simulator's default disk (not a fault worth listing)
+        if p.fsync_ms > 0:  # otherwise the simulator's default disk (not a fault worth listing)
             for node in self.all_nodes:
-                self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p["fsync_ms"] * MS))))
+                self.world.apply(F.DiskFaults(node=node, fsync_latency=Exponential(int(p.fsync_ms * MS))))
         # One machine per workload client, plus one for the admin (membership) client and one for the
         # final reads: a Client owns its machine's receiver, so they must not share one.
-        self.client_hosts = [f"c{i}" for i in range(max(1, p["clients"]))]
+        self.client_hosts = [f"c{i}" for i in range(max(1, p.clients))]
         self.admin_host, self.final_host = "admin", "final"
         self.admin_hosts = [self.admin_host, "admin1"]  # a second admin client: two changes in flight
         for c in [*self.client_hosts, *self.admin_hosts, self.final_host]:

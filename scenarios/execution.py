@@ -18,6 +18,7 @@ from checkers.history import HistoryWriter
 from scenarios import nemesis as N
 from scenarios.cluster import MS, Cluster, ClusterView, S
 from scenarios.errors import ConfigError
+from scenarios.params import Params
 from scenarios.spec import Scenario
 from scenarios.workloads import WorkloadContext, make_workload
 from sim import trace as T
@@ -114,8 +115,8 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
     world.start()
     history = HistoryWriter()
     fault_start = WARMUP_NS
-    fault_end = fault_start + int(p["duration_s"] * S)
-    recover_end = fault_end + int(p["recover_s"] * S)
+    fault_end = fault_start + int(p.duration_s * S)
+    recover_end = fault_end + int(p.recover_s * S)
     cluster.admins = [cluster.client(h, h) for h in cluster.admin_hosts]
     cluster.admin = cluster.admins[0]
     ctx = WorkloadContext(world=world, cluster=cluster, history=history, params=p, start_ns=WARMUP_NS // 2,
@@ -131,7 +132,7 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
 
     world.schedule(fault_end, recover)
     # Final reads start once every workload op has completed (the client gives up by its timeout).
-    quiet = recover_end + p["client_timeout_ms"] * MS + 100 * MS
+    quiet = recover_end + p.client_timeout_ms * MS + 100 * MS
     world.schedule(quiet, lambda: workload.final_reads(deadline_ns=quiet + 5 * S))
     return cluster, history, quiet + 6 * S
 
@@ -146,12 +147,12 @@ def build(scenario: Scenario, seed: int) -> tuple[Cluster, HistoryWriter, int]:
 EVENT_LIMIT_FACTOR = 25
 
 
-def event_limit(p: dict[str, Any], end_ns: int) -> int:
+def event_limit(p: Params, end_ns: int) -> int:
     """The most simulation events a run of params ``p`` lasting ``end_ns`` may take (see EVENT_LIMIT_FACTOR):
     per virtual second, a tick per node, a heartbeat from each node to each peer and each client op."""
-    ticks_per_s = 1000 / p["tick_ms"]
-    per_s = (p["nodes"] * ticks_per_s + p["nodes"] ** 2 * ticks_per_s / p["heartbeat_ticks"]
-             + p["clients"] * p["rate"])
+    ticks_per_s = 1000 / p.tick_ms
+    per_s = (p.nodes * ticks_per_s + p.nodes ** 2 * ticks_per_s / p.heartbeat_ticks
+             + p.clients * p.rate)
     return int(EVENT_LIMIT_FACTOR * per_s * end_ns / S) + 100_000
 
 

@@ -15,7 +15,6 @@ Rules:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from typing import Any
 from scenarios import nemesis as N
 from scenarios.catalog import Plan
 from scenarios.errors import ConfigError
-from scenarios.params import Param
+from scenarios.params import Param, Params
 from scenarios.spec import Scenario, scenario
 
 __all__ = ["BOTTOM", "CAP_NS", "PAPER", "TOP", "Line", "figure16", "measure", "trial"]
@@ -45,10 +44,10 @@ PAPER = {
                         doc="the randomized election timeout is drawn from [election_ticks, this] (inclusive)"),),
           nodes=5, clients=0, tick_ms=1, election_ticks=150, heartbeat_ticks=75,
           pre_vote=False, check_quorum=False, duration_s=0.5, recover_s=0.5, latency_ms=1.0)
-def fig16_election(p: Mapping[str, Any]) -> Plan:
-    if p["election_ticks_max"] < p["election_ticks"]:
-        raise ConfigError(f"election_ticks_max={p['election_ticks_max']}: must be >= election_ticks={p['election_ticks']}")
-    hb_s = p["heartbeat_ticks"] * p["tick_ms"] / 1000
+def fig16_election(p: Params) -> Plan:
+    if p.election_ticks_max < p.election_ticks:
+        raise ConfigError(f"election_ticks_max={p.election_ticks_max}: must be >= election_ticks={p.election_ticks}")
+    hb_s = p.heartbeat_ticks * p.tick_ms / 1000
     # One firing (the period outlasts the run) at start + U(0, heartbeat): uniform within the leader's interval.
     return Plan(N.every(100.0, N.kill_leader(100.0), jitter=hb_s / 100.0))
 
@@ -101,7 +100,7 @@ def measure(scen: Scenario, seed: int) -> dict[str, int | None]:
     lines = world.trace_writer.lines
     m = _Measure(nodes=[n for n in cluster.all_nodes if n in cluster.members])
     pos, t = 0, 0
-    end = WARMUP_NS + int(scen.params["duration_s"] * 1e9)  # the crash comes before this
+    end = WARMUP_NS + int(scen.p.duration_s * 1e9)  # the crash comes before this
     while m.done_t is None:
         t += 10 * MS
         world.run(t)

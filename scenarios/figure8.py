@@ -16,11 +16,10 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
 
 from scenarios import nemesis as N
 from scenarios.catalog import Plan
+from scenarios.params import Params
 from scenarios.spec import scenario
 
 __all__ = ["fig8_paper"]
@@ -30,9 +29,9 @@ __all__ = ["fig8_paper"]
           nodes=5, clients=1, keys=1, rate=10.0, workload="set", client_timeout_ms=150, max_msg_bytes=1,
           latency_ms=10.0, latency_dist="constant", pre_vote=False, check_quorum=False, election_ticks=15,
           heartbeat_ticks=3, duration_s=2.0, recover_s=1.0)
-def fig8_paper(p: Mapping[str, Any]) -> Plan:
+def fig8_paper(p: Params) -> Plan:
     # The minority cut first; the triggers' window opens 0.1 s later, once the old leader's last
     # messages (10 ms links) have landed, so the first commit it sees is the (c) leader's.
     return Plan(N.phases((0.1, N.at(0.0, N.leader_minority())),
-                         (p["duration_s"] - 0.1, N.mix(N.on("become-leader", N.isolate_leader(), nth=1),
+                         (p.duration_s - 0.1, N.mix(N.on("become-leader", N.isolate_leader(), nth=1),
                                                        N.on("commit", N.isolate_leader(), nth=1)))))

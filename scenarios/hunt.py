@@ -148,8 +148,8 @@ class HuntResult:
         if not self.found or self.scenario is None:
             return [f"no failure in {self.examples} example(s), {self.wall_s:.0f}s"] + ([self.advice] if self.advice else [])
         return [f"FOUND after {self.examples} example(s), {self.wall_s:.0f}s: {self.checker} illegal",
-                f"shrunk schedule ({event_count(str(self.scenario.params['schedule']))} event(s)): "
-                f"{self.scenario.params['schedule']}",
+                f"shrunk schedule ({event_count(str(self.scenario.p.schedule))} event(s)): "
+                f"{self.scenario.p.schedule}",
                 f"replay:      {self.replay}",
                 f"run dir:     {self.run_dir}",
                 f"pytest file: {self.test_file}",
@@ -289,7 +289,7 @@ def write_corpus_entry(corpus_dir: Path | None, scen: Scenario, seed: int, check
         raise ConfigError(f"{path}: a corpus entry exists; not replacing it (move it, or pass another --corpus)")
     corpus_dir.mkdir(parents=True, exist_ok=True)
     doc = {"format": CORPUS_FORMAT, "name": name, "bug": bug, "scenario_repr": repr(scen), "seed": seed,
-           "checker": checker, "verdict": "illegal", "events": event_count(str(scen.params.get("schedule", ""))),
+           "checker": checker, "verdict": "illegal", "events": event_count(str(scen.p.get("schedule", ""))),
            "replay": f"raftsim run {scen.name} --seed {seed} {scen.cli_args()}", **(figures or {})}
     path.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
     return path

@@ -49,16 +49,16 @@ class _HealthyView:
     """A stand-in ClusterView: every node up, the first member leading, no clock or link faults."""
 
     def __init__(self, p: dict[str, Any], spare: int) -> None:
-        self.members = [f"n{i}" for i in range(1, p["nodes"] + 1)]
-        self.spare = [f"n{i}" for i in range(p["nodes"] + 1, p["nodes"] + spare + 1)]
+        self.members = [f"n{i}" for i in range(1, p.nodes + 1)]
+        self.spare = [f"n{i}" for i in range(p.nodes + 1, p.nodes + spare + 1)]
         self.nodes = self.members + self.spare
         self.up = list(self.nodes)
         self.down: list[str] = []
         self.paused: list[str] = []
         self.leader = self.members[0]
-        self.clients = [f"c{i}" for i in range(max(1, p["clients"]))]
+        self.clients = [f"c{i}" for i in range(max(1, p.clients))]
         self.drifting: list[str] = []
-        self.link_baseline = F.LinkFaults(loss=p["loss"], dup=p["dup"], reorder=p["reorder"])
+        self.link_baseline = F.LinkFaults(loss=p.loss, dup=p.dup, reorder=p.reorder)
         self.links_faulted = False
 
 
@@ -74,14 +74,14 @@ def _is_fault(item: object, view: _HealthyView) -> bool:
 
 def preflight(scen: Scenario) -> Preflight:
     """Probe ``scen``'s schedule against its parameters (see the module rules). Pure; never runs it."""
-    p = dict(scen.params)
-    plan = get_def(scen.name).build(scen.params)
+    p = scen.p
+    plan = get_def(scen.name).build(p)
     sched = plan.nemesis
     if not callable(getattr(sched, "plan", None)):  # e.g. --set schedule=5 for scripted
         raise ConfigError(f"{scen.name}: the schedule {str(sched)[:60]!r} is not a fault schedule")
     if repr(sched) == repr(N.NONE):
         return Preflight(plans_faults=False, timed_events=0, reactive=0, faulting_events=0)
-    start, end = _S, _S + int(p["duration_s"] * _S)  # the runner's fault phase (after 1 s of warm-up)
+    start, end = _S, _S + int(p.duration_s * _S)  # the runner's fault phase (after 1 s of warm-up)
     rng = random.Random(0)  # det-ok: the probe's own seeded stream, never a run's
     timed = sched.plan(rng, start, end)
     reactive = N.triggers(sched, start, end)
@@ -101,9 +101,9 @@ def preflight(scen: Scenario) -> Preflight:
             errors.append(str(e))
     reason = ""
     if not timed and not reactive:
-        reason = f"no fault is scheduled within duration_s={p['duration_s']:g}"
+        reason = f"no fault is scheduled within duration_s={p.duration_s:g}"
     elif not faulting:
-        reason = (f"with nodes={p['nodes']} no scheduled event can inject a fault"
+        reason = (f"with nodes={p.nodes} no scheduled event can inject a fault"
                   + (f" ({errors[0]})" if errors else ""))
     return Preflight(plans_faults=True, timed_events=len(timed), reactive=len(reactive), faulting_events=faulting,
                      reason=reason)
@@ -113,7 +113,7 @@ def require_exercise(scen: Scenario, *, allow_empty: bool = False) -> Preflight:
     """``preflight(scen)``; ConfigError when it can inject no fault or issue no op, unless ``allow_empty``."""
     pf = preflight(scen)
     problems = [] if pf.can_fault else [pf.reason]
-    if scen.params["clients"] < 1:
+    if scen.p.clients < 1:
         problems.append("clients=0: no client issues an op")
     if problems and not allow_empty:
         raise ConfigError(f"{scen.name}: {'; '.join(problems)}: nothing to test "

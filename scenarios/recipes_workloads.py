@@ -44,7 +44,7 @@ class RecipeWorkload(Workload):
 
     def __init__(self, ctx: WorkloadContext) -> None:
         super().__init__(ctx)
-        self.ttl_s = int(self.p["ttl_s"])
+        self.ttl_s = int(self.p.ttl_s)
         self.ttl_ns = self.ttl_s * S
         self._objs: dict[tuple[str, str], Any] = {}
 

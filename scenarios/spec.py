@@ -4,7 +4,9 @@ Rules:
 - A scenario is ``Scenario(name, params)``; ``params`` always holds *every* parameter (defaults
   merged), so ``repr`` is complete and ``Scenario.from_repr(repr(s)) == s``.
 - Every parameter is declared once (scenarios/params.py: type, range or choices, meaning); a scenario
-  adds its own (``params=``) and narrows shared ranges (``limits=``). ``Scenario.create`` checks every
+  adds its own (``params=``, declared next to its builder) and narrows shared ranges (``limits=``).
+  ``Scenario.params`` is the mapping stored in run.json and the repr; code reads values through the typed,
+  read-only ``Scenario.p`` (``p.nodes``), which builders and workloads receive. ``Scenario.create`` checks every
   value against the declarations before anything runs: an unknown key, a wrong type or a value out of
   range is a one-line ``ConfigError`` naming the parameter, the value and the accepted range.
 - Names are kebab-case.
@@ -22,7 +24,7 @@ from typing import Any
 
 from scenarios.errors import ConfigError
 from scenarios.parser import parse_repr
-from scenarios.params import PARAMS, Limit, Param, check_rules, common_defaults, parse_text
+from scenarios.params import PARAMS, Limit, Param, Params, check_rules, common_defaults, parse_text, typed_params
 
 __all__ = [
     "COMMON_PARAMS",
@@ -58,7 +60,7 @@ class ScenarioDef:
     name: str
     description: str
     defaults: Mapping[str, Any]
-    build: Callable[[Mapping[str, Any]], Any]  # params -> scenarios.plan.Plan
+    build: Callable[[Params], Any]  # typed params -> scenarios.catalog.Plan
     params: tuple[Param, ...] = ()
     limits: tuple[Limit, ...] = ()
     # draw(params, changed, seed) -> the params seed draws (a scenario that declares ``drawn``: swarm.py)
@@ -152,7 +154,7 @@ class Scenario:
             if isinstance(value, str) and schema[key].type is not str:
                 value = parse_text(schema[key], value)
             params[key] = schema[key].check(value, name)
-        check_rules(name, params)
+        check_rules(name, typed_params(schema, params))
         return cls(name, MappingProxyType(params))
 
     @classmethod
@@ -165,6 +167,11 @@ class Scenario:
             k, v = item.split("=", 1)
             overrides[k.strip()] = v.strip()
         return cls.create(name, overrides)
+
+    @property
+    def p(self) -> Params:
+        """The parameters typed and read-only (``scenario.p.nodes``); an undeclared name is an AttributeError."""
+        return typed_params(get_def(self.name).schema(), self.params)
 
     def for_seed(self, seed: int) -> "Scenario":
         """This scenario as run at ``seed``: a scenario that draws its configuration per seed (``draw``) gets

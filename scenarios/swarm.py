@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from scenarios import nemesis as N
-from scenarios.params import Limit, Param
+from scenarios.params import Limit, Param, Params
 from scenarios.spec import scenario
 from sim.rand import RandomStreams
 
@@ -106,21 +106,21 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
 
 @scenario("swarm", "Find anything: each seed draws cluster size, faults, workload and timing (swarm testing).",
           params=_OWN, draw=draw, limits=(Limit("nodes", lo=3, hi=7, why="swarm draws 3..7 nodes; partitions need three"),))
-def swarm(p: Mapping[str, Any]) -> Any:
+def swarm(p: Params) -> Any:
     from scenarios.catalog import Plan
 
-    kinds = [k for k in p["faults"].split(",") if k]
-    every = p["fault_every_s"]
+    kinds = [k for k in p.faults.split(",") if k]
+    every = p.fault_every_s
     parts: list[N.Schedule] = []
     if "torn-writes" in kinds:
         parts.append(N.at(0.0, N.torn_writes()))
     periodic = [_ACTIONS[k](every) for k in kinds if k in _ACTIONS]
     if periodic:
         parts.append(N.every(every, N.one_of(*periodic), start_s=0.3, jitter=0.5))
-        parts.append(N.every(p["heal_every_s"], N.heal_all(), start_s=round(every + 0.2, 2)))
+        parts.append(N.every(p.heal_every_s, N.heal_all(), start_s=round(every + 0.2, 2)))
     churn = "member-churn" in kinds
     if churn:
-        parts.append(N.every(p["churn_every_s"], N.member_churn(), start_s=0.9))
+        parts.append(N.every(p.churn_every_s, N.member_churn(), start_s=0.9))
     if not parts:
         return Plan(N.NONE)
     return Plan(parts[0] if len(parts) == 1 else N.mix(*parts), spare_nodes=1 if churn else 0)

@@ -120,7 +120,7 @@ def run_seed(scenario_repr: str, seed: int, out_dir: str, keep: str = "all", tra
             "history_sha256": _sha256(rd.files.history), "failing": failing,
             "summaries": {r.checker: r.summary for r in results if r.verdict.is_failure},
             "replay": rd.replay, "code_version": code_version(),
-            "trace_messages": bool(scen.params.get("trace_messages", True)), "kept": True}
+            "trace_messages": bool(scen.p.trace_messages), "kept": True}
         if not verdict.is_failure:  # ok (or, with --allow-empty, nothing exercised): not kept
             if keep == "failing":
                 shutil.rmtree(root, ignore_errors=True)

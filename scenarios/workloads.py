@@ -24,6 +24,7 @@ from typing import Any
 from checkers.history import HistoryWriter
 from kvraft.client import outcome
 from scenarios.ops import Request, SimExecutor, Sleep
+from scenarios.params import Params
 
 __all__ = ["WorkloadContext", "Workload", "make_workload", "KvOutcome"]
 
@@ -36,7 +37,7 @@ class WorkloadContext:
     world: Any
     cluster: Any
     history: HistoryWriter
-    params: dict[str, Any]
+    params: Params  # the scenario's typed parameters (Scenario.p)
     start_ns: int
     stop_ns: int
     rng: random.Random
@@ -74,10 +75,10 @@ class Workload:
         self.ctx = ctx
         self.executor = ctx.executor if ctx.executor is not None else SimExecutor(ctx.world.env)
         self.p = ctx.params
-        self.clients = self.p["clients"]
-        self.timeout_ns = self.p["client_timeout_ms"] * MS
-        self.quorum = self.p["read_mode"] == "quorum"
-        self.keys = [f"{self.prefix}/k{i}" for i in range(self.p["keys"])]
+        self.clients = self.p.clients
+        self.timeout_ns = self.p.client_timeout_ms * MS
+        self.quorum = self.p.read_mode == "quorum"
+        self.keys = [f"{self.prefix}/k{i}" for i in range(self.p.keys)]
         self.used_keys: set[str] = set()
         self._final_proc = 1_000_000
 
@@ -122,7 +123,7 @@ class Workload:
 
     def rate_for(self, slot: int) -> float:
         """Ops per second of this slot (think time is exponential with this rate)."""
-        return float(self.p["rate"])
+        return float(self.p.rate)
 
     def after_op(self, slot: int, f: str, out: KvOutcome) -> Generator[Any, Any, None]:
         return
@@ -376,7 +377,7 @@ class WatchWorkload(Workload):
         yield  # pragma: no cover
 
     def rate_for(self, slot: int) -> float:
-        return 1000.0 if self.is_watcher(slot) else float(self.p["rate"])  # watchers re-arm at once
+        return 1000.0 if self.is_watcher(slot) else float(self.p.rate)  # watchers re-arm at once
 
     def final_ops(self) -> list[tuple[str, str]]:
         return [("read", k) for k in sorted(k for k in self.used_keys if k != self.prefix)]
@@ -394,7 +395,7 @@ WORKLOADS: dict[str, type[Workload]] = {
 def make_workload(ctx: WorkloadContext) -> Workload:
     from scenarios.plugins import user_workload
 
-    name = ctx.params["workload"]
+    name = ctx.params.workload
     user = user_workload(name)
     if user is not None:  # registered by a plugin (@raftsim.workload)
         return user(ctx)

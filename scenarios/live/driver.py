@@ -70,14 +70,14 @@ class LiveCluster:
 
 def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: Path) -> Path:
     """Run ``scenario`` live into ``out``; returns ``out``. Raises ConfigError for what cannot run."""
-    p = dict(scenario.params)
-    if p["workload"] not in LIVE_WORKLOADS:
-        raise ConfigError(f"workload {p['workload']!r} has no live executor yet (live: {', '.join(LIVE_WORKLOADS)})")
-    if system != "kvraft" and p["bugs"]:
+    p = scenario.p
+    if p.workload not in LIVE_WORKLOADS:
+        raise ConfigError(f"workload {p.workload!r} has no live executor yet (live: {', '.join(LIVE_WORKLOADS)})")
+    if system != "kvraft" and p.bugs:
         raise ConfigError(f"--set bugs: bug switches are kvraft's own; {system} has none")
     rundir.check_replaceable(out)
-    plan = get_def(scenario.name).build(scenario.params)
-    nodes = [f"n{i}" for i in range(1, p["nodes"] + 1)]
+    plan = get_def(scenario.name).build(p)
+    nodes = [f"n{i}" for i in range(1, p.nodes + 1)]
     tag = run_tag()
     work = out.parent / f".{out.name}.{tag}"
     shutil.rmtree(work, ignore_errors=True)
@@ -113,13 +113,13 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
         trace_events=trace.count,
         replay=f"raftsim live {scenario.name} --system {system} --seed {seed}"
                + (f" {scenario.cli_args()}" if scenario.cli_args() else "") + "  # not reproducible",
-        nodes=nodes, clients=p["clients"], duration_ns=end_ns,
-        phases={"fault_start_ns": WARMUP_NS, "fault_end_ns": WARMUP_NS + int(p["duration_s"] * S),
-                "recover_end_ns": WARMUP_NS + int((p["duration_s"] + p["recover_s"]) * S)},
-        timing={"tick_ns": p["tick_ms"] * MS, "heartbeat_ns": p["heartbeat_ticks"] * p["tick_ms"] * MS,
-                "election_timeout_ns": p["election_ticks"] * p["tick_ms"] * MS,
-                "latency_mean_ns": int(p["latency_ms"] * MS), "client_timeout_ns": p["client_timeout_ms"] * MS,
-                "ttl_ns": p["ttl_s"] * S},
+        nodes=nodes, clients=p.clients, duration_ns=end_ns,
+        phases={"fault_start_ns": WARMUP_NS, "fault_end_ns": WARMUP_NS + int(p.duration_s * S),
+                "recover_end_ns": WARMUP_NS + int((p.duration_s + p.recover_s) * S)},
+        timing={"tick_ns": p.tick_ms * MS, "heartbeat_ns": p.heartbeat_ticks * p.tick_ms * MS,
+                "election_timeout_ns": p.election_ticks * p.tick_ms * MS,
+                "latency_mean_ns": int(p.latency_ms * MS), "client_timeout_ns": p.client_timeout_ms * MS,
+                "ttl_ns": p.ttl_s * S},
         stats={"history_events": len(history.lines), "requests": requests, "faults": len(faults_done)},
         live={"system": system, "binary": etcd_bin if system == "etcd" else "kvraft", "version": version,
               "note": NOTE, "schedule": faults_done, "unsupported": unsupported},
@@ -144,11 +144,11 @@ def _code_version() -> str:
 
 async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, net: Network, trace: T.TraceWriter,
                   history: HistoryWriter, state: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
-    p = scenario.params
+    p = scenario.p
     streams = RandomStreams(seed)
-    fault_end = WARMUP_NS + int(p["duration_s"] * S)
-    recover_end = fault_end + int(p["recover_s"] * S)
-    quiet = recover_end + p["client_timeout_ms"] * MS + 100 * MS
+    fault_end = WARMUP_NS + int(p.duration_s * S)
+    recover_end = fault_end + int(p.recover_s * S)
+    quiet = recover_end + p.client_timeout_ms * MS + 100 * MS
     hard_end = quiet + 6 * S
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False)) as session:
         ex = LiveExecutor(session)
@@ -157,9 +157,9 @@ async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, ne
         emit(T.RUN, scenario=scenario.name, nodes=list(net.nodes))
         faults = LiveFaults(members, net, lambda: ex.now)
         observer = Observer(members, session, emit)
-        view = LiveView(members, faults, observer, int(p["clients"]))
+        view = LiveView(members, faults, observer, int(p.clients))
         ctx = WorkloadContext(world=SimpleNamespace(streams=streams), cluster=LiveCluster(members, ex),
-                              history=history, params=dict(p), start_ns=WARMUP_NS // 2, stop_ns=recover_end,
+                              history=history, params=p, start_ns=WARMUP_NS // 2, stop_ns=recover_end,
                               rng=streams.fork("workload"), executor=ex)
         workload = make_workload(ctx)
         obs_task = asyncio.get_running_loop().create_task(observer.run())

@@ -26,6 +26,7 @@ from typing import Any
 
 from scenarios.bugs import bugs_from_ids
 from scenarios.live.network import Network
+from scenarios.params import Params
 
 __all__ = ["Members", "SYSTEMS", "binary_version", "wait_healthy"]
 
@@ -53,7 +54,7 @@ class Members:
     etcd_bin: str
     net: Network
     work: Path
-    params: dict[str, Any]
+    params: Params
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     paused: set[str] = field(default_factory=set)
     on_event: Any = None  # callback(kind, node, **fields) for the trace
@@ -65,8 +66,8 @@ class Members:
         p = self.params
         a = self.net.addr
         peers = ",".join(f"{n}=http://{a(n)}:{PEER_PORT}" for n in self.net.nodes)
-        hb_ms = max(1, int(p["heartbeat_ticks"] * p["tick_ms"]))
-        el_ms = max(5 * hb_ms, int(p["election_ticks"] * p["tick_ms"]))
+        hb_ms = max(1, int(p.heartbeat_ticks * p.tick_ms))
+        el_ms = max(5 * hb_ms, int(p.election_ticks * p.tick_ms))
         return ["--name", node, "--data-dir", str(self.work / "data" / node),
                 "--listen-peer-urls", f"http://{a(node)}:{PEER_PORT}",
                 "--initial-advertise-peer-urls", f"http://{a(node)}:{PEER_PORT}",
@@ -77,7 +78,7 @@ class Members:
 
     def etcd_flags(self) -> list[str]:
         """etcd 3.4 runs without PreVote unless told; the scenario's ``pre_vote`` (default on, as kvraft's) says."""
-        return [f"--pre-vote={str(bool(self.params.get('pre_vote', True))).lower()}"] if self.system == "etcd" else []
+        return [f"--pre-vote={str(bool(self.params.pre_vote)).lower()}"] if self.system == "etcd" else []
 
     def clock_file(self, node: str) -> Path:
         """kvraft's clock offset (int ns), which only this harness writes (``--unsafe-clock-offset-file``)."""
@@ -86,9 +87,9 @@ class Members:
     def kvraft_flags(self, node: str) -> list[str]:
         if self.system != "kvraft":
             return []
-        bugs = ",".join(bugs_from_ids(str(self.params.get("bugs", ""))).on())
+        bugs = ",".join(bugs_from_ids(self.params.bugs).on())
         return ["--unsafe-clock-offset-file", str(self.clock_file(node)), *(["--unsafe-bugs", bugs] if bugs else []),
-                *([] if self.params.get("check_quorum", True) else ["--unsafe-check-quorum=false"])]
+                *([] if self.params.check_quorum else ["--unsafe-check-quorum=false"])]
 
     def start(self, node: str) -> None:
         (self.work / "logs").mkdir(parents=True, exist_ok=True)

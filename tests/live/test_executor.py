@@ -51,7 +51,7 @@ async def _serve() -> tuple[web.AppRunner, str]:
 
 
 def test_register_workload_runs_unchanged_on_the_live_executor():
-    params = dict(Scenario.parse_sets("steady", ["clients=3", "rate=50"]).params)
+    params = Scenario.parse_sets("steady", ["clients=3", "rate=50"]).p
     history = HistoryWriter()
 
     async def main() -> None:

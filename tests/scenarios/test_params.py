@@ -128,3 +128,21 @@ def test_allow_empty_runs_and_the_verdict_line_says_what_was_exercised(tmp_path,
     # Raft safety and liveness still judged the elections; the line says how little else was tested.
     assert "7 not exercised; 0 faults, 0 ops exercised" in line, line
     assert code == 0
+
+
+def test_code_reads_typed_read_only_params_generated_from_the_declarations() -> None:
+    import dataclasses
+    import pickle
+
+    scen = Scenario.parse_sets("zoo-figure-8", ["nodes=3", "round_s=1.5"])
+    p = scen.p
+    assert (p.nodes, p.round_s, p.pre_vote) == (3, 1.5, scen.params["pre_vote"])  # shared and the scenario's own
+    assert [f.name for f in dataclasses.fields(p)] == list(scen.params)  # the table's order, every parameter
+    assert {f.name: f.type for f in dataclasses.fields(p)} == {k: q.type for k, q in get_def(scen.name).schema().items()}
+    with pytest.raises(AttributeError, match="no parameter 'node' .*declared: nodes"):
+        p.node  # noqa: B018  (a typo fails loudly)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.nodes = 4  # type: ignore[misc]
+    assert p.get("election_ticks_max") is None and Scenario.create("fig16-election").p.get("election_ticks_max") == 300
+    assert pickle.loads(pickle.dumps(p)) == p  # sweep workers may receive it
+    assert Scenario.from_repr(repr(scen)) == scen and type(Scenario.create("steady").p) is type(Scenario.create("bridge").p)

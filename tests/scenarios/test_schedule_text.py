@@ -65,7 +65,7 @@ def test_replaying_a_doctored_run_json_never_runs_code(tmp_path: Path, capsys: p
 def _catalog_schedules() -> list[tuple[str, object]]:
     from scenarios.spec import Scenario, get_def, list_defs
 
-    return [(d.name, get_def(d.name).build(Scenario.create(d.name).params).nemesis) for d in list_defs()]
+    return [(d.name, get_def(d.name).build(Scenario.create(d.name).p).nemesis) for d in list_defs()]
 
 
 @pytest.mark.parametrize("name, sched", _catalog_schedules(), ids=lambda v: v if isinstance(v, str) else "")

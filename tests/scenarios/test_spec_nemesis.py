@@ -24,7 +24,7 @@ def test_catalog_has_at_least_15_kebab_case_scenarios_with_one_line_descriptions
 def test_every_scenario_repr_round_trips(name: str) -> None:
     s = Scenario.create(name)
     assert Scenario.from_repr(repr(s)) == s
-    sched = next(d for d in list_defs() if d.name == name).build(s.params).nemesis
+    sched = next(d for d in list_defs() if d.name == name).build(s.p).nemesis
     assert repr(N.from_repr(repr(sched))) == repr(sched)
 
 

@@ -55,7 +55,7 @@ def test_the_replay_line_is_plain_set_values_that_give_the_same_scenario() -> No
 @pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_every_fault_kind_builds_a_plan(kind: str) -> None:
     scen = Scenario.create("swarm", {"faults": kind, "drawn": True})
-    plan = get_def("swarm").build(scen.params)
+    plan = get_def("swarm").build(scen.p)
     assert repr(plan.nemesis) != "none()"
     assert plan.spare_nodes == (1 if kind == "member-churn" else 0)
 
