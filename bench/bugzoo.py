@@ -18,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from checkers import check_run, default_checkers  # noqa: E402
-from scenarios.bugs import ZOO, catch  # noqa: E402
+from scenarios.bugs import ZOO  # noqa: E402
+from scenarios.catch import catch  # noqa: E402
 
 
 def _check_with(name: str):

@@ -15,6 +15,7 @@ from collections import defaultdict
 from typing import Any
 
 from checkers.history import Op, OpType
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.watch import same_value
 from checkers.vocab import APPEND, EXTRA_FINAL, READ, Call, pair_calls, skipped, timed
@@ -81,6 +82,7 @@ def check_durability(ops: list[Op]) -> CheckResult:
                        details={"keys_judged": judged})
 
 
+@checker()
 class DurabilityChecker:
     """Acknowledged writes are in the final state (history.jsonl)."""
 

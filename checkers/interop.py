@@ -30,7 +30,7 @@ from typing import Any
 from checkers.history import HistoryError, Op, OpType, check_ops
 from checkers.result import CheckerError
 
-__all__ = ["InteropError", "Keyword", "READERS", "WRITERS", "check_history_file", "dumps_edn", "loads_edn",
+__all__ = ["InteropError", "Keyword", "READERS", "WRITERS", "dumps_edn", "loads_edn",
            "loads_edn_all", "ops_from_edn", "ops_from_porcupine", "ops_from_porcupine_log", "ops_to_edn",
            "ops_to_porcupine", "read_edn_history", "read_porcupine"]
 
@@ -398,9 +398,3 @@ def ops_to_porcupine(ops: Iterable[Op]) -> str:
 
 WRITERS: dict[str, Callable[[Iterable[Op]], str]] = {"edn": ops_to_edn, "porcupine": ops_to_porcupine}
 
-
-def check_history_file(path: Path | str, fmt: str = "jsonl", **kw: Any) -> Any:
-    """Same as ``checkers.linearizable.check_history_file`` (the CLI's ``check-history``)."""
-    from checkers.linearizable import check_history_file as check
-
-    return check(path, fmt=fmt, **kw)

@@ -46,6 +46,7 @@ from checkers.frontier import Failure, Meter, OutOfBudget, search
 from checkers.history import Event, HistoryError, Op, Operation, OpType, check_ops, parse_events
 from checkers.model import Model, ModelError
 from checkers.models.kv import KV
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 
 __all__ = ["Budget", "LinearizabilityChecker", "check_events", "check_history", "check_history_file"]
@@ -360,6 +361,7 @@ def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, A
                        elapsed_s=time.perf_counter() - t0)
 
 
+@checker()
 class LinearizabilityChecker:
     """Checks a run's ``history.jsonl`` against the kv model; keys of other workloads are skipped."""
 

@@ -26,6 +26,7 @@ import time
 from typing import Any
 
 from checkers.history import Op, fmt_ms
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import LONG_POLL_FS, distribution, load_history, pair_calls, unknown
 from sim.trace import CONF, CRASH, FAULT, HARD_STATE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
@@ -430,6 +431,7 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
     return CheckResult(checker=NAME, verdict=Verdict.OK, summary=summary, details=details)
 
 
+@checker()
 class LivenessChecker:
     """Leader and op completion within bounds after heals (trace.jsonl, history.jsonl, run.json timing)."""
 

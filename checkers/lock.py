@@ -17,6 +17,7 @@ from collections import defaultdict
 from typing import Any
 
 from checkers.history import Op
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import ACQUIRE_FS, LOCK_REFRESH, RELEASE_FS, Call, pair_calls, skipped, timed
 
@@ -127,6 +128,7 @@ def _lt(a: Any, b: Any) -> bool:
         return str(a) < str(b)
 
 
+@checker()
 class LockChecker:
     """Lock / leader-election mutual exclusion on history.jsonl."""
 

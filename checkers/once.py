@@ -17,6 +17,7 @@ from json.encoder import encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import Any
 
 from checkers.history import Op, OpType
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import ADD, APPEND, EXTRA_FINAL, READ, READ_SET, TOKEN_SEP, Call, pair_calls, skipped, timed
 
@@ -110,6 +111,7 @@ def check_exactly_once(ops: list[Op]) -> CheckResult:
                        summary=f"{len(adds)} key(s), {n_acked} acknowledged token(s), each seen once", details=details)
 
 
+@checker()
 class ExactlyOnceChecker:
     """Append tokens / set elements applied exactly once (history.jsonl)."""
 

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from checkers.history import Op, OpType
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import DEQUEUE, ENQUEUE, ERR_EMPTY, EXTRA_FINAL, Call, pair_calls, skipped, timed
 
@@ -78,6 +79,7 @@ def check_queue(ops: list[Op]) -> CheckResult:
     return CheckResult(checker=NAME, verdict=Verdict.OK, summary=f"{n_deq} dequeue(s), none twice, none invented{note}", details=details)
 
 
+@checker()
 class QueueChecker:
     """Queue: nothing lost, nothing claimed twice (history.jsonl)."""
 

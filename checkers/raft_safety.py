@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict, combine
 from sim.trace import HEADER, TraceError, iter_records
 
@@ -470,6 +471,7 @@ def raft_safety_result(per_property: list[CheckResult], elapsed_s: float = 0.0) 
                                                for r in per_property}})
 
 
+@checker()
 class RaftSafetyChecker:
     """Raft invariants on ``trace.jsonl`` (one entry ``raft-safety``)."""
 

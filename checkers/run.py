@@ -12,8 +12,8 @@ Rules:
 - Checkers run in a fixed order; each history checker that finds none of its ops answers NOT_EXERCISED
   with ``details.skipped`` (never OK: it judged nothing). ``verdict_line`` counts the checkers that judged,
   and ``exercised`` the faults injected and ops issued, so a run that tested little says so.
-- The linearizability checker (checkers/linearizable.py) is imported lazily and left out, with a note in
-  the log lines, while that module is absent.
+- The checkers are checkers/registry.py's: the built-in set (``@checker``, loaded by ``registry.load()``),
+  then the plugins' checkers for the run's workload.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from checkers import registry
 from checkers.integrity import integrity
 from checkers.result import CheckerError, CheckResult, Verdict, write_result
 from checkers.rundir import RunFiles
@@ -32,26 +33,8 @@ __all__ = ["Exercised", "check_run", "default_checkers", "exercised", "summary_l
 
 
 def default_checkers() -> list[Any]:
-    """The standard checker set, in report order."""
-    from checkers.durability import DurabilityChecker
-    from checkers.liveness import LivenessChecker
-    from checkers.lock import LockChecker
-    from checkers.once import ExactlyOnceChecker
-    from checkers.queue import QueueChecker
-    from checkers.raft_safety import RaftSafetyChecker
-    from checkers.ttl import TTLChecker
-    from checkers.watch import WatchChecker
-
-    out: list[Any] = []
-    try:
-        from checkers.linearizable import LinearizabilityChecker  # owned elsewhere; may not exist yet
-    except ImportError:
-        pass
-    else:
-        out.append(LinearizabilityChecker())
-    out += [RaftSafetyChecker(), DurabilityChecker(), ExactlyOnceChecker(), WatchChecker(), LockChecker(),
-            QueueChecker(), TTLChecker(), LivenessChecker()]
-    return out
+    """The standard checker set, in report order (checkers/registry.py ``builtin``)."""
+    return registry.builtin()
 
 
 def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[Verdict, list[CheckResult]]:
@@ -89,13 +72,11 @@ def check_run(run_dir: Path | str, checkers: list[Any] | None = None) -> tuple[V
 
 def _registered_for(run: RunFiles) -> list[Any]:
     """The user's registered checkers (checkers/registry.py) whose workload is this run's."""
-    from checkers.registry import applicable
-
     try:
         workload = (run.meta().get("params") or {}).get("workload")
     except Exception:  # noqa: BLE001 - a bad run.json is integrity's to report; the plugins judge every run
         workload = None
-    return applicable(workload if isinstance(workload, str) else None)
+    return registry.applicable(workload if isinstance(workload, str) else None)
 
 
 def summary_lines(results: list[CheckResult]) -> list[str]:

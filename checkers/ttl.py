@@ -20,6 +20,7 @@ from collections import defaultdict
 from typing import Any
 
 from checkers.history import Op, OpType, fmt_ms
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import DEREGISTER, HEARTBEAT, LOOKUP, REGISTER, Call, pair_calls, skipped, timed, unknown
 
@@ -103,6 +104,7 @@ def check_ttl(ops: list[Op], *, slack_ns: int | None = None, faulty: list[tuple[
                        details=details)
 
 
+@checker()
 class TTLChecker:
     """TTL window on history.jsonl (bounds from run.json timing, fault periods from trace.jsonl)."""
 

@@ -23,6 +23,7 @@ import bisect
 from typing import Any
 
 from checkers.history import Op
+from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import (
     ADD, APPEND, ENQUEUE, ERR_HISTORY_CLEARED, EXTRA_INDEX, EXTRA_WATCHER, HEARTBEAT, LOCK_REFRESH, REGISTER,
@@ -146,6 +147,7 @@ def check_watch(ops: list[Op]) -> CheckResult:
                        details=details)
 
 
+@checker()
 class WatchChecker:
     """Watch guarantees on history.jsonl."""
 

@@ -60,7 +60,7 @@ _HOME = {
     "run": "raftsim.api:run",
     "scenario": "scenarios.spec:scenario",
     "sweep": "raftsim.api:sweep",
-    "workload": "scenarios.plugins:workload",
+    "workload": "scenarios.registry:workload",
 }
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ if TYPE_CHECKING:
     from scenarios.errors import ConfigError
     from scenarios.params import Limit, Param
     from scenarios.plugins import load as load_plugins
-    from scenarios.plugins import workload
+    from scenarios.registry import workload
     from scenarios.runner import RunDir
     from scenarios.spec import Scenario, scenario
     from scenarios.sweep import SweepSummary

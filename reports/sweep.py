@@ -63,7 +63,7 @@ def render_sweep(sweep_dir: Path | str, *, render_runs: bool = False) -> Path:
 def _render(root: Path, render_runs: bool) -> str:
     import matplotlib
 
-    from reports import render
+    from reports.report import render
     from reports.data import load_run, recovery_times
     from reports.html import esc, page, plot_block, verdict_badge
     from reports.plots import RC, Plot

@@ -7,23 +7,20 @@ Rules:
   ``seeds`` with the bug on, and OK on the same seeds with every bug off.
 - The ids exist only here: ``FLAGS`` maps each to its kvraft.bugs.Bugs flag and ``bugs_from_ids`` builds the
   Bugs a run hands to kvraft (run.json and the CLI keep the ids).
-- Checking is injected (``check(run_dir) -> {checker name: verdict value}``): scenarios/ never imports
-  checkers as a whole (tests/test_layering.py); the CLI, tests and bench pass ``checkers.check_run``.
+- This module is data: running a bug's schedule over seeds and judging it is scenarios/catch.py.
 """
 
 from __future__ import annotations
 
-import tempfile
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kvraft.bugs import Bugs
+from scenarios import registry
 from scenarios.spec import Scenario
 
-__all__ = ["BugSpec", "FLAGS", "ZOO", "Catch", "bugs_from_ids", "catch", "list_bugs", "scenario_for"]
+__all__ = ["BugSpec", "FLAGS", "ZOO", "bugs_from_ids", "list_bugs", "scenario_for"]
 
 
 @dataclass(frozen=True)
@@ -135,40 +132,4 @@ def list_bugs() -> list[str]:
     return lines
 
 
-@dataclass(frozen=True)
-class Catch:
-    bug: str
-    checker: str
-    caught_seed: int | None  # first seed (in order) whose checker verdict was illegal
-    seeds_run: int
-    wall_s: float
-    verdicts: tuple[tuple[int, str], ...]  # (seed, verdict of the named checker)
-
-
-CheckFn = Callable[[Path], Mapping[str, str]]
-
-
-def catch(bug: str, check: CheckFn, *, seeds: Iterable[int] | None = None, clean: bool = False,
-          stop_early: bool = True, out_dir: Path | None = None, **overrides: Any) -> Catch:
-    """Run ``bug``'s schedule over ``seeds`` (bug on, or off if ``clean``) and judge with its checker.
-
-    Stops at the first illegal verdict if ``stop_early``. ``check(run_dir)`` maps checker name to verdict.
-    """
-    from scenarios.runner import run
-
-    spec = ZOO[bug]
-    scen = scenario_for(bug, bugs="" if clean else bug, **overrides)
-    verdicts: list[tuple[int, str]] = []
-    caught = None
-    t0 = time.perf_counter()  # det-ok: wall-clock budget/report outside any run
-    with tempfile.TemporaryDirectory(prefix=f"zoo-{bug}-") as tmp:
-        base = Path(out_dir) if out_dir is not None else Path(tmp)
-        for seed in (spec.seeds if seeds is None else seeds):
-            rd = run(scen, seed, base / f"{bug}{'-clean' if clean else ''}-seed{seed}")
-            v = check(rd.root).get(spec.checker, "missing")
-            verdicts.append((seed, v))
-            if v == "illegal" and caught is None:
-                caught = seed
-                if stop_early:
-                    break
-    return Catch(bug, spec.checker, caught, len(verdicts), time.perf_counter() - t0, tuple(verdicts))  # det-ok: wall-clock budget/report outside any run
+registry.add_bugs(ZOO)  # the ids --set bugs= accepts (scenarios/params.py reads them through the registry)

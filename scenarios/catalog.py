@@ -178,7 +178,3 @@ def set_partition(p: Params) -> Plan:
           workload="election", clients=5, limits=(_TWO,))
 def election_partition(p: Params) -> Plan:
     return Plan(N.cycle(2.5, N.isolate_leader(), N.do_heal(), start_s=1.0))
-import scenarios.bugzoo_catalog  # noqa: E402,F401  (bug-zoo schedules, registered on import)
-import scenarios.figure8  # noqa: E402,F401  (the paper figures' scenarios, registered on import)
-import scenarios.figure16  # noqa: E402,F401
-import scenarios.swarm  # noqa: E402,F401  (the per-seed drawn scenario)

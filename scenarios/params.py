@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, make_dataclass
 from typing import Any
 
+from scenarios import registry
 from scenarios.errors import ConfigError
 
 __all__ = ["BUDGET_OPS", "PARAMS", "Limit", "Param", "Params", "bug_ids", "check_budget", "check_rules", "common_defaults",
@@ -28,10 +29,8 @@ __all__ = ["BUDGET_OPS", "PARAMS", "Limit", "Param", "Params", "bug_ids", "check
 
 
 def bug_ids() -> tuple[str, ...]:
-    """The bug-zoo switch ids (B01...), read from scenarios.bugs when first needed (it builds on spec)."""
-    from scenarios.bugs import ZOO
-
-    return tuple(sorted(ZOO))
+    """The bug-zoo switch ids (B01...): scenarios/bugs.py's, which the registry loads."""
+    return registry.bug_ids()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,10 +191,8 @@ def _rebuild(declared: tuple[tuple[str, type], ...], values: dict[str, Any]) -> 
 
 
 def _workloads() -> tuple[str, ...]:
-    """The built-in workloads and those a plugin registered (scenarios/plugins.py)."""
-    from scenarios.plugins import workload_names
-
-    return workload_names()
+    """The registered workloads: built-in and plugins' (scenarios/registry.py)."""
+    return registry.workload_names()
 
 
 # Upper bounds are generous for real use and refuse typos: a run's memory grows with nodes^2 x virtual

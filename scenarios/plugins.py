@@ -2,9 +2,9 @@
 
 Rules:
 - A plugin is an importable module; importing it registers what it defines (``@scenario`` in
-  scenarios/spec.py, ``@workload`` here, ``@checker`` in checkers/registry.py). ``load`` imports the
-  named modules (``--plugin``); the ``raftsim.plugins`` entry-point group is loaded once, the first time a
-  scenario or workload name is resolved.
+  scenarios/spec.py, ``@workload`` in scenarios/registry.py, ``@checker`` in checkers/registry.py). ``load``
+  imports the named modules (``--plugin``); the ``raftsim.plugins`` entry-point group is loaded once, by
+  ``scenarios.registry.load()``, the first time a scenario or workload name is resolved.
 - The modules a run needs (``modules()``: those loaded by name, and every other module outside our
   packages that registered something) are recorded in run.json ``plugins`` and in the replay line
   (``--plugin X``): replay, check and sweep workers load them first, so a user's scenario is found.
@@ -16,25 +16,21 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from scenarios.errors import ConfigError
 
-__all__ = ["GROUP", "load", "load_entry_points", "modules", "note_source", "user_workload", "with_plugins",
-           "workload", "workload_names"]
+__all__ = ["GROUP", "load", "load_entry_points", "modules", "note_source", "with_plugins"]
 
 GROUP = "raftsim.plugins"
-BUILTIN_WORKLOADS = ("register", "cas-register", "append", "set", "watch", "lock", "queue", "election", "registry")
 _OURS = ("sim", "kvraft", "scenarios", "checkers", "reports", "raftsim")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 _loaded: list[str] = []  # modules loaded by name, in order
 _sources: list[str] = []  # user modules that registered a scenario, workload or checker
-_workloads: dict[str, type] = {}
 _entry_points_done = False
 
-W = TypeVar("W", bound=type)
 
 
 def load(names: Iterable[str]) -> None:
@@ -84,36 +80,6 @@ def modules() -> tuple[str, ...]:
     for ch in registered():
         note_source(type(ch).__module__)
     return tuple(dict.fromkeys([*_loaded, *_sources]))
-
-
-def workload(name: str) -> Callable[[W], W]:
-    """Class decorator: register a ``Workload`` subclass as workload ``name`` (``--set workload=name``).
-
-    Raises:
-        ConfigError: the name is not kebab-case, or is taken (built-in or registered).
-    """
-
-    def deco(cls: W) -> W:
-        if not _NAME.match(name):
-            raise ConfigError(f"workload name {name!r} is not kebab-case")
-        if name in BUILTIN_WORKLOADS or name in _workloads:
-            raise ConfigError(f"workload {name!r} registered twice")
-        _workloads[name] = cls
-        note_source(cls.__module__)
-        return cls
-
-    return deco
-
-
-def workload_names() -> tuple[str, ...]:
-    """Every workload a scenario may name: the built-in ones, then the registered ones."""
-    load_entry_points()
-    return BUILTIN_WORKLOADS + tuple(sorted(_workloads))
-
-
-def user_workload(name: str) -> type | None:
-    """The registered workload class called ``name``, if any."""
-    return _workloads.get(name)
 
 
 def with_plugins(names: tuple[str, ...], fn: Callable[..., Any], *args: Any) -> Any:

@@ -21,9 +21,10 @@ from typing import Any
 
 from kvraft.recipes import Election, Lock, Queue, Registry
 from scenarios.ops import Call
+from scenarios.registry import workload
 from scenarios.workloads import KvOutcome, Workload, WorkloadContext
 
-__all__ = ["RECIPE_WORKLOADS", "LockWorkload", "ElectionWorkload", "QueueWorkload", "RegistryWorkload"]
+__all__ = ["LockWorkload", "ElectionWorkload", "QueueWorkload", "RegistryWorkload"]
 
 S = 1_000_000_000
 
@@ -64,6 +65,7 @@ class RecipeWorkload(Workload):
         return result
 
 
+@workload("lock")
 class LockWorkload(RecipeWorkload):
     """Lease locks on ``keys`` keys: acquire (waiting up to the client timeout), refresh a few times, release."""
 
@@ -117,6 +119,7 @@ class LockWorkload(RecipeWorkload):
         return []  # mutual exclusion is judged on the holds; there is nothing to read at the end
 
 
+@workload("election")
 class ElectionWorkload(LockWorkload):
     """Leader election on ``keys`` election keys: campaign (waiting), refresh (keep-alive), resign."""
 
@@ -133,6 +136,7 @@ class ElectionWorkload(LockWorkload):
         rec.resign(on_done)
 
 
+@workload("queue")
 class QueueWorkload(RecipeWorkload):
     """Work queues on ``keys`` directories: enqueue unique items (POST), dequeue by compareAndDelete; final drain."""
 
@@ -180,6 +184,7 @@ class QueueWorkload(RecipeWorkload):
                     break
 
 
+@workload("registry")
 class RegistryWorkload(RecipeWorkload):
     """Service instances with TTL registrations: each slot registers its own service key, heartbeats it,
     sometimes goes silent for two TTLs (the key must expire), sometimes deregisters; anyone looks up any key."""
@@ -241,10 +246,3 @@ class RegistryWorkload(RecipeWorkload):
     def final_ops(self) -> list[tuple[str, str]]:
         return []  # the TTL window is judged on lookups and heartbeats during the run
 
-
-RECIPE_WORKLOADS: dict[str, type[Workload]] = {
-    "lock": LockWorkload,
-    "election": ElectionWorkload,
-    "queue": QueueWorkload,
-    "registry": RegistryWorkload,
-}

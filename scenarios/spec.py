@@ -1,4 +1,4 @@
-"""Scenarios as values: a name, typed parameters, and a builder registered in the catalog.
+"""Scenarios as values: a name, typed parameters, and a builder registered by ``@scenario``.
 
 Rules:
 - A scenario is ``Scenario(name, params)``; ``params`` always holds *every* parameter (defaults
@@ -9,13 +9,12 @@ Rules:
   read-only ``Scenario.p`` (``p.nodes``), which builders and workloads receive. ``Scenario.create`` checks every
   value against the declarations before anything runs: an unknown key, a wrong type or a value out of
   range is a one-line ``ConfigError`` naming the parameter, the value and the accepted range.
-- Names are kebab-case.
+- Names are kebab-case. ``@scenario`` checks a definition and adds it to scenarios/registry.py, which
+  ``get_def``/``list_defs`` load first (``registry.load()``: the one explicit call).
 """
 
 from __future__ import annotations
 
-import math
-import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -23,6 +22,7 @@ from types import MappingProxyType
 from typing import Any
 
 from scenarios.errors import ConfigError
+from scenarios import registry
 from scenarios.parser import parse_repr
 from scenarios.params import PARAMS, Limit, Param, Params, check_rules, common_defaults, parse_text, typed_params
 
@@ -40,9 +40,6 @@ __all__ = [
 # Parameters every scenario has ({name: default}; the declarations are scenarios/params.py's PARAMS).
 COMMON_PARAMS: dict[str, Any] = common_defaults()
 _COMMON = {p.name: p for p in PARAMS}
-
-_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-
 
 def parse_value(key: str, text: str, like: Any) -> Any:
     """Parse ``text`` as the type of ``like``; raise ConfigError naming the key."""
@@ -79,20 +76,16 @@ class ScenarioDef:
         return out
 
 
-_REGISTRY: dict[str, ScenarioDef] = {}
-
-
-def register(d: ScenarioDef) -> ScenarioDef:
-    if not _NAME.match(d.name):
-        raise ConfigError(f"scenario name {d.name!r} is not kebab-case")
-    if d.name in _REGISTRY:
-        raise ConfigError(f"scenario {d.name!r} registered twice")
+def register(d: ScenarioDef, module: str = "") -> ScenarioDef:
+    """Check ``d`` (declared parameters, defaults in range) and add it to the registry; ConfigError if not."""
     own = {p.name for p in d.params}
     for k in sorted((set(d.defaults) | {lim.name for lim in d.limits}) - set(COMMON_PARAMS) - own):
         raise ConfigError(f"scenario {d.name}: parameter {k} is not declared (add a Param for it)")
+    for k in sorted(own & set(dir(Params))):
+        raise ConfigError(f"scenario {d.name}: parameter {k} would hide Params.{k} (rename it)")
     for k, p in sorted(d.schema().items()):  # every default must pass its own (narrowed) declaration
         p.check(p.default, d.name)
-    _REGISTRY[d.name] = d
+    registry.add_scenario(d.name, d, module)
     return d
 
 
@@ -103,36 +96,26 @@ def scenario(name: str, description: str, *, params: tuple[Param, ...] = (), lim
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         own = {p.name: p.default for p in params}
-        from scenarios.plugins import note_source
-
-        note_source(fn.__module__)
         register(ScenarioDef(name, description, MappingProxyType({**own, **defaults}), fn, tuple(params),
-                             tuple(limits), draw))
+                             tuple(limits), draw), fn.__module__)
         return fn
 
     return deco
 
 
-def _ensure_catalog() -> None:
-    import scenarios.catalog  # noqa: F401  (registers the named scenarios)
-    from scenarios.plugins import load_entry_points
-
-    load_entry_points()  # installed plugins' scenarios (the raftsim.plugins group), once
-
-
 def get_def(name: str) -> ScenarioDef:
-    _ensure_catalog()
-    d = _REGISTRY.get(name)
+    """The registered scenario ``name`` (built-ins and plugins loaded first); ConfigError naming close ones."""
+    d = registry.scenario_named(name)
     if d is None:
-        close = [n for n in sorted(_REGISTRY) if name.split("-")[0] in n]
+        close = [n for n in registry.scenario_names() if name.split("-")[0] in n]
         hint = f" (did you mean {', '.join(close[:3])}?)" if close else " (see `raftsim list`)"
         raise ConfigError(f"unknown scenario {name!r}{hint}")
     return d
 
 
 def list_defs() -> list[ScenarioDef]:
-    _ensure_catalog()
-    return [_REGISTRY[n] for n in sorted(_REGISTRY)]
+    """Every registered scenario, by name."""
+    return [registry.scenario_named(n) for n in registry.scenario_names()]
 
 
 @dataclass(frozen=True)

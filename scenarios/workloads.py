@@ -11,6 +11,8 @@ Rules:
 - A workload touches no clock and no socket: its generators yield ``scenarios.ops`` values (sleep,
   request, call) to an executor — simpy's in simulation, asyncio + HTTP when live — and read the time
   through ``self.now``. One definition serves both worlds.
+- Each workload class is registered by ``@workload(name)`` (scenarios/registry.py); ``make_workload`` looks
+  the scenario's ``workload`` up there, built-in or a plugin's alike.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from checkers.history import HistoryWriter
 from kvraft.client import outcome
 from scenarios.ops import Request, SimExecutor, Sleep
 from scenarios.params import Params
+from scenarios.registry import workload, workload_class
 
 __all__ = ["WorkloadContext", "Workload", "make_workload", "KvOutcome"]
 
@@ -191,6 +194,7 @@ def _write_outcome(reply: Any, value: Any) -> KvOutcome:
     return KvOutcome("fail", value, error="105" if code == 105 else f"http-{reply.status}")
 
 
+@workload("register")
 class RegisterWorkload(Workload):
     """Reads and writes of a few keys (kv model); values are unique per write."""
 
@@ -220,6 +224,7 @@ class RegisterWorkload(Workload):
         raise AssertionError(f)
 
 
+@workload("cas-register")
 class CasRegisterWorkload(RegisterWorkload):
     """Knossos-style cas-register: values 0..4, reads, writes and compare-and-sets."""
 
@@ -235,6 +240,7 @@ class CasRegisterWorkload(RegisterWorkload):
         return "cas", key, [rng.randrange(5), rng.randrange(5)]
 
 
+@workload("append")
 class AppendWorkload(Workload):
     """Exactly-once appends of unique tokens by read + compareAndSwap on prevIndex (etcd v2 has no append)."""
 
@@ -278,6 +284,7 @@ class AppendWorkload(Workload):
         return KvOutcome("fail", value, error="contention")
 
 
+@workload("set")
 class SetWorkload(Workload):
     """Unique-set adds with POST in-order keys; reads list the directory (exactly-once)."""
 
@@ -313,6 +320,7 @@ class SetWorkload(Workload):
         return [("read-set", k) for k in sorted(self.used_keys)]
 
 
+@workload("watch")
 class WatchWorkload(Workload):
     """A third of the slots watch the prefix recursively with waitIndex; the rest write keys under it."""
 
@@ -383,24 +391,6 @@ class WatchWorkload(Workload):
         return [("read", k) for k in sorted(k for k in self.used_keys if k != self.prefix)]
 
 
-WORKLOADS: dict[str, type[Workload]] = {
-    "register": RegisterWorkload,
-    "cas-register": CasRegisterWorkload,
-    "append": AppendWorkload,
-    "set": SetWorkload,
-    "watch": WatchWorkload,
-}
-
-
 def make_workload(ctx: WorkloadContext) -> Workload:
-    from scenarios.plugins import user_workload
-
-    name = ctx.params.workload
-    user = user_workload(name)
-    if user is not None:  # registered by a plugin (@raftsim.workload)
-        return user(ctx)
-    if name not in WORKLOADS:
-        from scenarios.recipes_workloads import RECIPE_WORKLOADS
-
-        return RECIPE_WORKLOADS[name](ctx)
-    return WORKLOADS[name](ctx)
+    """The workload ``ctx.params.workload`` names (built-in or a plugin's: scenarios/registry.py)."""
+    return workload_class(ctx.params.workload)(ctx)

@@ -1,8 +1,12 @@
 """The dependency graph of docs/architecture.md ("Layers") is a test.
 
 Rules:
-- ``violations(root, pkg)`` is the one scanner: the real tree and the planted trees of the tests below go
-  through it, so breaking the scanner (e.g. ``_imports`` returning nothing) turns the planted tests red.
+- ``violations(root, pkg)`` and ``cycles(root)`` use the one scanner, ``_imports``: the real tree and the
+  planted trees of the tests below go through it, so breaking the scanner (e.g. ``_imports`` returning
+  nothing) turns the planted tests red.
+- No import cycle among our modules: a function-level import counts (it is how a cycle hides); an import
+  under ``if TYPE_CHECKING:`` does not (it never runs). Registries are loaded by name
+  (``scenarios.registry.load``), so registering makes no edge.
 - Every exemption carries a one-line reason where it is declared.
 """
 
@@ -11,6 +15,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,12 +51,22 @@ THIRD_PARTY_BANNED = {
 }
 
 
-def _imports(path: Path, root: Path) -> list[str]:
-    """Every module name ``path`` imports (relative imports resolved; ``from ours import x`` also as ours.x)."""
+def _imports(path: Path, root: Path, *, typing_only: bool = True) -> list[str]:
+    """Every module name ``path`` imports (relative imports resolved; ``from ours import x`` also as ours.x).
+
+    ``typing_only=False`` leaves out the imports under ``if TYPE_CHECKING:`` (they never run).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     pkg_parts = path.relative_to(root).with_suffix("").parts
+    skip: set[int] = set()
+    if not typing_only:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                skip.update(id(n) for stmt in node.body for n in ast.walk(stmt))  # det-ok: test-only identity set
     names: list[str] = []
     for node in ast.walk(tree):
+        if id(node) in skip:  # det-ok: test-only identity set
+            continue
         if isinstance(node, ast.Import):
             names.extend(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -85,6 +100,73 @@ def violations(root: Path, pkg: str) -> list[str]:
             elif top in THIRD_PARTY_BANNED.get(pkg, set()):
                 bad.append(f"{rel} imports {top}")
     return bad
+
+
+CYCLE_PACKAGES = ("sim", "kvraft", "scenarios", "checkers", "reports")
+
+
+def import_graph(root: Path) -> nx.DiGraph:
+    """Module -> module it imports at run time, over ``CYCLE_PACKAGES`` under ``root``.
+
+    ``from pkg import sub`` is an edge to ``pkg.sub`` (the package's ``__init__`` runs first, but a package
+    importing its own submodule is no cycle); ``from pkg import name`` is an edge to ``pkg``.
+    """
+    mods: dict[str, Path] = {}
+    for pkg in CYCLE_PACKAGES:
+        for path in sorted((root / pkg).rglob("*.py")) if (root / pkg).is_dir() else []:
+            parts = path.relative_to(root).with_suffix("").parts
+            mods[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def module_of(name: str) -> str | None:
+        parts = name.split(".")
+        while parts and ".".join(parts) not in mods:
+            parts.pop()
+        return ".".join(parts) or None
+
+    graph = nx.DiGraph()
+    for mod, path in sorted(mods.items()):
+        graph.add_node(mod)
+        names = _imports(path, root, typing_only=False)
+        for name in names:
+            if name in mods and any(n.startswith(name + ".") and module_of(n) != name for n in names):
+                continue  # ``from pkg import sub``: the edge is to pkg.sub
+            target = module_of(name)
+            if target is not None and target != mod:
+                graph.add_edge(mod, target)
+    return graph
+
+
+def cycles(root: Path) -> list[str]:
+    """Each import cycle under ``root``, one line: ``a -> b -> a``."""
+    graph = import_graph(root)
+    out = []
+    for group in sorted(sorted(c) for c in nx.strongly_connected_components(graph) if len(c) > 1):
+        loop = [a for a, _ in nx.find_cycle(graph.subgraph(group))]
+        start = loop.index(min(loop))  # from its smallest module, so the line is the same each time
+        loop = loop[start:] + loop[:start]
+        out.append(" -> ".join([*loop, loop[0]]))
+    return out
+
+
+def test_no_import_cycle_among_our_modules() -> None:
+    bad = cycles(ROOT)
+    assert not bad, "import cycles:\n" + "\n".join(bad)
+
+
+def test_cycle_check_catches_planted_cycles(tmp_path: Path) -> None:
+    root = _plant(tmp_path, {
+        "scenarios/__init__.py": "",
+        "scenarios/spec.py": "from scenarios.params import P\n",
+        "scenarios/params.py": "def ids():\n    from scenarios.bugs import ZOO\n",  # a lazy import still counts
+        "scenarios/bugs.py": "from .spec import Scenario\n",
+        "sim/__init__.py": "from sim.world import World\n",
+        "sim/world.py": "from sim import host\n",  # pkg -> world -> host: no cycle through sim/__init__
+        "sim/host.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from sim.world import World\n",
+        "checkers/a.py": "import checkers.b\n",
+        "checkers/b.py": "from checkers import a\n",
+    })
+    assert cycles(root) == ["checkers.a -> checkers.b -> checkers.a",
+                            "scenarios.bugs -> scenarios.spec -> scenarios.params -> scenarios.bugs"]
 
 
 @pytest.mark.parametrize("pkg", sorted(RULES))

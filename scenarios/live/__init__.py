@@ -5,6 +5,6 @@ the definitions it executes (workloads, schedules, checkers) are the simulator's
 """
 
 from scenarios.live.cleanup import cleanup, missing_privileges
-from scenarios.live.driver import GRACE_S, LIVE_WORKLOADS, run_live
+from scenarios.live.driver import GRACE_S, run_live
 
-__all__ = ["GRACE_S", "LIVE_WORKLOADS", "cleanup", "missing_privileges", "run_live"]
+__all__ = ["GRACE_S", "cleanup", "missing_privileges", "run_live"]

@@ -36,20 +36,18 @@ from scenarios.live.members import Members, binary_version, wait_healthy
 from scenarios.live.network import Network, run_tag
 from scenarios.live.observer import Observer
 from scenarios.spec import Scenario, get_def
-from scenarios.recipes_workloads import RECIPE_WORKLOADS
-from scenarios.workloads import WORKLOADS, WorkloadContext, make_workload
+from scenarios.workloads import WorkloadContext, make_workload
 from sim import faults as F
 from sim import trace as T
 from sim.rand import RandomStreams
 
-__all__ = ["GRACE_S", "LIVE_WORKLOADS", "run_live"]
+__all__ = ["GRACE_S", "run_live"]
 
 S = 1_000_000_000
 MS = 1_000_000
 WARMUP_NS = 1 * S
 GRACE_S = 30.0  # boot, teardown and check beyond the scenario's own phases
 BOOT_TIMEOUT_S = 20.0
-LIVE_WORKLOADS = tuple(sorted([*WORKLOADS, *RECIPE_WORKLOADS]))  # every workload: one definition, both worlds
 NOTE = "live runs are not reproducible: real processes, real time and real scheduling decide the history"
 
 
@@ -71,8 +69,7 @@ class LiveCluster:
 def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: Path) -> Path:
     """Run ``scenario`` live into ``out``; returns ``out``. Raises ConfigError for what cannot run."""
     p = scenario.p
-    if p.workload not in LIVE_WORKLOADS:
-        raise ConfigError(f"workload {p.workload!r} has no live executor yet (live: {', '.join(LIVE_WORKLOADS)})")
+    # Every registered workload runs live (one definition, both worlds); Scenario.create checked the name.
     if system != "kvraft" and p.bugs:
         raise ConfigError(f"--set bugs: bug switches are kvraft's own; {system} has none")
     rundir.check_replaceable(out)

@@ -7,7 +7,8 @@ import functools
 
 import pytest
 
-from scenarios.bugs import ZOO, catch
+from scenarios.bugs import ZOO
+from scenarios.catch import catch
 
 from .conftest import verdicts
 
