@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.bugs import bugs_from_ids
-from scenarios.live.network import Network
+from scenarios.live.network import PEER_PORT, Network
 
 __all__ = ["Members", "SYSTEMS", "binary_version", "wait_healthy"]
 
 SYSTEMS = ("kvraft", "etcd")
-CLIENT_PORT, PEER_PORT = 2379, 2380
+CLIENT_PORT = 2379
 
 
 def _command(system: str, etcd_bin: str) -> list[str]:

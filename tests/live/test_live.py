@@ -91,6 +91,56 @@ def test_partition_rules_cut_exactly_the_pairs(tmp_path):
     assert _leftovers(net.tag) == []
 
 
+def test_relayed_links_are_cut_exactly_as_direct_ones(tmp_path):
+    """With the relay in the path (DNAT to its listeners), cutting n1->n2 still drops exactly that pair."""
+    import random
+
+    from scenarios.live.network import PEER_PORT
+    from scenarios.live.relay import Relay
+
+    net = Network(run_tag(), ["n1", "n2", "n3"])
+    relay = Relay(net.gateway, net.nodes, net.addr, PEER_PORT, framed=False, rng=random.Random(1))
+    procs = []
+    try:
+        net.create()
+        relay.start()
+        net.redirect(relay.ports)
+        for n in ("n2", "n1"):
+            procs.append(subprocess.Popen(["ip", "netns", "exec", net.ns(n), sys.executable, "-m", "http.server",
+                                           "--bind", net.addr(n), str(PEER_PORT)], stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, cwd=tmp_path))
+
+        def reach(src: str, dst: str) -> bool:  # an HTTP answer: the bytes went both ways through the relay
+            code = (f"import urllib.request,time\nfor _ in range(8):\n try: urllib.request.urlopen('http://{net.addr(dst)}:{PEER_PORT}/',"
+                    f" timeout=0.5); print('y'); break\n except OSError: time.sleep(0.1)\nelse: print('n')")
+            return sh("ip", "netns", "exec", net.ns(src), sys.executable, "-c", code).strip() == "y"
+
+        assert reach("n1", "n2") and reach("n3", "n2") and reach("n2", "n1")
+        assert relay.counts["connections"] >= 3  # they did go through the relay
+        net.set_cut([("n1", "n2")], [])
+        assert not reach("n1", "n2") and not reach("n2", "n1")  # one-way cut: TCP needs both ways
+        assert reach("n3", "n2") and reach("n3", "n1")
+        net.set_cut([], [])
+        assert reach("n1", "n2")
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+        relay.stop()
+        net.teardown()
+    assert _leftovers(net.tag) == []
+
+
+def test_kvraft_relay_duplicates_and_reorders_frames_under_a_partition(tmp_path):
+    meta, verdicts = _run(tmp_path, "partition-majority", "kvraft", ["dup=0.2", "reorder=0.2"])
+    assert verdicts["linearizable"] == "ok" and verdicts["durability"] == "ok", verdicts
+    relay = meta["live"]["relay"]
+    assert relay["duplicated"] > 0 and relay["reordered"] > 0, relay
+    sched = meta["live"]["schedule"]
+    assert all(f["status"] == "applied" for f in sched), sched
+    assert any(f["name"] == "partition" for f in sched) and any(f["name"] == "link-faults" for f in sched)
+
+
 def test_cleanup_removes_a_dead_runs_leftovers_only():
     dead = f"{PREFIX}fffff"  # pid 0xfffff & mask: no raftsim process
     mine = Network(run_tag(), ["n1"])
