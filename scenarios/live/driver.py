@@ -224,7 +224,7 @@ def _fire(fault: Any, faults: LiveFaults, emit: Any) -> None:
          **({"reason": rec["reason"]} if "reason" in rec else {}), **fields)
     node = getattr(fault, "node", None)
     kind = {"crash": T.CRASH, "restart": T.RESTART, "pause": T.PAUSE, "resume": T.RESUME}.get(rec["name"])
-    if kind and rec["status"] == "applied":
+    if kind and rec["status"] in ("applied", "partial"):  # an etcd power loss is a kill: still a crash
         emit(kind, node=node)
 
 
@@ -238,7 +238,11 @@ async def _nemesis(schedule: Any, streams: RandomStreams, ex: LiveExecutor, faul
     loop = asyncio.get_running_loop()
     for at_ns, action in plan:
         await _sleep_until(ex, at_ns)
-        for delay, fault in action.resolve(view, rng):
+        resolved = action.resolve(view, rng)
+        # A power failure crashes members at one instant: SIGKILL them all before any is waited for and cut
+        # back, or the last ones would live on (and finish their fsyncs) while the first are reaped.
+        faults.members.kill_now([f.node for d, f in resolved if d <= 0 and isinstance(f, F.Crash)])
+        for delay, fault in resolved:
             if delay <= 0:
                 _fire(fault, faults, emit)
             else:

@@ -4,7 +4,9 @@ Rules:
 - ``apply(fault)`` takes exactly the values a schedule resolves to in simulation and returns the record
   of what was done: ``{"fault", "name", "start_ns", "end_ns", "status"}`` where status is ``applied``, or
   ``unsupported`` with a ``reason`` (never silently skipped; run.json lists every one).
-- Crash: SIGKILL (the member's unsynced writes are whatever the kernel had not written);
+- Crash: SIGKILL; with ``lose_unsynced`` (the simulator's default: a power loss) kvraft's WAL is then cut
+  back to its last fsynced length (``Members.lose_unsynced``); etcd keeps its page cache (no durable-length
+  hook): ``partial``, with the reason;
   Restart: the same binary and flags on the same data dir; Pause/Resume: SIGSTOP/SIGCONT.
 - Partition/Grudge replace the cut; Block adds a directed pair; Heal removes every cut (link loss stays,
   as in the simulator); LinkFaults sets the links it names (``src``/``dst`` None: every one): ``loss`` as
@@ -39,6 +41,7 @@ class LiveFaults:
         self.blocked: set[tuple[str, str]] = set()
         self.loss: dict[tuple[str, str], float] = {}
         self.shaped: set[tuple[str, str]] = set()  # links the relay delays, duplicates or reorders now
+        self.notes: list[tuple[str, str]] = []  # what the fault being applied did (power loss: bytes cut)
         self.executed: list[dict[str, Any]] = []
         self.clock_ns: dict[str, int] = {}
 
@@ -56,19 +59,30 @@ class LiveFaults:
             status, reason = "failed", str(e)
         if reason is not None and status == "applied":
             # a LinkFaults of which loss or latency was applied but dup/reorder was not: partly done
-            status = "partial" if isinstance(fault, F.LinkFaults) and self._did_part(fault) else "unsupported"
+            partly = isinstance(fault, F.Crash) or (isinstance(fault, F.LinkFaults) and self._did_part(fault))
+            status = "partial" if partly else "unsupported"
         rec: dict[str, Any] = {"fault": str(fault), "name": name, "start_ns": start, "end_ns": self.clock(),
                                "status": status}
         if reason:
             rec["reason"] = reason
+        if self.notes:
+            rec["effect"] = "; ".join(note for _, note in self.notes)
+            self.notes.clear()
         self.executed.append(rec)
         return rec
 
     def _apply(self, fault: Any) -> str | None:
         m, nodes = self.members, self.net.nodes
         match fault:
-            case F.Crash(node=node):
+            case F.Crash(node=node, lose_unsynced=lose):
+                if not m.is_up(node) and node not in m.dying:
+                    return None
                 m.kill(node)
+                if lose and m.system != "kvraft":
+                    return (f"power loss on {m.system}: killed (-9) but its unsynced writes survive in the page "
+                            "cache (no durable-length hook to cut its WAL back to)")
+                if lose:
+                    self.notes.append((node, m.lose_unsynced(node)))
             case F.Restart(node=node):
                 if not m.is_up(node):
                     m.start(node)

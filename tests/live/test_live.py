@@ -195,6 +195,42 @@ def test_etcd_link_loss_applied_and_clock_faults_reported_unsupported(tmp_path):
     assert "clock-jump" in meta["live"]["unsupported"]
 
 
+POWER = ["rate=80", "fsync_ms=50"]  # a write rate and a disk slow enough that acknowledged writes sit unsynced
+
+
+def test_kvraft_power_loss_cuts_the_wal_back_and_the_clean_server_keeps_acknowledged_writes(tmp_path):
+    out = tmp_path / "run"
+    run_live(Scenario.parse_sets("zoo-power-loss-many-keys", POWER + ["duration_s=2", "recover_s=2"]), 1,
+             system="kvraft", etcd_bin="etcd", out=out)
+    _, results = check_run(out)
+    verdicts = {r.checker: r.verdict.value for r in results}
+    assert verdicts["durability"] == "ok" and verdicts["linearizable"] == "ok", verdicts
+    crashes = [f for f in json.loads((out / "run.json").read_text())["live"]["schedule"] if f["name"] == "crash"]
+    assert len(crashes) >= 3 and all(f["status"] == "applied" and "unsynced WAL bytes lost" in f["effect"]
+                                     for f in crashes), crashes
+    assert {f["fault"].split()[1] for f in crashes} == {"n1", "n2", "n3"}  # the whole cluster at once
+
+
+@needs_etcd
+def test_etcd_power_loss_is_a_kill_reported_partial(tmp_path):
+    meta, _ = _run(tmp_path, "zoo-power-loss", "etcd", ["duration_s=1.5"])
+    crashes = [f for f in meta["live"]["schedule"] if f["name"] == "crash"]
+    assert crashes and all(f["status"] == "partial" and "page cache" in f["reason"] for f in crashes), crashes
+
+
+@pytest.mark.slow
+def test_kvraft_bug_b12_caught_live_by_durability(tmp_path):
+    """B12 (acknowledge before fsync) under whole-cluster power losses: acknowledged writes vanish."""
+    out = tmp_path / "run"
+    for seed in (1, 2, 3, 4, 5):  # a seed misses when every lost write was overwritten before the end
+        run_live(Scenario.parse_sets("zoo-power-loss-many-keys", POWER + ["bugs=B12"]), seed, system="kvraft",
+                 etcd_bin="etcd", out=out)
+        _, results = check_run(out)
+        if {r.checker: r.verdict.value for r in results}["durability"] == "illegal":
+            return
+    pytest.fail("B12 not caught by durability in 5 seeds")
+
+
 @pytest.mark.slow
 def test_kvraft_bug_b07_caught_live(tmp_path):
     """B07 (quorum reads served from the leader's local state) on the real server: linearizable catches it."""
