@@ -124,6 +124,7 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     "unsafe-clock-offset-file": ("str", ""),
     "unsafe-durable-file": ("str", ""),
     "unsafe-fsync-delay-ms": ("int", "0"),
+    "unsafe-client-ids": ("bool", "false"),
     "unsafe-check-quorum": ("bool", "true"),
     # accepted for compatibility, no effect here
     "logger": ("ignored", ""), "log-level": ("ignored", ""), "log-outputs": ("ignored", ""),
@@ -157,6 +158,7 @@ class EtcdConfig:
     clock_offset_file: str = ""  # --unsafe-clock-offset-file: int ns added to now(), re-read every 50 ms
     durable_file: str = ""  # --unsafe-durable-file: the WAL's durable {"segment", "length"} after each fsync
     fsync_delay_ms: int = 0  # --unsafe-fsync-delay-ms: hold each fsync back (the harness's slow disk)
+    client_ids: bool = False  # --unsafe-client-ids: writes may carry their own (client id, seq) headers
     check_quorum: bool = True  # --unsafe-check-quorum=false: a leader cut off keeps leading (bug-zoo schedules)
 
 
@@ -292,5 +294,6 @@ def parse_args(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Etc
         clock_offset_file=val["unsafe-clock-offset-file"],
         durable_file=val["unsafe-durable-file"],
         fsync_delay_ms=ints["unsafe-fsync-delay-ms"],
+        client_ids=_bool(val["unsafe-client-ids"], "unsafe-client-ids"),
         check_quorum=_bool(val["unsafe-check-quorum"], "unsafe-check-quorum"),
     )

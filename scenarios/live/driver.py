@@ -67,7 +67,8 @@ class LiveCluster:
     def client(self, host: str, client_id: str) -> LiveClient:
         nodes = self.members.net.nodes
         i = int(host[1:]) if host[:1] == "c" and host[1:].isdigit() else 0
-        return LiveClient(client_id, self.members.client_url(nodes[i % len(nodes)]), self.executor)
+        return LiveClient(client_id, self.members.client_url(nodes[i % len(nodes)]), self.executor,
+                          urls=[self.members.client_url(n) for n in nodes])
 
 
 def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: Path) -> Path:
@@ -129,7 +130,8 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
                 "election_timeout_ns": p["election_ticks"] * p["tick_ms"] * MS,
                 "latency_mean_ns": int(p["latency_ms"] * MS), "client_timeout_ns": p["client_timeout_ms"] * MS,
                 "ttl_ns": p["ttl_s"] * S},
-        stats={"history_events": len(history.lines), "requests": requests, "faults": len(faults_done)},
+        stats={"history_events": len(history.lines), "requests": requests, "faults": len(faults_done),
+               "client_retries": state.get("retries", 0)},
         live={"system": system, "binary": etcd_bin if system == "etcd" else "kvraft", "version": version,
               "note": NOTE, "schedule": faults_done, "unsupported": unsupported,
               "relay": dict(relay.counts) if relay is not None else "off: no link delay, duplication or reordering asked"},
@@ -173,7 +175,7 @@ async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, ne
     quiet = recover_end + p["client_timeout_ms"] * MS + 100 * MS
     hard_end = quiet + 6 * S
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False)) as session:
-        ex = LiveExecutor(session)
+        ex = LiveExecutor(session, client_ids=members.system == "kvraft")
         state["t"] = lambda: ex.now
         emit = lambda kind, **kw: trace.emit({"t": ex.now, "kind": kind, **kw})  # noqa: E731
         emit(T.RUN, scenario=scenario.name, nodes=list(net.nodes))
@@ -205,6 +207,7 @@ async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, ne
             obs_task.cancel()
             await asyncio.gather(obs_task, return_exceptions=True)
             members.reap()
+        state["retries"] = ex.retries
         return faults.executed, ex.now, ex.requests
 
 

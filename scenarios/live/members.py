@@ -116,7 +116,7 @@ class Members:
         if self.system != "kvraft":
             return []
         bugs = ",".join(bugs_from_ids(str(self.params.get("bugs", ""))).on())
-        return ["--unsafe-clock-offset-file", str(self.clock_file(node)),
+        return ["--unsafe-clock-offset-file", str(self.clock_file(node)), "--unsafe-client-ids",
                 "--unsafe-durable-file", str(self.durable_file(node)), *(["--unsafe-bugs", bugs] if bugs else []),
                 *([f"--unsafe-fsync-delay-ms={round(self.params['fsync_ms'])}"] if self.params.get("fsync_ms") else []),
                 *([] if self.params.get("check_quorum", True) else ["--unsafe-check-quorum=false"])]
