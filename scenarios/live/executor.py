@@ -22,38 +22,16 @@ Rules:
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from kvraft.api import ClientReply
 from scenarios.ops import Call, Request, Sleep
 
-__all__ = ["LiveClient", "LiveExecutor", "LiveReply"]
-
-
-@dataclass(frozen=True)
-class LiveReply:
-    """What ``kvraft.client.outcome`` and the workloads read of an answer."""
-
-    status: int
-    body: bytes
-    headers: tuple[tuple[str, str], ...] = ()
-
-    def header(self, name: str) -> str | None:
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            return {}
+__all__ = ["LiveClient", "LiveExecutor"]
 
 
 ATTEMPT_S = 0.25  # a write attempt with no answer by then is retried (client_ids only; kvraft/client.py attempt_ns)
@@ -128,7 +106,7 @@ class LiveExecutor:
         finally:
             gen.close()
 
-    async def request(self, op: Request) -> LiveReply | None:
+    async def request(self, op: Request) -> ClientReply | None:
         self.requests += 1
         c = op.client
         if not self.client_ids or op.method in ("GET", "HEAD"):
@@ -152,14 +130,17 @@ class LiveExecutor:
             return None  # no answer by the deadline: unknown (it may have been applied, once)
 
     async def _once(self, member_url: str, op: Request, timeout_s: float,
-                    headers: dict[str, str] | None) -> LiveReply | None:
+                    headers: dict[str, str] | None) -> ClientReply | None:
         url = member_url + "/v2/keys" + op.path
         query, form = (op.params, None) if op.method in ("GET", "DELETE") else (None, op.params)
         try:
             async with self.session.request(op.method, url, params=query, data=form, allow_redirects=True,
                                             headers=headers, timeout=aiohttp.ClientTimeout(total=timeout_s)) as r:
                 body = await r.read()
-                return LiveReply(r.status, body, tuple(r.headers.items()))
+                # The simulator's answer type (one definition of header()/json()): what kvraft.client.outcome,
+                # the workloads and the recipes read; frm/to/id name the member and the client.
+                return ClientReply(frm=member_url, to=op.client.client_id, id=0, status=r.status,
+                                   headers=tuple(r.headers.items()), body=body)
         except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
             return None
 
