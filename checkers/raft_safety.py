@@ -8,6 +8,9 @@ Rules:
   ``raft-safety`` whose details hold each property's verdict and first counterexample (events with ``t`` and
   their trace line). Violations after the first are only counted.
 - Bad input (a record without the fields its kind needs) gives UNKNOWN naming the line; never raises.
+- A property is judged only where the trace gave it something to compare (``checked`` counts those
+  comparisons); one with none is NOT_EXERCISED, never OK: a live trace holds observed leaders only, and a
+  short simulated run may elect one leader and never hand over. Each result's details say ``checked``.
 
 Properties (bug-zoo.md "Invariants"):
   election-safety       at most one node becomes leader per term
@@ -101,6 +104,7 @@ class _Pass:
         self.default_voters: list[str] | None = None
         self.first: dict[str, dict[str, Any]] = {}
         self.count: dict[str, int] = {p: 0 for p in PROPERTIES}
+        self.checked: dict[str, int] = {p: 0 for p in PROPERTIES}  # comparisons made: 0 is not-exercised
         self.leaders: dict[int, tuple[str, dict[str, Any]]] = {}
         self.votes: dict[tuple[str, int], tuple[Any, dict[str, Any]]] = {}
         self.entries: dict[tuple[int, int], tuple[Any, Any, dict[str, Any]]] = {}  # (i,t) -> digest, ph, ev
@@ -163,6 +167,7 @@ class _Pass:
         if n.role != "leader":
             return
         self.leader_count += 1
+        self.checked["election-safety"] += 1
         name = str(rec["node"])
         prev = self.leaders.get(term)
         if prev is None:
@@ -181,6 +186,7 @@ class _Pass:
                 break
         if c == 0 or c <= n.base:
             return
+        self.checked["leader-completeness"] += 1
         if n.last < c:
             self.fail("leader-completeness", f"leader of term {term} ({rec['node']}) lacks committed index {c} (its last is {n.last})",
                       [cev, _ev(rec, ln)], index=c)
@@ -209,6 +215,7 @@ class _Pass:
         if vote is None or vote == "" or vote == 0:
             return
         k = (str(rec["node"]), term)
+        self.checked["vote-once"] += 1
         prev = self.votes.get(k)
         if prev is None:
             self.votes[k] = (vote, _ev(rec, ln))
@@ -216,6 +223,7 @@ class _Pass:
             self.fail("vote-once", f"{rec['node']} voted for {prev[0]} and {vote} in term {term}", [prev[1], _ev(rec, ln)])
 
     def check_term(self, n: _Node, term: int, rec: dict[str, Any], ln: int) -> None:
+        self.checked["term-monotonic"] += 1
         if term < n.durable_term:
             self.fail("term-monotonic", f"{rec['node']} persisted term {term} after {n.durable_term}", [n.durable_term_ev, _ev(rec, ln)])
         else:
@@ -225,6 +233,7 @@ class _Pass:
         self.on_vote(n, rec, ln)
         commit = rec.get("commit")
         if isinstance(commit, int):
+            self.checked["monotonic-indexes"] += 1
             if commit < n.hs_commit:
                 self.fail("monotonic-indexes", f"{rec['node']} persisted commit {commit} after {n.hs_commit}", [_ev(rec, ln)])
             n.hs_commit = max(n.hs_commit, commit)
@@ -245,6 +254,8 @@ class _Pass:
                 continue  # already covered by the snapshot
             old = n.log.get(i)
             if first:
+                if n.role == "leader":
+                    self.checked["leader-append-only"] += 1
                 if n.role == "leader" and old is not None and old != (t, d):
                     self.fail("leader-append-only", f"leader {name} overwrote index {i} {old} with {(t, d)}", [_ev(rec, ln)], index=i)
                 for j in range(i, n.last + 1):  # an append at index i replaces i..
@@ -257,6 +268,7 @@ class _Pass:
             n.ph[i] = ph
             n.last = i
             g = self.entries.get((i, t))
+            self.checked["log-matching"] += 1
             if g is None:
                 self.entries[(i, t)] = (d, ph, _ev({"t": rec["t"], "kind": "append", "node": name, "entry": [i, t, d]}, ln))
             elif g[0] != d:
@@ -278,6 +290,7 @@ class _Pass:
     def on_commit(self, n: _Node, rec: dict[str, Any], ln: int) -> None:
         c = self._int(rec, "commit", ln)
         name = str(rec["node"])
+        self.checked["monotonic-indexes"] += 1
         if c < n.commit:
             self.fail("monotonic-indexes", f"{name} commit went from {n.commit} to {c}", [n.commit_ev, _ev(rec, ln)])
             return
@@ -286,6 +299,7 @@ class _Pass:
         if c <= top:
             w = self.committed[c]
             got = self.prefix_at(n, c)
+            self.checked["state-machine-safety"] += 1
             if w is not None and w[2] is not None and got is not None and got != w[2]:
                 self.fail("state-machine-safety", f"{name} committed index {c} with a log that differs from an earlier commit",
                           [self.checkpoint_ev(c), _ev(rec, ln)], index=c)
@@ -295,6 +309,7 @@ class _Pass:
             # A configuration is in force once its entry is in the log, so a node that appended one at this
             # very instant (one Ready: several steps) may have counted the commit before or after it: a
             # quorum of either configuration will do.
+            self.checked["quorum-commit"] += 1
             configs = [self.voters_for(n)]
             if n.voters_t is not None and n.voters_t == rec.get("t") and n.voters_before is not None:
                 configs.insert(0, n.voters_before)
@@ -323,6 +338,8 @@ class _Pass:
         d = rec.get("digest")
         name = str(rec["node"])
         g = self.applied.get(i)
+        self.checked["state-machine-safety"] += 1
+        self.checked["monotonic-indexes"] += 1
         if g is None:
             self.applied[i] = (t, d, _ev(rec, ln))
         elif (g[0], g[1]) != (t, d):
@@ -348,6 +365,7 @@ class _Pass:
         i = self._int(rec, "index", ln)
         t = self._int(rec, "term", ln)
         name = str(rec["node"])
+        self.checked["monotonic-indexes"] += 1
         if i < n.applied:
             self.fail("monotonic-indexes", f"{name} installed a snapshot at {i} below its applied index {n.applied}",
                       [n.applied_ev, _ev(rec, ln)])
@@ -400,13 +418,30 @@ class _Pass:
     def results(self, elapsed_s: float = 0.0) -> list[CheckResult]:
         out = []
         for p in PROPERTIES:
+            checked = {"checked": self.checked[p]}
             if self.count[p]:
                 out.append(CheckResult(checker=p, verdict=Verdict.ILLEGAL, summary=f"{self.count[p]} violation(s): {self.first[p]['message']}",
-                                       details={"violations": self.count[p], "counterexample": self.first[p]}))
+                                       details={"violations": self.count[p], "counterexample": self.first[p], **checked}))
+            elif self.checked[p]:
+                out.append(CheckResult(checker=p, verdict=Verdict.OK, summary=f"holds ({self.checked[p]} checked)", details=checked))
             else:
-                out.append(CheckResult(checker=p, verdict=Verdict.OK, summary="holds", details={}))
+                out.append(CheckResult(checker=p, verdict=Verdict.NOT_EXERCISED, summary=f"not exercised: {_NEEDS[p]}",
+                                       details=checked))
         return out
 
+
+# What a property needs from the trace before it judges anything (said when it was not exercised).
+_NEEDS = {
+    "election-safety": "no become-leader records",
+    "vote-once": "no vote or hard-state records naming a vote",
+    "term-monotonic": "no vote or hard-state records",
+    "log-matching": "no append records",
+    "leader-append-only": "no append records by a leader",
+    "leader-completeness": "no leader elected after a commit of an earlier term",
+    "state-machine-safety": "no apply records, nor commits of an index already committed",
+    "monotonic-indexes": "no commit, apply, restore or hard-state commit records",
+    "quorum-commit": "no commit records of an entry in the committing node's log",
+}
 
 _HANDLERS = {
     "become-leader": _Pass.on_become,
@@ -459,9 +494,13 @@ def read_trace_lines(path: Path | str) -> Any:
 def raft_safety_result(per_property: list[CheckResult], elapsed_s: float = 0.0) -> CheckResult:
     """Fold per-property results into one ``raft-safety`` result."""
     verdict = combine([r.verdict for r in per_property])
-    bad = [r for r in per_property if r.verdict is not Verdict.OK]
+    bad = [r for r in per_property if r.verdict.is_failure]
+    idle = [r.checker for r in per_property if r.verdict is Verdict.NOT_EXERCISED]
+    held = sum(1 for r in per_property if r.verdict is Verdict.OK)
     if not bad:
-        summary = f"{len(per_property)} invariants hold"
+        summary = f"{held} invariants hold"
+        if idle:  # said every time: a property without records vouches for nothing
+            summary = f"{held} of {len(per_property)} invariants hold; not exercised: {', '.join(idle)}"
     elif verdict is Verdict.UNKNOWN:
         summary = bad[0].summary
     else:

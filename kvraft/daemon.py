@@ -50,6 +50,17 @@ def _ssl_server(cert: Any, key: Any, ca: Any, verify: bool) -> ssl.SSLContext:
     return ctx
 
 
+def _durable_writer(path: Path) -> Any:
+    """``Wal.on_durable`` for the live harness: ``path`` holds ``{"segment", "length"}`` (fixed width, rewritten
+    in place after every fsync; the harness reads it after kill -9 to play a power loss)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+
+    def write(segment: str, length: int) -> None:
+        os.pwrite(fd, f'{{"segment": "{segment}", "length": {length}}}'.ljust(96).encode(), 0)
+    return write
+
+
 class Daemon:
     """One member process. ``await start()``, then serve until ``await stop()``."""
 
@@ -153,6 +164,9 @@ class Daemon:
         self.id = meta["member_id"]
         self.cluster_id = meta["cluster_id"]
         self.wal = Wal(cfg.data_dir, self.loop, fsync=cfg.fsync)
+        if cfg.durable_file:
+            self.wal.on_durable = _durable_writer(Path(cfg.durable_file))
+        self.wal.fsync_delay_s = cfg.fsync_delay_ms / 1000
         try:
             self.wal.open()
         except (WalError, OSError) as e:

@@ -118,9 +118,13 @@ _OPTIONS: dict[str, tuple[str, str]] = {
     "enable-v2": ("bool", "true"),
     "max-request-bytes": ("int", "1572864"),
     "unsafe-no-fsync": ("bool", "false"),
-    # hidden, for the live test harness only (raftsim live): bug-zoo switches and a clock offset file
+    # hidden, for the live test harness only (raftsim live): bug-zoo switches, a clock offset file and the
+    # file where the WAL's durable length is kept (the harness's power-loss fault truncates to it)
     "unsafe-bugs": ("str", ""),
     "unsafe-clock-offset-file": ("str", ""),
+    "unsafe-durable-file": ("str", ""),
+    "unsafe-fsync-delay-ms": ("int", "0"),
+    "unsafe-client-ids": ("bool", "false"),
     "unsafe-check-quorum": ("bool", "true"),
     # accepted for compatibility, no effect here
     "logger": ("ignored", ""), "log-level": ("ignored", ""), "log-outputs": ("ignored", ""),
@@ -152,6 +156,9 @@ class EtcdConfig:
     tls: dict[str, str | bool] = field(default_factory=dict)  # the eight TLS settings by flag name
     bugs: Bugs = field(default_factory=Bugs)  # --unsafe-bugs stale_local_reads,...: switches of kvraft.bugs, tests only
     clock_offset_file: str = ""  # --unsafe-clock-offset-file: int ns added to now(), re-read every 50 ms
+    durable_file: str = ""  # --unsafe-durable-file: the WAL's durable {"segment", "length"} after each fsync
+    fsync_delay_ms: int = 0  # --unsafe-fsync-delay-ms: hold each fsync back (the harness's slow disk)
+    client_ids: bool = False  # --unsafe-client-ids: writes may carry their own (client id, seq) headers
     check_quorum: bool = True  # --unsafe-check-quorum=false: a leader cut off keeps leading (bug-zoo schedules)
 
 
@@ -243,12 +250,12 @@ def parse_args(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Etc
         if kind == "bool" and name in got:
             _bool(got[name], name)
     ints = {}
-    for name in ("heartbeat-interval", "election-timeout", "snapshot-count", "max-request-bytes"):
+    for name in ("heartbeat-interval", "election-timeout", "snapshot-count", "max-request-bytes", "unsafe-fsync-delay-ms"):
         try:
             ints[name] = int(val[name])
         except ValueError:
             raise ConfError(f"invalid value {val[name]!r} for --{name}: not an integer") from None
-        if ints[name] <= 0 and name != "snapshot-count":
+        if ints[name] < 0 or (ints[name] == 0 and name not in ("snapshot-count", "unsafe-fsync-delay-ms")):
             raise ConfError(f"--{name} must be > 0")
     if ints["election-timeout"] < 5 * ints["heartbeat-interval"]:
         raise ConfError("--election-timeout should be at least as 5 times as --heartbeat-interval")
@@ -285,5 +292,8 @@ def parse_args(argv: Sequence[str], env: Mapping[str, str] | None = None) -> Etc
         tls=tls,
         bugs=_bugs(val["unsafe-bugs"]),
         clock_offset_file=val["unsafe-clock-offset-file"],
+        durable_file=val["unsafe-durable-file"],
+        fsync_delay_ms=ints["unsafe-fsync-delay-ms"],
+        client_ids=_bool(val["unsafe-client-ids"], "unsafe-client-ids"),
         check_quorum=_bool(val["unsafe-check-quorum"], "unsafe-check-quorum"),
     )

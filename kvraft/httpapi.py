@@ -7,6 +7,10 @@ Rules:
   (status, headers and body as they are, plus ``X-Etcd-Cluster-Id``).
 - Writes carry a (client id, seq) from a pool of per-process client slots: one write in flight per slot,
   so the store's per-client de-duplication stays bounded and never refuses an older seq.
+- With the hidden ``--unsafe-client-ids`` (the live test harness only; etcd's v2 API has no request ids), a
+  write may name its own (client id, seq) in ``X-Raftsim-Client-Id`` / ``X-Raftsim-Seq``, as a simulated
+  client's ``ClientRequest`` does: a client that retries a timed-out write with the same pair has it applied
+  once (the store's de-duplication, or bug B10's lack of it). A malformed pair is a 400, one line.
 - "No leader known" answers are retried inside the request timeout, then 500 / error 300 as etcd's.
 - Watches stream: the first event sends the head, ``stream=true`` keeps writing events; a client that
   goes away cancels its watcher.
@@ -121,15 +125,27 @@ class HttpApi:
         self._nslots += 1
         return [f"{self._boot}/{self._nslots}", 0]
 
+    @staticmethod
+    def _client_pair(request: web.Request) -> tuple[str, int] | str | None:
+        """The write's own (client id, seq) from the harness's headers; None if absent; a message if bad."""
+        cid, seq = request.headers.get("X-Raftsim-Client-Id"), request.headers.get("X-Raftsim-Seq")
+        if cid is None and seq is None:
+            return None
+        if not cid or len(cid) > 200 or not cid.startswith("live/") or not (seq or "").isdigit() or int(seq or 0) < 1:
+            return "X-Raftsim-Client-Id must be live/<id> (<= 200 chars) and X-Raftsim-Seq an int >= 1"
+        return cid, int(seq or 0)
+
     async def _ask(self, method: str, path: str, params: tuple[tuple[str, str], ...], write: bool,
-                   stream_to: web.StreamResponse | None = None, request: web.Request | None = None) -> Any:
+                   stream_to: web.StreamResponse | None = None, request: web.Request | None = None,
+                   pair: tuple[str, int] | None = None) -> Any:
         """Send one keys request to the member; returns the reply (or streams a watch to the client)."""
         rt, m = self.d.runtime, self.d.member
         assert rt is not None and m is not None
         q: asyncio.Queue[ClientReply] = asyncio.Queue()
         ep = rt.open_endpoint(q.put_nowait)
-        slot = self._slot() if write else ["-", 0]
-        if write:
+        own = write and pair is not None  # the client's own (id, seq): not a pooled slot
+        slot = list(pair) if own else self._slot() if write else ["-", 0]  # type: ignore[arg-type]
+        if write and not own:
             slot[1] += 1
         rid = next(self._rid)
         req = ClientRequest(frm=ep, to=rt.node_id, id=rid, client_id=slot[0], seq=slot[1], method=method,
@@ -147,7 +163,7 @@ class HttpApi:
             return reply if stream_to is None else await self._stream(reply, q, request)
         finally:
             rt.close_endpoint(ep)
-            if write:
+            if write and not own:
                 self._slots.append(slot)
             w = m._watches.pop((ep, rid), None)  # a watch the client left: stop it
             if w is not None:
@@ -182,7 +198,10 @@ class HttpApi:
             if isinstance(got, web.StreamResponse):
                 return got
         else:
-            got = await self._ask(method, request.path, params, parsed.kind is RequestKind.WRITE)
+            pair = self._client_pair(request) if self.d.cfg.client_ids else None
+            if isinstance(pair, str):
+                return _json(400, {"message": pair}, self.cid_header)
+            got = await self._ask(method, request.path, params, parsed.kind is RequestKind.WRITE, pair=pair)
         return web.Response(status=got.status, body=got.body,
                             headers={**CORS, **dict(got.headers.items() if isinstance(got.headers, dict) else got.headers),
                                      **self.cid_header})

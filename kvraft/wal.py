@@ -15,6 +15,11 @@ Rules (the format, one module):
 - Durability: ``write`` appends to a buffer (handed to the OS between operations, and at ``close``); ``fsync(then)`` writes the buffer and fdatasyncs it in an
   executor thread; fsyncs issued while one is in flight are covered together by the next one (group
   commit). ``replace`` = write temp + fsync + rename + fsync(dir). Operations complete in issue order.
+- ``on_durable(segment, length)``, when set (the live harness's power-loss fault, ``--unsafe-durable-file``),
+  is called after every fsync that completes, from the thread that ran it: the newest segment's name and
+  how many of its bytes are now durable; anything past it (and any newer segment) a power loss may take.
+  ``fsync_delay_s`` (``--unsafe-fsync-delay-ms``, the harness's slow disk: a scenario's ``fsync_ms``) holds
+  each fsync back that long on the loop before it runs.
 - Only the real runtime uses this module (wall-clock free, but real I/O: not for simulated code).
 """
 
@@ -141,6 +146,8 @@ class Wal:
         self._ops: list[tuple[str, Any, Any]] = []  # ("sync", None, [cbs]) | ("replace", records, cb)
         self._running = False
         self.fsyncs = 0  # stats: how many fdatasyncs ran (group commit makes this < the number of fsync calls)
+        self.on_durable: Callable[[str, int], None] | None = None  # see the module rules (harness only)
+        self.fsync_delay_s = 0.0  # harness only: a slow disk
 
     # ------------------------------------------------------------------ opening
     def open(self) -> None:
@@ -176,8 +183,16 @@ class Wal:
             self._size = os.fstat(self._fd).st_size
             if self._size == 0:
                 os.write(self._fd, _frame({"wal": FORMAT_VERSION, "base": False, "snap": None}))
+                self._size = os.fstat(self._fd).st_size
+            if self.on_durable is not None:  # what a killed process left in the page cache: durable from here
+                os.fsync(self._fd)
+                self._durable()
         else:
             self._roll(first=True)
+
+    def _durable(self) -> None:
+        if self.on_durable is not None:
+            self.on_durable(f"{self._seq:016x}.wal", self._size)
 
     def _read_snap(self, path: Path) -> dict[str, Any]:
         try:
@@ -203,6 +218,7 @@ class Wal:
         if self.do_fsync:
             os.fsync(self._fd)
             _fsync_dir(self.dir)
+            self._durable()
 
     def close(self) -> None:
         if self._fd >= 0 and self._buf and not self._running:
@@ -248,8 +264,14 @@ class Wal:
         buf, self._buf = bytes(self._buf), bytearray()
         job = (lambda: self._sync(buf)) if kind == "sync" else (lambda: self._replace(buf, arg))
         loop = self.loop or asyncio.get_event_loop()
-        fut = loop.run_in_executor(None, job)
-        fut.add_done_callback(lambda f: self._done(f, cbs))
+
+        def submit() -> None:
+            fut = loop.run_in_executor(None, job)
+            fut.add_done_callback(lambda f: self._done(f, cbs))
+        if self.fsync_delay_s > 0:
+            loop.call_later(self.fsync_delay_s, submit)
+        else:
+            submit()
 
     def _done(self, fut: "asyncio.Future[None]", cbs: Any) -> None:
         fut.result()  # a failed write or fsync must not be acknowledged: let it propagate
@@ -270,6 +292,7 @@ class Wal:
             self._size += len(buf)
         if self.do_fsync:
             os.fdatasync(self._fd)
+            self._durable()
         self.fsyncs += 1
         if self._size > SEGMENT_BYTES:
             self._roll()
@@ -301,4 +324,5 @@ class Wal:
         for p in self.snap_dir.glob("*.snap"):
             if p.name not in keep:
                 p.unlink()
+        self._durable()
         self.fsyncs += 1

@@ -20,11 +20,12 @@ from typing import Any
 
 from scenarios import nemesis as N
 from scenarios.errors import ConfigError
+from scenarios.params import Params
 from scenarios.spec import Scenario, get_def
 from sim import faults as F
 from sim.errors import SimError
 
-__all__ = ["Preflight", "preflight", "require_exercise"]
+__all__ = ["Preflight", "planned_faults", "preflight", "require_exercise"]
 
 _S = 1_000_000_000
 _REPAIRS = (F.Heal, F.Restart, F.Resume)
@@ -48,7 +49,7 @@ class Preflight:
 class _HealthyView:
     """A stand-in ClusterView: every node up, the first member leading, no clock or link faults."""
 
-    def __init__(self, p: dict[str, Any], spare: int) -> None:
+    def __init__(self, p: Params, spare: int) -> None:
         self.members = [f"n{i}" for i in range(1, p.nodes + 1)]
         self.spare = [f"n{i}" for i in range(p.nodes + 1, p.nodes + spare + 1)]
         self.nodes = self.members + self.spare
@@ -81,24 +82,9 @@ def preflight(scen: Scenario) -> Preflight:
         raise ConfigError(f"{scen.name}: the schedule {str(sched)[:60]!r} is not a fault schedule")
     if repr(sched) == repr(N.NONE):
         return Preflight(plans_faults=False, timed_events=0, reactive=0, faulting_events=0)
-    start, end = _S, _S + int(p.duration_s * _S)  # the runner's fault phase (after 1 s of warm-up)
-    rng = random.Random(0)  # det-ok: the probe's own seeded stream, never a run's
-    timed = sched.plan(rng, start, end)
-    reactive = N.triggers(sched, start, end)
+    timed, reactive, resolved, errors = _probe(p, plan)
     view = _HealthyView(p, plan.spare_nodes)
-    faulting, errors = 0, []
-    for _, action in timed:
-        try:
-            items = [f for _, f in action.resolve(view, rng)]
-        except (SimError, ConfigError, ValueError) as e:
-            errors.append(str(e))
-            continue
-        faulting += any(_is_fault(f, view) for f in items)
-    for _, _, trig in reactive:
-        try:
-            faulting += any(_is_fault(f, view) for _, f in trig.action.resolve(view, rng))
-        except (SimError, ConfigError, ValueError) as e:
-            errors.append(str(e))
+    faulting = sum(any(_is_fault(f, view) for f in items) for items in resolved)
     reason = ""
     if not timed and not reactive:
         reason = f"no fault is scheduled within duration_s={p.duration_s:g}"
@@ -107,6 +93,31 @@ def preflight(scen: Scenario) -> Preflight:
                   + (f" ({errors[0]})" if errors else ""))
     return Preflight(plans_faults=True, timed_events=len(timed), reactive=len(reactive), faulting_events=faulting,
                      reason=reason)
+
+
+def _probe(p: Params, plan: Any) -> tuple[list[Any], list[Any], list[list[object]], list[str]]:
+    """(timed events, triggers, the items each resolved to, resolution errors) against the healthy view."""
+    sched = plan.nemesis
+    start, end = _S, _S + int(p.duration_s * _S)  # the runner's fault phase (after 1 s of warm-up)
+    rng = random.Random(0)  # det-ok: the probe's own seeded stream, never a run's
+    timed = sched.plan(rng, start, end)
+    reactive = N.triggers(sched, start, end)
+    view = _HealthyView(p, plan.spare_nodes)
+    resolved, errors = [], []
+    for action in [a for _, a in timed] + [trig.action for _, _, trig in reactive]:
+        try:
+            resolved.append([f for _, f in action.resolve(view, rng)])
+        except (SimError, ConfigError, ValueError) as e:
+            errors.append(str(e))
+    return timed, reactive, resolved, errors
+
+
+def planned_faults(scen: Scenario) -> list[object]:
+    """Every fault value the probe resolves ``scen``'s schedule to (what a live run may have to inject)."""
+    plan = get_def(scen.name).build(scen.p)
+    if not callable(getattr(plan.nemesis, "plan", None)) or repr(plan.nemesis) == repr(N.NONE):
+        return []
+    return [f for items in _probe(scen.p, plan)[2] for f in items]
 
 
 def require_exercise(scen: Scenario, *, allow_empty: bool = False) -> Preflight:

@@ -33,8 +33,10 @@ from scenarios.errors import ConfigError
 from scenarios.live.executor import LiveClient, LiveExecutor
 from scenarios.live.faults import LiveFaults, LiveView
 from scenarios.live.members import Members, binary_version, wait_healthy
-from scenarios.live.network import Network, run_tag
+from scenarios.live.network import PEER_PORT, Network, run_tag
 from scenarios.live.observer import Observer
+from scenarios.live.relay import Relay, link_setting
+from scenarios.preflight import planned_faults
 from scenarios.spec import Scenario, get_def
 from scenarios.workloads import WorkloadContext, make_workload
 from sim import faults as F
@@ -63,7 +65,8 @@ class LiveCluster:
     def client(self, host: str, client_id: str) -> LiveClient:
         nodes = self.members.net.nodes
         i = int(host[1:]) if host[:1] == "c" and host[1:].isdigit() else 0
-        return LiveClient(client_id, self.members.client_url(nodes[i % len(nodes)]), self.executor)
+        return LiveClient(client_id, self.members.client_url(nodes[i % len(nodes)]), self.executor,
+                          urls=[self.members.client_url(n) for n in nodes])
 
 
 def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: Path) -> Path:
@@ -80,6 +83,7 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     net = Network(tag, nodes)
+    relay = _relay(scenario, system, net, seed)
     trace = T.TraceWriter()
     trace.header(seed=seed)
     members = Members(system, etcd_bin, net, work, p)
@@ -90,17 +94,23 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
     old_term = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         net.create()
+        if relay is not None:  # before any member dials a peer: established connections keep their path
+            relay.start()
+            net.redirect(relay.ports)
         for n in nodes:
             members.start(n)
         if not wait_healthy([members.client_url(n) for n in nodes], BOOT_TIMEOUT_S):
             raise ConfigError(f"{system} cluster not healthy after {BOOT_TIMEOUT_S:.0f} s (logs: {work / 'logs'})")
-        faults_done, end_ns, requests = asyncio.run(_phases(scenario, seed, plan, members, net, trace, history, state))
+        faults_done, end_ns, requests = asyncio.run(_phases(scenario, seed, plan, members, net, trace, history, state,
+                                                                   relay))
     except KeyboardInterrupt:
         members.stop_all()
         shutil.rmtree(work, ignore_errors=True)  # an interrupted run leaves nothing (a failed boot keeps its logs)
         raise
     finally:
         members.stop_all()
+        if relay is not None:
+            relay.stop()
         net.teardown()
         signal.signal(signal.SIGTERM, old_term)
     unsupported = sorted({f["name"] for f in faults_done if f["status"] != "applied"})
@@ -117,9 +127,11 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
                 "election_timeout_ns": p.election_ticks * p.tick_ms * MS,
                 "latency_mean_ns": int(p.latency_ms * MS), "client_timeout_ns": p.client_timeout_ms * MS,
                 "ttl_ns": p.ttl_s * S},
-        stats={"history_events": len(history.lines), "requests": requests, "faults": len(faults_done)},
+        stats={"history_events": len(history.lines), "requests": requests, "faults": len(faults_done),
+               "client_retries": state.get("retries", 0)},
         live={"system": system, "binary": etcd_bin if system == "etcd" else "kvraft", "version": version,
-              "note": NOTE, "schedule": faults_done, "unsupported": unsupported},
+              "note": NOTE, "schedule": faults_done, "unsupported": unsupported,
+              "relay": dict(relay.counts) if relay is not None else "off: no link delay, duplication or reordering asked"},
     )
     rundir.write_run_dir(out, meta, trace.write_to, history.write_to)
     for sub in ("logs", "data"):
@@ -127,6 +139,17 @@ def run_live(scenario: Scenario, seed: int, *, system: str, etcd_bin: str, out: 
             (work / sub).rename(out / sub)
     shutil.rmtree(work, ignore_errors=True)
     return out
+
+
+def _relay(scenario: Scenario, system: str, net: Network, seed: int) -> Relay | None:
+    """The peer-link relay, when the scenario's baseline or schedule asks for delay, duplication or reordering."""
+    p = scenario.p
+    wanted = p.dup > 0 or p.reorder > 0 or any(
+        isinstance(f, F.LinkFaults) and link_setting(f) is not None for f in planned_faults(scenario))
+    if not wanted:
+        return None
+    return Relay(net.gateway, net.nodes, net.addr, PEER_PORT, framed=system == "kvraft",
+                 rng=RandomStreams(seed).fork("live/relay"))
 
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
@@ -140,7 +163,8 @@ def _code_version() -> str:
 
 
 async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, net: Network, trace: T.TraceWriter,
-                  history: HistoryWriter, state: dict[str, Any]) -> tuple[list[dict[str, Any]], int, int]:
+                  history: HistoryWriter, state: dict[str, Any], relay: Relay | None = None,
+                  ) -> tuple[list[dict[str, Any]], int, int]:
     p = scenario.p
     streams = RandomStreams(seed)
     fault_end = WARMUP_NS + int(p.duration_s * S)
@@ -148,13 +172,16 @@ async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, ne
     quiet = recover_end + p.client_timeout_ms * MS + 100 * MS
     hard_end = quiet + 6 * S
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0, force_close=False)) as session:
-        ex = LiveExecutor(session)
+        ex = LiveExecutor(session, client_ids=members.system == "kvraft")
         state["t"] = lambda: ex.now
         emit = lambda kind, **kw: trace.emit({"t": ex.now, "kind": kind, **kw})  # noqa: E731
         emit(T.RUN, scenario=scenario.name, nodes=list(net.nodes))
-        faults = LiveFaults(members, net, lambda: ex.now)
+        faults = LiveFaults(members, net, lambda: ex.now, relay)
         observer = Observer(members, session, emit)
-        view = LiveView(members, faults, observer, int(p.clients))
+        baseline = F.LinkFaults(loss=p.loss, dup=p.dup, reorder=p.reorder)
+        view = LiveView(members, faults, observer, int(p.clients), baseline)
+        if baseline != F.LinkFaults():  # the scenario's own link settings hold from the start, as simulated
+            _fire(baseline, faults, emit)
         ctx = WorkloadContext(world=SimpleNamespace(streams=streams), cluster=LiveCluster(members, ex),
                               history=history, params=p, start_ns=WARMUP_NS // 2, stop_ns=recover_end,
                               rng=streams.fork("workload"), executor=ex)
@@ -177,6 +204,7 @@ async def _phases(scenario: Scenario, seed: int, plan: Any, members: Members, ne
             obs_task.cancel()
             await asyncio.gather(obs_task, return_exceptions=True)
             members.reap()
+        state["retries"] = ex.retries
         return faults.executed, ex.now, ex.requests
 
 
@@ -196,7 +224,7 @@ def _fire(fault: Any, faults: LiveFaults, emit: Any) -> None:
          **({"reason": rec["reason"]} if "reason" in rec else {}), **fields)
     node = getattr(fault, "node", None)
     kind = {"crash": T.CRASH, "restart": T.RESTART, "pause": T.PAUSE, "resume": T.RESUME}.get(rec["name"])
-    if kind and rec["status"] == "applied":
+    if kind and rec["status"] in ("applied", "partial"):  # an etcd power loss is a kill: still a crash
         emit(kind, node=node)
 
 
@@ -210,7 +238,11 @@ async def _nemesis(schedule: Any, streams: RandomStreams, ex: LiveExecutor, faul
     loop = asyncio.get_running_loop()
     for at_ns, action in plan:
         await _sleep_until(ex, at_ns)
-        for delay, fault in action.resolve(view, rng):
+        resolved = action.resolve(view, rng)
+        # A power failure crashes members at one instant: SIGKILL them all before any is waited for and cut
+        # back, or the last ones would live on (and finish their fsyncs) while the first are reaped.
+        faults.members.kill_now([f.node for d, f in resolved if d <= 0 and isinstance(f, F.Crash)])
+        for delay, fault in resolved:
             if delay <= 0:
                 _fire(fault, faults, emit)
             else:

@@ -4,11 +4,16 @@ Rules:
 - ``apply(fault)`` takes exactly the values a schedule resolves to in simulation and returns the record
   of what was done: ``{"fault", "name", "start_ns", "end_ns", "status"}`` where status is ``applied``, or
   ``unsupported`` with a ``reason`` (never silently skipped; run.json lists every one).
-- Crash: SIGKILL (the member's unsynced writes are whatever the kernel had not written);
+- Crash: SIGKILL; with ``lose_unsynced`` (the simulator's default: a power loss) kvraft's WAL is then cut
+  back to its last fsynced length (``Members.lose_unsynced``); etcd keeps its page cache (no durable-length
+  hook): ``partial``, with the reason;
   Restart: the same binary and flags on the same data dir; Pause/Resume: SIGSTOP/SIGCONT.
 - Partition/Grudge replace the cut; Block adds a directed pair; Heal removes every cut (link loss stays,
-  as in the simulator); LinkFaults: ``loss`` as nftables ``numgen random`` drops; latency, duplication
-  and reordering have no live mechanism yet (tc netem is absent): unsupported when asked for.
+  as in the simulator); LinkFaults sets the links it names (``src``/``dst`` None: every one): ``loss`` as
+  nftables ``numgen random`` drops; latency, duplication and reordering through the peer-link relay
+  (``scenarios.live.relay``; tc netem is absent), which runs when the scenario can ask for them. etcd's
+  links take latency but not duplication or reordering (no frame boundaries): that part is reported
+  (``partial`` when loss or latency was applied, else ``unsupported``), never silently skipped.
 - Clock skew and jumps on kvraft: the offset file its runtime reads every 50 ms (``now()`` += offset);
   drift, and every clock fault on etcd (Go ignores LD_PRELOAD time shims): unsupported. Disk faults and
   member changes: unsupported.
@@ -21,24 +26,28 @@ from typing import Any
 
 from scenarios.live.members import Members
 from scenarios.live.network import Network
+from scenarios.live.relay import link_setting, unsupported
 from sim import faults as F
 
 __all__ = ["LiveFaults", "LiveView"]
 
 
 class LiveFaults:
-    def __init__(self, members: Members, net: Network, clock: Any) -> None:
+    def __init__(self, members: Members, net: Network, clock: Any, relay: Any = None) -> None:
         self.members = members
         self.net = net
         self.clock = clock  # () -> elapsed ns
+        self.relay = relay  # scenarios.live.relay.Relay, or None when the scenario asks for no delay/dup/reorder
         self.blocked: set[tuple[str, str]] = set()
-        self.loss: list[tuple[str, str, float]] = []
+        self.loss: dict[tuple[str, str], float] = {}
+        self.shaped: set[tuple[str, str]] = set()  # links the relay delays, duplicates or reorders now
+        self.notes: list[tuple[str, str]] = []  # what the fault being applied did (power loss: bytes cut)
         self.executed: list[dict[str, Any]] = []
         self.clock_ns: dict[str, int] = {}
 
     @property
     def links_faulted(self) -> bool:
-        return bool(self.loss)
+        return bool(self.loss) or bool(self.shaped)
 
     def apply(self, fault: Any) -> dict[str, Any]:
         start = self.clock()
@@ -49,20 +58,31 @@ class LiveFaults:
         except (RuntimeError, OSError) as e:
             status, reason = "failed", str(e)
         if reason is not None and status == "applied":
-            # a LinkFaults whose loss was applied but whose latency/dup/reorder was not: partly done
-            status = "partial" if isinstance(fault, F.LinkFaults) and fault.loss > 0 else "unsupported"
+            # a LinkFaults of which loss or latency was applied but dup/reorder was not: partly done
+            partly = isinstance(fault, F.Crash) or (isinstance(fault, F.LinkFaults) and self._did_part(fault))
+            status = "partial" if partly else "unsupported"
         rec: dict[str, Any] = {"fault": str(fault), "name": name, "start_ns": start, "end_ns": self.clock(),
                                "status": status}
         if reason:
             rec["reason"] = reason
+        if self.notes:
+            rec["effect"] = "; ".join(note for _, note in self.notes)
+            self.notes.clear()
         self.executed.append(rec)
         return rec
 
     def _apply(self, fault: Any) -> str | None:
         m, nodes = self.members, self.net.nodes
         match fault:
-            case F.Crash(node=node):
+            case F.Crash(node=node, lose_unsynced=lose):
+                if not m.is_up(node) and node not in m.dying:
+                    return None
                 m.kill(node)
+                if lose and m.system != "kvraft":
+                    return (f"power loss on {m.system}: killed (-9) but its unsynced writes survive in the page "
+                            "cache (no durable-length hook to cut its WAL back to)")
+                if lose:
+                    self.notes.append((node, m.lose_unsynced(node)))
             case F.Restart(node=node):
                 if not m.is_up(node):
                     m.start(node)
@@ -109,24 +129,38 @@ class LiveFaults:
         self.clock_ns[node] = offset_ns
         return None
 
+    def _did_part(self, lf: Any) -> bool:
+        return lf.loss > 0 or (self.relay is not None and lf.latency is not None)
+
     def _links(self, lf: Any) -> str | None:
         nodes = self.net.nodes
-        srcs = [lf.src] if lf.src else nodes
-        dsts = [lf.dst] if lf.dst else nodes
-        self.loss = [(a, b, float(lf.loss)) for a in srcs for b in dsts if a != b and lf.loss > 0]
+        pairs = [(a, b) for a in ([lf.src] if lf.src else nodes) for b in ([lf.dst] if lf.dst else nodes) if a != b]
+        for pair in pairs:
+            self.loss.pop(pair, None)
+            if lf.loss > 0:
+                self.loss[pair] = float(lf.loss)
         self._sync()
-        missing = [w for w, v in (("latency", lf.latency), ("dup", lf.dup), ("reorder", lf.reorder)) if v]
-        return f"{', '.join(missing)} on links: no live mechanism (no netem; relay not built)" if missing else None
+        setting = link_setting(lf)
+        if self.relay is None:
+            missing = [w for w, v in (("latency", lf.latency), ("dup", lf.dup), ("reorder", lf.reorder)) if v]
+            return (f"{', '.join(missing)} on links: the relay was not started (the scenario's probe found no "
+                    "link delay, duplication or reordering)") if missing else None
+        for a, b in pairs:
+            self.relay.set_link(a, b, setting)
+            (self.shaped.add if setting is not None else self.shaped.discard)((a, b))
+        return unsupported(self.members.system, lf)
 
     def _sync(self) -> None:
-        self.net.set_cut(sorted(self.blocked), self.loss)
+        self.net.set_cut(sorted(self.blocked), [(a, b, p) for (a, b), p in sorted(self.loss.items())])
 
 
 class LiveView:
     """The read-only ClusterView the nemesis sees, from the live cluster."""
 
-    def __init__(self, members: Members, faults: LiveFaults, observer: Any, clients: int = 0) -> None:
+    def __init__(self, members: Members, faults: LiveFaults, observer: Any, clients: int = 0,
+                 baseline: Any = None) -> None:
         self._m, self._f, self._o = members, faults, observer
+        self._baseline = baseline if baseline is not None else F.LinkFaults()
         self._clients = [f"c{i}" for i in range(clients)]  # so a client fault resolves, and is reported
 
     @property
@@ -168,7 +202,7 @@ class LiveView:
 
     @property
     def link_baseline(self) -> object:
-        return F.LinkFaults()
+        return self._baseline
 
     @property
     def links_faulted(self) -> bool:

@@ -10,7 +10,9 @@ Rules:
   flags once the data dir holds a member.
 - kvraft only: the scenario's ``bugs`` (zoo ids) go to the server's hidden ``--unsafe-bugs`` as the named
   switches of ``kvraft.bugs`` (scenarios/bugs.py maps them), and its clock offset is read from a file
-  this harness writes.
+  this harness writes. The server keeps its WAL's durable length in ``durable_file`` (after each fsync);
+  ``lose_unsynced`` (after a kill) cuts the WAL back to it and deletes newer segments: a power loss, where
+  kill -9 alone keeps the page cache.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.bugs import bugs_from_ids
-from scenarios.live.network import Network
+from scenarios.live.network import PEER_PORT, Network
 from scenarios.params import Params
 
 __all__ = ["Members", "SYSTEMS", "binary_version", "wait_healthy"]
 
 SYSTEMS = ("kvraft", "etcd")
-CLIENT_PORT, PEER_PORT = 2379, 2380
+CLIENT_PORT = 2379
 
 
 def _command(system: str, etcd_bin: str) -> list[str]:
@@ -57,6 +59,7 @@ class Members:
     params: Params
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     paused: set[str] = field(default_factory=set)
+    dying: set[str] = field(default_factory=set)  # sent SIGKILL by ``kill_now``, not yet reaped by ``kill``
     on_event: Any = None  # callback(kind, node, **fields) for the trace
 
     def client_url(self, node: str) -> str:
@@ -84,11 +87,39 @@ class Members:
         """kvraft's clock offset (int ns), which only this harness writes (``--unsafe-clock-offset-file``)."""
         return self.work / "clock" / node
 
+    def durable_file(self, node: str) -> Path:
+        """kvraft's WAL durable point (``--unsafe-durable-file``), which only the server writes."""
+        return self.work / "durable" / node
+
+    def lose_unsynced(self, node: str) -> str:
+        """After a kill: truncate ``node``'s WAL to its last durable length, delete newer segments; what was cut."""
+        import json
+
+        if self.is_up(node):
+            raise RuntimeError(f"{node} is running: a power loss needs it killed first")
+        try:
+            mark = json.loads(self.durable_file(node).read_text())
+            seg, length = str(mark["segment"]), int(mark["length"])
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise RuntimeError(f"{node}: no durable WAL mark to cut back to ({e})") from None
+        wal = self.work / "data" / node / "member" / "wal"
+        cut = 0
+        for path in sorted(wal.glob("*.wal")):
+            if path.name > seg:
+                cut += path.stat().st_size
+                path.unlink()
+            elif path.name == seg and path.stat().st_size > length:
+                cut += path.stat().st_size - length
+                os.truncate(path, length)
+        return f"{cut} unsynced WAL bytes lost"
+
     def kvraft_flags(self, node: str) -> list[str]:
         if self.system != "kvraft":
             return []
         bugs = ",".join(bugs_from_ids(self.params.bugs).on())
-        return ["--unsafe-clock-offset-file", str(self.clock_file(node)), *(["--unsafe-bugs", bugs] if bugs else []),
+        return ["--unsafe-clock-offset-file", str(self.clock_file(node)), "--unsafe-client-ids",
+                "--unsafe-durable-file", str(self.durable_file(node)), *(["--unsafe-bugs", bugs] if bugs else []),
+                *([f"--unsafe-fsync-delay-ms={round(self.params.fsync_ms)}"] if self.params.get("fsync_ms") else []),
                 *([] if self.params.check_quorum else ["--unsafe-check-quorum=false"])]
 
     def start(self, node: str) -> None:
@@ -111,14 +142,24 @@ class Members:
 
     def kill(self, node: str) -> None:
         p = self.procs.get(node)
-        if p is None or p.poll() is not None:
+        if p is None or (p.poll() is not None and node not in self.dying):
             return
+        self.dying.discard(node)
         if node in self.paused:
             os.kill(p.pid, signal.SIGCONT)  # a stopped process dies on SIGKILL too; CONT keeps ``paused`` honest
             self.paused.discard(node)
-        p.kill()
+        if p.poll() is None:
+            p.kill()
         p.wait(timeout=10)
         self._event("process-exit", node, pid=p.pid, code=p.returncode)
+
+    def kill_now(self, nodes: list[str]) -> None:
+        """SIGKILL every one of ``nodes`` that is up, without waiting (``kill`` then reaps and traces each)."""
+        for node in nodes:
+            p = self.procs.get(node)
+            if p is not None and p.poll() is None:
+                os.kill(p.pid, signal.SIGKILL)
+                self.dying.add(node)
 
     def pause(self, node: str) -> None:
         if self.is_up(node) and node not in self.paused:

@@ -61,9 +61,35 @@ def bad_props(recs) -> set[str]:
     return {p for p, v in verdicts(recs).items() if v is Verdict.ILLEGAL}
 
 
+def handover() -> T:
+    """good() then n2 leads term 2 holding the committed entries: every property has something to judge."""
+    return good().elect("n2", 2).ev("append", "n2", entries=[[3, 2, "c"]])
+
+
 def test_good_trace_passes_every_property():
-    assert all(v is Verdict.OK for v in verdicts(good().recs).values())
-    assert set(verdicts(good().recs)) == set(PROPERTIES)
+    assert all(v is Verdict.OK for v in verdicts(handover().recs).values())
+    assert set(verdicts(handover().recs)) == set(PROPERTIES)
+    # one leader, never handed over: leader completeness had nothing to compare
+    assert {p for p, v in verdicts(good().recs).items() if v is not Verdict.OK} == {"leader-completeness"}
+
+
+def test_property_without_records_is_not_exercised_never_ok(tmp_path):
+    # a live trace: observed leaders only (no votes, appends, commits, applies)
+    recs = [{"kind": "trace-header", "format": 1, "t": 0, "nodes": NODES},
+            {"kind": "become-leader", "t": 5, "node": "n1", "term": 2, "observed": True},
+            {"kind": "become-follower", "t": 6, "node": "n2", "term": 2, "observed": True}]
+    v = verdicts(recs)
+    assert v["election-safety"] is Verdict.OK
+    assert {p for p, x in v.items() if x is Verdict.NOT_EXERCISED} == set(PROPERTIES) - {"election-safety"}
+    (tmp_path / "trace.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    r = RaftSafetyChecker().check(RunFiles(tmp_path))
+    assert r.summary.startswith("1 of 9 invariants hold; not exercised: vote-once, term-monotonic")
+    props = r.details["properties"]
+    assert props["log-matching"]["verdict"] == "not-exercised" and props["log-matching"]["checked"] == 0
+    assert props["election-safety"]["verdict"] == "ok" and props["election-safety"]["checked"] == 1
+    # no Raft record at all: the whole checker vouches for nothing
+    (tmp_path / "trace.jsonl").write_text(json.dumps(recs[0]) + "\n")
+    assert RaftSafetyChecker().check(RunFiles(tmp_path)).verdict is Verdict.NOT_EXERCISED
 
 
 def test_two_leaders_in_one_term_violate_election_safety():

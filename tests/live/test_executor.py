@@ -113,3 +113,40 @@ def test_replay_refuses_a_live_run_with_one_line(tmp_path):
                        timeout=60)
     assert r.returncode == 2 and "live runs are not reproducible" in r.stderr
     assert "`raftsim live steady --system etcd --seed 1`" in r.stderr
+
+
+def test_live_answers_are_the_simulators_reply_type_and_read_the_same():
+    """One definition of header()/json(): the live executor answers with kvraft.api.ClientReply, and an empty
+    or non-JSON body gives the outcome it gave before (not a dict: no error code)."""
+    from kvraft.api import ClientReply
+    from kvraft.client import outcome
+    from kvraft.recipes.common import body
+    from scenarios.live.executor import LiveClient
+
+    async def main() -> list:
+        async def answer(req: web.Request) -> web.Response:
+            status, text = {"/v2/keys/empty": (500, b""), "/v2/keys/text": (404, b"404 page not found")}.get(
+                req.path, (200, b'{"node": {"key": "/a"}}'))
+            return web.Response(status=status, body=text, headers={"X-Etcd-Index": "7"})
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", answer)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        try:
+            async with aiohttp.ClientSession() as session:
+                ex = LiveExecutor(session)
+                c = LiveClient("c1", url, ex)
+                return [await ex.request(Request(client=c, method="GET", path=p, params={}, timeout_ns=2_000_000_000))
+                        for p in ("/empty", "/text", "/a")]
+        finally:
+            await runner.cleanup()
+
+    empty, text, ok = asyncio.run(main())
+    assert all(isinstance(r, ClientReply) for r in (empty, text, ok))
+    assert outcome(empty) == (None, "http-500") and outcome(text) == (False, "http-404") and outcome(ok) == (True, None)
+    assert body(empty) == {} and body(text) == {} and body(ok) == {"node": {"key": "/a"}}
+    assert ok.header("x-etcd-index") == "7"

@@ -129,3 +129,27 @@ def test_replace_swaps_the_log_and_keeps_the_snapshot_apart(tmp_path: Path) -> N
     assert _read(tmp_path) == [snap, {"r": "hard-state", "term": 2}, {"r": "new"}]
     assert [p.name for p in (tmp_path / "member" / "snap").iterdir()] == [f"{2:016x}-{7:016x}.snap"]
     assert len(list((tmp_path / "member" / "wal").glob("*.wal"))) == 1
+
+
+def test_durable_hook_marks_what_fsync_covered_and_a_cut_back_keeps_only_that(tmp_path) -> None:
+    """The live harness's power loss: truncating to the last ``on_durable`` length keeps the fsynced records."""
+    marks: list[tuple[str, int]] = []
+
+    async def go(loop):
+        w = Wal(tmp_path, loop, fsync=True)
+        w.on_durable = lambda seg, n: marks.append((seg, n))
+        w.open()
+        done = loop.create_future()
+        w.write({"r": "synced"})
+        w.fsync(lambda: done.set_result(None))
+        await done
+        w.write({"r": "unsynced"})  # handed to the page cache on the next loop turn, never fsynced
+        await asyncio.sleep(0.01)
+        w.close()
+    _run(go)
+    seg, length = marks[-1]
+    path = tmp_path / "member" / "wal" / seg
+    assert len(marks) >= 2 and path.stat().st_size > length  # the unsynced record is on file, past the mark
+    assert [r["r"] for r in _read(tmp_path)] == ["synced", "unsynced"]  # kill -9: the page cache survives
+    path.write_bytes(path.read_bytes()[:length])
+    assert [r["r"] for r in _read(tmp_path)] == ["synced"]  # power loss: only what fsync covered
