@@ -18,7 +18,7 @@ from checkers.liveness import faulty_periods
 from checkers.result import CheckResult, Verdict
 from reports.data import load_run
 from scenarios import nemesis as N
-from scenarios import registry
+from scenarios import plugins, registry
 from scenarios.errors import ConfigError
 from scenarios.record import run
 from scenarios.spec import Scenario
@@ -34,13 +34,17 @@ SHORT = {"nodes": 3, "clients": 2, "duration_s": 2.0, "recover_s": 1.0, "rate": 
 @pytest.fixture
 def restore_tables():
     """Snapshot the fault, checker and workload tables; put them back after the test."""
+    checker_registry.load()  # the built-in entries are in the snapshot, so restoring keeps them
+    registry.load()
     faults, effects = dict(F.FAULTS), dict(T.FAULT_EFFECTS)
     checkers, workloads = dict(checker_registry._REGISTERED), dict(registry._WORKLOADS)
+    sources = list(plugins._sources)  # a module that registers is recorded as a plugin in later runs' run.json
     yield
     for table, saved in ((F.FAULTS, faults), (T.FAULT_EFFECTS, effects),
                          (checker_registry._REGISTERED, checkers), (registry._WORKLOADS, workloads)):
         table.clear()
         table.update(saved)  # type: ignore[attr-defined]
+    plugins._sources[:] = sources
 
 
 def _toy_cut() -> type:
