@@ -10,13 +10,16 @@ Rules:
 - Actions are frozen values whose ``repr`` is the text that rebuilds them (read back by
   ``scenarios.nemesis.from_repr``'s safe parser); constructors check their arguments (``scenarios.arguments``),
   so text that could not run is refused when it is read.
+- Every lowercase public name here that builds an action is a constructor a schedule's text may call
+  (``CONSTRUCTORS``, the nemesis parser's table); ``HUNT_MENU`` is what ``raftsim hunt`` may draw. A new
+  action is one class and constructor here (and ``__all__``), nothing elsewhere.
 - Randomness comes only from the ``rng`` handed in (the run's "nemesis" stream).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,7 +32,7 @@ __all__ = [
     "Action", "ClusterView", "MemberChange", "Resolved", "NS_PER_S", "seconds_to_ns", "one_of", "all_of", "do",
     "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
     "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe",
-    "clock_drift", "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn",
+    "clock_drift", "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "CONSTRUCTORS", "HUNT_MENU",
 ]
 
 NS_PER_S = 1_000_000_000
@@ -119,7 +122,7 @@ class _AllOf:
 
 
 def do(fault: object) -> Action:
-    if not isinstance(fault, F.FAULT_TYPES):
+    if not isinstance(fault, F.Fault):
         raise ConfigError(f"do: expected a sim fault (F.Crash(node='n1'), F.Heal(), ...), got {fault!r}")
     return _Do(fault)
 
@@ -506,3 +509,24 @@ def heal_all() -> Action:
 def do_heal() -> Action:
     """Heal the network only (partitions and blocked links)."""
     return _Do(F.Heal())
+
+
+# The constructors a schedule's text may call (scenarios/nemesis.py's parser table, with its schedules).
+CONSTRUCTORS: dict[str, Callable[..., Action]] = {
+    name: globals()[name] for name in __all__ if name[:1].islower() and name != "seconds_to_ns"}
+
+# Actions a hunt's drawn event may take (``d``: a drawn duration scale), simplest first (Hypothesis shrinks
+# sampled_from towards the front); scenarios/hunt.py draws from it.
+HUNT_MENU: list[Callable[[float], Action]] = [
+    lambda d: do_heal(),
+    lambda d: isolate_leader(),
+    lambda d: kill_leader(d),
+    lambda d: partition("majority"),
+    lambda d: leader_minority(),
+    lambda d: kill_random(d),
+    lambda d: pause_leader(d),
+    lambda d: partition("isolate"),
+    lambda d: power_failure(d),
+    lambda d: clock_bump(2.0 * d + 1.0, leader=True),
+    lambda d: member_churn(),
+]

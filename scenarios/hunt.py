@@ -45,20 +45,8 @@ __all__ = ["CORPUS_FORMAT", "HuntResult", "HuntStatus", "budget_advice", "drop_e
 CORPUS_FORMAT = 1
 CheckFn = Callable[[Path], Mapping[str, str]]
 
-# Actions a drawn event may take, simplest first (Hypothesis shrinks sampled_from towards the front).
-_ACTIONS: list[Callable[[float], N.Action]] = [
-    lambda d: N.do_heal(),
-    lambda d: N.isolate_leader(),
-    lambda d: N.kill_leader(d),
-    lambda d: N.partition("majority"),
-    lambda d: N.leader_minority(),
-    lambda d: N.kill_random(d),
-    lambda d: N.pause_leader(d),
-    lambda d: N.partition("isolate"),
-    lambda d: N.power_failure(d),
-    lambda d: N.clock_bump(2.0 * d + 1.0, leader=True),
-    lambda d: N.member_churn(),
-]
+# Actions a drawn event may take, simplest first: scenarios/actions.py's menu, beside the actions.
+_ACTIONS = N.HUNT_MENU
 
 
 def parse_budget(text: str) -> float:

@@ -8,7 +8,8 @@ Rules:
   reads it back with the safe parser (``scenarios.parser``: a table of constructors, never ``eval``).
 - Randomness comes only from the ``rng`` handed in (the run's "nemesis" stream).
 - A combinator never touches live objects: only the view, which the runner builds from the cluster.
-- The actions live in ``scenarios.actions``; this module re-exports them, so ``from_repr`` sees both.
+- The actions live in ``scenarios.actions``; this module re-exports its ``__all__``, and ``from_repr``'s
+  table is this module's schedules plus ``actions.CONSTRUCTORS`` (no second list of names).
 """
 
 from __future__ import annotations
@@ -18,26 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from scenarios import actions as _actions
 from scenarios import arguments as A
-from scenarios.actions import (
-    NS_PER_S, Action, ClusterView, MemberChange, Resolved, all_of, clock_bump, clock_drift,
-    clock_strobe, do, do_heal, heal_all, isolate_leader, kill_leader, kill_random, leader_minority, loss_burst,
-    member_churn, one_of, one_way_leader, partition, pause_client, pause_leader, pause_random, power_failure,
-    seconds_to_ns, torn_writes,
-)
+from scenarios.actions import *  # noqa: F403  (the actions are the nemesis's vocabulary: re-exported)
+from scenarios.actions import CONSTRUCTORS, NS_PER_S, Action, Resolved, seconds_to_ns
 from scenarios.errors import ConfigError
 from scenarios.parser import parse_repr
 from sim import faults as F
 from sim.latency import Constant, Exponential, LongTail, Normal, Uniform
 
-__all__ = [
-    "Action", "ClusterView", "Schedule",
-    "at", "every", "cycle", "mix", "phases", "on", "triggers", "one_of", "all_of", "do",
-    "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
-    "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
-    "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE", "register_action",
-    "from_repr", "NS_PER_S", "Resolved",
-]
+__all__ = ["Schedule", "at", "every", "cycle", "mix", "phases", "on", "triggers", "NONE", "register_action",
+           "from_repr", *_actions.__all__]
 
 
 class Schedule(Protocol):
@@ -264,15 +256,13 @@ def register_action(fn: object) -> object:
 # The constructors a schedule's text may call: this module's combinators and actions, the sim faults as
 # ``F.Name`` (``do(F.Crash(node='n1'))``), latencies bare (inside a ``F.LinkFaults(...)`` repr), and the ones
 # registered with ``register_action``. Nothing else is reachable from text.
-_COMBINATORS = ("at", "every", "cycle", "mix", "phases", "on", "one_of", "all_of", "do", "partition",
-                "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random", "pause_leader",
-                "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
-                "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn")
+_SCHEDULES = ("at", "every", "cycle", "mix", "phases", "on")
 
 
 def _constructors() -> dict[str, Callable[..., Any]]:
-    table: dict[str, Callable[..., Any]] = {name: globals()[name] for name in _COMBINATORS}
-    table.update({f"F.{cls.__name__}": cls for cls in F.FAULT_TYPES})
+    table: dict[str, Callable[..., Any]] = {name: globals()[name] for name in _SCHEDULES}
+    table.update(CONSTRUCTORS)
+    table.update({f"F.{cls.__name__}": cls for cls in F.FAULTS.values()})
     table.update({cls.__name__: cls for cls in (Constant, Exponential, LongTail, Normal, Uniform)})
     table.update(_EXTRA)  # type: ignore[arg-type]
     return table

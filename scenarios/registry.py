@@ -58,7 +58,8 @@ def add_scenario(name: str, definition: Any, module: str) -> None:
     if name in _SCENARIOS:
         raise ConfigError(f"scenario {name!r} registered twice")
     _SCENARIOS[name] = definition
-    note_source(module)
+    if module:
+        note_source(module)
 
 
 def scenario_named(name: str) -> Any | None:

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from scenarios.errors import ConfigError
 from scenarios import registry
+from scenarios.errors import ConfigError
 from scenarios.parser import parse_repr
 from scenarios.params import PARAMS, Limit, Param, Params, check_rules, common_defaults, parse_text, typed_params
 

@@ -1,3 +1,4 @@
+# Over 400 lines: a catalogue of small fault classes (field checks, one-line str, check, apply_to), one entry each.
 """Faults as values: what the nemesis may do to the world, applied only by ``World.apply``.
 
 Rules:
@@ -11,24 +12,64 @@ Rules:
 - Network cuts only ever touch *server* nodes: clients live on the control node (as in Jepsen).
 - ``Partition`` and ``Grudge`` replace the current cut; ``Block`` adds one directed pair to it;
   ``Heal`` removes every cut (link faults stay until a new ``LinkFaults`` replaces them).
+- A fault carries what the world needs to apply it: ``check(world)`` (ConfigError if the world cannot take
+  it) and ``apply_to(world)``. ``@fault`` makes a class a fault (frozen, slotted, keyword-only) and
+  registers it in ``FAULTS`` under its kebab-case name, which the schedule parser and ``World.apply`` read:
+  a new fault type is one class (plus, if it opens or closes something, its ``sim.trace.FAULT_EFFECTS`` row).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ConfigError
 from .latency import Latency, Uniform, _LATENCIES
 from .units import MS, format_ns
 
+if TYPE_CHECKING:
+    from .world import World
+
 __all__ = [
-    "Block", "ClockDrift", "ClockJump", "ClockSkew", "Crash", "DiskFaults", "Fault", "Grudge",
-    "Heal", "LinkFaults", "Partition", "Pause", "Restart", "Resume", "fault_fields", "fault_name",
+    "FAULTS", "Block", "ClockDrift", "ClockJump", "ClockSkew", "Crash", "DiskFaults", "Fault", "Grudge",
+    "Heal", "LinkFaults", "Partition", "Pause", "Restart", "Resume", "fault", "fault_fields", "fault_name",
 ]
 
 _FROZEN = dict(frozen=True, slots=True, kw_only=True)
+
+
+class Fault:
+    """Base of every fault value: ``check`` the world can take it, then ``apply_to`` it (``World.apply`` does both)."""
+
+    __slots__ = ()
+
+    def check(self, world: "World") -> None:
+        """Raise ConfigError if ``world`` cannot take this fault (default: its ``node`` must exist)."""
+        world.host(self.node)  # type: ignore[attr-defined]
+
+    def apply_to(self, world: "World") -> None:
+        """Change ``world`` (its network or a host); called after ``check`` and after the fault is traced."""
+        raise NotImplementedError(type(self).__name__)
+
+
+# kebab-case name -> fault class, in registration order (the built-in ones below, then any other ``@fault``)
+FAULTS: dict[str, type[Fault]] = {}
+FaultT = TypeVar("FaultT", bound=type)
+
+
+def fault(cls: FaultT) -> FaultT:
+    """Class decorator: make ``cls`` (a ``Fault`` subclass) a frozen keyword-only dataclass and register it."""
+    made = dataclass(**_FROZEN)(cls)  # type: ignore[call-overload]
+    name = _kebab(made.__name__)
+    if name in FAULTS and FAULTS[name].__qualname__ != made.__qualname__:
+        raise ConfigError(f"fault {name!r} registered twice")
+    FAULTS[name] = made
+    return made  # type: ignore[no-any-return]
+
+
+def _kebab(class_name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", class_name).lower()
 
 
 def _node(owner: str, value: object, name: str = "node") -> None:
@@ -57,8 +98,8 @@ def _signed(ns: int) -> str:
     return ("+" if ns >= 0 else "") + format_ns(ns)
 
 
-@dataclass(**_FROZEN)
-class Partition:
+@fault
+class Partition(Fault):
     """Split the server nodes into ``groups``; nodes in different groups cannot talk (both ways)."""
 
     groups: tuple[tuple[str, ...], ...]
@@ -81,9 +122,22 @@ class Partition:
     def __str__(self) -> str:
         return "partition " + "|".join(",".join(g) for g in self.groups)
 
+    def check(self, world: "World") -> None:
+        for g in self.groups:
+            for n in g:
+                world.require_server(str(self), n)
+        missing = sorted(set(world.server_nodes) - {n for g in self.groups for n in g})
+        if missing:
+            raise ConfigError(f"{self}: groups miss server nodes {', '.join(missing)}")
 
-@dataclass(**_FROZEN)
-class Grudge:
+    def apply_to(self, world: "World") -> None:
+        groups = self.groups
+        world.network.set_cut((a, b) for i, g in enumerate(groups) for j, h in enumerate(groups)
+                              if i != j for a in g for b in h)
+
+
+@fault
+class Grudge(Fault):
     """Replace the cut with exactly these directed ``(src, dst)`` pairs (any shape; see sim.partitions)."""
 
     blocked: tuple[tuple[str, str], ...]
@@ -106,9 +160,17 @@ class Grudge:
         label = f"{self.label}: " if self.label and self.label != "grudge" else ""
         return f"grudge {label}{body}"
 
+    def check(self, world: "World") -> None:
+        for a, b in self.blocked:
+            world.require_server(str(self), a)
+            world.require_server(str(self), b)
 
-@dataclass(**_FROZEN)
-class Block:
+    def apply_to(self, world: "World") -> None:
+        world.network.set_cut(self.blocked)
+
+
+@fault
+class Block(Fault):
     """Directed cut: messages from ``src`` to ``dst`` are dropped (``dst`` to ``src`` still flow)."""
 
     src: str
@@ -123,17 +185,30 @@ class Block:
     def __str__(self) -> str:
         return f"block {self.src}->{self.dst}"
 
+    def check(self, world: "World") -> None:
+        world.require_server(str(self), self.src)
+        world.require_server(str(self), self.dst)
 
-@dataclass(**_FROZEN)
-class Heal:
+    def apply_to(self, world: "World") -> None:
+        world.network.block(self.src, self.dst)
+
+
+@fault
+class Heal(Fault):
     """Remove every cut (partitions, grudges and blocks)."""
 
     def __str__(self) -> str:
         return "heal"
 
+    def check(self, world: "World") -> None:
+        pass
 
-@dataclass(**_FROZEN)
-class Crash:
+    def apply_to(self, world: "World") -> None:
+        world.network.heal()
+
+
+@fault
+class Crash(Fault):
     """Kill ``node``: volatile state, timers and in-flight deliveries to it are gone.
 
     ``lose_unsynced=True`` models power loss (unsynced disk writes lost); ``False`` a process kill
@@ -149,9 +224,12 @@ class Crash:
     def __str__(self) -> str:
         return f"crash {self.node}" + ("" if self.lose_unsynced else " keep-unsynced")
 
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].crash(self.lose_unsynced)
 
-@dataclass(**_FROZEN)
-class Restart:
+
+@fault
+class Restart(Fault):
     """Boot a crashed ``node`` again (new incarnation, fresh server built from its disk)."""
 
     node: str
@@ -162,9 +240,12 @@ class Restart:
     def __str__(self) -> str:
         return f"restart {self.node}"
 
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].restart()
 
-@dataclass(**_FROZEN)
-class Pause:
+
+@fault
+class Pause(Fault):
     """Freeze ``node`` (SIGSTOP): its timers and deliveries are held until ``Resume``."""
 
     node: str
@@ -175,9 +256,12 @@ class Pause:
     def __str__(self) -> str:
         return f"pause {self.node}"
 
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].pause()
 
-@dataclass(**_FROZEN)
-class Resume:
+
+@fault
+class Resume(Fault):
     """Unfreeze ``node``: held timers and deliveries run, in the order they came due."""
 
     node: str
@@ -188,9 +272,12 @@ class Resume:
     def __str__(self) -> str:
         return f"resume {self.node}"
 
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].resume()
 
-@dataclass(**_FROZEN)
-class ClockSkew:
+
+@fault
+class ClockSkew(Fault):
     """Set ``node``'s clock offset from true time to ``offset_ns`` (replaces skew and past jumps)."""
 
     node: str
@@ -203,9 +290,12 @@ class ClockSkew:
     def __str__(self) -> str:
         return f"clock-skew {self.node} {_signed(self.offset_ns)}"
 
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].set_skew(self.offset_ns)
 
-@dataclass(**_FROZEN)
-class ClockDrift:
+
+@fault
+class ClockDrift(Fault):
     """Make ``node``'s clock run ``ppm`` parts per million fast (negative: slow) from now on."""
 
     node: str
@@ -220,9 +310,12 @@ class ClockDrift:
     def __str__(self) -> str:
         return f"clock-drift {self.node} {'+' if self.ppm >= 0 else ''}{self.ppm}ppm"
 
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].set_drift(self.ppm)
 
-@dataclass(**_FROZEN)
-class ClockJump:
+
+@fault
+class ClockJump(Fault):
     """Step ``node``'s clock by ``delta_ns`` (may be negative); pending timers are not moved."""
 
     node: str
@@ -235,9 +328,12 @@ class ClockJump:
     def __str__(self) -> str:
         return f"clock-jump {self.node} {_signed(self.delta_ns)}"
 
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].jump(self.delta_ns)
 
-@dataclass(**_FROZEN)
-class LinkFaults:
+
+@fault
+class LinkFaults(Fault):
     """Set loss, duplication, reordering and latency for links.
 
     ``src``/``dst`` of ``None`` mean "any"; the most specific setting wins:
@@ -269,9 +365,17 @@ class LinkFaults:
         rd = f" reorder_delay={self.reorder_delay}" if self.reorder else ""
         return f"link-faults {link} loss={self.loss:g} dup={self.dup:g} reorder={self.reorder:g}{rd}{lat}"
 
+    def check(self, world: "World") -> None:
+        for n in (self.src, self.dst):
+            if n is not None:
+                world.host(n)
 
-@dataclass(**_FROZEN)
-class DiskFaults:
+    def apply_to(self, world: "World") -> None:
+        world.network.set_link_faults(self)
+
+
+@fault
+class DiskFaults(Fault):
     """Set ``node``'s disk behaviour at crash and its fsync latency.
 
     ``torn_writes``: at a crash that loses writes, the first lost write is left torn (its tail
@@ -294,18 +398,14 @@ class DiskFaults:
         return (f"disk-faults {self.node} torn_writes={str(self.torn_writes).lower()}"
                 f" partial_loss={str(self.partial_loss).lower()}{lat}")
 
-
-Fault = Union[
-    Partition, Grudge, Block, Heal, Crash, Restart, Pause, Resume,
-    ClockSkew, ClockDrift, ClockJump, LinkFaults, DiskFaults,
-]
-FAULT_TYPES = (Partition, Grudge, Block, Heal, Crash, Restart, Pause, Resume,
-               ClockSkew, ClockDrift, ClockJump, LinkFaults, DiskFaults)
+    def apply_to(self, world: "World") -> None:
+        world.hosts[self.node].disk.configure(torn_writes=self.torn_writes, partial_loss=self.partial_loss,
+                                              fsync_latency=self.fsync_latency)
 
 
 def fault_name(fault: Fault) -> str:
     """Kebab-case name of a fault's class: ``ClockSkew`` -> ``"clock-skew"``."""
-    return re.sub(r"(?<!^)(?=[A-Z])", "-", type(fault).__name__).lower()
+    return _kebab(type(fault).__name__)
 
 
 def _json(value: Any) -> Any:

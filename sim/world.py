@@ -20,10 +20,7 @@ from typing import Any
 import simpy
 
 from .errors import ConfigError
-from .faults import (
-    FAULT_TYPES, Block, ClockDrift, ClockJump, ClockSkew, Crash, DiskFaults, Fault, Grudge, Heal,
-    LinkFaults, Partition, Pause, Restart, Resume, fault_fields, fault_name,
-)
+from .faults import Fault, fault_fields, fault_name
 from .host import Host, SimRuntime
 from .latency import Latency
 from .network import Network, default_latency
@@ -229,71 +226,22 @@ class World:
 
     # -- faults --------------------------------------------------------------------------------
     def apply(self, fault: Fault) -> None:
-        """Validate ``fault``, write it to the trace, then apply it. Raises ConfigError if invalid."""
-        if not isinstance(fault, FAULT_TYPES):
-            raise ConfigError(f"not a fault: {fault!r}")
-        self._validate(fault)
-        self.trace(T.FAULT, fault=str(fault), name=fault_name(fault), **fault_fields(fault))
-        net = self.network
-        match fault:
-            case Partition(groups=groups):
-                net.set_cut((a, b) for i, g in enumerate(groups) for j, h in enumerate(groups)
-                            if i != j for a in g for b in h)
-            case Grudge(blocked=blocked):
-                net.set_cut(blocked)
-            case Block(src=src, dst=dst):
-                net.block(src, dst)
-            case Heal():
-                net.heal()
-            case LinkFaults():
-                net.set_link_faults(fault)
-            case Crash(node=node, lose_unsynced=lose):
-                self.hosts[node].crash(lose)
-            case Restart(node=node):
-                self.hosts[node].restart()
-            case Pause(node=node):
-                self.hosts[node].pause()
-            case Resume(node=node):
-                self.hosts[node].resume()
-            case ClockSkew(node=node, offset_ns=off):
-                self.hosts[node].set_skew(off)
-            case ClockDrift(node=node, ppm=ppm):
-                self.hosts[node].set_drift(ppm)
-            case ClockJump(node=node, delta_ns=delta):
-                self.hosts[node].jump(delta)
-            case DiskFaults(node=node):
-                self.hosts[node].disk.configure(torn_writes=fault.torn_writes, partial_loss=fault.partial_loss,
-                                                fsync_latency=fault.fsync_latency)
+        """Check ``fault`` against the world, write it to the trace, then apply it (``fault.apply_to``).
 
-    def _server(self, what: str, node: str) -> None:
+        Raises:
+            ConfigError: not a fault, or one this world cannot take (unknown node, a cut touching a client).
+        """
+        if not isinstance(fault, Fault):
+            raise ConfigError(f"not a fault: {fault!r}")
+        fault.check(self)
+        self.trace(T.FAULT, fault=str(fault), name=fault_name(fault), **fault_fields(fault))
+        fault.apply_to(self)
+
+    def require_server(self, what: str, node: str) -> None:
+        """ConfigError (naming ``what``) unless ``node`` is a server: network cuts touch server nodes only."""
         h = self.host(node)
         if h.kind != "server":
             raise ConfigError(f"{what}: {node!r} is a client; only server nodes are cut by partitions")
-
-    def _validate(self, fault: Fault) -> None:
-        match fault:
-            case Partition(groups=groups):
-                for g in groups:
-                    for n in g:
-                        self._server(str(fault), n)
-                missing = sorted(set(self.server_nodes) - {n for g in groups for n in g})
-                if missing:
-                    raise ConfigError(f"{fault}: groups miss server nodes {', '.join(missing)}")
-            case Grudge(blocked=blocked):
-                for a, b in blocked:
-                    self._server(str(fault), a)
-                    self._server(str(fault), b)
-            case Block(src=src, dst=dst):
-                self._server(str(fault), src)
-                self._server(str(fault), dst)
-            case LinkFaults(src=src, dst=dst):
-                for n in (src, dst):
-                    if n is not None:
-                        self.host(n)
-            case Heal():
-                pass
-            case _:
-                self.host(fault.node)  # type: ignore[union-attr]
 
     # -- output --------------------------------------------------------------------------------
     @property

@@ -51,7 +51,7 @@ class LiveFaults:
 
     def apply(self, fault: Any) -> dict[str, Any]:
         start = self.clock()
-        name = F.fault_name(fault) if isinstance(fault, F.Fault.__args__) else type(fault).__name__  # type: ignore[attr-defined]
+        name = F.fault_name(fault) if isinstance(fault, F.Fault) else type(fault).__name__
         status, reason = "applied", None
         try:
             reason = self._apply(fault)

@@ -9,7 +9,9 @@ delivered, dropped or duplicated, in any order. A partition cuts every link betw
 and the rest (messages across the cut are lost when delivered).
 
 ``SafetyMonitor.check`` raises ``SafetyViolation`` (an AssertionError) on the first broken
-invariant: Election Safety, Log Matching, Leader Completeness, State Machine Safety, commit
+invariant (kept beside checkers/raft_safety.py, which env.py's interaction tests use through safety.py: these
+checks read every node's in-memory log after each Ready, e.g. §5.4.3's inductive Leader Completeness, which no
+trace record shows): Election Safety, Log Matching, Leader Completeness, State Machine Safety, commit
 monotonic within an incarnation, applied <= commit <= last index, one vote per (node, term)
 across restarts.
 

@@ -3,14 +3,14 @@
 Rules: in-flight messages are one list, delivered only when asked; ``process_ready`` persists a
 Ready into the node's MemoryStorage (its "disk"), queues its messages, applies committed entries
 to a list state machine, then advances. Crash drops the node object (storage survives); restart
-rebuilds it from storage. ``History`` records what the invariant checks need.
+rebuilds it from storage. The invariant monitor is checkers/raft_safety.py, fed each handled Ready's
+trace records (tests/raft/safety.py): ``violations()``.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from kvraft.raft import (ConfChange, Entry, EntryType, Message, RaftConfig, RaftNode, Ready, Role,
                          Snapshot)
@@ -18,15 +18,7 @@ from kvraft.raft.describe import describe_log, describe_ready, describe_state
 from scenarios.bugs import bugs_from_ids
 
 from .cluster import Nodes
-
-
-@dataclass
-class History:
-    """What the safety checks need: leaders per term, applied entries per index, committed entries."""
-
-    leaders: dict[int, set[str]] = field(default_factory=dict)
-    applied: dict[int, tuple[int, bytes]] = field(default_factory=dict)  # index -> (term, data), first applier
-    violations: list[str] = field(default_factory=list)
+from .safety import ReadyTrace
 
 
 class Env(Nodes):
@@ -36,13 +28,13 @@ class Env(Nodes):
         super().__init__(seed)
         self.sm: dict[str, list[tuple[int, int, bytes]]] = {}  # node -> applied (index, term, data)
         self.isolated: set[str] = set()
-        self.history = History()
-        self.check_invariants = True
+        self.trace = ReadyTrace()
 
     # ------------------------------------------------------------------ building
     def add_node(self, cfg: RaftConfig) -> None:
         self.sm[cfg.id] = []
         super().add_node(cfg)
+        self.trace.boot(cfg.id)
 
     def node(self, nid: str) -> RaftNode:
         n = self.nodes[nid]
@@ -56,8 +48,10 @@ class Env(Nodes):
     # ------------------------------------------------------------------ faults
     def restart(self, nid: str) -> None:
         super().restart(nid)
-        snap = self.storages[nid].snapshot()
+        st = self.storages[nid]
+        snap, hs = st.snapshot(), st.hard_state()
         self.sm[nid] = _restore(snap) if snap else []
+        self.trace.restart(nid, self.incarnation[nid], term=hs.term, vote=hs.vote, applied=snap.index if snap else 0)
 
     # ------------------------------------------------------------------ the Ready loop
     def process_ready(self, nid: str) -> list[str]:
@@ -66,7 +60,7 @@ class Env(Nodes):
             return []
         rd = n.ready()
         self.persist(nid, rd)
-        self._record(nid, n, rd)
+        self.trace.ready(nid, rd)
         self.inflight.extend(rd.messages)
         if rd.snapshot is not None:
             self.sm[nid] = _restore(rd.snapshot)
@@ -77,46 +71,9 @@ class Env(Nodes):
         n.advance(rd)
         return describe_ready(rd)
 
-    def _record(self, nid: str, n: RaftNode, rd: Ready) -> None:
-        h = self.history
-        if rd.soft_state is not None and rd.soft_state.role is Role.LEADER:
-            s = h.leaders.setdefault(n.term, set())
-            s.add(nid)
-            if len(s) > 1:
-                h.violations.append(f"Election Safety: term {n.term} has leaders {sorted(s)}")
-            # Leader Completeness: every applied (hence committed) entry is in the new leader's log.
-            for idx, (t, _) in sorted(h.applied.items()):
-                if idx <= n.log.snap_index:
-                    continue
-                if n.log.term(idx) != t:
-                    h.violations.append(f"Leader Completeness: {nid} leader of term {n.term} lacks {t}/{idx}")
-                    break
-        for e in rd.committed:
-            prev = h.applied.get(e.index)
-            data = e.data if e.type is EntryType.NORMAL else b""
-            if prev is None:
-                h.applied[e.index] = (e.term, data)
-            elif prev != (e.term, data):
-                h.violations.append(f"State Machine Safety: {nid} applies {e.term}/{e.index} but {prev[0]}/{e.index} was applied")
-
-    def log_matching_violations(self) -> list[str]:
-        """Log Matching: same index and term => same entries up to there (checked on durable logs)."""
-        out = []
-        logs = {i: {e.index: e for e in self.storages[i].entries()} for i in sorted(self.storages)}
-        ids = sorted(logs)
-        for a in range(len(ids)):
-            for b in range(a + 1, len(ids)):
-                la, lb = logs[ids[a]], logs[ids[b]]
-                common = sorted(set(la) & set(lb))
-                seen_match = False
-                for idx in reversed(common):
-                    ea, eb = la[idx], lb[idx]
-                    if ea.term == eb.term:
-                        seen_match = True
-                    if seen_match and ea != eb:
-                        out.append(f"Log Matching: {ids[a]} and {ids[b]} differ at {idx} below a matching entry")
-                        break
-        return out
+    def violations(self) -> list[str]:
+        """The Raft invariants checkers/raft_safety.py finds broken in what the nodes did (empty: all hold)."""
+        return self.trace.violations()
 
     def deliver(self, to: str | None = None, pred: Callable[[Message], bool] | None = None) -> list[Message]:
         """Deliver (and remove) in-flight messages to ``to`` (or all up nodes), in order."""
@@ -211,4 +168,4 @@ def elect(env: Env, nid: str) -> None:
     assert env.node(nid).role is Role.LEADER, env.state()
 
 
-__all__ = ["Env", "History", "elect", "make_env", "ConfChange", "Entry"]
+__all__ = ["Env", "elect", "make_env", "ConfChange", "Entry"]

@@ -3,6 +3,8 @@
 Rules: time is int ns; every callback goes through one heap ordered by (time, seq); a crash
 bumps the node's incarnation so its pending timers and deliveries are ignored, and throws away
 unsynced disk records.
+Kept apart from tests/recipes/fake.py, which is one store standing in for a whole cluster (no Raft, no
+Runtime): this one is N real Servers' Runtime, with per-node disks and links.
 """
 
 from __future__ import annotations

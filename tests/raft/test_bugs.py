@@ -21,7 +21,7 @@ OPTS = dict(pre_vote=False, check_quorum=False)
 
 
 def violations(env: Env) -> list[str]:
-    return env.history.violations + env.log_matching_violations()
+    return env.violations()
 
 
 def b03(bugs: frozenset[str]) -> list[str]:

@@ -156,7 +156,7 @@ class Handler:
         return " ".join(d.decode() for d in self.env.applied_values(c.args[0])) or "nothing applied"
 
     def cmd_check(self, c: Command) -> str:
-        v = self.env.history.violations + self.env.log_matching_violations()
+        v = self.env.violations()
         return "\n".join(v) if v else "invariants hold"
 
 

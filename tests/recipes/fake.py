@@ -4,6 +4,8 @@ Rules: one virtual clock (int ns) and a timer heap; every request is answered fr
 ``kvraft.store.Store`` through ``handle_local`` after ``latency_ns`` each way; watches park and
 answer when their event is applied; a SYNC every 500 ms expires TTL nodes, as a leader would.
 A client can be ``paused``: its timers and deliveries are held until ``resume`` (SIGSTOP).
+Kept apart from tests/raft/fakeworld.py (a Runtime for N real Servers, with disks and links): this one
+replaces the cluster itself by one store, so a recipe is tested without Raft.
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ def test_faults_round_trip_and_print_one_line(fault) -> None:
 def test_the_fault_table_has_one_row_per_fault_type() -> None:
     # Liveness and reports read what a fault opens and closes from sim.trace.FAULT_EFFECTS only.
     assert sorted(sim.trace.FAULT_EFFECTS) == sorted(sim.fault_name(f) for f in ALL_FAULTS)
-    assert sorted({type(f) for f in ALL_FAULTS}, key=repr) == sorted(sim.faults.FAULT_TYPES, key=repr)
+    assert sorted({type(f) for f in ALL_FAULTS}, key=repr) == sorted(sim.faults.FAULTS.values(), key=repr)
 
 
 def test_hand_rendered_network_lines_equal_canonical_json() -> None:
