@@ -12,6 +12,10 @@ Rules:
 - A hello ``{"want": "members"}`` gets one frame with the cluster's members (``members_fn()``) and
   the connection is closed: how a member started with ``--initial-cluster-state existing`` learns
   its cluster.
+- A hello from a member this cluster removed (``is_removed(id)``) gets one frame ``{"removed": true}``
+  and the connection is closed; the dialer hearing it calls ``on_removed()`` (etcd's rafthttp answers a
+  removed member the same way, and the member stops: it may never see its removal committed, since the
+  leader stops replicating to it once the change is in its log).
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ class _Link:
                 await asyncio.sleep(0.2)
                 continue
             host, port, tls = addr
+            closed: asyncio.Future[Any] | None = None
             try:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(host, port, ssl=self.t.client_ssl if tls else None), 2)
@@ -84,7 +89,8 @@ class _Link:
             backoff = 0.05
             try:
                 write_frame(writer, {"cluster": self.t.cluster_id, "from": self.t.node_id, "to": self.peer})
-                closed = asyncio.ensure_future(reader.read())  # the peer never writes: EOF = it went away
+                # The peer writes nothing but a "removed" notice: EOF or that frame ends the connection.
+                closed = asyncio.ensure_future(read_frame(reader))
                 while not self.t.closed and not closed.done():
                     if not self.queue:
                         self.wake.clear()
@@ -102,6 +108,11 @@ class _Link:
                 pass
             finally:
                 writer.close()
+            if closed is not None and closed.done() and not closed.cancelled() and closed.exception() is None \
+                    and closed.result() == {"removed": True}:
+                log.error("failed to dial %s (the member has been permanently removed from the cluster)", self.peer)
+                self.t.on_removed()
+                return
             await asyncio.sleep(backoff)
 
 
@@ -112,8 +123,12 @@ class PeerTransport:
     """
 
     def __init__(self, node_id: str, cluster_id: str, on_message: Callable[[str, Any], None], *,
-                 members_fn: Callable[[], Any] = lambda: None, client_ssl: ssl.SSLContext | None = None) -> None:
+                 members_fn: Callable[[], Any] = lambda: None, client_ssl: ssl.SSLContext | None = None,
+                 is_removed: Callable[[str], bool] = lambda _: False,
+                 on_removed: Callable[[], None] = lambda: None) -> None:
         self.node_id = node_id
+        self.is_removed = is_removed
+        self.on_removed = on_removed
         self.cluster_id = cluster_id
         self.on_message = on_message
         self.members_fn = members_fn
@@ -150,6 +165,11 @@ class PeerTransport:
                             hello.get("cluster"), hello.get("to"), self.cluster_id, self.node_id)
                 return
             src = str(hello.get("from"))
+            if self.is_removed(src):
+                log.error("rejected the stream from removed member %s", src)
+                write_frame(writer, {"removed": True})
+                await writer.drain()
+                return
             while not self.closed:
                 batch = await read_frame(reader)
                 for doc in batch if isinstance(batch, list) else ():

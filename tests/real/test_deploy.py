@@ -84,7 +84,11 @@ def test_three_members_mkdir_on_one_ls_on_the_others_then_replace_a_member(procs
     wait_leader([n.client_url for n in nodes])
     r = etcdctl("member", "remove", gone, endpoints=nodes[1].client_url)
     assert r.returncode == 0 and r.stdout == f"Removed member {gone} from cluster\n", r
-    stop(nodes[2])
+    # As etcd, the removed member stops by itself (exit 0) with etcd's log lines.
+    assert nodes[2].proc.wait(timeout=30) == 0
+    log = nodes[2].log.read_text()
+    assert "the member has been permanently removed from the cluster" in log
+    assert "the data-dir used by this member must be removed." in log
     wait_healthy([nodes[0].client_url, nodes[1].client_url])  # the removed member may have led: an election first
     wait_leader([nodes[0].client_url, nodes[1].client_url])
     new = Node("infra3", free_port(), free_port(), tmp_path / "infra3", tmp_path / "infra3.log")

@@ -18,7 +18,9 @@ import signal
 import subprocess
 import threading
 import time
+from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -326,3 +328,20 @@ def test_backup_starts_as_a_new_one_member_cluster(procs, tmp_path: Path) -> Non
         values.append(json.loads(b)["node"]["value"] if s == 200 else None)
     assert values == [f"v{i}" for i in range(20)]
     assert http("PUT", copy.client_url + "/v2/keys/after", b"value=1")[0] == 201
+
+
+def test_a_long_poll_watch_sends_its_head_before_the_event(cluster3) -> None:
+    # etcd flushes a watch's status and headers at once ("in case of long polling"); the event follows, chunked.
+    u = urlsplit(cluster3[0].client_url)
+    conn = HTTPConnection(u.hostname, u.port, timeout=15)
+    try:
+        conn.request("GET", "/v2/keys/head-first?wait=true")
+        resp = conn.getresponse()  # returns once the head is in: the write below comes only after it
+        assert resp.status == 200 and resp.getheader("X-Etcd-Index") and resp.getheader("X-Raft-Term")
+        assert resp.getheader("Transfer-Encoding") == "chunked"
+        status, _, _ = http("PUT", cluster3[0].client_url + "/v2/keys/head-first", b"value=1")
+        assert status == 201
+        doc = json.loads(resp.read())
+        assert doc["action"] == "set" and doc["node"]["value"] == "1", doc
+    finally:
+        conn.close()
