@@ -34,6 +34,7 @@ from .api import STATUS_RETRY, ClientReply, ClientRequest
 from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
 from .cluster import encode_attrs
 from .member import TIMED_OUT
+from .peer import FollowerStats
 from .raft.entry import ConfChange, ConfChangeType
 from .store.expiry import EPOCH_UNIX_NS
 from .store.errors import INVALID_FORM, EtcdError
@@ -352,24 +353,24 @@ class HttpApi:
         m, d = self.d.member, self.d
         assert m is not None and d.runtime is not None
         what = request.match_info["what"]
+        t = d.transport
         if what == "self":
             lead = m.leader_id or ""
             return _json(200, {"name": d.cfg.name, "id": d.id, "state": "StateLeader" if m.is_leader else "StateFollower",
                                "startTime": _rfc3339(d.started_ns),
                                "leaderInfo": {"leader": lead, "uptime": f"{(d.runtime.now() - d.started_ns) / 1e9}s",
                                               "startTime": _rfc3339(d.started_ns)},
-                               "recvAppendRequestCnt": 0, "sendAppendRequestCnt": 0})
+                               "recvAppendRequestCnt": t.recv_append if t else 0,
+                               "sendAppendRequestCnt": t.send_append if t else 0})
         if what == "leader":
             if not m.is_leader:
                 return _json(403, {"message": "not current leader"})
-            fol = {x: {"latency": {"current": 0, "average": 0, "standardDeviation": 0, "minimum": 0, "maximum": 0},
-                       "counts": {"fail": 0, "success": 0}} for x in m.server.voters if x != d.id}
+            links = t.links if t else {}
+            fol = {x: (links[x].stats if x in links else FollowerStats()).as_json()
+                   for x in sorted(set(m.server.voters) | set(m.server.learners)) if x != d.id}
             return _json(200, {"leader": d.id, "followers": fol})
         if what == "store":
-            names = ["getsSuccess", "getsFail", "setsSuccess", "setsFail", "deleteSuccess", "deleteFail", "updateSuccess",
-                     "updateFail", "createSuccess", "createFail", "compareAndSwapSuccess", "compareAndSwapFail",
-                     "compareAndDeleteSuccess", "compareAndDeleteFail", "expireCount", "watchers"]
-            return _json(200, {n: 0 for n in names})
+            return _json(200, m.store.stats.as_json(m.store.watcher_count))
         return web.Response(status=404, text="404 page not found\n", headers={"Content-Type": TEXT})
 
     async def health(self, request: web.Request) -> web.Response:
