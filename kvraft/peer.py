@@ -129,12 +129,11 @@ class _Link:
                 write_frame(writer, {"cluster": self.t.cluster_id, "from": self.t.node_id, "to": self.peer})
                 # The peer writes nothing but a "removed" notice: EOF or that frame ends the connection.
                 closed = asyncio.ensure_future(read_frame(reader))
+                closed.add_done_callback(lambda _: self.wake.set())  # one Event to wait on, not asyncio.wait per batch
                 while not self.t.closed and not closed.done():
                     if not self.queue:
                         self.wake.clear()
-                        waiter = asyncio.ensure_future(self.wake.wait())
-                        await asyncio.wait([waiter, closed], return_when=asyncio.FIRST_COMPLETED)
-                        waiter.cancel()
+                        await self.wake.wait()
                         continue
                     batch = []
                     appends = 0
