@@ -239,13 +239,16 @@ class Daemon:
             self.loop.call_later(1.0, self._removed)
 
     async def _watch_removal(self) -> None:
-        """Once this member's log leaves it out of the configuration, ask the peers whether that removal committed:
+        """Once this member's log leaves it out of the configuration, or it knows no leader, ask the peers whether
+        its removal committed:
         the leader stops replicating to a member once its removal is in the leader's log, so the member may never
         learn the commit itself (etcd learns it from the peers' refusal, as ``kvraft/peer.py`` also does)."""
         while not self.exit_requested.is_set():
             await asyncio.sleep(0.5)
             m, t = self.member, self.transport
-            if m is None or t is None or self.id in m.server.voters + m.server.learners:
+            # Left out of its own configuration, or cut off from any leader (the leader may stop replicating to
+            # it before the removal even reaches its log).
+            if m is None or t is None or (self.id in m.server.voters + m.server.learners and m.leader_id is not None):
                 continue
             for host, port, tls in sorted(t.addresses.values()):
                 try:

@@ -221,6 +221,11 @@ class PeerTransport:
                 return
             while not self.closed:
                 batch = await read_frame(reader)
+                if self.is_removed(src):  # removed since it connected: it still sends (it campaigns), refuse it now
+                    log.error("rejected the stream from removed member %s", src)
+                    write_frame(writer, {"removed": True})
+                    await writer.drain()
+                    return
                 for doc in batch if isinstance(batch, list) else ():
                     try:
                         msg = decode(doc)
