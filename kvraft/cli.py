@@ -49,7 +49,10 @@ async def _serve(cfg) -> int:
         print(f"kvraft: {e}", file=sys.stderr)
         await d.stop()
         return 2
-    await stop.wait()
+    done = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(d.exit_requested.wait())]
+    await asyncio.wait(done, return_when=asyncio.FIRST_COMPLETED)  # a signal, or this member was removed
+    for f in done:
+        f.cancel()
     try:
         await asyncio.wait_for(d.stop(), 5)  # bounded: a stuck client connection must not keep the member up
     except asyncio.TimeoutError:

@@ -9,6 +9,9 @@ Rules:
   finds itself by its peer URLs (as etcd's member add + start does).
 - Once it knows a leader, the member publishes its name and client URLs through the log (etcd's
   publish) until the table shows them.
+- A member removed from the cluster stops as etcd's does (one error line "the member has been permanently
+  removed from the cluster", then "the data-dir used by this member must be removed."; exit 0): when it
+  applies its own removal, or when a peer refuses its connection as a removed member's (``kvraft/peer.py``).
 - Stop: close listeners, the transport and the WAL; the process exits.
 """
 
@@ -76,6 +79,7 @@ class Daemon:
         self.cluster_id = ""
         self.started_ns = 0
         self.published = False  # etcd's ReadyNotify: /health is false until this member's attributes are in the log
+        self.exit_requested = asyncio.Event()  # set when this member must stop on its own (it was removed)
         tls = cfg.tls
         self.client_ssl = None
         if any(u.tls for u in cfg.listen_client_urls):
@@ -172,7 +176,8 @@ class Daemon:
         except (WalError, OSError) as e:
             raise BootError(str(e)) from None
         self.transport = PeerTransport(self.id, self.cluster_id, self._from_peer, members_fn=self._members_doc,
-                                       client_ssl=self.peer_client_ssl)
+                                       client_ssl=self.peer_client_ssl, is_removed=self._is_removed,
+                                       on_removed=self._removed)
         self.runtime = AioRuntime(self.id, self.wal, self.transport, self.loop)
         hb_ms, el_ms = cfg.heartbeat_ms, cfg.election_ms
         # A restart replays the log after the newest snapshot through the store, ~10x slower per entry here
@@ -187,6 +192,7 @@ class Daemon:
                                     rng=random.Random(os.urandom(16)),  # det-ok: a real server's election jitter
                                     initial=meta["initial"])
         self.member.on_attrs.append(self._update_addresses)
+        self.member.server.on_applied.append(self._check_removed)
         self._update_addresses()
         for u in cfg.listen_peer_urls:
             await self.transport.listen(u.host, u.port, self.peer_server_ssl if u.tls else None)
@@ -204,6 +210,7 @@ class Daemon:
         for u in cfg.listen_client_urls:
             await self.http.listen(u, self.client_ssl if u.tls else None)
         self._publisher = asyncio.ensure_future(self._publish())
+        self._removal_watch = asyncio.ensure_future(self._watch_removal())
         if cfg.clock_offset_file:
             self._clock = asyncio.ensure_future(self._follow_clock_offset(Path(cfg.clock_offset_file)))
         log.info("kvraft member %s (%s) of cluster %s serving clients on %s", self.id, cfg.name, self.cluster_id,
@@ -223,6 +230,8 @@ class Daemon:
             self._clock.cancel()
         if getattr(self, "_publisher", None) is not None:
             self._publisher.cancel()
+        if getattr(self, "_removal_watch", None) is not None:
+            self._removal_watch.cancel()
         if self.http is not None:
             await self.http.close()
         if self.member is not None:
@@ -232,6 +241,45 @@ class Daemon:
         if self.wal is not None:
             self.wal.close()
 
+    # ------------------------------------------------------------------ removal
+    def _is_removed(self, mid: str) -> bool:
+        m = self.member
+        return m is not None and mid in m.removed and mid not in m.server.voters + m.server.learners
+
+    def _check_removed(self, applied: int) -> None:
+        node = self.member.server.node if self.member is not None else None
+        if node is not None and self.id not in node.voters + node.learners and node.conf_index <= applied:
+            # etcd's stopWithDelay: a second for the answer to the removal to leave first.
+            self.loop.call_later(1.0, self._removed)
+
+    async def _watch_removal(self) -> None:
+        """Once this member's log leaves it out of the configuration, or it knows no leader, ask the peers whether
+        its removal committed:
+        the leader stops replicating to a member once its removal is in the leader's log, so the member may never
+        learn the commit itself (etcd learns it from the peers' refusal, as ``kvraft/peer.py`` also does)."""
+        while not self.exit_requested.is_set():
+            await asyncio.sleep(0.5)
+            m, t = self.member, self.transport
+            # Left out of its own configuration, or cut off from any leader (the leader may stop replicating to
+            # it before the removal even reaches its log).
+            if m is None or t is None or (self.id in m.server.voters + m.server.learners and m.leader_id is not None):
+                continue
+            for host, port, tls in sorted(t.addresses.values()):
+                try:
+                    doc = await fetch_members(host, port, self.peer_client_ssl if tls else None, timeout=1.0)
+                except (OSError, asyncio.TimeoutError, ValueError, asyncio.IncompleteReadError):
+                    continue
+                if isinstance(doc, dict) and self.id in (doc.get("removed") or []):
+                    self._removed()
+                    return
+
+    def _removed(self) -> None:
+        if self.exit_requested.is_set():
+            return
+        log.error("the member has been permanently removed from the cluster")
+        log.info("the data-dir used by this member must be removed.")
+        self.exit_requested.set()
+
     # ------------------------------------------------------------------ peers
     def _from_peer(self, src: str, msg: Any) -> None:
         assert self.runtime is not None
@@ -239,7 +287,11 @@ class Daemon:
 
     def _members_doc(self) -> dict[str, Any]:
         assert self.member is not None
-        return {"cluster": self.cluster_id, "members": self.member.members()}
+        node = self.member.server.node
+        # Only removals this member knows are committed (a configuration is in force before it commits).
+        done = node is not None and node.conf_index <= node.commit_index
+        return {"cluster": self.cluster_id, "members": self.member.members(),
+                "removed": sorted(self.member.removed) if done else []}
 
     def _update_addresses(self) -> None:
         assert self.member is not None and self.transport is not None

@@ -1,3 +1,4 @@
+# Over 400 lines: one aiohttp application, every etcd v2 route beside the others; /v2/members is the next to split out.
 """The client HTTP API (aiohttp): etcd v2's /v2/keys, /v2/members, /v2/machines, /v2/stats, /health, /version.
 
 Rules:
@@ -12,8 +13,10 @@ Rules:
   client's ``ClientRequest`` does: a client that retries a timed-out write with the same pair has it applied
   once (the store's de-duplication, or bug B10's lack of it). A malformed pair is a 400, one line.
 - "No leader known" answers are retried inside the request timeout, then 500 / error 300 as etcd's.
-- Watches stream: the first event sends the head, ``stream=true`` keeps writing events; a client that
-  goes away cancels its watcher.
+- Watches stream: as etcd, a watch that has to wait sends its head (status and headers, chunked) at once,
+  then the event (long poll: one, then the end; ``stream=true``: each as it comes); a watch answered at once
+  (an event already in the history, an error) is a plain response. A client that goes away cancels its
+  watcher.
 - Membership changes go to the leader: a follower forwards ``POST/DELETE/PUT /v2/members`` to the
   leader's client URL (as etcd forwards proposals), and relays the answer.
 - Form bodies over 10 MB get etcd's 400 / error 210 "http: POST too large"; nothing here answers a traceback.
@@ -35,6 +38,7 @@ from .api import STATUS_RETRY, ClientReply, ClientRequest
 from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
 from .cluster import encode_attrs
 from .member import TIMED_OUT
+from .peer import FollowerStats
 from .raft.entry import ConfChange, ConfChangeType
 from .store.expiry import EPOCH_UNIX_NS
 from .store.errors import INVALID_FORM, EtcdError
@@ -61,6 +65,15 @@ def _json(status: int, doc: Any, headers: dict[str, str] | None = None) -> web.R
     return web.Response(status=status, body=body, headers={**CORS, "Content-Type": JSON, **(headers or {})})
 
 
+class _Head:
+    """The head of a watch that waits (``Member.on_watch_waiting``), delivered to the request's endpoint."""
+
+    __slots__ = ("resp",)
+
+    def __init__(self, resp: Any) -> None:
+        self.resp = resp
+
+
 class HttpApi:
     """The client listeners of one Daemon."""
 
@@ -72,6 +85,9 @@ class HttpApi:
         self._nslots = 0
         self._boot = f"{daemon.id}/{daemon.runtime.now() if daemon.runtime else 0}"
         self._session: ClientSession | None = None
+        if daemon.member is not None and daemon.runtime is not None:
+            rt = daemon.runtime
+            daemon.member.on_watch_waiting = lambda src, rid, head: rt.send(src, _Head(head))
         # Go's ParseForm reads at most 10 MB of form body (etcd's v2 API has no other limit): above, error 210.
         app = web.Application(client_max_size=MAX_FORM_BYTES, middlewares=[self._guard])
         app.router.add_route("*", "/v2/keys{tail:.*}", self.keys)
@@ -155,12 +171,18 @@ class HttpApi:
             while True:
                 rt.deliver(ep, req)
                 reply = await q.get()
+                if isinstance(reply, _Head):
+                    return await self._stream(reply.resp, q, request, stream=stream_to is not None)
                 if reply.status != STATUS_RETRY:
                     break
                 if rt.loop.time() > deadline:
                     return render_error(TIMED_OUT)
                 await asyncio.sleep(0.05)
-            return reply if stream_to is None else await self._stream(reply, q, request)
+            if stream_to is None:
+                return reply
+            resp = await self._stream(reply, q, request, stream=True)
+            await resp.write(reply.body)
+            return await self._events(resp, q, stream=True)
         finally:
             rt.close_endpoint(ep)
             if write and not own:
@@ -169,14 +191,26 @@ class HttpApi:
             if w is not None:
                 w.cancel()
 
-    async def _stream(self, first: ClientReply, q: "asyncio.Queue[ClientReply]", request: Any) -> web.StreamResponse:
-        resp = web.StreamResponse(status=first.status, headers={**CORS, **dict(first.headers), **self.cid_header})
+    async def _stream(self, head: Any, q: "asyncio.Queue[Any]", request: Any, *, stream: bool) -> web.StreamResponse:
+        """Send a watch's head now (chunked); for a head from ``on_watch_waiting``, then its events."""
+        hdrs = head.headers.items() if isinstance(head.headers, dict) else head.headers
+        resp = web.StreamResponse(status=head.status, headers={**CORS, **dict(hdrs), **self.cid_header})
         resp.enable_chunked_encoding()
         await resp.prepare(request)
-        await resp.write(first.body)
+        await resp.drain()  # etcd: "Ensure headers are flushed early, in case of long polling"
+        if isinstance(head, ClientReply):
+            return resp
+        return await self._events(resp, q, stream=stream)
+
+    async def _events(self, resp: web.StreamResponse, q: "asyncio.Queue[Any]", *, stream: bool) -> web.StreamResponse:
         while True:
             nxt = await q.get()
+            if isinstance(nxt, _Head):
+                continue
             await resp.write(nxt.body)
+            if not stream:
+                await resp.write_eof()
+                return resp
 
     # ------------------------------------------------------------------ /v2/keys
     async def keys(self, request: web.Request) -> web.StreamResponse:
@@ -193,8 +227,9 @@ class HttpApi:
         for k, v in parse_query(raw_q).items():
             form.setdefault(k, []).extend(v)
         params = tuple(sorted((k, v[0]) for k, v in form.items() if v))
-        if parsed.kind is RequestKind.WATCH and parsed.stream:
-            got = await self._ask(method, request.path, params, False, stream_to=web.StreamResponse(), request=request)
+        if parsed.kind is RequestKind.WATCH:
+            got = await self._ask(method, request.path, params, False,
+                                  stream_to=web.StreamResponse() if parsed.stream else None, request=request)
             if isinstance(got, web.StreamResponse):
                 return got
         else:
@@ -337,24 +372,24 @@ class HttpApi:
         m, d = self.d.member, self.d
         assert m is not None and d.runtime is not None
         what = request.match_info["what"]
+        t = d.transport
         if what == "self":
             lead = m.leader_id or ""
             return _json(200, {"name": d.cfg.name, "id": d.id, "state": "StateLeader" if m.is_leader else "StateFollower",
                                "startTime": _rfc3339(d.started_ns),
                                "leaderInfo": {"leader": lead, "uptime": f"{(d.runtime.now() - d.started_ns) / 1e9}s",
                                               "startTime": _rfc3339(d.started_ns)},
-                               "recvAppendRequestCnt": 0, "sendAppendRequestCnt": 0})
+                               "recvAppendRequestCnt": t.recv_append if t else 0,
+                               "sendAppendRequestCnt": t.send_append if t else 0})
         if what == "leader":
             if not m.is_leader:
                 return _json(403, {"message": "not current leader"})
-            fol = {x: {"latency": {"current": 0, "average": 0, "standardDeviation": 0, "minimum": 0, "maximum": 0},
-                       "counts": {"fail": 0, "success": 0}} for x in m.server.voters if x != d.id}
+            links = t.links if t else {}
+            fol = {x: (links[x].stats if x in links else FollowerStats()).as_json()
+                   for x in sorted(set(m.server.voters) | set(m.server.learners)) if x != d.id}
             return _json(200, {"leader": d.id, "followers": fol})
         if what == "store":
-            names = ["getsSuccess", "getsFail", "setsSuccess", "setsFail", "deleteSuccess", "deleteFail", "updateSuccess",
-                     "updateFail", "createSuccess", "createFail", "compareAndSwapSuccess", "compareAndSwapFail",
-                     "compareAndDeleteSuccess", "compareAndDeleteFail", "expireCount", "watchers"]
-            return _json(200, {n: 0 for n in names})
+            return _json(200, m.store.stats.as_json(m.store.watcher_count))
         return web.Response(status=404, text="404 page not found\n", headers={"Content-Type": TEXT})
 
     async def health(self, request: web.Request) -> web.Response:

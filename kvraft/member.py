@@ -103,6 +103,8 @@ class Member:
         self._read_seq = 0
         self._boot_id = runtime.monotonic()  # det-ok: the runtime's clock (simulated in sim); differs per incarnation
         self._watches: dict[tuple[str, int], Any] = {}  # (client, request id) -> pending watcher
+        # Real mode only (None in sim): (client, request id, head) when a watch waits; etcd flushes its head at once.
+        self.on_watch_waiting: Callable[[str, int, Any], None] | None = None
         self._sync_timer: Any = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -309,6 +311,8 @@ class Member:
         else:
             holder["head"] = resp
             self._watches[(src, rid)] = resp.watcher
+            if self.on_watch_waiting is not None:
+                self.on_watch_waiting(src, rid, resp)
 
     def _when_applied(self, index: int, serve: Callable[[], None]) -> None:
         if self.server.applied_index >= index:

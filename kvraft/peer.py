@@ -12,6 +12,14 @@ Rules:
 - A hello ``{"want": "members"}`` gets one frame with the cluster's members (``members_fn()``) and
   the connection is closed: how a member started with ``--initial-cluster-state existing`` learns
   its cluster.
+- Counts, for ``/v2/stats``: AppendEntries sent and received (``send_append``, ``recv_append``), and per peer
+  etcd's follower stats (``_Link.stats``): each AppendEntries written to the socket is a success timed by its
+  batch's write (ms, as etcd times a message written to its stream), each one dropped (queue full, broken
+  connection) a failure.
+- A hello from a member this cluster removed (``is_removed(id)``) gets one frame ``{"removed": true}``
+  and the connection is closed; the dialer hearing it calls ``on_removed()`` (etcd's rafthttp answers a
+  removed member the same way, and the member stops: it may never see its removal committed, since the
+  leader stops replicating to it once the change is in its log).
 """
 
 from __future__ import annotations
@@ -19,15 +27,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import ssl
 import struct
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from .codec import CodecError, decode, encode
+from .raft.messages import AppendEntries
 
-__all__ = ["PeerTransport", "fetch_members", "read_frame", "write_frame"]
+__all__ = ["FollowerStats", "PeerTransport", "fetch_members", "read_frame", "write_frame"]
 
 log = logging.getLogger("kvraft.peer")
 _LEN = struct.Struct(">I")
@@ -48,6 +59,33 @@ def write_frame(writer: asyncio.StreamWriter, doc: Any) -> None:
     writer.write(_LEN.pack(len(payload)) + payload)
 
 
+class FollowerStats:
+    """etcd's FollowerStats of one peer: success/fail counts and write latency in ms (stats/leader.go)."""
+
+    def __init__(self) -> None:
+        self.success = 0
+        self.fail = 0
+        self.current = self.average = self.sd = self.maximum = 0.0
+        self.minimum = float(1 << 63)
+        self._avg_square = 0.0
+
+    def succ(self, ms: float) -> None:
+        n = self.success
+        total, total_sq = n * self.average, n * self._avg_square
+        self.success = n + 1
+        self.current = ms
+        self.maximum = max(self.maximum, ms)
+        self.minimum = min(self.minimum, ms)
+        self.average = (total + ms) / self.success
+        self._avg_square = (total_sq + ms * ms) / self.success
+        self.sd = math.sqrt(max(0.0, self._avg_square - self.average * self.average))
+
+    def as_json(self) -> dict[str, Any]:
+        return {"latency": {"current": self.current, "average": self.average, "standardDeviation": self.sd,
+                            "minimum": self.minimum, "maximum": self.maximum},
+                "counts": {"fail": self.fail, "success": self.success}}
+
+
 class _Link:
     """The outbound connection to one peer."""
 
@@ -58,10 +96,13 @@ class _Link:
         self.wake = asyncio.Event()
         self.task = asyncio.ensure_future(self._run())
         self.dropped = 0
+        self.stats = FollowerStats()
 
     def push(self, msg: Any) -> None:
         if len(self.queue) >= QUEUE_MAX:
             self.dropped += 1
+            if isinstance(msg, AppendEntries):
+                self.stats.fail += 1
             return
         self.queue.append(msg)
         self.wake.set()
@@ -74,6 +115,8 @@ class _Link:
                 await asyncio.sleep(0.2)
                 continue
             host, port, tls = addr
+            closed: asyncio.Future[Any] | None = None
+            appends = 0
             try:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(host, port, ssl=self.t.client_ssl if tls else None), 2)
@@ -84,24 +127,37 @@ class _Link:
             backoff = 0.05
             try:
                 write_frame(writer, {"cluster": self.t.cluster_id, "from": self.t.node_id, "to": self.peer})
-                closed = asyncio.ensure_future(reader.read())  # the peer never writes: EOF = it went away
+                # The peer writes nothing but a "removed" notice: EOF or that frame ends the connection.
+                closed = asyncio.ensure_future(read_frame(reader))
+                closed.add_done_callback(lambda _: self.wake.set())  # one Event to wait on, not asyncio.wait per batch
                 while not self.t.closed and not closed.done():
                     if not self.queue:
                         self.wake.clear()
-                        waiter = asyncio.ensure_future(self.wake.wait())
-                        await asyncio.wait([waiter, closed], return_when=asyncio.FIRST_COMPLETED)
-                        waiter.cancel()
+                        await self.wake.wait()
                         continue
                     batch = []
+                    appends = 0
                     while self.queue and len(batch) < 512:
-                        batch.append(encode(self.queue.popleft()))
+                        msg = self.queue.popleft()
+                        appends += isinstance(msg, AppendEntries)
+                        batch.append(encode(msg))
+                    t0 = time.monotonic()
                     write_frame(writer, batch)
                     await writer.drain()
+                    ms = (time.monotonic() - t0) * 1e3
+                    for _ in range(appends):
+                        self.stats.succ(ms)
+                    appends = 0
                 closed.cancel()
             except (OSError, ConnectionError, asyncio.IncompleteReadError):
-                pass
+                self.stats.fail += appends
             finally:
                 writer.close()
+            if closed is not None and closed.done() and not closed.cancelled() and closed.exception() is None \
+                    and closed.result() == {"removed": True}:
+                log.error("failed to dial %s (the member has been permanently removed from the cluster)", self.peer)
+                self.t.on_removed()
+                return
             await asyncio.sleep(backoff)
 
 
@@ -112,8 +168,12 @@ class PeerTransport:
     """
 
     def __init__(self, node_id: str, cluster_id: str, on_message: Callable[[str, Any], None], *,
-                 members_fn: Callable[[], Any] = lambda: None, client_ssl: ssl.SSLContext | None = None) -> None:
+                 members_fn: Callable[[], Any] = lambda: None, client_ssl: ssl.SSLContext | None = None,
+                 is_removed: Callable[[str], bool] = lambda _: False,
+                 on_removed: Callable[[], None] = lambda: None) -> None:
         self.node_id = node_id
+        self.is_removed = is_removed
+        self.on_removed = on_removed
         self.cluster_id = cluster_id
         self.on_message = on_message
         self.members_fn = members_fn
@@ -123,8 +183,12 @@ class PeerTransport:
         self.servers: list[asyncio.AbstractServer] = []
         self.closed = False
         self.rejected = 0
+        self.send_append = 0
+        self.recv_append = 0
 
     def send(self, to: str, msg: Any) -> None:
+        if isinstance(msg, AppendEntries):
+            self.send_append += 1
         link = self.links.get(to)
         if link is None:
             if to not in self.addresses:
@@ -150,8 +214,18 @@ class PeerTransport:
                             hello.get("cluster"), hello.get("to"), self.cluster_id, self.node_id)
                 return
             src = str(hello.get("from"))
+            if self.is_removed(src):
+                log.error("rejected the stream from removed member %s", src)
+                write_frame(writer, {"removed": True})
+                await writer.drain()
+                return
             while not self.closed:
                 batch = await read_frame(reader)
+                if self.is_removed(src):  # removed since it connected: it still sends (it campaigns), refuse it now
+                    log.error("rejected the stream from removed member %s", src)
+                    write_frame(writer, {"removed": True})
+                    await writer.drain()
+                    return
                 for doc in batch if isinstance(batch, list) else ():
                     try:
                         msg = decode(doc)
@@ -159,6 +233,8 @@ class PeerTransport:
                         log.warning("dropped a bad message from %s: %s", src, e)
                         continue
                     if msg.frm == src:
+                        if isinstance(msg, AppendEntries):
+                            self.recv_append += 1
                         self.on_message(src, msg)
         except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, ssl.SSLError):
             pass

@@ -1,9 +1,10 @@
 """Server: the driver that runs a RaftNode on a Runtime (the Ready loop), callbacks only.
 
 Rules:
-- The only kvraft code that touches a Runtime. One Ready is in flight at a time: persist its
-  hard state and entries (``disk.write``; ``disk.fsync`` if ``must_sync``), then send its messages,
-  apply its committed entries, serve its read states, ``advance``, and pump again.
+- The only kvraft code that touches a Runtime. One Ready is in flight at a time: send the messages
+  that need nothing durable (``Ready.split_messages``: a leader's AppendEntries go out while its own
+  fsync runs), persist its hard state and entries (``disk.write``; ``disk.fsync`` if ``must_sync``),
+  then send the rest, apply its committed entries, serve its read states, ``advance``, and pump again.
 - Snapshot install and compaction rewrite the disk log atomically with ``disk.replace``.
 - Restart rebuilds everything from ``disk.read()``: snapshot, hard state, then the log tail; the
   state machine is restored from the snapshot and re-applies the committed tail.
@@ -282,26 +283,32 @@ class Server:
                 recs = [_snap_rec(rd.snapshot), self._hs_record(hs)]
                 if rd.entries:
                     recs.append(_ent_rec(rd.entries))
-                disk.replace(recs, lambda rd=rd: self._persisted(rd, hs, inline=False))
+                disk.replace(recs, lambda rd=rd: self._persisted(rd, hs, rd.messages, inline=False))
                 continue
+            late = rd.messages
+            if rd.must_sync and not self._ack_before_fsync and rd.messages:
+                early, late = rd.split_messages(self._hs)
+                send = self.runtime.send
+                for m in early:
+                    send(m.to, m)
             if rd.hard_state is not None:
                 disk.write(self._hs_record(hs))
             if rd.entries:
                 disk.write(_ent_rec(rd.entries))
             if rd.must_sync and self._ack_before_fsync:
                 disk.fsync(lambda: None)  # Bug B12: send, apply and answer before the fsync completes
-                self._persisted(rd, hs, inline=True)
+                self._persisted(rd, hs, late, inline=True)
             elif rd.must_sync:
-                disk.fsync(lambda rd=rd: self._persisted(rd, hs, inline=False))
+                disk.fsync(lambda rd=rd, late=late: self._persisted(rd, hs, late, inline=False))
             else:
-                self._persisted(rd, hs, inline=True)
+                self._persisted(rd, hs, late, inline=True)
 
     def _hs_record(self, hs: HardState) -> dict[str, Any]:
         if self._no_vote_on_disk:
             return _hs_rec(replace(hs, vote=None))  # Bug B01: the vote is never persisted
         return _hs_rec(hs)
 
-    def _persisted(self, rd: Ready, hs: HardState, *, inline: bool) -> None:
+    def _persisted(self, rd: Ready, hs: HardState, messages: tuple[Any, ...], *, inline: bool) -> None:
         node = self._n
         runtime = self.runtime
         tr = runtime.trace
@@ -330,9 +337,9 @@ class Server:
         if hs.commit > self._commit_traced:
             self._commit_traced = hs.commit
             tr("commit", commit=hs.commit)
-        if rd.messages:
+        if messages:
             send = runtime.send
-            for m in rd.messages:
+            for m in messages:
                 send(m.to, m)
         if rd.committed:
             apply = self.state_machine.apply

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 
 from .entry import Entry, Snapshot
-from .messages import Message
+from .messages import AppendEntriesReply, InstallSnapshotReply, Message, RequestVoteReply
 
 __all__ = ["DroppedMessage", "HardState", "ReadState", "Ready", "Role", "SoftState"]
 
@@ -72,9 +72,11 @@ class Ready:
     1. If ``snapshot`` is set, persist it (it replaces the whole log) and restore the state machine
        from it.
     2. Persist ``hard_state`` (if set) and ``entries`` (an entry at index i replaces the stored
-       entries from i on). If ``must_sync``, make them durable (fsync) before step 3.
-    3. Only then send ``messages`` (a vote or an AppendEntries ack must never leave before the
-       state it promises is durable).
+       entries from i on). If ``must_sync``, make them durable (fsync) before step 3. The messages
+       ``split_messages(durable)`` puts first may be sent before or while this runs (Raft thesis
+       §10.2.1: the leader writes its disk in parallel with replicating to the followers).
+    3. Only then send the other ``messages`` (a vote or an AppendEntries ack must never leave before
+       the state it promises is durable).
     4. Apply ``committed`` in order (skip no-ops; conf changes are already in force), then serve
        ``read_states`` once applied >= their index.
     5. Call ``advance(ready)``.
@@ -97,3 +99,25 @@ class Ready:
     conf_index: int = 0
     dropped: tuple[DroppedMessage, ...] = ()
     current_hard_state: HardState = HardState()
+
+    def split_messages(self, durable: HardState) -> tuple[tuple[Message, ...], tuple[Message, ...]]:
+        """``messages`` as (may be sent before this Ready is persisted, must wait until it is durable).
+
+        ``durable`` is the hard state of the last Ready the driver made durable. A message may go first when
+        it promises nothing about this node's disk: not a vote (granted or not), not an AppendEntries or
+        InstallSnapshot ack, and only while this Ready keeps the durable term and vote (a message of a term
+        that a crash could forget must not leave: a restarted node could reuse that term). That is
+        etcd-io/raft's split (``msgs`` vs ``msgsAfterAppend``); as there, the leader counts its own entries
+        toward a commit only once they are durable (``advance``), never when they merely went out.
+        """
+        hs = self.current_hard_state
+        if self.snapshot is not None or hs.term != durable.term or hs.vote != durable.vote:
+            return (), self.messages
+        early = tuple(m for m in self.messages if not isinstance(m, _AFTER_PERSIST))
+        if len(early) == len(self.messages):
+            return early, ()
+        return early, tuple(m for m in self.messages if isinstance(m, _AFTER_PERSIST))
+
+
+# Messages that promise something about the sender's disk (Figure 2: "before responding to RPCs").
+_AFTER_PERSIST = (AppendEntriesReply, InstallSnapshotReply, RequestVoteReply)

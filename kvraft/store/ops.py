@@ -39,6 +39,7 @@ from .command import OPS, Command
 from .events import Event, EventHistory, NodeView, Watcher, WatcherHub
 from .expiry import MIN_EXPIRE_NS, TtlIndex, ttl_seconds
 from .result import Result
+from .stats import StoreStats
 from .tree import Node, clean_path, error_path, split
 
 __all__ = ["Store", "Result", "OPS"]
@@ -99,6 +100,7 @@ class Store:
         self._dedup: dict[str, tuple[int, Result]] = {}
         self._out: list[tuple[Watcher, Event]] = []
         self._ttl_listener: Callable[[str, int | None], None] | None = None
+        self.stats = StoreStats()
 
     def set_ttl_listener(self, fn: Callable[[str, int | None], None] | None) -> None:
         """Call ``fn(path, expire_ns or None)`` whenever a node gains, changes or loses a TTL.
@@ -123,7 +125,9 @@ class Store:
         try:
             n = self._root.lookup(clean_path(path), self.index)
         except EtcdError as e:
+            self.stats.record("get", False)
             return Result(etcd_index=e.index, error=e)
+        self.stats.record("get", True)
         return Result(etcd_index=self.index, event=Event("get", _load_view(n, now_ns, recursive, sorted)))
 
     def watch(self, path: str, *, recursive: bool = False, stream: bool = False, wait_index: int = 0,
@@ -185,6 +189,10 @@ class Store:
                 result = Result(etcd_index=e.index, error=e)
         if dkey is not None:
             self._dedup[dkey] = (seq, result)
+        if type(op) is str and op != "get":
+            self.stats.record(op, result.error is None)
+        if result.expired:
+            self.stats.expire_count += len(result.expired)
         self._fire()
         return result
 

@@ -124,3 +124,17 @@ def test_add_and_remove_member():
     new = leader_of({k: v for k, v in servers.items() if k != lead.node_id})
     assert new is not None and lead.node_id not in new.voters
     assert not lead.is_leader
+
+
+def test_leader_replicates_while_its_own_fsync_runs():
+    # §10.2.1: with 50 ms fsyncs, a write commits after about one fsync (the followers' runs in parallel
+    # with the leader's), not two in a row.
+    world, servers, sms, _ = make_cluster()
+    world.fsync_ns = 50 * MS
+    world.run_for(2000 * MS)
+    lead = leader_of(servers)
+    assert lead is not None
+    world.run_for(200 * MS)  # let the no-op and heartbeats settle
+    assert lead.propose(b"w")
+    world.run_for(80 * MS)
+    assert sms[lead.node_id].values()[-1:] == [b"w"]

@@ -125,6 +125,33 @@ def wait_healthy(urls: list[str], timeout_s: float = 20.0, context=None) -> None
     assert not pending, f"not healthy within {timeout_s} s: {pending}"
 
 
+def until(attempt, done, timeout_s: float = 20.0):
+    """Call ``attempt()`` until ``done(result)`` or the deadline; returns the last result (the caller asserts on
+    it). A condition with a bounded deadline, for steps a leader election under load can fail for a moment."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        got = attempt()
+        if done(got) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.1)
+
+
+def wait_leader(urls: list[str], timeout_s: float = 20.0) -> str:
+    """Wait until every member of ``urls`` names the same leader; returns its id."""
+    def ask() -> set[str]:
+        ids = set()
+        for u in urls:
+            try:
+                status, _, body = http("GET", u + "/v2/members/leader", timeout=2)
+                ids.add(json.loads(body)["id"] if status == 200 else "")
+            except (OSError, ValueError, KeyError):
+                ids.add("")
+        return ids
+    got = until(ask, lambda ids: len(ids) == 1 and "" not in ids, timeout_s)
+    assert len(got) == 1 and "" not in got, f"no agreed leader within {timeout_s} s: {got}"
+    return got.pop()
+
+
 def leader_url(url: str) -> str:
     status, _, body = http("GET", url + "/v2/members/leader")
     assert status == 200, body

@@ -1,7 +1,8 @@
 """Differential test against a real etcd 3.4: the same seeded random keys-API requests to both, answers compared.
 
-One etcd member and one kvraft member, each on its own free loopback ports. etcd's first three indexes are
-its internal member writes; kvraft's store takes three hidden-key writes first, so the indexes line up.
+Three etcd members and three kvraft members, each on their own free loopback ports; requests go to each side's
+leader. etcd's first 2N+1 = 7 indexes are its internal member writes (N member adds, N publishes, the cluster
+version); kvraft's store takes hidden-key writes first until the indexes line up.
 Compared: status, X-Etcd-Index, the body; masked as samples.md lists: ``expiration`` and ``ttl`` values
 (their presence is compared), X-Raft-Index/Term, node order in listings without ``sorted=true``.
 Skipped with the reason when etcd is not installed (apt-get install etcd-server).
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from real.procs import HOST, free_port, http, wait_healthy
+from real.procs import HOST, free_port, http, leader_url, until, wait_healthy, wait_leader
 
 pytestmark = pytest.mark.skipif(shutil.which("etcd") is None, reason="etcd not installed (apt-get install etcd-server)")
 
@@ -77,23 +78,29 @@ def _mask(obj, sort_nodes: bool):
     return obj
 
 
-def _start(procs, tmp_path: Path, kind: str) -> str:
-    cp, pp = free_port(), free_port()
-    c, p = f"http://{HOST}:{cp}", f"http://{HOST}:{pp}"
-    flags = ["--name", "d0", "--data-dir", str(tmp_path / kind), "--listen-client-urls", c, "--advertise-client-urls", c,
-             "--listen-peer-urls", p, "--initial-advertise-peer-urls", p, "--initial-cluster", f"d0={p}",
-             "--initial-cluster-token", "diff", "--enable-v2=true", "--heartbeat-interval", "20",
-             "--election-timeout", "200"]
-    argv = ["etcd", *flags] if kind == "etcd" else [sys.executable, "-m", "kvraft", *flags]
-    procs.start(argv, tmp_path / f"{kind}.log")
-    return c
+def _start(procs, tmp_path: Path, kind: str, n: int = 3) -> list[str]:
+    """``n`` members of ``kind``; returns their client URLs."""
+    ports = [(free_port(), free_port()) for _ in range(n)]
+    initial = ",".join(f"d{i}=http://{HOST}:{pp}" for i, (_, pp) in enumerate(ports))
+    urls = []
+    for i, (cp, pp) in enumerate(ports):
+        c, p = f"http://{HOST}:{cp}", f"http://{HOST}:{pp}"
+        flags = ["--name", f"d{i}", "--data-dir", str(tmp_path / f"{kind}{i}"), "--listen-client-urls", c,
+                 "--advertise-client-urls", c, "--listen-peer-urls", p, "--initial-advertise-peer-urls", p,
+                 "--initial-cluster", initial, "--initial-cluster-token", f"diff-{kind}", "--enable-v2=true",
+                 "--heartbeat-interval", "50", "--election-timeout", "1000"]
+        argv = ["etcd", *flags] if kind == "etcd" else [sys.executable, "-m", "kvraft", *flags]
+        procs.start(argv, tmp_path / f"{kind}{i}.log")
+        urls.append(c)
+    return urls
 
 
 def _send(base: str, method: str, key: str, form: dict[str, str], current: int):
     q = dict(form)
     if method == "WATCH":  # every write is below "/": an event at or after waitIndex exists, no waiting
         method = "GET"
-        q = {**q, "wait": "true", "waitIndex": str(max(4, current - 3))} if current >= 4 else {}
+        # not below the first user write (8): etcd's member writes live outside the user key space, the fillers not
+        q = {**q, "wait": "true", "waitIndex": str(max(8, current - 3))} if current >= 8 else {}
     enc = urllib.parse.urlencode(q)
     path = "/v2/keys" + urllib.parse.quote(key)
     if method in ("PUT", "POST"):
@@ -102,12 +109,18 @@ def _send(base: str, method: str, key: str, form: dict[str, str], current: int):
 
 
 def test_seeded_requests_answer_as_etcd_does(procs, tmp_path: Path) -> None:
-    etcd = _start(procs, tmp_path, "etcd")
-    ours = _start(procs, tmp_path, "kvraft")
-    wait_healthy([etcd, ours])
-    for _ in range(3):  # etcd's member writes (2N+1 for N=1): hidden filler keys here
+    etcds = _start(procs, tmp_path, "etcd")
+    ourss = _start(procs, tmp_path, "kvraft")
+    wait_healthy(etcds + ourss, timeout_s=60)
+    wait_leader(etcds), wait_leader(ourss)
+    etcd, ours = leader_url(etcds[0]), leader_url(ourss[0])
+    # etcd's member writes (2N+1 for N=3: adds, publishes, cluster version): hidden filler keys here. Its
+    # cluster version is set a moment after the members are healthy: wait for the 2N+1 writes first.
+    index = lambda url: int(http("GET", url + "/v2/keys/")[1]["X-Etcd-Index"])  # noqa: E731
+    until(lambda: index(etcd), lambda i: i >= 7)
+    while index(ours) < index(etcd):
         assert http("PUT", ours + "/v2/keys/_etcd_internal", b"value=internal")[0] in (200, 201)
-    assert http("GET", etcd + "/v2/keys/")[1]["X-Etcd-Index"] == http("GET", ours + "/v2/keys/")[1]["X-Etcd-Index"]
+    assert index(etcd) == index(ours) == 7
     diffs = []
     for i, (method, key, form) in enumerate(_requests(random.Random(18))):
         current = int(http("GET", etcd + "/v2/keys/")[1]["X-Etcd-Index"])

@@ -18,7 +18,9 @@ import signal
 import subprocess
 import threading
 import time
+from http.client import HTTPConnection
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -326,3 +328,43 @@ def test_backup_starts_as_a_new_one_member_cluster(procs, tmp_path: Path) -> Non
         values.append(json.loads(b)["node"]["value"] if s == 200 else None)
     assert values == [f"v{i}" for i in range(20)]
     assert http("PUT", copy.client_url + "/v2/keys/after", b"value=1")[0] == 201
+
+
+def test_a_long_poll_watch_sends_its_head_before_the_event(cluster3) -> None:
+    # etcd flushes a watch's status and headers at once ("in case of long polling"); the event follows, chunked.
+    u = urlsplit(cluster3[0].client_url)
+    conn = HTTPConnection(u.hostname, u.port, timeout=15)
+    try:
+        conn.request("GET", "/v2/keys/head-first?wait=true")
+        resp = conn.getresponse()  # returns once the head is in: the write below comes only after it
+        assert resp.status == 200 and resp.getheader("X-Etcd-Index") and resp.getheader("X-Raft-Term")
+        assert resp.getheader("Transfer-Encoding") == "chunked"
+        status, _, _ = http("PUT", cluster3[0].client_url + "/v2/keys/head-first", b"value=1")
+        assert status == 201
+        doc = json.loads(resp.read())
+        assert doc["action"] == "set" and doc["node"]["value"] == "1", doc
+    finally:
+        conn.close()
+
+
+def test_stats_count_what_this_member_did(cluster3) -> None:
+    # /v2/stats/* (S106, S107): etcd's counters, counted where etcd counts them.
+    lead = leader_url(cluster3[0].client_url)
+    follower = next(n.client_url for n in cluster3 if n.client_url != lead)
+    before = json.loads(http("GET", lead + "/v2/stats/store")[2])
+    for i in range(3):
+        assert http("PUT", f"{lead}/v2/keys/stats/k{i}", b"value=v")[0] in (200, 201)
+    assert http("PUT", f"{lead}/v2/keys/stats/k0?prevValue=nope", b"value=w")[0] == 412
+    assert http("GET", f"{lead}/v2/keys/stats/k1")[0] == 200
+    assert http("GET", f"{lead}/v2/keys/stats/none")[0] == 404
+    after = json.loads(http("GET", lead + "/v2/stats/store")[2])
+    assert after["setsSuccess"] - before["setsSuccess"] == 3
+    assert after["compareAndSwapFail"] - before["compareAndSwapFail"] == 1
+    assert after["getsSuccess"] - before["getsSuccess"] == 1 and after["getsFail"] - before["getsFail"] == 1
+    s = json.loads(http("GET", lead + "/v2/stats/self")[2])
+    assert s["state"] == "StateLeader" and s["sendAppendRequestCnt"] > 0
+    s = json.loads(http("GET", follower + "/v2/stats/self")[2])
+    assert s["state"] == "StateFollower" and s["recvAppendRequestCnt"] > 0
+    fol = json.loads(http("GET", lead + "/v2/stats/leader")[2])["followers"]
+    assert len(fol) == 2 and all(f["counts"]["success"] > 0 for f in fol.values()), fol
+    assert all(0 <= f["latency"]["minimum"] <= f["latency"]["average"] <= f["latency"]["maximum"] for f in fol.values())

@@ -26,14 +26,18 @@ def test_a_conf_change_is_traced_before_the_commit_it_made_possible(tmp_path: Pa
     """membership-churn seed 128: leader n2 appended the change removing n5 and, in the same Ready, committed
     index 314 on n2, n4 and n6: 3 of the 5 new voters (the thesis's rule: a configuration is in force once
     it is in the log). The trace had the commit before the conf record, so raft-safety counted 3 of the 6
-    old voters and reported quorum-commit. The same timing with shorter phases (1.5 s instead of 16 s)."""
-    n2 = conf_and_commit_records(tmp_path, ["duration_s=3.5", "recover_s=1"], 128, "n2", 4_001_757_158)
-    assert n2 == [("conf", 317), ("commit", 314)]
+    old voters and reported quorum-commit. The same timing with shorter phases (1.5 s instead of 16 s).
+    Since leaders send AppendEntries while their own fsync runs (Raft thesis §10.2.1) the run's timing moved:
+    the conf-and-commit Ready of this seed is now n3's at 4.505 s (conf 320 traced before commit 375)."""
+    n3 = conf_and_commit_records(tmp_path, ["duration_s=3.5", "recover_s=1"], 128, "n3", 4_505_172_587)
+    assert n3 == [("conf", 320), ("commit", 375)]
 
 
 def test_a_commit_counted_just_before_a_conf_change_of_the_same_ready(tmp_path: Path) -> None:
     """membership-churn seed 282: leader n4 counted index 912 on n4, n5 and n6 (3 of its 5 voters), then, in
     the same Ready, appended the change adding n3. Traced conf-first, raft-safety counted 3 of 6 and reported
-    quorum-commit; a conf recorded at the commit's instant now lets a quorum of either configuration do."""
-    n4 = conf_and_commit_records(tmp_path, ["duration_s=9.2", "recover_s=0.5"], 282, "n4", 10_001_313_850)
-    assert n4 == [("conf", 914), ("commit", 912)]
+    quorum-commit; a conf recorded at the commit's instant now lets a quorum of either configuration do.
+    Since leaders send AppendEntries while their own fsync runs (Raft thesis §10.2.1) the run's timing moved:
+    this seed's conf-and-commit Ready is now n2's at 6.004 s (the conf entry 500 and its commit together)."""
+    n2 = conf_and_commit_records(tmp_path, ["duration_s=9.2", "recover_s=0.5"], 282, "n2", 6_004_200_745)
+    assert n2 == [("conf", 500), ("commit", 500)]
