@@ -53,6 +53,7 @@ MS = 1_000_000
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberConfig:
     tick_ns: int = 10 * MS
+    tickless: bool = False  # wake the raft core only at its next deadline (kvraft/server.py); same protocol events
     sync_interval_ns: int = 500 * MS
     # etcd: 5 s + 2 x election timeout, then 500 / 300 "etcdserver: request timed out" (samples H25, H26).
     request_timeout_ns: int = 5600 * MS
@@ -95,7 +96,8 @@ class Member:
         self._applying_now_ns: int | None = None
         if not self._wall_sync:
             self.store.set_ttl_listener(self._on_ttl)
-        self.server = Server(runtime, peers=peers, config=rc, state_machine=self, rng=rng, tick_ns=self.config.tick_ns)
+        self.server = Server(runtime, peers=peers, config=rc, state_machine=self, rng=rng, tick_ns=self.config.tick_ns,
+                             tickless=self.config.tickless)
         self.server.app_handler = self._on_message
         self.server.on_applied.append(self._on_applied)
         self._waiters: dict[tuple[str, int], list[_Waiter]] = {}

@@ -111,6 +111,18 @@ class SimRuntime:
         self._world.push(delay_ns if not host.drift_ppm else host.real_delay(delay_ns), timer)
         return timer
 
+    def after_tick(self, delay_ns: int, fn: Callable[[], None]) -> SimTimer:
+        """``after`` for the Raft tick timer: at its instant it runs before other events, ordered by node
+        (``World.push_tick``), so when it was scheduled does not matter."""
+        if delay_ns < 0:
+            raise ConfigError(f"{self.node_id}: after_tick() with negative delay {delay_ns}")
+        host = self._host
+        if not (host.up and host.incarnation == self.incarnation):
+            return SimTimer(None)
+        timer = SimTimer(fn, host, self.incarnation)
+        self._world.push_tick(delay_ns if not host.drift_ppm else host.real_delay(delay_ns), timer, self.node_id)
+        return timer
+
     def send(self, to: str, msg: Any) -> None:
         """Best-effort send to node or client ``to`` through the world's network."""
         if self._host.up and self._host.incarnation == self.incarnation:
