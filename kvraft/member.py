@@ -27,6 +27,7 @@ Rules (etcd v2's server, restated):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import random
 from collections.abc import Callable
@@ -46,6 +47,16 @@ from kvraft.store.request import ParsedRequest, RequestKind, parse_request
 from kvraft.store.snapshot import SnapshotError
 
 __all__ = ["Member", "MemberConfig"]
+
+
+@functools.lru_cache(maxsize=1024)
+def _decode(data: bytes) -> Any:
+    """The command in a committed entry (None if not JSON), decoded once for every member that applies the
+    same bytes (in the simulator, the cluster's members within a few ms): shared, so read it, never change it."""
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 MS = 1_000_000
 
@@ -126,10 +137,7 @@ class Member:
 
     # ------------------------------------------------------------------ StateMachine (called by Server)
     def apply(self, index: int, term: int, data: bytes) -> None:
-        try:
-            cmd = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            cmd = None
+        cmd = _decode(data)
         now_ns = cmd.get("now_ns") if isinstance(cmd, dict) else None
         self._applying_now_ns = now_ns if isinstance(now_ns, int) else None
         applied_cmd = cmd if isinstance(cmd, dict) else {"op": "invalid"}

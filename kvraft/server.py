@@ -123,8 +123,10 @@ class Server:
         self.tickless = tickless
         # The simulator's tick timer (ordered at its instant by node, see sim/world.py); else a plain timer.
         self._after_tick: Callable[[int, Callable[[], None]], Timer] = getattr(runtime, "after_tick", runtime.after)
+        self._monotonic = runtime.monotonic
         self._tick_mono = 0  # tickless: the runtime's monotonic time of the last tick boundary the core counted
         self._timer_due = 0  # tickless: the monotonic time the pending timer fires at
+        self._resets_seen = -1  # tickless: the core's deadline_resets when the timer was last armed
         self.app_handler: Callable[[str, object], None] | None = None
         self.on_applied: list[Callable[[int], None]] = []
         self.node: RaftNode | None = None
@@ -291,7 +293,7 @@ class Server:
         if self.tickless:
             self._tick_mono = self.runtime.monotonic()
             self._timer_due = 0
-            self._rearm()
+            self._arm()
             return
         self._timer = self._after_tick(self.tick_ns, self._on_tick)
 
@@ -313,34 +315,40 @@ class Server:
     # pause, the tickless driver counts every boundary passed) nor drifting (a tick per tick_ns rounds the
     # drifted delay once per tick). tests/sim/test_tickless.py compares the two.
     def _catch_up(self) -> None:
-        passed = (self.runtime.monotonic() - self._tick_mono) // self.tick_ns
-        if passed > 0:
+        elapsed = self._monotonic() - self._tick_mono
+        if elapsed >= self.tick_ns:
+            passed = elapsed // self.tick_ns
             self._tick_mono += passed * self.tick_ns
             self._n.tick(passed)
             if not self._busy:
                 self._pump()
 
     def _rearm(self) -> None:
+        """After an input: re-arm if the core's next deadline may have moved earlier (``deadline_resets``)."""
+        if self.tickless and self.node.deadline_resets != self._resets_seen:  # type: ignore[union-attr]
+            self._arm()
+
+    def _arm(self) -> None:
         """Make the pending timer fire no later than the core's next deadline (a later one would fire early:
         it catches up and re-arms)."""
-        if not self.tickless:
-            return
-        until = self._n.ticks_until_next()
+        node = self.node
+        self._resets_seen = node.deadline_resets  # type: ignore[union-attr]
+        until = node.ticks_until_next()  # type: ignore[union-attr]
         if until is None:
             return
         due = self._tick_mono + until * self.tick_ns
         timer = self._timer
-        if timer is not None and self._timer_due <= due:
-            return
         if timer is not None:
+            if self._timer_due <= due:
+                return
             timer.cancel()
         self._timer_due = due
-        self._timer = self._after_tick(max(0, due - self.runtime.monotonic()), self._on_deadline)
+        self._timer = self._after_tick(max(0, due - self._monotonic()), self._on_deadline)
 
     def _on_deadline(self) -> None:
         self._timer = None
         self._catch_up()
-        self._rearm()
+        self._arm()
 
     # ------------------------------------------------------------------ the Ready loop
     def _pump(self) -> None:

@@ -98,7 +98,10 @@ class SimRuntime:
 
     def monotonic(self) -> int:
         """This node's monotonic clock in ns: drifts with the host, never skews or jumps."""
-        return self._host.monotonic_now()
+        h = self._host
+        if h.drift_ppm or h._drift_acc_ns:
+            return h.monotonic_now()
+        return self._world.env._now  # never drifted: true time (the tickless driver asks at every input)
 
     def after(self, delay_ns: int, fn: Callable[[], None]) -> SimTimer:
         """Call ``fn()`` once ``delay_ns`` of this node's clock has passed. Raises ConfigError if < 0."""

@@ -65,6 +65,9 @@ class RaftNode:
         self.election_elapsed = 0
         self.heartbeat_elapsed = 0
         self.randomized_election_ticks = config.election_ticks
+        # Bumped whenever ticks_until_next() may fall by more than the ticks counted since (a timer reset,
+        # which draws a new election timeout, or a configuration change): a tickless driver re-reads it then.
+        self.deadline_resets = 0
         self.votes: dict[str, bool] = {}
         self._granted_count = 0  # B02 only: counts replies, not voters
         self.msgs: list[Message] = []
@@ -292,6 +295,7 @@ class RaftNode:
 
     # ------------------------------------------------------------------ role changes
     def _reset(self, term: int) -> None:
+        self.deadline_resets += 1
         if self.term != term:
             self.term = term
             self.vote = None
@@ -711,6 +715,7 @@ class RaftNode:
         return conf_at(self.log.snapshot, (self.config.voters, self.config.learners), self.log.entries, index)
 
     def _recompute_conf(self) -> None:
+        self.deadline_resets += 1
         self.voters, self.learners, self.conf_index = self._conf_at(self.log.last_index)
         if self.role is Role.LEADER:
             self._sync_progress()
