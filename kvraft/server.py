@@ -123,7 +123,7 @@ class Server:
         self.tickless = tickless
         # The simulator's tick timer (ordered at its instant by node, see sim/world.py); else a plain timer.
         self._after_tick: Callable[[int, Callable[[], None]], Timer] = getattr(runtime, "after_tick", runtime.after)
-        self._monotonic = runtime.monotonic
+        self._monotonic: Callable[[], int] = runtime.monotonic if tickless else int  # tickless only needs the clock
         self._tick_mono = 0  # tickless: the runtime's monotonic time of the last tick boundary the core counted
         self._timer_due = 0  # tickless: the monotonic time the pending timer fires at
         self._resets_seen = -1  # tickless: the core's deadline_resets when the timer was last armed
