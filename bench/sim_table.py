@@ -2,7 +2,8 @@
 
     python bench/sim_table.py                  # the rows, median of 3
     python bench/sim_table.py --repeat 1       # one sample each (quicker)
-    python bench/sim_table.py --shas           # also the trace SHA-256 of every catalog scenario at seed 1
+    python bench/sim_table.py --shas           # also every catalog scenario's trace SHA-256 at seed 1: before
+                                               #   issue 20 (sim_table_before.json), every tick, tickless
     python bench/sim_table.py --tick-per-tick  # the same with the old driver (a node woken every tick)
 
 Rows (targets in the issue): the 60 s partition-majority run (5 nodes, 100 ms heartbeat, partition
@@ -15,6 +16,7 @@ comparable figure on a shared machine.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -29,6 +31,7 @@ from scenarios.params import PARAMS as ALL_PARAMS  # noqa: E402
 from scenarios.execution import simulate, trace_lines  # noqa: E402
 from scenarios.spec import Scenario, list_defs  # noqa: E402
 
+BEFORE = Path(__file__).resolve().parent / "sim_table_before.json"
 PARAMS = {"nodes": 5, "clients": 10, "tick_ms": 10, "heartbeat_ticks": 10, "duration_s": 60.0}
 
 
@@ -102,9 +105,24 @@ def main() -> None:
             print(f"    core alone {core:.1f} us CPU per message: the full simulator costs "
                   f"{cpu / msgs * 1e6 / core:.1f}x the core")
     if args.shas:
-        for d in list_defs():
-            sha, _ = trace_lines(Scenario.create(d.name, _driver(tickless)), 1)
-            print(f"{d.name:32} {sha}")
+        print_shas()
+
+
+def print_shas() -> None:
+    """Each catalog scenario's trace SHA-256 at seed 1 (its own params): before the tickless driver (stored,
+    made on main before issue 20), now with a tick per tick_ns, now tickless; the event order changed where
+    they differ (ticks now run first at their instant, ordered by node; pauses hold one tick per pause)."""
+    before = json.loads(BEFORE.read_text(encoding="utf-8"))
+    print("trace SHA-256 at seed 1 (first 16 hex): before | every tick | tickless")
+    counts = {"unchanged": 0, "changed": 0, "drivers differ": 0}
+    for d in list_defs():
+        every, _ = trace_lines(Scenario.create(d.name, _driver(False)), 1)
+        lazy, _ = trace_lines(Scenario.create(d.name, _driver(True)), 1)
+        was = before.get(d.name, "(new)")
+        note = "drivers differ" if every != lazy else "unchanged" if lazy == was else "changed"
+        counts[note] += 1
+        print(f"{d.name:28} {was[:16]} | {every[:16]} | {lazy[:16]}  {note}")
+    print(", ".join(f"{n} {k}" for k, n in counts.items()))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ from kvraft.store.snapshot import SnapshotError
 
 __all__ = ["Member", "MemberConfig"]
 
+# json.dumps(command, sort_keys=True, separators=(",", ":")) without building an encoder per request.
+_encode_command = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
 
 @functools.lru_cache(maxsize=1024)
 def _decode(data: bytes) -> Any:
@@ -260,7 +263,7 @@ class Member:
             command["op"] = "set"
         command["client_id"] = m.client_id
         command["seq"] = m.seq
-        data = json.dumps(command, sort_keys=True, separators=(",", ":")).encode()
+        data = _encode_command(command).encode()
         key = (m.client_id, m.seq)
         if not self.server.propose(data):
             self._retry(src, m.id)
