@@ -140,7 +140,7 @@ class Member:
 
     # ------------------------------------------------------------------ StateMachine (called by Server)
     def apply(self, index: int, term: int, data: bytes) -> None:
-        cmd = _decode(data)
+        cmd = _decode(bytes(data))  # hashable whatever buffer the entry holds (bytes itself: no copy)
         now_ns = cmd.get("now_ns") if isinstance(cmd, dict) else None
         self._applying_now_ns = now_ns if isinstance(now_ns, int) else None
         applied_cmd = cmd if isinstance(cmd, dict) else {"op": "invalid"}
