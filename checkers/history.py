@@ -358,6 +358,10 @@ def pair_ops(ops: Iterable[Op]) -> list[Operation]:
     return out
 
 
+# json.dumps(doc, separators=(", ", ": ")) without building an encoder per line (the writer's hot path).
+_encode_line = json.JSONEncoder(separators=(", ", ": ")).encode
+
+
 class HistoryWriter:
     """Writes history events as they happen (used by the runner's clients).
 
@@ -377,7 +381,7 @@ class HistoryWriter:
             if op.time < self._last_time:
                 raise HistoryError(len(self.lines) + 1, f"time goes backwards ({op.time} < {self._last_time})")
             self._last_time = op.time
-        line = json.dumps(op.to_json(), sort_keys=False, separators=(", ", ": ")) + "\n"
+        line = _encode_line(op.to_json()) + "\n"
         self.lines.append(line)
         if self._out is not None:
             self._out.write(line)

@@ -27,6 +27,7 @@ Rules (etcd v2's server, restated):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import random
 from collections.abc import Callable
@@ -47,12 +48,26 @@ from kvraft.store.snapshot import SnapshotError
 
 __all__ = ["Member", "MemberConfig"]
 
+# json.dumps(command, sort_keys=True, separators=(",", ":")) without building an encoder per request.
+_encode_command = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+@functools.lru_cache(maxsize=1024)
+def _decode(data: bytes) -> Any:
+    """The command in a committed entry (None if not JSON), decoded once for every member that applies the
+    same bytes (in the simulator, the cluster's members within a few ms): shared, so read it, never change it."""
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
 MS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberConfig:
     tick_ns: int = 10 * MS
+    tickless: bool = False  # wake the raft core only at its next deadline (kvraft/server.py); same protocol events
     sync_interval_ns: int = 500 * MS
     # etcd: 5 s + 2 x election timeout, then 500 / 300 "etcdserver: request timed out" (samples H25, H26).
     request_timeout_ns: int = 5600 * MS
@@ -95,7 +110,8 @@ class Member:
         self._applying_now_ns: int | None = None
         if not self._wall_sync:
             self.store.set_ttl_listener(self._on_ttl)
-        self.server = Server(runtime, peers=peers, config=rc, state_machine=self, rng=rng, tick_ns=self.config.tick_ns)
+        self.server = Server(runtime, peers=peers, config=rc, state_machine=self, rng=rng, tick_ns=self.config.tick_ns,
+                             tickless=self.config.tickless)
         self.server.app_handler = self._on_message
         self.server.on_applied.append(self._on_applied)
         self._waiters: dict[tuple[str, int], list[_Waiter]] = {}
@@ -126,10 +142,7 @@ class Member:
 
     # ------------------------------------------------------------------ StateMachine (called by Server)
     def apply(self, index: int, term: int, data: bytes) -> None:
-        try:
-            cmd = json.loads(data)
-        except (ValueError, UnicodeDecodeError):
-            cmd = None
+        cmd = _decode(bytes(data))  # hashable whatever buffer the entry holds (bytes itself: no copy)
         now_ns = cmd.get("now_ns") if isinstance(cmd, dict) else None
         self._applying_now_ns = now_ns if isinstance(now_ns, int) else None
         applied_cmd = cmd if isinstance(cmd, dict) else {"op": "invalid"}
@@ -252,7 +265,7 @@ class Member:
             command["op"] = "set"
         command["client_id"] = m.client_id
         command["seq"] = m.seq
-        data = json.dumps(command, sort_keys=True, separators=(",", ":")).encode()
+        data = _encode_command(command).encode()
         key = (m.client_id, m.seq)
         if not self.server.propose(data):
             self._retry(src, m.id)

@@ -62,6 +62,9 @@ class Runtime(Protocol):
     def after(self, delay_ns: int, fn: Callable[[], None]) -> Timer:
         """Call ``fn()`` once ``delay_ns`` of this node's clock has passed (``delay_ns >= 0``)."""
 
+    # Optional: ``after_tick(delay_ns, fn)``, a Timer for the Raft tick that the simulator runs before
+    # other events of its instant, ordered by node (sim/world.py); the server uses ``after`` without it.
+
     def send(self, to: str, msg: Any) -> None:
         """Send ``msg`` to node or client ``to``; best effort, may be lost/duplicated/reordered."""
 

@@ -1,5 +1,7 @@
 """Server: the driver that runs a RaftNode on a Runtime (the Ready loop), callbacks only.
 
+(Over 400 lines: the Ready loop and its two tick drivers, every tick or tickless, share one busy flag.)
+
 Rules:
 - The only kvraft code that touches a Runtime. One Ready is in flight at a time: send the messages
   that need nothing durable (``Ready.split_messages``: a leader's AppendEntries go out while its own
@@ -11,6 +13,8 @@ Rules:
 - Disk records are JSON values (dicts), so a real disk can encode them as they are.
 - Trace events (sim/trace.py vocabulary): become-*, vote, hard-state, append, commit, apply,
   snapshot, restore, conf, read-index, drop-msg.
+- Ticks: every ``tick_ns``, or (``tickless``) only at the core's next deadline, the boundaries passed
+  counted in one ``tick(n)`` before any input; see "tickless timers" below.
 """
 
 from __future__ import annotations
@@ -109,7 +113,7 @@ class Server:
     """
 
     def __init__(self, runtime: Runtime, *, peers: list[str], config: RaftConfig, state_machine: StateMachine,
-                 rng: random.Random, tick_ns: int = 10_000_000) -> None:
+                 rng: random.Random, tick_ns: int = 10_000_000, tickless: bool = False) -> None:
         self.runtime = runtime
         self.config = replace(config, id=config.id or runtime.node_id,
                               voters=config.voters or tuple(sorted(peers)))
@@ -117,6 +121,13 @@ class Server:
         self.state_machine = state_machine
         self.rng = rng
         self.tick_ns = tick_ns
+        self.tickless = tickless
+        # The simulator's tick timer (ordered at its instant by node, see sim/world.py); else a plain timer.
+        self._after_tick: Callable[[int, Callable[[], None]], Timer] = getattr(runtime, "after_tick", runtime.after)
+        self._monotonic: Callable[[], int] = runtime.monotonic if tickless else int  # tickless only needs the clock
+        self._tick_mono = 0  # tickless: the runtime's monotonic time of the last tick boundary the core counted
+        self._timer_due = 0  # tickless: the monotonic time the pending timer fires at
+        self._resets_seen = -1  # tickless: the core's deadline_resets when the timer was last armed
         self.app_handler: Callable[[str, object], None] | None = None
         self.on_applied: list[Callable[[int], None]] = []
         self.node: RaftNode | None = None
@@ -209,19 +220,27 @@ class Server:
     # ------------------------------------------------------------------ inputs
     def propose(self, data: bytes) -> bool:
         """Propose ``data``; False if dropped (no leader known). Followers forward to the leader."""
+        if self.tickless:
+            self._catch_up()
         try:
             self._n.propose(data)
         except (ProposalDropped, NotLeader):
+            self._rearm()
             return False
         self._pump()
+        self._rearm()
         return True
 
     def propose_conf_change(self, change: ConfChange) -> bool:
+        if self.tickless:
+            self._catch_up()
         try:
             self._n.propose_conf_change(change)
         except (ProposalDropped, NotLeader):
+            self._rearm()
             return False
         self._pump()
+        self._rearm()
         return True
 
     def read_index(self, ctx: bytes, cb: Callable[[int], None]) -> bool:
@@ -230,26 +249,41 @@ class Server:
         ``ctx`` must be unique. Returns False if no leader is known. If leadership changes before
         the read is confirmed, ``cb`` never runs (the caller times out and retries).
         """
+        if self.tickless:
+            self._catch_up()
         try:
             self._n.read_index(ctx)
         except (ProposalDropped, NotLeader):
+            self._rearm()
             return False
         self._read_cbs[bytes(ctx)] = cb
         self._pump()
+        self._rearm()
         return True
 
     def transfer_leadership(self, to: str) -> bool:
+        if self.tickless:
+            self._catch_up()
         try:
             self._n.transfer_leadership(to)
         except NotLeader:
+            self._rearm()
             return False
         self._pump()
+        self._rearm()
         return True
 
     def _receive(self, src: str, msg: Any) -> None:
         if isinstance(msg, MESSAGE_TYPES):
             node = self.node  # set by start(), which registers this receiver
             assert node is not None
+            if self.tickless:
+                self._catch_up()
+                node.step(msg)
+                if not self._busy:
+                    self._pump()
+                self._rearm()
+                return
             node.step(msg)
             if not self._busy:
                 self._pump()
@@ -257,7 +291,12 @@ class Server:
             self.app_handler(src, msg)
 
     def _schedule_tick(self) -> None:
-        self._timer = self.runtime.after(self.tick_ns, self._on_tick)
+        if self.tickless:
+            self._tick_mono = self.runtime.monotonic()
+            self._timer_due = 0
+            self._arm()
+            return
+        self._timer = self._after_tick(self.tick_ns, self._on_tick)
 
     def _on_tick(self) -> None:
         node = self._n
@@ -265,6 +304,52 @@ class Server:
         if not self._busy:
             self._pump()
         self._schedule_tick()
+
+    # ------------------------------------------------------------------ tickless timers
+    # The tick-per-tick driver wakes the core every tick_ns. The tickless one keeps the same tick boundaries
+    # (start + k x tick_ns on the monotonic clock) but sleeps until the core's next deadline
+    # (ticks_until_next) and, before any input, advances the core by the boundaries passed, one at this very
+    # instant included (tick(n), exactly n single ticks): the simulator runs tick timers before any other
+    # event of their instant (sim/world.py), so the tick-per-tick driver's tick there came first too. Ticks
+    # between deadlines only count, so their place among other nodes' events does not matter. Same
+    # protocol events, traces included, while the host is neither paused (a paused host holds one tick per
+    # pause, the tickless driver counts every boundary passed) nor drifting (a tick per tick_ns rounds the
+    # drifted delay once per tick). tests/sim/test_tickless.py compares the two.
+    def _catch_up(self) -> None:
+        elapsed = self._monotonic() - self._tick_mono
+        if elapsed >= self.tick_ns:
+            passed = elapsed // self.tick_ns
+            self._tick_mono += passed * self.tick_ns
+            self._n.tick(passed)
+            if not self._busy:
+                self._pump()
+
+    def _rearm(self) -> None:
+        """After an input: re-arm if the core's next deadline may have moved earlier (``deadline_resets``)."""
+        if self.tickless and self.node.deadline_resets != self._resets_seen:  # type: ignore[union-attr]
+            self._arm()
+
+    def _arm(self) -> None:
+        """Make the pending timer fire no later than the core's next deadline (a later one would fire early:
+        it catches up and re-arms)."""
+        node = self.node
+        self._resets_seen = node.deadline_resets  # type: ignore[union-attr]
+        until = node.ticks_until_next()  # type: ignore[union-attr]
+        if until is None:
+            return
+        due = self._tick_mono + until * self.tick_ns
+        timer = self._timer
+        if timer is not None:
+            if self._timer_due <= due:
+                return
+            timer.cancel()
+        self._timer_due = due
+        self._timer = self._after_tick(max(0, due - self._monotonic()), self._on_deadline)
+
+    def _on_deadline(self) -> None:
+        self._timer = None
+        self._catch_up()
+        self._arm()
 
     # ------------------------------------------------------------------ the Ready loop
     def _pump(self) -> None:
@@ -310,6 +395,8 @@ class Server:
 
     def _persisted(self, rd: Ready, hs: HardState, messages: tuple[Any, ...], *, inline: bool) -> None:
         node = self._n
+        if not inline and self.tickless:
+            self._catch_up()  # ticks due by this disk completion came first with a timer per tick
         runtime = self.runtime
         tr = runtime.trace
         if rd.hard_state is not None:
@@ -362,10 +449,13 @@ class Server:
             for hook in list(self.on_applied):
                 hook(self._applied)
         if self._applied - self._snap_index >= self._compact_every > 0 and self._maybe_compact():
+            if not inline:
+                self._rearm()
             return  # stays busy until the atomic replace is durable
         self._busy = False
         if not inline:
             self._pump()
+            self._rearm()
 
     def _serve_reads(self) -> None:
         if not self._read_waiting:
@@ -390,9 +480,12 @@ class Server:
             recs.append(_ent_rec(tail))
 
         def done() -> None:
+            if self.tickless:
+                self._catch_up()
             self.runtime.trace("snapshot", index=snap.index, term=snap.term)
             self._busy = False
             self._pump()
+            self._rearm()
 
         self.runtime.disk.replace(recs, done)
         return True

@@ -167,7 +167,7 @@ class Cluster(MemberHosts):
             max_size_per_msg=p.max_msg_bytes, election_ticks_max=p.get("election_ticks_max") or None,
         )
         election_ns = p.election_ticks * p.tick_ms * MS
-        member_config = MemberConfig(tick_ns=p.tick_ms * MS, bugs=bugs,
+        member_config = MemberConfig(tick_ns=p.tick_ms * MS, tickless=p.tickless, bugs=bugs,
                                      request_timeout_ns=5 * S + 2 * election_ns)  # as etcd
         self.admin: Client | None = None
         self.admins: list[Client] = []

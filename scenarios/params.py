@@ -236,6 +236,8 @@ PARAMS: tuple[Param, ...] = (
     Param(name="bugs", type=str, default="", choices=bug_ids, many=True,
           doc="comma-separated bug-zoo ids (B03,B07; see `raftsim bugs`), all off by default"),
     Param(name="trace_messages", type=bool, default=True, doc="write send/deliver/drop events to the trace"),
+    Param(name="tickless", type=bool, default=True,
+          doc="wake a raft node only at its next election/heartbeat deadline (false: every tick; same protocol)"),
 )
 
 

@@ -98,7 +98,10 @@ class SimRuntime:
 
     def monotonic(self) -> int:
         """This node's monotonic clock in ns: drifts with the host, never skews or jumps."""
-        return self._host.monotonic_now()
+        h = self._host
+        if h.drift_ppm or h._drift_acc_ns:
+            return h.monotonic_now()
+        return self._world.env._now  # never drifted: true time (the tickless driver asks at every input)
 
     def after(self, delay_ns: int, fn: Callable[[], None]) -> SimTimer:
         """Call ``fn()`` once ``delay_ns`` of this node's clock has passed. Raises ConfigError if < 0."""
@@ -109,6 +112,18 @@ class SimRuntime:
             return SimTimer(None)
         timer = SimTimer(fn, host, self.incarnation)
         self._world.push(delay_ns if not host.drift_ppm else host.real_delay(delay_ns), timer)
+        return timer
+
+    def after_tick(self, delay_ns: int, fn: Callable[[], None]) -> SimTimer:
+        """``after`` for the Raft tick timer: at its instant it runs before other events, ordered by node
+        (``World.push_tick``), so when it was scheduled does not matter."""
+        if delay_ns < 0:
+            raise ConfigError(f"{self.node_id}: after_tick() with negative delay {delay_ns}")
+        host = self._host
+        if not (host.up and host.incarnation == self.incarnation):
+            return SimTimer(None)
+        timer = SimTimer(fn, host, self.incarnation)
+        self._world.push_tick(delay_ns if not host.drift_ppm else host.real_delay(delay_ns), timer, self.node_id)
         return timer
 
     def send(self, to: str, msg: Any) -> None:

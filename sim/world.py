@@ -5,7 +5,10 @@ Rules:
   world (``ConfigError`` and no effect if bad), writes it to the trace as a ``fault`` event, then
   applies it.
 - Everything is callbacks on simpy events scheduled with ``env.schedule`` (never a simpy process
-  per message or timer); events at the same instant run in the order they were scheduled.
+  per message or timer); events at the same instant run in the order they were scheduled, except
+  Raft tick timers (``push_tick``): at one instant they run after urgent events and before every
+  other event, ordered by node id, whenever they were scheduled. So a node woken every tick and a
+  node woken only at its next deadline (kvraft/server.py's two drivers) see the same order.
 - ``t`` in the trace is the *true* time; hosts' clocks may differ (see ``sim.host``).
 - Deterministic: same seed => same trace bytes under any ``PYTHONHASHSEED``. Hosts are booted and
   listed in sorted order; nothing iterates an unordered collection where order can matter.
@@ -31,6 +34,7 @@ from .trace import TraceWriter, canonical
 __all__ = ["World"]
 
 _URGENT = 0
+_TICK = 0.5  # between simpy's URGENT (0) and NORMAL (1): a tick at an instant precedes that instant's events
 _NORMAL = 1
 
 
@@ -99,6 +103,12 @@ class World:
         """
         env = self.env
         heapq.heappush(env._queue, (env._now + delay_ns, priority, next(env._eid), event))  # type: ignore[attr-defined]
+
+    def push_tick(self, delay_ns: int, event: Any, node_id: str) -> None:
+        """``push`` for a Raft tick timer of ``node_id``: at its instant it runs after urgent events, before
+        normal ones, and among tick timers in (node id, scheduling) order, not scheduling order alone."""
+        env = self.env
+        heapq.heappush(env._queue, (env._now + delay_ns, _TICK, (node_id, next(env._eid)), event))  # type: ignore[attr-defined]
 
     def call_later(self, delay_ns: int, fn: Callable[[], None], *, urgent: bool = False) -> None:
         """Call ``fn()`` at true time now + ``delay_ns`` (``urgent``: before normal events of that instant)."""

@@ -65,6 +65,9 @@ class RaftNode:
         self.election_elapsed = 0
         self.heartbeat_elapsed = 0
         self.randomized_election_ticks = config.election_ticks
+        # Bumped whenever ticks_until_next() may fall by more than the ticks counted since (a timer reset,
+        # which draws a new election timeout, or a configuration change): a tickless driver re-reads it then.
+        self.deadline_resets = 0
         self.votes: dict[str, bool] = {}
         self._granted_count = 0  # B02 only: counts replies, not voters
         self.msgs: list[Message] = []
@@ -103,8 +106,34 @@ class RaftNode:
         return self.id in self.voters
 
     # ------------------------------------------------------------------ inputs
-    def tick(self) -> None:
-        """Advance logical time by one tick (elections, heartbeats, CheckQuorum)."""
+    def tick(self, n: int = 1) -> None:
+        """Advance logical time by ``n`` ticks (elections, heartbeats, CheckQuorum): exactly ``n`` calls of
+        ``tick()``. Ticks before the next deadline (``ticks_until_next``) only count, so a driver may
+        sleep until that deadline and advance the counters in one step."""
+        while n > 1:
+            until = self.ticks_until_next()
+            quiet = n - 1 if until is None else min(n, until) - 1
+            if quiet > 0:
+                self.election_elapsed += quiet
+                if self.role is Role.LEADER:
+                    self.heartbeat_elapsed += quiet
+                n -= quiet
+            self._tick1()
+            n -= 1
+        if n == 1:
+            self._tick1()
+
+    def ticks_until_next(self) -> int | None:
+        """Ticks until one does more than count: the election timeout of a promotable follower or
+        candidate, the heartbeat or CheckQuorum deadline of a leader. None: no tick ever does."""
+        if self.role is Role.LEADER:
+            return max(1, min(self.config.heartbeat_ticks - self.heartbeat_elapsed,
+                              self.config.election_ticks - self.election_elapsed))
+        if self._promotable():
+            return max(1, self.randomized_election_ticks - self.election_elapsed)
+        return None
+
+    def _tick1(self) -> None:
         if self.role is Role.LEADER:
             self._tick_heartbeat()
         else:
@@ -266,6 +295,7 @@ class RaftNode:
 
     # ------------------------------------------------------------------ role changes
     def _reset(self, term: int) -> None:
+        self.deadline_resets += 1
         if self.term != term:
             self.term = term
             self.vote = None
@@ -685,6 +715,7 @@ class RaftNode:
         return conf_at(self.log.snapshot, (self.config.voters, self.config.learners), self.log.entries, index)
 
     def _recompute_conf(self) -> None:
+        self.deadline_resets += 1
         self.voters, self.learners, self.conf_index = self._conf_at(self.log.last_index)
         if self.role is Role.LEADER:
             self._sync_progress()

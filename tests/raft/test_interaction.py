@@ -25,8 +25,8 @@ TESTDATA = Path(__file__).parent / "testdata"
 
 
 class Handler:
-    def __init__(self) -> None:
-        self.env = Env(seed=0)
+    def __init__(self, *, ticks_in_one_step: bool = False) -> None:
+        self.env = Env(seed=0, ticks_in_one_step=ticks_in_one_step)
 
     def __call__(self, c: Command) -> str:
         try:
@@ -166,3 +166,9 @@ FILES = sorted(TESTDATA.glob("*.txt"))
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_interaction(path: Path, rewrite: bool) -> None:
     run_file(path, Handler(), rewrite=rewrite)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_interaction_ticks_in_one_step(path: Path) -> None:
+    """``tick ID N`` as one ``tick(N)`` call (what the tickless driver does) gives the same transcript."""
+    run_file(path, Handler(ticks_in_one_step=True), rewrite=False)
