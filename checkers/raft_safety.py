@@ -25,6 +25,10 @@ Properties (bug-zoo.md "Invariants"):
                         quorum of the voters in force (the committing node's last ``conf``, else the header's
                         ``nodes``, else every node seen; when that ``conf`` was recorded at the commit's very
                         instant, one Ready, a quorum of the configuration it replaced will do too)
+- Before any ``conf`` record the voters are the initial members. The header's ``nodes`` are every machine,
+  spare ones (which join only through a membership change) included; ``RaftSafetyChecker`` takes the
+  initial members from run.json (``nodes`` lists the members first, ``params.nodes`` of them), so a spare
+  machine is never counted in a quorum it is not part of.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from typing import Any
 from checkers.result import CheckResult, Verdict, combine
 from sim.trace import HEADER, TraceError, iter_records
 
-__all__ = ["PROPERTIES", "RaftSafetyChecker", "check_trace", "raft_safety_result", "read_trace_lines"]
+__all__ = ["PROPERTIES", "RaftSafetyChecker", "check_trace", "initial_voters", "raft_safety_result", "read_trace_lines"]
 
 PROPERTIES = (
     "election-safety",
@@ -95,9 +99,10 @@ class _Node:
 
 
 class _Pass:
-    def __init__(self) -> None:
+    def __init__(self, voters: list[str] | None = None) -> None:
         self.nodes: dict[str, _Node] = {}
-        self.default_voters: list[str] | None = None
+        self.default_voters: list[str] | None = voters
+        self.given_voters = voters is not None
         self.first: dict[str, dict[str, Any]] = {}
         self.count: dict[str, int] = {p: 0 for p in PROPERTIES}
         self.leaders: dict[int, tuple[str, dict[str, Any]]] = {}
@@ -138,7 +143,7 @@ class _Pass:
         kind = rec["kind"]
         if kind == HEADER:
             nodes = rec.get("nodes")
-            if isinstance(nodes, list):
+            if isinstance(nodes, list) and not self.given_voters:
                 self.default_voters = [str(x) for x in nodes]
             return
         h = _HANDLERS.get(kind)
@@ -428,13 +433,14 @@ def _unknown(msg: str) -> list[CheckResult]:
     return [CheckResult(checker=p, verdict=Verdict.UNKNOWN, summary=msg, details={"error": msg}) for p in PROPERTIES]
 
 
-def check_trace(records: Any) -> list[CheckResult]:
+def check_trace(records: Any, voters: list[str] | None = None) -> list[CheckResult]:
     """Check every property on trace records; one CheckResult per property (see PROPERTIES).
 
-    Args: records: an iterable of trace dicts, or of (lineno, dict) pairs (as ``read_trace_lines`` yields).
+    Args: records: an iterable of trace dicts, or of (lineno, dict) pairs (as ``read_trace_lines`` yields);
+    voters: the initial members (None: the header's ``nodes``, every machine).
     Returns UNKNOWN for every property if a record is malformed (the message names the line).
     """
-    p = _Pass()
+    p = _Pass(voters)
     try:
         for pos, item in enumerate(records, 1):
             ln, rec = item if isinstance(item, tuple) else (pos, item)
@@ -453,6 +459,16 @@ def read_trace_lines(path: Path | str) -> Any:
             yield from iter_records(f, (HEADER, *_HANDLERS))
         except TraceError as e:
             raise _Bad(e.lineno, str(e).split(": ", 1)[1]) from None
+
+
+def initial_voters(meta: dict[str, Any]) -> list[str] | None:
+    """The initial members of a run from its run.json: the first ``params.nodes`` of ``nodes`` (the rest are
+    spare machines); None when run.json does not say (then the trace header's nodes are the voters)."""
+    nodes, params = meta.get("nodes"), meta.get("params")
+    n = params.get("nodes") if isinstance(params, dict) else None
+    if not isinstance(nodes, list) or type(n) is not int or not 0 < n <= len(nodes):
+        return None
+    return [str(x) for x in nodes[:n]]
 
 
 def raft_safety_result(per_property: list[CheckResult], elapsed_s: float = 0.0) -> CheckResult:
@@ -478,7 +494,11 @@ class RaftSafetyChecker:
     def check(self, run: Any) -> CheckResult:
         t0 = time.perf_counter()
         try:
-            per = check_trace(read_trace_lines(run.trace))
+            meta = run.meta()
+        except Exception:  # noqa: BLE001 - a bad run.json is integrity's to report; here: the header's nodes
+            meta = {}
+        try:
+            per = check_trace(read_trace_lines(run.trace), initial_voters(meta))
         except _Bad as e:
             per = _unknown(f"{run.trace.name} {e}")
         except OSError as e:

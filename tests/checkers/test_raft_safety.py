@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from checkers.raft_safety import PROPERTIES, RaftSafetyChecker, check_trace
+from checkers.raft_safety import PROPERTIES, RaftSafetyChecker, check_trace, initial_voters
 from checkers.result import Verdict
 from checkers.rundir import RunFiles
 
@@ -204,6 +204,29 @@ def test_a_configuration_replaced_at_the_commit_instant_may_have_counted_it():
     t.ev("conf", "n1", index=2, voters=five)
     t.t -= 10
     assert "quorum-commit" not in bad_props(t.ev("commit", "n1", commit=1).recs)
+
+
+def test_a_spare_machine_is_no_voter_before_it_joins(tmp_path):
+    """swarm seed 42: the header lists every machine, the spare n4 too; n1 committed on n1+n2 (2 of the 3
+    members) before n4 joined. Counted against all four machines that was a false quorum-commit alarm."""
+    e = [[1, 1, "a"]]
+    t = T()
+    t.recs[0]["nodes"] = [*NODES, "n4"]
+    t.elect("n1", 1).replicate(["n1", "n2"], e).ev("commit", "n1", commit=1)
+    assert "quorum-commit" in bad_props(t.recs)  # voters unknown: every machine of the header
+    assert not [r for r in check_trace(t.recs, voters=NODES) if r.verdict is not Verdict.OK]
+    minority = T()
+    minority.recs[0]["nodes"] = [*NODES, "n4"]
+    minority.elect("n1", 1).replicate(["n1"], e).ev("commit", "n1", commit=1)
+    assert {r.checker for r in check_trace(minority.recs, voters=NODES) if r.verdict is Verdict.ILLEGAL} \
+        == {"quorum-commit"}
+    # through a run directory: run.json's params.nodes members, then the spare machines
+    (tmp_path / "trace.jsonl").write_text("".join(json.dumps(r) + "\n" for r in t.recs))
+    (tmp_path / "run.json").write_text(json.dumps({"nodes": [*NODES, "n4"], "params": {"nodes": 3}}))
+    assert RaftSafetyChecker().check(RunFiles(tmp_path)).verdict is Verdict.OK
+    (tmp_path / "run.json").write_text(json.dumps({"nodes": [*NODES, "n4"], "params": {"nodes": 4}}))
+    assert RaftSafetyChecker().check(RunFiles(tmp_path)).verdict is Verdict.ILLEGAL
+    assert initial_voters({"nodes": ["n1"], "params": {"nodes": 2}}) is None  # run.json does not add up
 
 
 def test_malformed_record_is_unknown_with_line_number():
