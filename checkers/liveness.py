@@ -13,9 +13,11 @@ Rules:
   A heal with no leader by the end of the trace is a violation only if the trace ran past the bound.
 - From the history: after the last heal (if no fault follows it), every op invoked once the leader is
   stable (except long polls: ``watch``) must complete (ok or fail) within op_bound; an info completion or
-  a pending op counts as not completing once op_bound has passed.
-- Bounds come from run.json ``timing`` (E = election_timeout_ns, L = latency_mean_ns, default 0) unless run.json
-  ``liveness`` overrides them: leader_bound = 10 E + 20 L, op_bound = leader_bound + 2 E + 20 L.
+  a pending op counts as not completing once op_bound has passed. An op that waits for another client by
+  design (``acquire``/``campaign``: up to the client timeout C while someone else holds it) gets wait_bound.
+- Bounds come from run.json ``timing`` (E = election_timeout_ns, L = latency_mean_ns, default 0, C =
+  client_timeout_ns, default 0) unless run.json ``liveness`` overrides them: leader_bound = 10 E + 20 L,
+  op_bound = leader_bound + 2 E + 20 L, wait_bound = op_bound + C.
   Without timing the bounds are not judged (OK, details say so); distributions are always reported:
   time-to-leader, op latency (all ok ops), op latency after the last heal (p50/p90/p99/max, ns).
 """
@@ -27,7 +29,7 @@ from typing import Any
 
 from checkers.history import Op, fmt_ms
 from checkers.result import CheckResult, Verdict
-from checkers.vocab import LONG_POLL_FS, distribution, load_history, pair_calls, unknown
+from checkers.vocab import LONG_POLL_FS, WAITING_FS, distribution, load_history, pair_calls, unknown
 from sim.trace import CONF, CRASH, FAULT, HARD_STATE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
 
 __all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
@@ -57,20 +59,23 @@ def run_trace_records(run: Any) -> list[dict[str, Any]]:
 
 
 def bounds_from_timing(meta: dict[str, Any]) -> dict[str, int] | None:
-    """{"leader_bound_ns", "op_bound_ns", "ttl_slack_ns"} from run.json, or None without timing."""
+    """{"leader_bound_ns", "op_bound_ns", "wait_bound_ns", "ttl_slack_ns"} from run.json, or None without timing."""
     timing = meta.get("timing") or {}
     over = meta.get("liveness") or {}
     e = timing.get("election_timeout_ns")
     if not isinstance(e, int):
         if {"leader_bound_ns", "op_bound_ns"} <= set(over):
             return {"leader_bound_ns": over["leader_bound_ns"], "op_bound_ns": over["op_bound_ns"],
+                    "wait_bound_ns": over.get("wait_bound_ns", over["op_bound_ns"]),
                     "ttl_slack_ns": over.get("ttl_slack_ns", over["op_bound_ns"])}
         return None
     lat = timing.get("latency_mean_ns") or 0
     leader = over.get("leader_bound_ns", 10 * e + 20 * lat)
     op = over.get("op_bound_ns", leader + 2 * e + 20 * lat)
     slack = over.get("ttl_slack_ns", timing.get("ttl_sync_ns", 500_000_000) + 2 * e + 20 * lat)
-    return {"leader_bound_ns": leader, "op_bound_ns": op, "ttl_slack_ns": slack}
+    client = timing.get("client_timeout_ns")
+    wait = over.get("wait_bound_ns", op + (client if isinstance(client, int) else 0))
+    return {"leader_bound_ns": leader, "op_bound_ns": op, "wait_bound_ns": wait, "ttl_slack_ns": slack}
 
 
 class FaultState:
@@ -391,15 +396,18 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
             if c.f in LONG_POLL_FS or c.start < ready:
                 continue
             judged_ops += 1
+            bound = ob
+            if ob is not None and c.f in WAITING_FS:
+                bound = bounds.get("wait_bound_ns", ob)  # type: ignore[union-attr]
             if c.end is not None:
                 post.append(c.end - c.start)
-                if ob is not None and c.end - c.start > ob:
-                    problems.append({"kind": "slow-op", "message": f"op took {fmt_ms(c.end - c.start, 3)} > {fmt_ms(ob, 3)} after the last heal",
+                if bound is not None and c.end - c.start > bound:
+                    problems.append({"kind": "slow-op", "message": f"{c.f} took {fmt_ms(c.end - c.start, 3)} > {fmt_ms(bound, 3)} after the last heal",
                                      "op": c.to_json()})
-            elif ob is not None:
+            elif bound is not None:
                 waited = ((c.comp.time if c.comp is not None and c.comp.time is not None else hist_end) - c.start)
-                if waited >= ob:
-                    problems.append({"kind": "stuck-op", "message": f"op did not complete within {fmt_ms(ob, 3)} after the last heal",
+                if waited >= bound:
+                    problems.append({"kind": "stuck-op", "message": f"{c.f} did not complete within {fmt_ms(bound, 3)} after the last heal",
                                      "op": c.to_json()})
     details: dict[str, Any] = {
         "bounds": bounds if bounds else "not judged: no run.json timing",

@@ -122,6 +122,7 @@ __all__ = [
     "ERR_HISTORY_CLEARED",
     "ERR_WATCH_CLOSED",
     "LONG_POLL_FS",
+    "WAITING_FS",
 ]
 
 # extra fields
@@ -160,6 +161,8 @@ LOOKUP = "lookup"
 
 # ops that block by design (excluded from latency bounds)
 LONG_POLL_FS = frozenset({WATCH})
+# ops that wait for another client by design (a held lock, a sitting leader), up to the client timeout
+WAITING_FS = frozenset(ACQUIRE_FS)
 
 
 # -- helpers shared by the history checkers ---------------------------------------------------------

@@ -315,6 +315,21 @@ def test_liveness_catches_ops_stuck_after_heal():
     assert r.verdict is Verdict.ILLEGAL and r.details["problems"][0]["kind"] == "stuck-op"
 
 
+def test_liveness_gives_waiting_ops_the_client_timeout_too():
+    """swarm seed 25: a campaign waits for the sitting leader up to the client timeout (1 s) by design, then
+    fails 105; op_bound (920 ms there) is for ops that wait for nobody."""
+    from checkers.liveness import bounds_from_timing
+    b = bounds_from_timing({"timing": {"election_timeout_ns": S // 20, "client_timeout_ns": S}})  # op: 0.6 s
+    assert b["wait_bound_ns"] == b["op_bound_ns"] + S
+    waited = H().op(0, "campaign", "/e", {"ttl_ns": 3 * S}, 4 * S, 5 * S, type="fail")
+    assert check_liveness(trace(S // 10), waited.ops(), b).verdict is Verdict.OK
+    write = H().op(0, "write", "x", 1, 4 * S, 5 * S, type="fail")
+    r = check_liveness(trace(S // 10), write.ops(), b)
+    assert r.verdict is Verdict.ILLEGAL and r.details["problems"][0]["kind"] == "slow-op"
+    stuck = H().op(0, "campaign", "/e", {"ttl_ns": 3 * S}, 4 * S, 4 * S + b["wait_bound_ns"] + 1, type="fail")
+    assert check_liveness(trace(S // 10), stuck.ops(), b).verdict is Verdict.ILLEGAL
+
+
 def test_fault_periods_follow_crash_restart_pause_and_link_faults():
     from checkers.liveness import faulty_periods
     recs = [{"kind": "fault", "t": 1, "name": "crash", "node": "n1"},
