@@ -10,6 +10,10 @@ Rules (all workloads):
 - **Final reads**: after the last heal the runner issues one quorum read per key it used, marked with extra
   field ``"final": true`` (``read`` for kv/append keys, ``read-set`` for sets, ``dequeue`` drains for queues).
   Durability and exactly-once are judged against them; without final reads those checkers skip.
+- **Local reads**: a kv ``read`` served from the answering member's own state (etcd v2's default GET, no
+  ``quorum=true``) carries extra field ``"local": true`` on its invoke and completion. It may be stale by
+  design, so it is not judged linearizable but by checkers/local_reads.py (a value some write put there,
+  never one from the future); unmarked reads are quorum reads. Final reads are never local.
 - Values compare as etcd stores them: strings, so a history's ``7`` equals a read's ``"7"``.
 - Below the vocabulary: small helpers every history checker shares (``pair_calls`` keeps extra fields,
   ``timed`` loads history.jsonl and turns bad input into UNKNOWN naming the line, ``distribution``).
@@ -106,6 +110,7 @@ __all__ = [
     "ENQUEUE",
     "EXTRA_FINAL",
     "EXTRA_INDEX",
+    "EXTRA_LOCAL",
     "EXTRA_WATCHER",
     "HEARTBEAT",
     "LOCK_REFRESH",
@@ -129,6 +134,7 @@ __all__ = [
 EXTRA_FINAL = "final"
 EXTRA_INDEX = "index"
 EXTRA_WATCHER = "watcher"
+EXTRA_LOCAL = "local"
 
 # kv / exactly-once
 READ = "read"

@@ -77,6 +77,10 @@ class Workload:
         self.clients = self.p["clients"]
         self.timeout_ns = self.p["client_timeout_ms"] * MS
         self.quorum = self.p["read_mode"] == "quorum"
+        # read_mode local: every slot's register reads are local; mixed: the odd slots' (final reads: quorum)
+        mode = self.p["read_mode"]
+        self.local_clients = {self.client_id(s) for s in range(self.clients)
+                              if mode == "local" or (mode == "mixed" and s % 2 == 1)}
         self.keys = [f"{self.prefix}/k{i}" for i in range(self.p["keys"])]
         self.used_keys: set[str] = set()
         self._final_proc = 1_000_000
@@ -86,6 +90,11 @@ class Workload:
     def now(self) -> int:
         """The executor's time, int ns."""
         return self.executor.now
+
+    @staticmethod
+    def client_id(slot: int) -> str:
+        """The client id (and host) of a slot."""
+        return f"c{slot}"
 
     def start(self) -> None:
         for slot in range(self.clients):
@@ -98,7 +107,7 @@ class Workload:
 
     def _slot(self, slot: int) -> Generator[Any, Any, None]:
         rng = self.ctx.world.streams.fork(f"workload/{slot}")
-        client = self.ctx.cluster.client(f"c{slot}", f"c{slot}")
+        client = self.ctx.cluster.client(self.client_id(slot), self.client_id(slot))
         process = slot
         h = self.ctx.history
         if self.now < self.ctx.start_ns:
@@ -158,8 +167,9 @@ class Workload:
                     break
 
     # -- kv primitives shared by subclasses
-    def kv_read(self, client: Any, key: str) -> Generator[Any, Any, KvOutcome]:
-        params = {"quorum": "true"} if self.quorum else {}
+    def kv_read(self, client: Any, key: str, local: bool = False) -> Generator[Any, Any, KvOutcome]:
+        """A GET of ``key``: through ReadIndex (quorum=true), or ``local``: the member's own state (etcd's default)."""
+        params = {} if local else {"quorum": "true"}
         reply = yield from self.request(client, "GET", key, params)
         if reply is None:
             return KvOutcome("info", error="timeout")
@@ -191,7 +201,8 @@ def _write_outcome(reply: Any, value: Any) -> KvOutcome:
 
 
 class RegisterWorkload(Workload):
-    """Reads and writes of a few keys (kv model); values are unique per write."""
+    """Reads and writes of a few keys (kv model); values are unique per write. Reads of the slots in
+    ``local_clients`` are local (etcd's default GET) and marked ``"local": true`` (checkers/vocab.py)."""
 
     prefix = "/r"
     write_share = 0.5
@@ -199,6 +210,9 @@ class RegisterWorkload(Workload):
     def __init__(self, ctx: WorkloadContext) -> None:
         super().__init__(ctx)
         self.counter = 0
+
+    def invoke_extra(self, slot: int, f: str) -> dict[str, Any]:
+        return {"local": True} if f == "read" and self.client_id(slot) in self.local_clients else {}
 
     def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
         key = self.keys[rng.randrange(len(self.keys))]
@@ -209,7 +223,7 @@ class RegisterWorkload(Workload):
 
     def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
         if f == "read":
-            return (yield from self.kv_read(client, key))
+            return (yield from self.kv_read(client, key, client.client_id in self.local_clients))
         if f == "write":
             return (yield from self.kv_write(client, key, value))
         if f == "cas":
