@@ -8,7 +8,8 @@ Rules:
   link. Clock and disk faults (instants) do not count (they matter to leases and TTLs, not to electing a leader).
   A *heal* is the moment the set becomes empty (heal_all's burst of records counts once, at its time);
   the start of the run is one too. After a heal, a *stable leader* exists once some live node is
-  leader in the highest term any live node holds (``become-*``, ``crash``, ``restart``). Time-to-leader is
+  leader in the highest term any live node holds (``become-*``, ``crash``, ``restart``); a node the newest
+  ``conf`` record leaves out (removed from the cluster) does not count. Time-to-leader is
   measured for every heal that is not interrupted by another fault first; each must be <= leader_bound.
   A heal with no leader by the end of the trace is a violation only if the trace ran past the bound.
 - From the history: after the last heal (if no fault follows it), every op invoked once the leader is
@@ -139,9 +140,11 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     faults = FaultState()
     pending: list[dict[str, Any]] = [{"heal_t": 0, "leader_t": None, "leader": None, "interrupted": False}]
     done: list[dict[str, Any]] = []
+    conf: tuple[int, set[str] | None] = (-1, None)  # the newest configuration any node recorded: (index, members)
 
     def stable() -> str | None:
-        live = [n for n in alive if n in term]
+        # A node removed from the cluster may still run (and campaign, unheard): it is no member to wait for.
+        live = [n for n in alive if n in term and (conf[1] is None or n in conf[1])]
         if not live:
             return None
         top = max(term[n] for n in live)
@@ -165,6 +168,10 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 pending.append({"heal_t": t, "leader_t": None, "leader": None, "interrupted": False})
         elif k in ("crash", "restart"):
             _crash_or_restart(k, str(r.get("node")), alive, role)
+        elif k == CONF:
+            i, voters = r.get("index"), r.get("voters")
+            if isinstance(i, int) and i > conf[0] and isinstance(voters, list):
+                conf = (i, {str(v) for v in [*voters, *(r.get("learners") or [])]})
         elif isinstance(k, str) and k.startswith("become-"):
             n = str(r.get("node"))
             alive.add(n)

@@ -9,7 +9,8 @@ Rules:
   trace -- ``--trace-messages none`` or an ok seed under the default -- covers only the non-message rows, and
   is counted and named).
 - Dedupe hits are not traced by a member: the row counts a write retried under the same (client, seq), which
-  is what the member's dedupe is for. The lease read path has no scenario parameter yet, so it is a gap.
+  is what the member's dedupe is for. A lease read is a confirmed ReadIndex (``read-index``) in a run whose
+  run.json says ``read_only=lease``.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ def _one(run: RunFiles, got: Counter[tuple[str, str]]) -> bool:
     seen_ops: dict[str, list[str]] = {}  # "client/seq" -> the members it was sent to, in order
     writes: set[str] = set()
     messages = False
+    lease = (run.meta().get("params") or {}).get("read_only") == "lease"
     with open(run.trace, encoding="utf-8") as f:
         for _, r in iter_records(f, kinds=("send", "drop-msg", "snapshot", "restore", "read-index", "conf",
                                              "member-change", "become-leader")):
@@ -106,7 +108,7 @@ def _one(run: RunFiles, got: Counter[tuple[str, str]]) -> bool:
                 elif kind == "restore":
                     got["snapshot", "installed (restore)"] += 1
                 elif kind == "read-index":
-                    got["read", "ReadIndex confirmed (read-index)"] += 1
+                    got["read", "lease read" if lease else "ReadIndex confirmed (read-index)"] += 1
                 elif kind == "conf":
                     got["membership", "conf applied"] += 1
                 elif kind == "member-change":

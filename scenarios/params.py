@@ -147,6 +147,13 @@ class Limit:
     why: str = ""
 
 
+def _mix_parts() -> tuple[str, ...]:
+    """The built-in workloads ``mix`` may combine."""
+    from scenarios.plugins import BUILTIN_WORKLOADS
+
+    return tuple(w for w in BUILTIN_WORKLOADS if w != "mix")
+
+
 def _workloads() -> tuple[str, ...]:
     """The built-in workloads and those a plugin registered (scenarios/plugins.py)."""
     from scenarios.plugins import workload_names
@@ -164,11 +171,15 @@ PARAMS: tuple[Param, ...] = (
     Param(name="recover_s", type=float, default=5.0, lo=0, hi=600,
           doc="final heal-and-recover phase (liveness is judged here)"),
     Param(name="workload", type=str, default="register", choices=_workloads, doc="what the clients do"),
+    Param(name="mix", type=str, default="", choices=_mix_parts, many=True,
+          doc="workload=mix: the workloads run side by side, each on its own keys and clients (empty: all)"),
     Param(name="keys", type=int, default=5, lo=1, hi=1000, doc="distinct keys of the workload"),
     Param(name="rate", type=float, default=20.0, lo=0, lo_open=True, hi=10_000,
           doc="ops per second per client (think time is exponential)"),
     Param(name="read_mode", type=str, default="quorum", choices=("quorum", "local", "mixed"),
           doc="register reads: quorum (linearizable, ReadIndex), local (may be stale, as etcd v2), mixed (odd clients local)"),
+    Param(name="read_only", type=str, default="safe", choices=("safe", "lease"),
+          doc="how ReadIndex confirms leadership: safe (a heartbeat quorum) or lease (CheckQuorum's lease; needs check_quorum=true, bounded clocks, no pauses)"),
     Param(name="client_timeout_ms", type=int, default=1000, lo=1, hi=60_000,
           doc="a client op with no answer by then completes as info"),
     Param(name="latency_ms", type=float, default=1.0, lo=0, lo_open=True, hi=10_000,
@@ -212,6 +223,8 @@ def check_rules(scenario: str, p: Mapping[str, Any]) -> None:
     if p["election_ticks"] <= p["heartbeat_ticks"]:
         raise ConfigError(f"{scenario}: election_ticks={p['election_ticks']} must exceed "
                           f"heartbeat_ticks={p['heartbeat_ticks']}")
+    if p.get("read_only") == "lease" and not p["check_quorum"]:
+        raise ConfigError(f"{scenario}: read_only=lease needs check_quorum=true (the lease is CheckQuorum's)")
     for key in ("latency_ms", "fsync_ms"):  # the simulator's unit is 1 ns: a positive mean below it is 0
         if 0 < p[key] < 1e-6:
             raise ConfigError(f"{scenario}: {key}={p[key]:g}: below 1 ns (1e-06 ms); use 0 or at least 1e-06")

@@ -25,7 +25,7 @@ from checkers.history import HistoryWriter
 from kvraft.client import outcome
 from scenarios.ops import Request, SimExecutor, Sleep
 
-__all__ = ["WorkloadContext", "Workload", "make_workload", "KvOutcome"]
+__all__ = ["WorkloadContext", "Workload", "builtin_workload", "make_workload", "KvOutcome"]
 
 MS = 1_000_000
 S = 1_000_000_000
@@ -75,6 +75,7 @@ class Workload:
         self.executor = ctx.executor if ctx.executor is not None else SimExecutor(ctx.world.env)
         self.p = ctx.params
         self.clients = self.p["clients"]
+        self.slots = list(range(self.clients))  # the slots this workload drives (a mix gives each part some)
         self.timeout_ns = self.p["client_timeout_ms"] * MS
         self.quorum = self.p["read_mode"] == "quorum"
         # read_mode local: every slot's register reads are local; mixed: the odd slots' (final reads: quorum)
@@ -97,7 +98,7 @@ class Workload:
         return f"c{slot}"
 
     def start(self) -> None:
-        for slot in range(self.clients):
+        for slot in self.slots:
             self.executor.spawn(self._slot(slot))
 
     def request(self, client: Any, method: str, path: str, params: dict[str, str], timeout_ns: int | None = None) -> Generator[Any, Any, Any]:
@@ -149,11 +150,14 @@ class Workload:
         return [("read", k) for k in sorted(self.used_keys)]
 
     def final_reads(self, deadline_ns: int) -> None:
-        self.executor.spawn(self._final(deadline_ns))
+        self.executor.spawn(self.final_steps(deadline_ns))
 
-    def _final(self, deadline_ns: int) -> Generator[Any, Any, None]:
-        client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
-        rng = self.ctx.world.streams.fork("workload/final")
+    def final_steps(self, deadline_ns: int, client: Any = None, rng: random.Random | None = None) -> Generator[Any, Any, None]:
+        """The final reads, one at a time, on ``client`` (None: a new one on the final-read machine)."""
+        if client is None:
+            client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
+        if rng is None:
+            rng = self.ctx.world.streams.fork("workload/final")
         h = self.ctx.history
         for f, key in self.final_ops():
             while self.now < deadline_ns:
@@ -333,12 +337,12 @@ class WatchWorkload(Workload):
 
     def __init__(self, ctx: WorkloadContext) -> None:
         super().__init__(ctx)
-        self.watchers = max(1, self.clients // 3)
+        self.watchers = max(1, self.clients // 3)  # of its slots (a mix sets slots and watchers anew)
         self.next_index: dict[int, int] = {}
         self.counter = 0
 
     def is_watcher(self, slot: int) -> bool:
-        return slot < self.watchers
+        return slot in self.slots[:self.watchers]
 
     def invoke_extra(self, slot: int, f: str) -> dict[str, Any]:
         return {"watcher": slot} if f == "watch" else {}
@@ -405,6 +409,19 @@ WORKLOADS: dict[str, type[Workload]] = {
 }
 
 
+def builtin_workload(name: str) -> type[Workload]:
+    """The class of a built-in workload (``mix``: scenarios/workload_mix.py)."""
+    if name == "mix":
+        from scenarios.workload_mix import MixWorkload
+
+        return MixWorkload
+    if name not in WORKLOADS:
+        from scenarios.recipes_workloads import RECIPE_WORKLOADS
+
+        return RECIPE_WORKLOADS[name]
+    return WORKLOADS[name]
+
+
 def make_workload(ctx: WorkloadContext) -> Workload:
     from scenarios.plugins import user_workload
 
@@ -412,8 +429,4 @@ def make_workload(ctx: WorkloadContext) -> Workload:
     user = user_workload(name)
     if user is not None:  # registered by a plugin (@raftsim.workload)
         return user(ctx)
-    if name not in WORKLOADS:
-        from scenarios.recipes_workloads import RECIPE_WORKLOADS
-
-        return RECIPE_WORKLOADS[name](ctx)
-    return WORKLOADS[name](ctx)
+    return builtin_workload(name)(ctx)

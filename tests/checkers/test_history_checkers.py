@@ -330,6 +330,21 @@ def test_liveness_gives_waiting_ops_the_client_timeout_too():
     assert check_liveness(trace(S // 10), stuck.ops(), b).verdict is Verdict.ILLEGAL
 
 
+def test_a_removed_member_campaigning_alone_does_not_unseat_the_stable_leader():
+    """swarm seed 1 (mix draw): n6, removed, kept campaigning at a higher term nobody heard; the cluster's
+    leader stayed. Counting n6 as a member left the last heal "without a leader"."""
+    recs = [{"kind": "become-leader", "t": 10, "node": "n1", "term": 1},
+            {"kind": "become-follower", "t": 11, "node": "n2", "term": 1},
+            {"kind": "become-follower", "t": 12, "node": "n3", "term": 1},
+            {"kind": "conf", "t": 20, "node": "n1", "index": 5, "voters": ["n1", "n2"], "learners": []},
+            {"kind": "fault", "t": S, "name": "partition", "groups": [["n1"], ["n2", "n3"]]},
+            {"kind": "become-candidate", "t": S + 5, "node": "n3", "term": 2},
+            {"kind": "fault", "t": 2 * S, "name": "heal"}]
+    assert leader_after_heals(recs)[-1]["leader"] == "n1"
+    without_conf = [r for r in recs if r["kind"] != "conf"]
+    assert leader_after_heals(without_conf)[-1]["leader"] is None  # n3 still a member: term 2 has no leader
+
+
 def test_fault_periods_follow_crash_restart_pause_and_link_faults():
     from checkers.liveness import faulty_periods
     recs = [{"kind": "fault", "t": 1, "name": "crash", "node": "n1"},
