@@ -25,6 +25,8 @@ Properties (bug-zoo.md "Invariants"):
                         quorum of the voters in force (the committing node's last ``conf``, else the header's
                         ``nodes``, else every node seen; when that ``conf`` was recorded at the commit's very
                         instant, one Ready, a quorum of the configuration it replaced will do too)
+- A node that recorded no ``conf`` (a joiner caught up by a snapshot) holds the newest configuration any node
+  recorded within its log; a snapshot installed past a node's configuration brings the newer one.
 - Before any ``conf`` record the voters are the initial members. The header's ``nodes`` are every machine,
   spare ones (which join only through a membership change) included; ``RaftSafetyChecker`` takes the
   initial members from run.json (``nodes`` lists the members first, ``params.nodes`` of them), so a spare
@@ -96,6 +98,7 @@ class _Node:
     voters: list[str] | None = None
     voters_before: list[str] | None = None  # the configuration the last ``conf`` replaced ...
     voters_t: int | None = None  # ... and the instant of that ``conf``
+    voters_index: int = -1  # the log index of the configuration in ``voters``
 
 
 class _Pass:
@@ -103,6 +106,7 @@ class _Pass:
         self.nodes: dict[str, _Node] = {}
         self.default_voters: list[str] | None = voters
         self.given_voters = voters is not None
+        self.confs: dict[int, list[str]] = {}  # log index -> the configuration any node recorded there
         self.first: dict[str, dict[str, Any]] = {}
         self.count: dict[str, int] = {p: 0 for p in PROPERTIES}
         self.leaders: dict[int, tuple[str, dict[str, Any]]] = {}
@@ -275,6 +279,11 @@ class _Pass:
     def voters_for(self, n: _Node) -> list[str]:
         if n.voters is not None:
             return n.voters
+        # A member that joined and caught up from a snapshot recorded no conf of its own: the newest
+        # configuration any node recorded within its log is the one it holds.
+        held = [i for i in self.confs if i <= max(n.last, n.base)]
+        if held:
+            return self.confs[max(held)]
         if self.default_voters is not None:
             return self.default_voters
         return sorted(self.nodes)
@@ -355,6 +364,9 @@ class _Pass:
         if i < n.applied:
             self.fail("monotonic-indexes", f"{name} installed a snapshot at {i} below its applied index {n.applied}",
                       [n.applied_ev, _ev(rec, ln)])
+        newer = [k for k in self.confs if n.voters_index < k <= i]
+        if n.voters is not None and newer:  # the snapshot carries the configuration in force at its index
+            n.voters, n.voters_index = self.confs[max(newer)], max(newer)
         old = n.log.get(i)
         keep = old is not None and old[0] == t  # §7: keep the suffix after a matching snapshot point
         if not keep:
@@ -400,6 +412,10 @@ class _Pass:
             raise _Bad(ln, "a 'conf' record needs a list 'voters'")
         n.voters_before, n.voters_t = self.voters_for(n), rec.get("t")
         n.voters = sorted(str(v) for v in voters)
+        i = rec.get("index")
+        if isinstance(i, int):
+            self.confs.setdefault(i, n.voters)
+            n.voters_index = i
 
     def results(self, elapsed_s: float = 0.0) -> list[CheckResult]:
         out = []

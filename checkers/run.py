@@ -33,6 +33,7 @@ __all__ = ["Exercised", "check_run", "default_checkers", "exercised", "summary_l
 
 def default_checkers() -> list[Any]:
     """The standard checker set, in report order."""
+    from checkers.api import ApiChecker
     from checkers.durability import DurabilityChecker
     from checkers.liveness import LivenessChecker
     from checkers.lock import LockChecker
@@ -50,7 +51,7 @@ def default_checkers() -> list[Any]:
     else:
         out.append(LinearizabilityChecker())
     out += [RaftSafetyChecker(), DurabilityChecker(), ExactlyOnceChecker(), WatchChecker(), LockChecker(),
-            QueueChecker(), TTLChecker(), LivenessChecker()]
+            QueueChecker(), TTLChecker(), ApiChecker(), LivenessChecker()]
     return out
 
 

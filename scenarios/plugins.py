@@ -25,7 +25,7 @@ __all__ = ["GROUP", "load", "load_entry_points", "modules", "note_source", "user
 
 GROUP = "raftsim.plugins"
 BUILTIN_WORKLOADS = ("register", "cas-register", "append", "set", "watch", "lock", "queue", "election", "registry",
-                     "mix")
+                     "tree", "mix")
 _OURS = ("sim", "kvraft", "scenarios", "checkers", "reports", "raftsim")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

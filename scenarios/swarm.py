@@ -13,8 +13,8 @@ Rules:
 - The workload is ``mix`` (scenarios/workload_mix.py): a drawn subset of ``WORKLOADS`` side by side, each on
   its own keys and clients (at least one client per part), so every checker that applies runs. Register
   reads are drawn quorum, local or mixed (local ones are marked and judged as local reads).
-- ``read_only=lease`` (the core's lease read path) is drawn only where it is correct: CheckQuorum on and no
-  clock or pause fault drawn (a lease trusts bounded clocks and no pauses: bug-zoo B09).
+- ``read_only=lease`` (the core's lease read path) is drawn only where it is correct: with CheckQuorum, and
+  the drawn clock and pause faults left out (a lease trusts bounded clocks and no pauses: bug-zoo B09).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ _ACTIONS: dict[str, Callable[[float], N.Action]] = {
 FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_ACTIONS, "torn-writes", "member-churn"]))
 
 # The built-in workloads a mix draws from (a plugin's workload is not drawn: its checkers may not be installed).
-WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "watch")
+WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "tree", "watch")
 # Faults a lease read cannot survive (bug-zoo B09): clocks that jump or drift, processes that pause.
 _LEASE_UNSAFE = ("clock-", "pause-")
 
@@ -111,13 +111,18 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
         "heal_every_s": round(rng.uniform(1.0, 4.0), 1),
         "churn_every_s": round(rng.uniform(1.0, 3.0), 1),
     }
-    lease = rng.random() < 0.5
+    lease = rng.random() < 0.3
     if changed.get("read_only") == "lease" and "check_quorum" not in changed:
         out["check_quorum"] = True  # the user's lease needs CheckQuorum
     check_quorum = changed.get("check_quorum", out["check_quorum"])
-    faults = str(changed.get("faults", out["faults"])).split(",")
-    out["read_only"] = "lease" if lease and check_quorum and not any(f.startswith(_LEASE_UNSAFE) for f in faults) \
-        else "safe"
+    if "faults" in changed:
+        safe = not any(f.startswith(_LEASE_UNSAFE) for f in str(changed["faults"]).split(","))
+    else:  # a lease run leaves out the faults a lease cannot survive, if others remain
+        kept = [k for k in kinds if not k.startswith(_LEASE_UNSAFE)]
+        safe = bool(kept)
+        if lease and check_quorum and safe:
+            out["faults"] = ",".join(kept)
+    out["read_only"] = "lease" if lease and check_quorum and safe else "safe"
     return {k: v for k, v in out.items() if k not in changed}
 
 

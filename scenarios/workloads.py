@@ -410,11 +410,15 @@ WORKLOADS: dict[str, type[Workload]] = {
 
 
 def builtin_workload(name: str) -> type[Workload]:
-    """The class of a built-in workload (``mix``: scenarios/workload_mix.py)."""
+    """The class of a built-in workload (``mix``: scenarios/workload_mix.py, ``tree``: scenarios/tree_workload.py)."""
     if name == "mix":
         from scenarios.workload_mix import MixWorkload
 
         return MixWorkload
+    if name == "tree":
+        from scenarios.tree_workload import TreeWorkload
+
+        return TreeWorkload
     if name not in WORKLOADS:
         from scenarios.recipes_workloads import RECIPE_WORKLOADS
 

@@ -229,6 +229,29 @@ def test_a_spare_machine_is_no_voter_before_it_joins(tmp_path):
     assert initial_voters({"nodes": ["n1"], "params": {"nodes": 2}}) is None  # run.json does not add up
 
 
+def test_a_joiner_without_its_own_conf_holds_the_newest_one_in_its_log():
+    """swarm seed 23: members n1..n4, n5 joined (conf at index 1: n1..n5), caught up, recorded no conf of its
+    own, and learned commit 2 held by n1, n4, n5: 3 of 5. Against the initial four only n1 and n4 counted."""
+    four = ["n1", "n2", "n3", "n4"]
+    five = [*four, "n5"]
+    e = [[1, 1, "conf"], [2, 1, "b"]]
+
+    def trace(holders):
+        t = T()
+        t.recs[0]["nodes"] = five
+        t.elect("n1", 1, voters=four).replicate(four, e[:1])
+        for n in four:
+            t.ev("conf", n, index=1, voters=five)
+        t.replicate(["n5"], e).replicate([h for h in holders if h != "n5"], [e[1]])
+        return t.ev("commit", "n5", commit=2)
+
+    def bad(recs):
+        return {r.checker for r in check_trace(recs, voters=four) if r.verdict is Verdict.ILLEGAL}
+
+    assert "quorum-commit" not in bad(trace(["n1", "n4", "n5"]).recs)
+    assert "quorum-commit" in bad(trace(["n1", "n5"]).recs)  # 2 of 5
+
+
 def test_malformed_record_is_unknown_with_line_number():
     recs = good().recs + [{"kind": "append", "t": 999, "node": "n1", "entries": "nope"}]
     res = check_trace(recs)

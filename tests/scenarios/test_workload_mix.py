@@ -27,9 +27,17 @@ def test_every_part_gets_its_clients_and_every_checker_judges(tmp_path: Path) ->
 
 def test_parts_are_the_named_ones_in_builtin_order() -> None:
     assert mix_parts("set,register") == ["register", "set"]
-    assert "mix" not in mix_parts("") and len(mix_parts("")) == 9
+    assert "mix" not in mix_parts("") and len(mix_parts("")) == 10
     with pytest.raises(ConfigError, match="mix="):
         Scenario.create("steady", {"workload": "mix", "mix": "register,nope"})
+
+
+def test_the_tree_workload_is_answered_as_its_reference_store_predicts(tmp_path: Path) -> None:
+    scen = Scenario.create("kill-leader-loop", {"workload": "tree", "clients": 3, "duration_s": 2.0, "recover_s": 1.0})
+    rd = run(scen, 1, tmp_path / "t")
+    _, results = check_run(rd.root)
+    api = next(r for r in results if r.checker == "store-api")
+    assert api.verdict is Verdict.OK and api.details["judged"] > 100, api.summary
 
 
 def test_lease_reads_need_check_quorum() -> None:
