@@ -31,13 +31,13 @@ from typing import Any
 from checkers.history import Op, fmt_ms
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import LONG_POLL_FS, WAITING_FS, distribution, load_history, pair_calls, unknown
-from sim.trace import CONF, CRASH, FAULT, HARD_STATE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
+from sim.trace import CONF, CRASH, FAULT, HARD_STATE, MEMBER_CHANGE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
 
 __all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
            "leader_after_heals", "leader_churn", "run_trace_records", "scan_trace"]
 
 NAME = "liveness"
-_KINDS = (FAULT, *ROLE_KINDS, CRASH, RESTART, HARD_STATE, CONF, RUN)
+_KINDS = (FAULT, *ROLE_KINDS, CRASH, RESTART, HARD_STATE, CONF, RUN, MEMBER_CHANGE)
 
 
 def scan_trace(path: Any) -> list[dict[str, Any]]:
@@ -222,7 +222,8 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
     is never deposed: the followers it reaches refuse (pre-)votes while they hear from it, so no node can
     win a term above T, whatever the rest of the cluster (isolated, one-way cut, rejoining) does.
     A *disruption* is L's term rising while L leads and has held a healthy majority for >= grace_ns
-    (default 2 election timeouts). Returns {"disruptions": [...], "leader_changes", "leader_changes_per_s",
+    (default 2 election timeouts), unless a leadership transfer was asked for (``member-change`` op
+    ``transfer``) within the grace before: that deposal was wanted. Returns {"disruptions": [...], "leader_changes", "leader_changes_per_s",
     "term_growth_per_election_timeout": distribution over E-windows of the max term's growth,
     "max_term", "healthy_leader_ns"}.
     """
@@ -245,6 +246,7 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
     window_max: dict[int, int] = {}
     healthy_total = 0
     end_t = 0
+    transfer_t: int | None = None
 
     def link_ok(a: str, b: str) -> bool:
         for x, y in ((a, b), (b, a)):
@@ -312,6 +314,10 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
             _crash_or_restart(k, node, up, role)
         elif k == "conf" and node:
             conf[node] = [str(v) for v in r.get("voters") or []]
+        elif k == MEMBER_CHANGE:
+            if r.get("op") == "transfer":
+                transfer_t = t
+            continue
         elif k == "hard-state" and node:
             if isinstance(r.get("term"), int):
                 term[node] = r["term"]
@@ -331,7 +337,8 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
             vs = conf.get(n) or base or sorted(term)
             higher = max((term.get(v, 0) for v in vs if v == n or link_ok(n, v)), default=0)
             intact = ok_node(n) and 2 * sum(1 for v in vs if v == n or (ok_node(v) and link_ok(n, v))) > len(vs)
-            if t - since >= grace and intact and higher > old:
+            wanted = transfer_t is not None and t - transfer_t <= grace
+            if t - since >= grace and intact and higher > old and not wanted:
                 disruptions.append({"t": t, "leader": n, "term": old, "new_term": higher,
                                     "healthy_for_ns": t - since, "line": r.get("line"),
                                     "message": f"leader {n} (term {old}) deposed: term {higher} reached its majority "

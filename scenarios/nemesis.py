@@ -23,7 +23,7 @@ from scenarios.actions import (
     NS_PER_S, Action, ClusterView, MemberChange, Resolved, all_of, clock_bump, clock_drift,
     clock_strobe, do, do_heal, heal_all, isolate_leader, kill_leader, kill_random, leader_minority, loss_burst,
     member_churn, one_of, one_way_leader, partition, pause_client, pause_leader, pause_random, power_failure,
-    seconds_to_ns, torn_writes,
+    seconds_to_ns, torn_writes, transfer_leader,
 )
 from scenarios.errors import ConfigError
 from scenarios.parser import parse_repr
@@ -35,7 +35,8 @@ __all__ = [
     "at", "every", "cycle", "mix", "phases", "on", "triggers", "one_of", "all_of", "do",
     "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
     "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
-    "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "MemberChange", "NONE", "register_action",
+    "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "transfer_leader", "MemberChange", "NONE",
+    "register_action",
     "from_repr", "NS_PER_S", "Resolved",
 ]
 
@@ -267,7 +268,7 @@ def register_action(fn: object) -> object:
 _COMBINATORS = ("at", "every", "cycle", "mix", "phases", "on", "one_of", "all_of", "do", "partition",
                 "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random", "pause_leader",
                 "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe", "clock_drift",
-                "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn")
+                "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "transfer_leader")
 
 
 def _constructors() -> dict[str, Callable[..., Any]]:

@@ -54,6 +54,7 @@ _ACTIONS: dict[str, Callable[[float], N.Action]] = {
     "clock-strobe": lambda e: N.clock_strobe(1.0, 10, 50.0),
     "clock-drift": lambda e: N.clock_drift(200_000),
     "loss-dup-burst": lambda e: N.loss_burst(0.3, 0.1, round(0.8 * e, 2)),
+    "transfer-leader": lambda e: N.transfer_leader(),
 }
 # Not drawn among the periodic faults: torn writes are a disk setting (on from the start), membership
 # churn has its own period (and a spare machine).
