@@ -13,7 +13,7 @@ Rules:
   measured for every heal that is not interrupted by another fault first; each must be <= leader_bound.
   A heal with no leader by the end of the trace is a violation only if the trace ran past the bound.
 - From the history: after the last heal (if no fault follows it), every op invoked once the leader is
-  stable (except long polls: ``watch``) must complete (ok or fail) within op_bound; an info completion or
+  stable (except long polls: ``watch``, a ``wait=true`` store-api request) must complete (ok or fail) within op_bound; an info completion or
   a pending op counts as not completing once op_bound has passed. An op that waits for another client by
   design (``acquire``/``campaign``: up to the client timeout C while someone else holds it) gets wait_bound.
 - Bounds come from run.json ``timing`` (E = election_timeout_ns, L = latency_mean_ns, default 0, C =
@@ -30,7 +30,7 @@ from typing import Any
 
 from checkers.history import Op, fmt_ms
 from checkers.result import CheckResult, Verdict
-from checkers.vocab import LONG_POLL_FS, WAITING_FS, distribution, load_history, pair_calls, unknown
+from checkers.vocab import WAITING_FS, distribution, is_long_poll, load_history, pair_calls, unknown
 from sim.trace import CONF, CRASH, FAULT, HARD_STATE, MEMBER_CHANGE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
 
 __all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
@@ -397,7 +397,7 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
                                  "message": f"no stable leader within {fmt_ms(lb, 3)} of the heal at {fmt_ms(h['heal_t'])}"
                                             + (f" (took {fmt_ms(took, 3)})" if h["leader_t"] is not None else " (none by the end)")})
     calls = pair_calls(ops or [])
-    ok_lat = [c.end - c.start for c in calls if c.is_ok and c.end is not None and c.f not in LONG_POLL_FS]
+    ok_lat = [c.end - c.start for c in calls if c.is_ok and c.end is not None and not is_long_poll(c.f, c.inv.value)]
     periods = faulty_periods(records)
     last = heals[-1] if heals else None
     post: list[int] = []
@@ -407,7 +407,7 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
         hist_end = max((o.time or 0 for o in ops), default=0)
         ready = last["leader_t"] if last["leader_t"] is not None else last["heal_t"] + (lb or 0)
         for c in calls:
-            if c.f in LONG_POLL_FS or c.start < ready:
+            if c.start < ready or is_long_poll(c.f, c.inv.value):
                 continue
             judged_ops += 1
             bound = ob

@@ -127,6 +127,7 @@ __all__ = [
     "ERR_HISTORY_CLEARED",
     "ERR_WATCH_CLOSED",
     "LONG_POLL_FS",
+    "is_long_poll",
     "WAITING_FS",
 ]
 
@@ -167,6 +168,16 @@ LOOKUP = "lookup"
 
 # ops that block by design (excluded from latency bounds)
 LONG_POLL_FS = frozenset({WATCH})
+
+
+def is_long_poll(f: str, invoke_value: Any) -> bool:
+    """A long poll: a ``watch``, or a store-api request with ``wait=true`` (the tree workload's stream)."""
+    if f in LONG_POLL_FS:
+        return True
+    params = invoke_value.get("params") if isinstance(invoke_value, dict) else None
+    return isinstance(params, dict) and params.get("wait") == "true"
+
+
 # ops that wait for another client by design (a held lock, a sitting leader), up to the client timeout
 WAITING_FS = frozenset(ACQUIRE_FS)
 

@@ -345,6 +345,17 @@ def test_a_removed_member_campaigning_alone_does_not_unseat_the_stable_leader():
     assert leader_after_heals(without_conf)[-1]["leader"] is None  # n3 still a member: term 2 has no leader
 
 
+def test_liveness_does_not_time_a_store_api_stream_watch():
+    """swarm seed 64: the tree workload's stream watch (wait=true) waited its 3 s for an event, by design."""
+    stream = {"req": "GET /t/c3/g4?stream=true", "expect": None, "method": "GET",
+              "params": {"wait": "true", "stream": "true", "recursive": "true", "waitIndex": "1"}}
+    h = H().op(0, "api", "/t/c3/g4", stream, 4 * S, 12 * S, type="info")
+    assert check_liveness(trace(S), h.ops(), BOUNDS).verdict is Verdict.OK
+    put = {**stream, "params": {"value": "v1"}}
+    h = H().op(0, "api", "/t/c3/g4/f0", put, 4 * S, 12 * S, type="info")
+    assert check_liveness(trace(S), h.ops(), BOUNDS).verdict is Verdict.ILLEGAL
+
+
 def test_fault_periods_follow_crash_restart_pause_and_link_faults():
     from checkers.liveness import faulty_periods
     recs = [{"kind": "fault", "t": 1, "name": "crash", "node": "n1"},
