@@ -29,6 +29,8 @@ Rules:
 - Decide first, explain second: on ILLEGAL the failing part alone is searched again, within its own budget,
   keeping linearization paths, for the counterexample in ``details`` (``checkers.counterexample``).
 - Never raises on a bad history: ``HistoryError``/``ModelError`` become UNKNOWN with the line in the summary.
+- A ``read`` marked ``"local": true`` (etcd v2's default GET) is not linearizable by design: it is judged by
+  ``checkers.local_reads`` instead, and that verdict joins this one (details["local_reads"]).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from typing import Any
 from checkers.counterexample import explain
 from checkers.frontier import Failure, Meter, OutOfBudget, search
 from checkers.history import Event, HistoryError, Op, Operation, OpType, check_ops, parse_events
+from checkers.local_reads import LOCAL, judge_local_reads
 from checkers.model import Model, ModelError
 from checkers.models.kv import KV
 from checkers.registry import checker
@@ -87,14 +90,14 @@ class _Entry:
         return d
 
 
-def _pair_events(events: Sequence[Event]) -> list[_Entry]:
-    """Pair invokes with completions (same rules as ``checkers.history.pair_ops``), in invoke order."""
+def _pair_events(events: Sequence[Event], local: list[_Entry] | None = None) -> list[_Entry]:
+    """Pair invokes with completions (as ``checkers.history.pair_ops``), in invoke order; local reads to ``local``."""
     out: list[_Entry] = []
     append = out.append
     pending: dict[int, _Entry] = {}
     info, invoke, ok = OpType.INFO, OpType.INVOKE, OpType.OK
     i = -1
-    for lineno, proc, typ, f, key, value, t, error, _rec in events:
+    for lineno, proc, typ, f, key, value, t, error, rec in events:
         i += 1
         if typ is invoke:  # one attribute a statement: a tuple assignment builds and unpacks a tuple
             e = _Entry()
@@ -112,7 +115,10 @@ def _pair_events(events: Sequence[Event]) -> list[_Entry]:
             e.invoke_line = lineno
             e.complete_line = None
             pending[proc] = e
-            append(e)
+            if local is not None and f == "read" and rec and rec.get(LOCAL) is True:
+                local.append(e)
+            else:
+                append(e)
             continue
         e = pending.pop(proc, None)  # type: ignore[assignment]
         if e is None:
@@ -198,9 +204,9 @@ def _prepare(model: Model[Any, Any, Any], label: str, entries: list[_Entry]) -> 
 
 
 def _check_entries(entries: list[_Entry], model: Model[Any, Any, Any], budget: Budget, strict: bool,
-                   t0: float) -> CheckResult:
+                   t0: float, local: list[_Entry] | None = None) -> CheckResult:
     with _no_gc():
-        return _check_entries_gc_off(entries, model, budget, strict, t0)
+        return _check_entries_gc_off(entries, model, budget, strict, t0, local)
 
 
 def _check_file(path: Path | str, model: Model[Any, Any, Any], budget: Budget, strict: bool,
@@ -209,9 +215,10 @@ def _check_file(path: Path | str, model: Model[Any, Any, Any], budget: Budget, s
     GC comes back on (else re-enabling it would sweep every object of the parse once more).
     Raises HistoryError, OSError, UnicodeDecodeError."""
     with _no_gc():
+        local: list[_Entry] = []
         with open(path, encoding="utf-8") as f:
-            entries = _pair_events(parse_events(f))
-        result = _check_entries_gc_off(entries, model, budget, strict, t0)
+            entries = _pair_events(parse_events(f), local)
+        result = _check_entries_gc_off(entries, model, budget, strict, t0, local)
         del entries
     return result
 
@@ -230,8 +237,19 @@ def _no_gc() -> Iterator[None]:
 
 
 def _check_entries_gc_off(entries: list[_Entry], model: Model[Any, Any, Any], budget: Budget, strict: bool,
-                          t0: float) -> CheckResult:
+                          t0: float, local: list[_Entry] | None = None) -> CheckResult:
+    judged = judge_local_reads(local, entries) if local else None
+
     def result(verdict: Verdict, summary: str, details: dict[str, Any]) -> CheckResult:
+        if judged is not None:
+            details = {**details, "local_reads": judged}
+            bad = judged["violation"]
+            if bad is not None and verdict is not Verdict.ILLEGAL:
+                verdict, summary = Verdict.ILLEGAL, bad["message"]
+            elif bad is None and judged["judged"]:
+                if verdict is Verdict.NOT_EXERCISED:
+                    verdict, summary = Verdict.OK, "no linearizable ops"
+                summary += f"; {judged['judged']} local reads read written values"
         return CheckResult(checker=NAME, verdict=verdict, summary=summary, details=details,
                            elapsed_s=time.perf_counter() - t0)
 
@@ -300,9 +318,10 @@ def check_events(events: Sequence[Event], model: Model[Any, Any, Any] = KV, budg
     skipped and listed in ``details["skipped_keys"]`` instead of making the verdict UNKNOWN.
     """
     t0 = time.perf_counter()
+    local: list[_Entry] = []
     with _no_gc():
-        entries = _pair_events(events)
-    return _check_entries(entries, model, budget, strict, t0)
+        entries = _pair_events(events, local)
+    return _check_entries(entries, model, budget, strict, t0, local)
 
 
 def check_history(ops: Sequence[Op] | Sequence[Operation], model: Model[Any, Any, Any] = KV,
@@ -321,9 +340,9 @@ def check_history(ops: Sequence[Op] | Sequence[Operation], model: Model[Any, Any
     except HistoryError as e:
         return CheckResult(checker=NAME, verdict=Verdict.UNKNOWN, summary=str(e), details={"error": str(e)},
                            elapsed_s=time.perf_counter() - t0)
-    events = [(op.lineno or i, op.process, op.type, op.f, op.key, op.value, op.time, op.error, {})
+    events = [(op.lineno or i, op.process, op.type, op.f, op.key, op.value, op.time, op.error, dict(op.extra))
               for i, op in enumerate(ops, 1)]  # type: ignore[union-attr]
-    return _check_entries(_pair_events(events), model, budget, strict, t0)  # type: ignore[arg-type]
+    return _check_entries(_pair_events(events, local := []), model, budget, strict, t0, local)  # type: ignore[arg-type]
 
 
 def check_history_file(path: Path | str, fmt: str = "jsonl", model: Model[Any, Any, Any] = KV,

@@ -8,14 +8,17 @@ Rules:
   link. Clock and disk faults (instants) do not count (they matter to leases and TTLs, not to electing a leader).
   A *heal* is the moment the set becomes empty (heal_all's burst of records counts once, at its time);
   the start of the run is one too. After a heal, a *stable leader* exists once some live node is
-  leader in the highest term any live node holds (``become-*``, ``crash``, ``restart``). Time-to-leader is
+  leader in the highest term any live node holds (``become-*``, ``crash``, ``restart``); a node the newest
+  ``conf`` record leaves out (removed from the cluster) does not count. Time-to-leader is
   measured for every heal that is not interrupted by another fault first; each must be <= leader_bound.
   A heal with no leader by the end of the trace is a violation only if the trace ran past the bound.
 - From the history: after the last heal (if no fault follows it), every op invoked once the leader is
-  stable (except long polls: ``watch``) must complete (ok or fail) within op_bound; an info completion or
-  a pending op counts as not completing once op_bound has passed.
-- Bounds come from run.json ``timing`` (E = election_timeout_ns, L = latency_mean_ns, default 0) unless run.json
-  ``liveness`` overrides them: leader_bound = 10 E + 20 L, op_bound = leader_bound + 2 E + 20 L.
+  stable (except long polls: ``watch``, a ``wait=true`` store-api request) must complete (ok or fail) within op_bound; an info completion or
+  a pending op counts as not completing once op_bound has passed. An op that waits for another client by
+  design (``acquire``/``campaign``: up to the client timeout C while someone else holds it) gets wait_bound.
+- Bounds come from run.json ``timing`` (E = election_timeout_ns, L = latency_mean_ns, default 0, C =
+  client_timeout_ns, default 0) unless run.json ``liveness`` overrides them: leader_bound = 10 E + 20 L,
+  op_bound = leader_bound + 2 E + 20 L, wait_bound = op_bound + C.
   Without timing the bounds are not judged (OK, details say so); distributions are always reported:
   time-to-leader, op latency (all ok ops), op latency after the last heal (p50/p90/p99/max, ns).
 """
@@ -28,14 +31,14 @@ from typing import Any
 from checkers.history import Op, fmt_ms
 from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
-from checkers.vocab import LONG_POLL_FS, distribution, load_history, pair_calls, unknown
-from sim.trace import CONF, CRASH, FAULT, HARD_STATE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
+from checkers.vocab import WAITING_FS, distribution, is_long_poll, load_history, pair_calls, unknown
+from sim.trace import CONF, CRASH, FAULT, HARD_STATE, MEMBER_CHANGE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
 
 __all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
            "leader_after_heals", "leader_churn", "run_trace_records", "scan_trace"]
 
 NAME = "liveness"
-_KINDS = (FAULT, *ROLE_KINDS, CRASH, RESTART, HARD_STATE, CONF, RUN)
+_KINDS = (FAULT, *ROLE_KINDS, CRASH, RESTART, HARD_STATE, CONF, RUN, MEMBER_CHANGE)
 
 
 def scan_trace(path: Any) -> list[dict[str, Any]]:
@@ -58,20 +61,23 @@ def run_trace_records(run: Any) -> list[dict[str, Any]]:
 
 
 def bounds_from_timing(meta: dict[str, Any]) -> dict[str, int] | None:
-    """{"leader_bound_ns", "op_bound_ns", "ttl_slack_ns"} from run.json, or None without timing."""
+    """{"leader_bound_ns", "op_bound_ns", "wait_bound_ns", "ttl_slack_ns"} from run.json, or None without timing."""
     timing = meta.get("timing") or {}
     over = meta.get("liveness") or {}
     e = timing.get("election_timeout_ns")
     if not isinstance(e, int):
         if {"leader_bound_ns", "op_bound_ns"} <= set(over):
             return {"leader_bound_ns": over["leader_bound_ns"], "op_bound_ns": over["op_bound_ns"],
+                    "wait_bound_ns": over.get("wait_bound_ns", over["op_bound_ns"]),
                     "ttl_slack_ns": over.get("ttl_slack_ns", over["op_bound_ns"])}
         return None
     lat = timing.get("latency_mean_ns") or 0
     leader = over.get("leader_bound_ns", 10 * e + 20 * lat)
     op = over.get("op_bound_ns", leader + 2 * e + 20 * lat)
     slack = over.get("ttl_slack_ns", timing.get("ttl_sync_ns", 500_000_000) + 2 * e + 20 * lat)
-    return {"leader_bound_ns": leader, "op_bound_ns": op, "ttl_slack_ns": slack}
+    client = timing.get("client_timeout_ns")
+    wait = over.get("wait_bound_ns", op + (client if isinstance(client, int) else 0))
+    return {"leader_bound_ns": leader, "op_bound_ns": op, "wait_bound_ns": wait, "ttl_slack_ns": slack}
 
 
 class FaultState:
@@ -135,9 +141,11 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     faults = FaultState()
     pending: list[dict[str, Any]] = [{"heal_t": 0, "leader_t": None, "leader": None, "interrupted": False}]
     done: list[dict[str, Any]] = []
+    conf: tuple[int, set[str] | None] = (-1, None)  # the newest configuration any node recorded: (index, members)
 
     def stable() -> str | None:
-        live = [n for n in alive if n in term]
+        # A node removed from the cluster may still run (and campaign, unheard): it is no member to wait for.
+        live = [n for n in alive if n in term and (conf[1] is None or n in conf[1])]
         if not live:
             return None
         top = max(term[n] for n in live)
@@ -161,6 +169,10 @@ def leader_after_heals(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 pending.append({"heal_t": t, "leader_t": None, "leader": None, "interrupted": False})
         elif k in ("crash", "restart"):
             _crash_or_restart(k, str(r.get("node")), alive, role)
+        elif k == CONF:
+            i, voters = r.get("index"), r.get("voters")
+            if isinstance(i, int) and i > conf[0] and isinstance(voters, list):
+                conf = (i, {str(v) for v in [*voters, *(r.get("learners") or [])]})
         elif isinstance(k, str) and k.startswith("become-"):
             n = str(r.get("node"))
             alive.add(n)
@@ -211,7 +223,8 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
     is never deposed: the followers it reaches refuse (pre-)votes while they hear from it, so no node can
     win a term above T, whatever the rest of the cluster (isolated, one-way cut, rejoining) does.
     A *disruption* is L's term rising while L leads and has held a healthy majority for >= grace_ns
-    (default 2 election timeouts). Returns {"disruptions": [...], "leader_changes", "leader_changes_per_s",
+    (default 2 election timeouts), unless a leadership transfer was asked for (``member-change`` op
+    ``transfer``) within the grace before: that deposal was wanted. Returns {"disruptions": [...], "leader_changes", "leader_changes_per_s",
     "term_growth_per_election_timeout": distribution over E-windows of the max term's growth,
     "max_term", "healthy_leader_ns"}.
     """
@@ -234,6 +247,7 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
     window_max: dict[int, int] = {}
     healthy_total = 0
     end_t = 0
+    transfer_t: int | None = None
 
     def link_ok(a: str, b: str) -> bool:
         for x, y in ((a, b), (b, a)):
@@ -301,6 +315,10 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
             _crash_or_restart(k, node, up, role)
         elif k == "conf" and node:
             conf[node] = [str(v) for v in r.get("voters") or []]
+        elif k == MEMBER_CHANGE:
+            if r.get("op") == "transfer":
+                transfer_t = t
+            continue
         elif k == "hard-state" and node:
             if isinstance(r.get("term"), int):
                 term[node] = r["term"]
@@ -320,7 +338,8 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
             vs = conf.get(n) or base or sorted(term)
             higher = max((term.get(v, 0) for v in vs if v == n or link_ok(n, v)), default=0)
             intact = ok_node(n) and 2 * sum(1 for v in vs if v == n or (ok_node(v) and link_ok(n, v))) > len(vs)
-            if t - since >= grace and intact and higher > old:
+            wanted = transfer_t is not None and t - transfer_t <= grace
+            if t - since >= grace and intact and higher > old and not wanted:
                 disruptions.append({"t": t, "leader": n, "term": old, "new_term": higher,
                                     "healthy_for_ns": t - since, "line": r.get("line"),
                                     "message": f"leader {n} (term {old}) deposed: term {higher} reached its majority "
@@ -379,7 +398,7 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
                                  "message": f"no stable leader within {fmt_ms(lb, 3)} of the heal at {fmt_ms(h['heal_t'])}"
                                             + (f" (took {fmt_ms(took, 3)})" if h["leader_t"] is not None else " (none by the end)")})
     calls = pair_calls(ops or [])
-    ok_lat = [c.end - c.start for c in calls if c.is_ok and c.end is not None and c.f not in LONG_POLL_FS]
+    ok_lat = [c.end - c.start for c in calls if c.is_ok and c.end is not None and not is_long_poll(c.f, c.inv.value)]
     periods = faulty_periods(records)
     last = heals[-1] if heals else None
     post: list[int] = []
@@ -389,18 +408,21 @@ def check_liveness(records: list[dict[str, Any]], ops: list[Op] | None, bounds: 
         hist_end = max((o.time or 0 for o in ops), default=0)
         ready = last["leader_t"] if last["leader_t"] is not None else last["heal_t"] + (lb or 0)
         for c in calls:
-            if c.f in LONG_POLL_FS or c.start < ready:
+            if c.start < ready or is_long_poll(c.f, c.inv.value):
                 continue
             judged_ops += 1
+            bound = ob
+            if ob is not None and c.f in WAITING_FS:
+                bound = bounds.get("wait_bound_ns", ob)  # type: ignore[union-attr]
             if c.end is not None:
                 post.append(c.end - c.start)
-                if ob is not None and c.end - c.start > ob:
-                    problems.append({"kind": "slow-op", "message": f"op took {fmt_ms(c.end - c.start, 3)} > {fmt_ms(ob, 3)} after the last heal",
+                if bound is not None and c.end - c.start > bound:
+                    problems.append({"kind": "slow-op", "message": f"{c.f} took {fmt_ms(c.end - c.start, 3)} > {fmt_ms(bound, 3)} after the last heal",
                                      "op": c.to_json()})
-            elif ob is not None:
+            elif bound is not None:
                 waited = ((c.comp.time if c.comp is not None and c.comp.time is not None else hist_end) - c.start)
-                if waited >= ob:
-                    problems.append({"kind": "stuck-op", "message": f"op did not complete within {fmt_ms(ob, 3)} after the last heal",
+                if waited >= bound:
+                    problems.append({"kind": "stuck-op", "message": f"{c.f} did not complete within {fmt_ms(bound, 3)} after the last heal",
                                      "op": c.to_json()})
     details: dict[str, Any] = {
         "bounds": bounds if bounds else "not judged: no run.json timing",

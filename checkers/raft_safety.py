@@ -28,6 +28,12 @@ Properties (bug-zoo.md "Invariants"):
                         quorum of the voters in force (the committing node's last ``conf``, else the header's
                         ``nodes``, else every node seen; when that ``conf`` was recorded at the commit's very
                         instant, one Ready, a quorum of the configuration it replaced will do too)
+- A node that recorded no ``conf`` (a joiner caught up by a snapshot) holds the newest configuration any node
+  recorded within its log; a snapshot installed past a node's configuration brings the newer one.
+- Before any ``conf`` record the voters are the initial members. The header's ``nodes`` are every machine,
+  spare ones (which join only through a membership change) included; ``RaftSafetyChecker`` takes the
+  initial members from run.json (``nodes`` lists the members first, ``params.nodes`` of them), so a spare
+  machine is never counted in a quorum it is not part of.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ from checkers.registry import checker
 from checkers.result import CheckResult, Verdict, combine
 from sim.trace import HEADER, TraceError, iter_records
 
-__all__ = ["PROPERTIES", "RaftSafetyChecker", "check_trace", "raft_safety_result", "read_trace_lines"]
+__all__ = ["PROPERTIES", "RaftSafetyChecker", "check_trace", "initial_voters", "raft_safety_result", "read_trace_lines"]
 
 PROPERTIES = (
     "election-safety",
@@ -96,12 +102,15 @@ class _Node:
     voters: list[str] | None = None
     voters_before: list[str] | None = None  # the configuration the last ``conf`` replaced ...
     voters_t: int | None = None  # ... and the instant of that ``conf``
+    voters_index: int = -1  # the log index of the configuration in ``voters``
 
 
 class _Pass:
-    def __init__(self) -> None:
+    def __init__(self, voters: list[str] | None = None) -> None:
         self.nodes: dict[str, _Node] = {}
-        self.default_voters: list[str] | None = None
+        self.default_voters: list[str] | None = voters
+        self.given_voters = voters is not None
+        self.confs: dict[int, list[str]] = {}  # log index -> the configuration any node recorded there
         self.first: dict[str, dict[str, Any]] = {}
         self.count: dict[str, int] = {p: 0 for p in PROPERTIES}
         self.checked: dict[str, int] = {p: 0 for p in PROPERTIES}  # comparisons made: 0 is not-exercised
@@ -143,7 +152,7 @@ class _Pass:
         kind = rec["kind"]
         if kind == HEADER:
             nodes = rec.get("nodes")
-            if isinstance(nodes, list):
+            if isinstance(nodes, list) and not self.given_voters:
                 self.default_voters = [str(x) for x in nodes]
             return
         h = _HANDLERS.get(kind)
@@ -283,6 +292,11 @@ class _Pass:
     def voters_for(self, n: _Node) -> list[str]:
         if n.voters is not None:
             return n.voters
+        # A member that joined and caught up from a snapshot recorded no conf of its own: the newest
+        # configuration any node recorded within its log is the one it holds.
+        held = [i for i in self.confs if i <= max(n.last, n.base)]
+        if held:
+            return self.confs[max(held)]
         if self.default_voters is not None:
             return self.default_voters
         return sorted(self.nodes)
@@ -369,6 +383,9 @@ class _Pass:
         if i < n.applied:
             self.fail("monotonic-indexes", f"{name} installed a snapshot at {i} below its applied index {n.applied}",
                       [n.applied_ev, _ev(rec, ln)])
+        newer = [k for k in self.confs if n.voters_index < k <= i]
+        if n.voters is not None and newer:  # the snapshot carries the configuration in force at its index
+            n.voters, n.voters_index = self.confs[max(newer)], max(newer)
         old = n.log.get(i)
         keep = old is not None and old[0] == t  # §7: keep the suffix after a matching snapshot point
         if not keep:
@@ -414,6 +431,10 @@ class _Pass:
             raise _Bad(ln, "a 'conf' record needs a list 'voters'")
         n.voters_before, n.voters_t = self.voters_for(n), rec.get("t")
         n.voters = sorted(str(v) for v in voters)
+        i = rec.get("index")
+        if isinstance(i, int):
+            self.confs.setdefault(i, n.voters)
+            n.voters_index = i
 
     def results(self, elapsed_s: float = 0.0) -> list[CheckResult]:
         out = []
@@ -464,13 +485,14 @@ def _unknown(msg: str) -> list[CheckResult]:
     return [CheckResult(checker=p, verdict=Verdict.UNKNOWN, summary=msg, details={"error": msg}) for p in PROPERTIES]
 
 
-def check_trace(records: Any) -> list[CheckResult]:
+def check_trace(records: Any, voters: list[str] | None = None) -> list[CheckResult]:
     """Check every property on trace records; one CheckResult per property (see PROPERTIES).
 
-    Args: records: an iterable of trace dicts, or of (lineno, dict) pairs (as ``read_trace_lines`` yields).
+    Args: records: an iterable of trace dicts, or of (lineno, dict) pairs (as ``read_trace_lines`` yields);
+    voters: the initial members (None: the header's ``nodes``, every machine).
     Returns UNKNOWN for every property if a record is malformed (the message names the line).
     """
-    p = _Pass()
+    p = _Pass(voters)
     try:
         for pos, item in enumerate(records, 1):
             ln, rec = item if isinstance(item, tuple) else (pos, item)
@@ -489,6 +511,16 @@ def read_trace_lines(path: Path | str) -> Any:
             yield from iter_records(f, (HEADER, *_HANDLERS))
         except TraceError as e:
             raise _Bad(e.lineno, str(e).split(": ", 1)[1]) from None
+
+
+def initial_voters(meta: dict[str, Any]) -> list[str] | None:
+    """The initial members of a run from its run.json: the first ``params.nodes`` of ``nodes`` (the rest are
+    spare machines); None when run.json does not say (then the trace header's nodes are the voters)."""
+    nodes, params = meta.get("nodes"), meta.get("params")
+    n = params.get("nodes") if isinstance(params, dict) else None
+    if not isinstance(nodes, list) or type(n) is not int or not 0 < n <= len(nodes):
+        return None
+    return [str(x) for x in nodes[:n]]
 
 
 def raft_safety_result(per_property: list[CheckResult], elapsed_s: float = 0.0) -> CheckResult:
@@ -519,7 +551,11 @@ class RaftSafetyChecker:
     def check(self, run: Any) -> CheckResult:
         t0 = time.perf_counter()
         try:
-            per = check_trace(read_trace_lines(run.trace))
+            meta = run.meta()
+        except Exception:  # noqa: BLE001 - a bad run.json is integrity's to report; here: the header's nodes
+            meta = {}
+        try:
+            per = check_trace(read_trace_lines(run.trace), initial_voters(meta))
         except _Bad as e:
             per = _unknown(f"{run.trace.name} {e}")
         except OSError as e:

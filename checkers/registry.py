@@ -27,7 +27,8 @@ C = TypeVar("C", bound=type)
 
 # The modules of the built-in checkers, in report order.
 BUILTIN = ("checkers.linearizable", "checkers.raft_safety", "checkers.durability", "checkers.once",
-           "checkers.watch", "checkers.lock", "checkers.queue", "checkers.ttl", "checkers.liveness")
+           "checkers.watch", "checkers.lock", "checkers.queue", "checkers.ttl", "checkers.api",
+           "checkers.liveness")
 
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _REGISTERED: dict[str, tuple[type, tuple[str, ...]]] = {}

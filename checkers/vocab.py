@@ -10,6 +10,10 @@ Rules (all workloads):
 - **Final reads**: after the last heal the runner issues one quorum read per key it used, marked with extra
   field ``"final": true`` (``read`` for kv/append keys, ``read-set`` for sets, ``dequeue`` drains for queues).
   Durability and exactly-once are judged against them; without final reads those checkers skip.
+- **Local reads**: a kv ``read`` served from the answering member's own state (etcd v2's default GET, no
+  ``quorum=true``) carries extra field ``"local": true`` on its invoke and completion. It may be stale by
+  design, so it is not judged linearizable but by checkers/local_reads.py (a value some write put there,
+  never one from the future); unmarked reads are quorum reads. Final reads are never local.
 - Values compare as etcd stores them: strings, so a history's ``7`` equals a read's ``"7"``.
 - Below the vocabulary: small helpers every history checker shares (``pair_calls`` keeps extra fields,
   ``timed`` loads history.jsonl and turns bad input into UNKNOWN naming the line, ``distribution``).
@@ -106,6 +110,7 @@ __all__ = [
     "ENQUEUE",
     "EXTRA_FINAL",
     "EXTRA_INDEX",
+    "EXTRA_LOCAL",
     "EXTRA_WATCHER",
     "HEARTBEAT",
     "LOCK_REFRESH",
@@ -122,12 +127,15 @@ __all__ = [
     "ERR_HISTORY_CLEARED",
     "ERR_WATCH_CLOSED",
     "LONG_POLL_FS",
+    "is_long_poll",
+    "WAITING_FS",
 ]
 
 # extra fields
 EXTRA_FINAL = "final"
 EXTRA_INDEX = "index"
 EXTRA_WATCHER = "watcher"
+EXTRA_LOCAL = "local"
 
 # kv / exactly-once
 READ = "read"
@@ -160,6 +168,18 @@ LOOKUP = "lookup"
 
 # ops that block by design (excluded from latency bounds)
 LONG_POLL_FS = frozenset({WATCH})
+
+
+def is_long_poll(f: str, invoke_value: Any) -> bool:
+    """A long poll: a ``watch``, or a store-api request with ``wait=true`` (the tree workload's stream)."""
+    if f in LONG_POLL_FS:
+        return True
+    params = invoke_value.get("params") if isinstance(invoke_value, dict) else None
+    return isinstance(params, dict) and params.get("wait") == "true"
+
+
+# ops that wait for another client by design (a held lock, a sitting leader), up to the client timeout
+WAITING_FS = frozenset(ACQUIRE_FS)
 
 
 # -- helpers shared by the history checkers ---------------------------------------------------------

@@ -96,7 +96,7 @@ class Client:
             self._write_queue.append((req, on_done, self.rt.now() + timeout_ns))
 
     def admin(self, op: str, node: str = "", *, timeout_ns: int, on_done: Callable[[ClientReply | None], None]) -> None:
-        """Membership API: op in list | add | remove | leader."""
+        """Membership API: op in list | add | remove | leader | transfer (leadership to ``node``)."""
         self._next_id += 1
         self._start(AdminRequest(frm=self.rt.node_id, to="", id=self._next_id, op=op, node=node), on_done, timeout_ns)
 

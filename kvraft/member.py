@@ -373,6 +373,13 @@ class Member:
                 self._retry(src, m.id)
             else:
                 answer(200, {"id": lead, "name": lead})
+        elif m.op == "transfer":  # hand leadership to m.node (Raft §3.10; etcd's move-leader)
+            if m.node not in self.server.voters:
+                answer(404, {"message": f"No such member: {m.node}"})
+            elif not self.server.is_leader or not self.server.transfer_leadership(m.node):
+                self._retry(src, m.id)
+            else:
+                answer(202, {"id": m.node, "name": m.node})
         elif m.op in ("add", "remove"):
             if not self.server.is_leader:
                 self._retry(src, m.id)

@@ -4,12 +4,15 @@ Rules:
 - Read only from the files a run writes (trace.jsonl through ``sim.trace.iter_records``, run.json); nothing
   is re-run, and no new trace field is needed: client requests and replies, Raft messages, drops, snapshots,
   restores, read-index, conf and member-change records are all in the trace already.
-- ``ROWS`` lists every row, in (area, behaviour) order; a row no run reached is a gap and is printed as one.
+- ``ROWS`` lists every row, in (area, behaviour) order; a row no run reached is a gap and is printed as one,
+  except the rows of ``UNREACHABLE``: answers kvraft gives only outside a simulation, or never (each with
+  the reason), printed as such and counted apart.
 - A sweep directory is every ``seed-*`` run directory under it (sweep with ``--keep all``; a message-less
   trace -- ``--trace-messages none`` or an ok seed under the default -- covers only the non-message rows, and
   is counted and named).
 - Dedupe hits are not traced by a member: the row counts a write retried under the same (client, seq), which
-  is what the member's dedupe is for. The lease read path has no scenario parameter yet, so it is a gap.
+  is what the member's dedupe is for. A lease read is a confirmed ReadIndex (``read-index``) in a run whose
+  run.json says ``read_only=lease``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from urllib.parse import parse_qsl
 from checkers.rundir import RunDirError, RunFiles
 from sim.trace import TraceError, iter_records
 
-__all__ = ["ROWS", "CoverageError", "collect", "format_table", "run_dirs"]
+__all__ = ["ROWS", "UNREACHABLE", "CoverageError", "collect", "format_table", "run_dirs"]
 
 
 class CoverageError(Exception):
@@ -56,6 +59,13 @@ ROWS: tuple[tuple[str, str], ...] = (
     ("client", "write retried: dedupe candidate"), ("client", "no leader: retry status 0"),
     ("watch", "resume (waitIndex)"), ("watch", "401 event index cleared"),
 )
+
+UNREACHABLE: dict[tuple[str, str], str] = {
+    ("etcd error", "210"): "only the real HTTP server answers it (a form body over its limit); a simulated "
+                           "client sends its parameters as a mapping",
+    ("etcd error", "400"): "no answer carries it: a watcher a snapshot install drops gets its response "
+                           "ended (empty body, the client re-watches), as etcd's v2 handler ends it",
+}
 
 _REQ = re.compile(r"^(\S+)->(\S+) (GET|PUT|POST|DELETE) (\S+?)(?:\?(\S*))? #(\S+)$")
 _REPLY = re.compile(r"^\S+->\S+ reply #\d+ (\d+) ?(.*)$")
@@ -93,6 +103,7 @@ def _one(run: RunFiles, got: Counter[tuple[str, str]]) -> bool:
     seen_ops: dict[str, list[str]] = {}  # "client/seq" -> the members it was sent to, in order
     writes: set[str] = set()
     messages = False
+    lease = (run.meta().get("params") or {}).get("read_only") == "lease"
     with open(run.trace, encoding="utf-8") as f:
         for _, r in iter_records(f, kinds=("send", "drop-msg", "snapshot", "restore", "read-index", "conf",
                                              "member-change", "become-leader")):
@@ -106,7 +117,7 @@ def _one(run: RunFiles, got: Counter[tuple[str, str]]) -> bool:
                 elif kind == "restore":
                     got["snapshot", "installed (restore)"] += 1
                 elif kind == "read-index":
-                    got["read", "ReadIndex confirmed (read-index)"] += 1
+                    got["read", "lease read" if lease else "ReadIndex confirmed (read-index)"] += 1
                 elif kind == "conf":
                     got["membership", "conf applied"] += 1
                 elif kind == "member-change":
@@ -189,13 +200,22 @@ def format_table(total: Counter[tuple[str, str]], runs: Counter[tuple[str, str]]
     extra = sorted(k for k in total if k not in ROWS)
     lines = [f"{'area':<15} {'behaviour':<46} {'count':>9} {'runs':>5}"]
     gaps = []
+    unreachable = []
     for row in [*ROWS, *extra]:
         n = total.get(row, 0)
-        if n == 0:
+        mark = ""
+        if n == 0 and row in UNREACHABLE:
+            unreachable.append(row)
+            mark = "  n/a in simulation"
+        elif n == 0:
             gaps.append(row)
-        lines.append(f"{row[0]:<15} {row[1][:46]:<46} {n:>9} {runs.get(row, 0):>5}" + ("  GAP" if n == 0 else ""))
-    lines.append(f"{n_runs} run(s); {len(ROWS) - len(gaps)}/{len(ROWS)} rows reached; gaps: "
+            mark = "  GAP"
+        lines.append(f"{row[0]:<15} {row[1][:46]:<46} {n:>9} {runs.get(row, 0):>5}" + mark)
+    reachable = len(ROWS) - len(unreachable)
+    lines.append(f"{n_runs} run(s); {reachable - len(gaps)}/{reachable} reachable rows reached; gaps: "
                  + (", ".join(f"{a}: {b}" for a, b in gaps) or "none"))
+    for row in unreachable:
+        lines.append(f"not reachable in simulation: {row[0]} {row[1]}: {UNREACHABLE[row]}")
     if quiet:
         lines.append(f"{len(quiet)} run(s) have no message records (message rows not counted there): "
                      + ", ".join(quiet[:8]) + (" ..." if len(quiet) > 8 else ""))

@@ -32,7 +32,7 @@ __all__ = [
     "Action", "ClusterView", "MemberChange", "Resolved", "NS_PER_S", "seconds_to_ns", "one_of", "all_of", "do",
     "partition", "isolate_leader", "leader_minority", "one_way_leader", "kill_leader", "kill_random",
     "pause_leader", "pause_random", "pause_client", "power_failure", "clock_bump", "clock_strobe",
-    "clock_drift", "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "CONSTRUCTORS", "HUNT_MENU",
+    "clock_drift", "heal_all", "do_heal", "loss_burst", "torn_writes", "member_churn", "transfer_leader", "CONSTRUCTORS", "HUNT_MENU",
 ]
 
 NS_PER_S = 1_000_000_000
@@ -44,9 +44,10 @@ def seconds_to_ns(seconds: float) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberChange:
-    """Not a sim fault: the runner asks the cluster (through the admin client) to add or remove ``node``."""
+    """Not a sim fault: the runner asks the cluster (through the admin client) to add or remove ``node``, or
+    to hand leadership to it (``transfer``: the leader sends it TimeoutNow once it is caught up, Raft §3.10)."""
 
-    op: str  # "add" | "remove"
+    op: str  # "add" | "remove" | "transfer"
     node: str
     via: int = 0  # which admin client sends it (two clients put two changes in flight at once)
 
@@ -482,6 +483,24 @@ class _MemberChurn:
 
 def member_churn() -> Action:
     return _MemberChurn()
+
+
+@dataclass(frozen=True)
+class _TransferLeader:
+    """Ask the leader to hand leadership to a random other member (none known: nothing)."""
+
+    def resolve(self, view: ClusterView, rng: random.Random) -> Resolved:
+        others = [n for n in sorted(view.members) if n != view.leader and n not in view.down]
+        if view.leader is None or not others:
+            return []
+        return [(0, MemberChange(op="transfer", node=others[rng.randrange(len(others))]))]
+
+    def __repr__(self) -> str:
+        return "transfer_leader()"
+
+
+def transfer_leader() -> Action:
+    return _TransferLeader()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from kvraft.client import Client
 from kvraft.member import Member, MemberConfig
-from kvraft.raft.config import RaftConfig
+from kvraft.raft.config import RaftConfig, ReadOnlyOption
 from scenarios.bugs import bugs_from_ids
 from scenarios.params import Params
 from scenarios.spec import Scenario, get_def
@@ -165,6 +165,7 @@ class Cluster(MemberHosts):
             election_ticks=p.election_ticks, heartbeat_ticks=p.heartbeat_ticks, pre_vote=p.pre_vote,
             check_quorum=p.check_quorum, snapshot_entries=p.snapshot_entries, bugs=bugs.raft_part(),
             max_size_per_msg=p.max_msg_bytes, election_ticks_max=p.get("election_ticks_max") or None,
+            read_only=ReadOnlyOption(p.read_only),
         )
         election_ns = p.election_ticks * p.tick_ms * MS
         member_config = MemberConfig(tick_ns=p.tick_ms * MS, tickless=p.tickless, bugs=bugs,

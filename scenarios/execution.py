@@ -91,7 +91,9 @@ def _member_change(cluster: Cluster, change: N.MemberChange) -> None:
     world = cluster.world
     world.trace(T.MEMBER_CHANGE, node=change.node, op=change.op)
     admin = cluster.admins[min(change.via, len(cluster.admins) - 1)]
-    if change.op == "remove":
+    if change.op == "transfer":
+        admin.admin("transfer", change.node, timeout_ns=3 * S, on_done=lambda reply: None)
+    elif change.op == "remove":
         def removed(ok: bool) -> None:
             if ok:
                 cluster.members.discard(change.node)

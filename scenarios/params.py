@@ -190,6 +190,13 @@ def _rebuild(declared: tuple[tuple[str, type], ...], values: dict[str, Any]) -> 
     return params_type(declared)(**values)
 
 
+def _mix_parts() -> tuple[str, ...]:
+    """The built-in workloads ``mix`` may combine (scenarios/workload_mix.py)."""
+    from scenarios.workload_mix import builtin_parts
+
+    return builtin_parts()
+
+
 def _workloads() -> tuple[str, ...]:
     """The registered workloads: built-in and plugins' (scenarios/registry.py)."""
     return registry.workload_names()
@@ -205,11 +212,15 @@ PARAMS: tuple[Param, ...] = (
     Param(name="recover_s", type=float, default=5.0, lo=0, hi=600,
           doc="final heal-and-recover phase (liveness is judged here)"),
     Param(name="workload", type=str, default="register", choices=_workloads, doc="what the clients do"),
+    Param(name="mix", type=str, default="", choices=_mix_parts, many=True,
+          doc="workload=mix: the workloads run side by side, each on its own keys and clients (empty: all)"),
     Param(name="keys", type=int, default=5, lo=1, hi=1000, doc="distinct keys of the workload"),
     Param(name="rate", type=float, default=20.0, lo=0, lo_open=True, hi=10_000,
           doc="ops per second per client (think time is exponential)"),
-    Param(name="read_mode", type=str, default="quorum", choices=("quorum", "local"),
-          doc="quorum: linearizable, through ReadIndex; local: may be stale, as etcd v2"),
+    Param(name="read_mode", type=str, default="quorum", choices=("quorum", "local", "mixed"),
+          doc="register reads: quorum (linearizable, ReadIndex), local (may be stale, as etcd v2), mixed (odd clients local)"),
+    Param(name="read_only", type=str, default="safe", choices=("safe", "lease"),
+          doc="how ReadIndex confirms leadership: safe (a heartbeat quorum) or lease (CheckQuorum's lease; needs check_quorum=true, bounded clocks, no pauses)"),
     Param(name="client_timeout_ms", type=int, default=1000, lo=1, hi=60_000,
           doc="a client op with no answer by then completes as info"),
     Param(name="latency_ms", type=float, default=1.0, lo=0, lo_open=True, hi=10_000,
@@ -255,6 +266,8 @@ def check_rules(scenario: str, p: Params) -> None:
     if p.election_ticks <= p.heartbeat_ticks:
         raise ConfigError(f"{scenario}: election_ticks={p.election_ticks} must exceed "
                           f"heartbeat_ticks={p.heartbeat_ticks}")
+    if p.read_only == "lease" and not p.check_quorum:
+        raise ConfigError(f"{scenario}: read_only=lease needs check_quorum=true (the lease is CheckQuorum's)")
     for key in ("latency_ms", "fsync_ms"):  # the simulator's unit is 1 ns: a positive mean below it is 0
         value = getattr(p, key)
         if 0 < value < 1e-6:

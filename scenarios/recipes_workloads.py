@@ -164,13 +164,12 @@ class QueueWorkload(RecipeWorkload):
             return _outcome(ok, v, v)
         raise AssertionError(f)
 
-    def final_reads(self, deadline_ns: int) -> None:
-        self.executor.spawn(self._drain(deadline_ns))
-
-    def _drain(self, deadline_ns: int) -> Generator[Any, Any, None]:
+    def final_steps(self, deadline_ns: int, client: Any = None, rng: random.Random | None = None) -> Generator[Any, Any, None]:
         """Dequeue every used queue until one dequeue fails ``empty`` (unknown and lost claims: go on)."""
-        client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
-        rng = self.ctx.world.streams.fork("workload/drain")
+        if client is None:
+            client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
+        if rng is None:
+            rng = self.ctx.world.streams.fork("workload/drain")
         h = self.ctx.history
         for key in sorted(self.used_keys):
             while self.now < deadline_ns:

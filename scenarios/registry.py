@@ -28,7 +28,8 @@ __all__ = ["BUILTIN", "add_bugs", "add_scenario", "bug_ids", "load", "scenario_n
 
 # The modules that register the built-in workloads, bug ids and scenarios, in load order (a scenario's
 # defaults are checked when it registers, against the workloads and bug ids registered before it).
-BUILTIN = ("scenarios.workloads", "scenarios.recipes_workloads", "scenarios.bugs", "scenarios.catalog",
+BUILTIN = ("scenarios.workloads", "scenarios.recipes_workloads", "scenarios.tree_workload", "scenarios.workload_mix",
+           "scenarios.bugs", "scenarios.catalog",
            "scenarios.bugzoo_catalog", "scenarios.figure8", "scenarios.figure16", "scenarios.swarm")
 
 NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -10,6 +10,11 @@ Rules:
 - A parameter the user set (differs from the swarm default) is kept; every other drawn one is drawn.
 - Fault kinds are named in ``FAULT_KINDS``; each seed turns some of them on (at least one unless the
   user set ``faults``), how often faults fire and heal is drawn too.
+- The workload is ``mix`` (scenarios/workload_mix.py): a drawn subset of ``WORKLOADS`` side by side, each on
+  its own keys and clients (at least one client per part), so every checker that applies runs. Register
+  reads are drawn quorum, local or mixed (local ones are marked and judged as local reads).
+- ``read_only=lease`` (the core's lease read path) is drawn only where it is correct: with CheckQuorum, and
+  the drawn clock and pause faults left out (a lease trusts bounded clocks and no pauses: bug-zoo B09).
 """
 
 from __future__ import annotations
@@ -49,13 +54,16 @@ _ACTIONS: dict[str, Callable[[float], N.Action]] = {
     "clock-strobe": lambda e: N.clock_strobe(1.0, 10, 50.0),
     "clock-drift": lambda e: N.clock_drift(200_000),
     "loss-dup-burst": lambda e: N.loss_burst(0.3, 0.1, round(0.8 * e, 2)),
+    "transfer-leader": lambda e: N.transfer_leader(),
 }
 # Not drawn among the periodic faults: torn writes are a disk setting (on from the start), membership
 # churn has its own period (and a spare machine).
 FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_ACTIONS, "torn-writes", "member-churn"]))
 
-# The built-in workloads (a plugin's workload is not drawn: its checkers may not be installed).
-WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "watch")
+# The built-in workloads a mix draws from (a plugin's workload is not drawn: its checkers may not be installed).
+WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "tree", "watch")
+# Faults a lease read cannot survive (bug-zoo B09): clocks that jump or drift, processes that pause.
+_LEASE_UNSAFE = ("clock-", "pause-")
 
 _OWN = (
     Param(name="drawn", type=bool, default=False,
@@ -76,13 +84,16 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
     kinds = [k for k in FAULT_KINDS if rng.random() < p_on]
     if not kinds:
         kinds = [FAULT_KINDS[rng.randrange(len(FAULT_KINDS))]]
+    nodes = rng.randint(3, 7)
+    p_part = rng.choice((0.25, 0.5, 0.75))
+    parts = [w for w in WORKLOADS if rng.random() < p_part] or [WORKLOADS[rng.randrange(len(WORKLOADS))]]
     out: dict[str, Any] = {
-        "nodes": rng.randint(3, 7),
-        "workload": rng.choice(WORKLOADS),
-        # read_mode stays quorum: a local (serializable) read may be stale by design, and the history does
-        # not yet mark it, so the linearizability checker would call every stale one a violation.
+        "nodes": nodes,
+        "workload": "mix",
+        "mix": ",".join(parts),
+        "read_mode": rng.choice(("quorum", "local", "mixed")),
         "keys": rng.randint(1, 6),
-        "clients": rng.randint(2, 8),
+        "clients": rng.randint(max(2, len(parts)), len(parts) + 6),
         "rate": float(rng.choice((5, 10, 20, 40))),
         "client_timeout_ms": rng.choice((300, 500, 1000, 2000)),
         "latency_ms": rng.choice((0.5, 1.0, 2.0, 5.0)),
@@ -101,6 +112,18 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
         "heal_every_s": round(rng.uniform(1.0, 4.0), 1),
         "churn_every_s": round(rng.uniform(1.0, 3.0), 1),
     }
+    lease = rng.random() < 0.3
+    if changed.get("read_only") == "lease" and "check_quorum" not in changed:
+        out["check_quorum"] = True  # the user's lease needs CheckQuorum
+    check_quorum = changed.get("check_quorum", out["check_quorum"])
+    if "faults" in changed:
+        safe = not any(f.startswith(_LEASE_UNSAFE) for f in str(changed["faults"]).split(","))
+    else:  # a lease run leaves out the faults a lease cannot survive, if others remain
+        kept = [k for k in kinds if not k.startswith(_LEASE_UNSAFE)]
+        safe = bool(kept)
+        if lease and check_quorum and safe:
+            out["faults"] = ",".join(kept)
+    out["read_only"] = "lease" if lease and check_quorum and safe else "safe"
     return {k: v for k, v in out.items() if k not in changed}
 
 

@@ -79,8 +79,13 @@ class Workload:
         self.executor = ctx.executor if ctx.executor is not None else SimExecutor(ctx.world.env)
         self.p = ctx.params
         self.clients = self.p.clients
+        self.slots = list(range(self.clients))  # the slots this workload drives (a mix gives each part some)
         self.timeout_ns = self.p.client_timeout_ms * MS
         self.quorum = self.p.read_mode == "quorum"
+        # read_mode local: every slot's register reads are local; mixed: the odd slots' (final reads: quorum)
+        mode = self.p.read_mode
+        self.local_clients = {self.client_id(s) for s in range(self.clients)
+                              if mode == "local" or (mode == "mixed" and s % 2 == 1)}
         self.keys = [f"{self.prefix}/k{i}" for i in range(self.p.keys)]
         self.used_keys: set[str] = set()
         self._final_proc = 1_000_000
@@ -91,8 +96,13 @@ class Workload:
         """The executor's time, int ns."""
         return self.executor.now
 
+    @staticmethod
+    def client_id(slot: int) -> str:
+        """The client id (and host) of a slot."""
+        return f"c{slot}"
+
     def start(self) -> None:
-        for slot in range(self.clients):
+        for slot in self.slots:
             self.executor.spawn(self._slot(slot))
 
     def request(self, client: Any, method: str, path: str, params: dict[str, str], timeout_ns: int | None = None) -> Generator[Any, Any, Any]:
@@ -102,7 +112,7 @@ class Workload:
 
     def _slot(self, slot: int) -> Generator[Any, Any, None]:
         rng = self.ctx.world.streams.fork(f"workload/{slot}")
-        client = self.ctx.cluster.client(f"c{slot}", f"c{slot}")
+        client = self.ctx.cluster.client(self.client_id(slot), self.client_id(slot))
         process = slot
         h = self.ctx.history
         if self.now < self.ctx.start_ns:
@@ -144,11 +154,14 @@ class Workload:
         return [("read", k) for k in sorted(self.used_keys)]
 
     def final_reads(self, deadline_ns: int) -> None:
-        self.executor.spawn(self._final(deadline_ns))
+        self.executor.spawn(self.final_steps(deadline_ns))
 
-    def _final(self, deadline_ns: int) -> Generator[Any, Any, None]:
-        client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
-        rng = self.ctx.world.streams.fork("workload/final")
+    def final_steps(self, deadline_ns: int, client: Any = None, rng: random.Random | None = None) -> Generator[Any, Any, None]:
+        """The final reads, one at a time, on ``client`` (None: a new one on the final-read machine)."""
+        if client is None:
+            client = self.ctx.cluster.client(self.ctx.cluster.final_host, "final")
+        if rng is None:
+            rng = self.ctx.world.streams.fork("workload/final")
         h = self.ctx.history
         for f, key in self.final_ops():
             while self.now < deadline_ns:
@@ -162,8 +175,9 @@ class Workload:
                     break
 
     # -- kv primitives shared by subclasses
-    def kv_read(self, client: Any, key: str) -> Generator[Any, Any, KvOutcome]:
-        params = {"quorum": "true"} if self.quorum else {}
+    def kv_read(self, client: Any, key: str, local: bool = False) -> Generator[Any, Any, KvOutcome]:
+        """A GET of ``key``: through ReadIndex (quorum=true), or ``local``: the member's own state (etcd's default)."""
+        params = {} if local else {"quorum": "true"}
         reply = yield from self.request(client, "GET", key, params)
         if reply is None:
             return KvOutcome("info", error="timeout")
@@ -196,7 +210,8 @@ def _write_outcome(reply: Any, value: Any) -> KvOutcome:
 
 @workload("register")
 class RegisterWorkload(Workload):
-    """Reads and writes of a few keys (kv model); values are unique per write."""
+    """Reads and writes of a few keys (kv model); values are unique per write. Reads of the slots in
+    ``local_clients`` are local (etcd's default GET) and marked ``"local": true`` (checkers/vocab.py)."""
 
     prefix = "/r"
     write_share = 0.5
@@ -204,6 +219,9 @@ class RegisterWorkload(Workload):
     def __init__(self, ctx: WorkloadContext) -> None:
         super().__init__(ctx)
         self.counter = 0
+
+    def invoke_extra(self, slot: int, f: str) -> dict[str, Any]:
+        return {"local": True} if f == "read" and self.client_id(slot) in self.local_clients else {}
 
     def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
         key = self.keys[rng.randrange(len(self.keys))]
@@ -214,7 +232,7 @@ class RegisterWorkload(Workload):
 
     def execute(self, client: Any, f: str, key: str, value: Any, rng: random.Random) -> Generator[Any, Any, KvOutcome]:
         if f == "read":
-            return (yield from self.kv_read(client, key))
+            return (yield from self.kv_read(client, key, client.client_id in self.local_clients))
         if f == "write":
             return (yield from self.kv_write(client, key, value))
         if f == "cas":
@@ -328,12 +346,12 @@ class WatchWorkload(Workload):
 
     def __init__(self, ctx: WorkloadContext) -> None:
         super().__init__(ctx)
-        self.watchers = max(1, self.clients // 3)
+        self.watchers = max(1, self.clients // 3)  # of its slots (a mix sets slots and watchers anew)
         self.next_index: dict[int, int] = {}
         self.counter = 0
 
     def is_watcher(self, slot: int) -> bool:
-        return slot < self.watchers
+        return slot in self.slots[:self.watchers]
 
     def invoke_extra(self, slot: int, f: str) -> dict[str, Any]:
         return {"watcher": slot} if f == "watch" else {}

@@ -85,7 +85,7 @@ def test_a_malformed_history_is_unknown_for_every_checker_that_reads_it(tmp_path
     root = make_run(tmp_path, history_tail="{not json\n")
     _, results = check_run(root, only_mine())
     readers = {r.checker: r for r in results if r.checker not in ("raft-safety", "integrity")}
-    assert set(readers) == {"durability", "exactly-once", "watch", "lock", "queue", "ttl", "liveness"}
+    assert set(readers) == {"durability", "exactly-once", "watch", "lock", "queue", "ttl", "store-api", "liveness"}
     assert all(r.verdict is Verdict.UNKNOWN and "line 7" in r.summary for r in readers.values()), summary_lines(results)
 
 

@@ -315,6 +315,47 @@ def test_liveness_catches_ops_stuck_after_heal():
     assert r.verdict is Verdict.ILLEGAL and r.details["problems"][0]["kind"] == "stuck-op"
 
 
+def test_liveness_gives_waiting_ops_the_client_timeout_too():
+    """swarm seed 25: a campaign waits for the sitting leader up to the client timeout (1 s) by design, then
+    fails 105; op_bound (920 ms there) is for ops that wait for nobody."""
+    from checkers.liveness import bounds_from_timing
+    b = bounds_from_timing({"timing": {"election_timeout_ns": S // 20, "client_timeout_ns": S}})  # op: 0.6 s
+    assert b["wait_bound_ns"] == b["op_bound_ns"] + S
+    waited = H().op(0, "campaign", "/e", {"ttl_ns": 3 * S}, 4 * S, 5 * S, type="fail")
+    assert check_liveness(trace(S // 10), waited.ops(), b).verdict is Verdict.OK
+    write = H().op(0, "write", "x", 1, 4 * S, 5 * S, type="fail")
+    r = check_liveness(trace(S // 10), write.ops(), b)
+    assert r.verdict is Verdict.ILLEGAL and r.details["problems"][0]["kind"] == "slow-op"
+    stuck = H().op(0, "campaign", "/e", {"ttl_ns": 3 * S}, 4 * S, 4 * S + b["wait_bound_ns"] + 1, type="fail")
+    assert check_liveness(trace(S // 10), stuck.ops(), b).verdict is Verdict.ILLEGAL
+
+
+def test_a_removed_member_campaigning_alone_does_not_unseat_the_stable_leader():
+    """swarm seed 1 (mix draw): n6, removed, kept campaigning at a higher term nobody heard; the cluster's
+    leader stayed. Counting n6 as a member left the last heal "without a leader"."""
+    recs = [{"kind": "become-leader", "t": 10, "node": "n1", "term": 1},
+            {"kind": "become-follower", "t": 11, "node": "n2", "term": 1},
+            {"kind": "become-follower", "t": 12, "node": "n3", "term": 1},
+            {"kind": "conf", "t": 20, "node": "n1", "index": 5, "voters": ["n1", "n2"], "learners": []},
+            {"kind": "fault", "t": S, "name": "partition", "groups": [["n1"], ["n2", "n3"]]},
+            {"kind": "become-candidate", "t": S + 5, "node": "n3", "term": 2},
+            {"kind": "fault", "t": 2 * S, "name": "heal"}]
+    assert leader_after_heals(recs)[-1]["leader"] == "n1"
+    without_conf = [r for r in recs if r["kind"] != "conf"]
+    assert leader_after_heals(without_conf)[-1]["leader"] is None  # n3 still a member: term 2 has no leader
+
+
+def test_liveness_does_not_time_a_store_api_stream_watch():
+    """swarm seed 64: the tree workload's stream watch (wait=true) waited its 3 s for an event, by design."""
+    stream = {"req": "GET /t/c3/g4?stream=true", "expect": None, "method": "GET",
+              "params": {"wait": "true", "stream": "true", "recursive": "true", "waitIndex": "1"}}
+    h = H().op(0, "api", "/t/c3/g4", stream, 4 * S, 12 * S, type="info")
+    assert check_liveness(trace(S), h.ops(), BOUNDS).verdict is Verdict.OK
+    put = {**stream, "params": {"value": "v1"}}
+    h = H().op(0, "api", "/t/c3/g4/f0", put, 4 * S, 12 * S, type="info")
+    assert check_liveness(trace(S), h.ops(), BOUNDS).verdict is Verdict.ILLEGAL
+
+
 def test_fault_periods_follow_crash_restart_pause_and_link_faults():
     from checkers.liveness import faulty_periods
     recs = [{"kind": "fault", "t": 1, "name": "crash", "node": "n1"},

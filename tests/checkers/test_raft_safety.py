@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from checkers.raft_safety import PROPERTIES, RaftSafetyChecker, check_trace
+from checkers.raft_safety import PROPERTIES, RaftSafetyChecker, check_trace, initial_voters
 from checkers.result import Verdict
 from checkers.rundir import RunFiles
 
@@ -230,6 +230,52 @@ def test_a_configuration_replaced_at_the_commit_instant_may_have_counted_it():
     t.ev("conf", "n1", index=2, voters=five)
     t.t -= 10
     assert "quorum-commit" not in bad_props(t.ev("commit", "n1", commit=1).recs)
+
+
+def test_a_spare_machine_is_no_voter_before_it_joins(tmp_path):
+    """swarm seed 42: the header lists every machine, the spare n4 too; n1 committed on n1+n2 (2 of the 3
+    members) before n4 joined. Counted against all four machines that was a false quorum-commit alarm."""
+    e = [[1, 1, "a"]]
+    t = T()
+    t.recs[0]["nodes"] = [*NODES, "n4"]
+    t.elect("n1", 1).replicate(["n1", "n2"], e).ev("commit", "n1", commit=1)
+    assert "quorum-commit" in bad_props(t.recs)  # voters unknown: every machine of the header
+    assert not [r for r in check_trace(t.recs, voters=NODES) if r.verdict is not Verdict.OK]
+    minority = T()
+    minority.recs[0]["nodes"] = [*NODES, "n4"]
+    minority.elect("n1", 1).replicate(["n1"], e).ev("commit", "n1", commit=1)
+    assert {r.checker for r in check_trace(minority.recs, voters=NODES) if r.verdict is Verdict.ILLEGAL} \
+        == {"quorum-commit"}
+    # through a run directory: run.json's params.nodes members, then the spare machines
+    (tmp_path / "trace.jsonl").write_text("".join(json.dumps(r) + "\n" for r in t.recs))
+    (tmp_path / "run.json").write_text(json.dumps({"nodes": [*NODES, "n4"], "params": {"nodes": 3}}))
+    assert RaftSafetyChecker().check(RunFiles(tmp_path)).verdict is Verdict.OK
+    (tmp_path / "run.json").write_text(json.dumps({"nodes": [*NODES, "n4"], "params": {"nodes": 4}}))
+    assert RaftSafetyChecker().check(RunFiles(tmp_path)).verdict is Verdict.ILLEGAL
+    assert initial_voters({"nodes": ["n1"], "params": {"nodes": 2}}) is None  # run.json does not add up
+
+
+def test_a_joiner_without_its_own_conf_holds_the_newest_one_in_its_log():
+    """swarm seed 23: members n1..n4, n5 joined (conf at index 1: n1..n5), caught up, recorded no conf of its
+    own, and learned commit 2 held by n1, n4, n5: 3 of 5. Against the initial four only n1 and n4 counted."""
+    four = ["n1", "n2", "n3", "n4"]
+    five = [*four, "n5"]
+    e = [[1, 1, "conf"], [2, 1, "b"]]
+
+    def trace(holders):
+        t = T()
+        t.recs[0]["nodes"] = five
+        t.elect("n1", 1, voters=four).replicate(four, e[:1])
+        for n in four:
+            t.ev("conf", n, index=1, voters=five)
+        t.replicate(["n5"], e).replicate([h for h in holders if h != "n5"], [e[1]])
+        return t.ev("commit", "n5", commit=2)
+
+    def bad(recs):
+        return {r.checker for r in check_trace(recs, voters=four) if r.verdict is Verdict.ILLEGAL}
+
+    assert "quorum-commit" not in bad(trace(["n1", "n4", "n5"]).recs)
+    assert "quorum-commit" in bad(trace(["n1", "n5"]).recs)  # 2 of 5
 
 
 def test_malformed_record_is_unknown_with_line_number():

@@ -26,18 +26,25 @@ def test_the_draw_is_a_pure_function_of_the_seed_and_varies_across_seeds() -> No
     configs = [_drawn(s) for s in range(1, 31)]
     assert len({repr(c) for c in configs}) == 30
     assert {c.params["nodes"] for c in configs} == set(range(3, 8))
-    assert len({c.params["workload"] for c in configs}) >= 6
+    assert len({c.params["mix"] for c in configs}) >= 20
+    assert {c.params["read_mode"] for c in configs} == {"quorum", "local", "mixed"}
+    assert {c.params["read_only"] for c in configs} == {"safe", "lease"}
     for c in configs:
         kinds = c.params["faults"].split(",")
         assert kinds and set(kinds) <= set(FAULT_KINDS)
-        assert c.params["workload"] in WORKLOADS and c.params["drawn"] is True
+        parts = c.params["mix"].split(",")
+        assert c.params["workload"] == "mix" and parts and set(parts) <= set(WORKLOADS)
+        assert c.params["clients"] >= len(parts) and c.params["drawn"] is True
         assert c.params["election_ticks"] > c.params["heartbeat_ticks"]
+        if c.params["read_only"] == "lease":  # only where a lease is correct (bug-zoo B09)
+            assert c.params["check_quorum"] and not [k for k in kinds if k.startswith(("clock-", "pause-"))]
 
 
 def test_a_users_value_is_kept_and_a_drawn_scenario_is_not_drawn_again() -> None:
     for s in range(1, 11):
         got = _drawn(s, nodes=3, workload="lock", faults="kill-leader")
         assert (got.params["nodes"], got.params["workload"], got.params["faults"]) == (3, "lock", "kill-leader")
+        assert _drawn(s, read_only="lease").params["check_quorum"] is True
     once = _drawn(4)
     assert once.for_seed(99) == once
     steady = Scenario.create("steady")
