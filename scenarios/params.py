@@ -192,9 +192,7 @@ def _rebuild(declared: tuple[tuple[str, type], ...], values: dict[str, Any]) -> 
 
 def _mix_parts() -> tuple[str, ...]:
     """The built-in workloads ``mix`` may combine (scenarios/workload_mix.py)."""
-    from scenarios.workload_mix import builtin_parts
-
-    return builtin_parts()
+    return tuple(n for n in registry.builtin_workload_names() if n != "mix")
 
 
 def _workloads() -> tuple[str, ...]:

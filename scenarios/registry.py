@@ -24,7 +24,7 @@ from scenarios.errors import ConfigError
 from scenarios.plugins import load_entry_points, note_source
 
 __all__ = ["BUILTIN", "add_bugs", "add_scenario", "bug_ids", "load", "scenario_named", "scenario_names", "workload", "workload_class",
-           "workload_names"]
+           "workload_names", "builtin_workload_names"]
 
 # The modules that register the built-in workloads, bug ids and scenarios, in load order (a scenario's
 # defaults are checked when it registers, against the workloads and bug ids registered before it).
@@ -116,3 +116,9 @@ def workload_class(name: str) -> type:
     """The workload class registered as ``name`` (a run's name is checked against ``workload_names`` first)."""
     load()
     return _WORKLOADS[name]
+
+
+def builtin_workload_names() -> tuple[str, ...]:
+    """The built-in workloads (registered by our own modules), in registration order."""
+    load()
+    return tuple(n for n, cls in _WORKLOADS.items() if cls.__module__.startswith("scenarios."))

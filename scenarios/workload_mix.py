@@ -25,8 +25,7 @@ __all__ = ["MixWorkload", "builtin_parts", "mix_parts"]
 
 def builtin_parts() -> tuple[str, ...]:
     """The built-in workloads a mix may combine, in registration order (scenarios/registry.py)."""
-    return tuple(n for n in registry.workload_names()
-                 if n != "mix" and registry.workload_class(n).__module__.startswith("scenarios."))
+    return tuple(n for n in registry.builtin_workload_names() if n != "mix")
 
 
 def mix_parts(spec: str) -> list[str]:
