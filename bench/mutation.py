@@ -48,12 +48,9 @@ _RAFT = ["tests/raft/test_quorum_rules.py", "tests/raft/test_core.py", "tests/ra
          "tests/raft/test_election_range.py", "tests/raft/test_bugs.py", "tests/raft/test_server.py"]
 _STORE = ["tests/store/test_store.py", "tests/store/test_samples.py", "tests/store/test_model.py"]
 _MEMBER = ["tests/kvraft/test_member_cluster.py"]
-# module -> the fast tests that exercise it, in the order run (first match; a prefix ending in / matches a package)
+# module -> the fast tests that exercise it, in the order run (first match; a prefix ending in / matches a
+# package); a module's own rule tables, tests/<package>/test_<module>_rules.py, run first when they exist
 TESTS: dict[str, list[str]] = {
-    "kvraft/raft/log.py": ["tests/raft/test_log_rules.py", *_RAFT],
-    "kvraft/raft/readindex.py": ["tests/raft/test_readindex_rules.py", *_RAFT],
-    "kvraft/raft/membership.py": ["tests/raft/test_membership_rules.py", *_RAFT],
-    "kvraft/raft/progress.py": ["tests/raft/test_progress_rules.py", *_RAFT],
     "kvraft/raft/": _RAFT,
     "kvraft/store/": _STORE,
     "kvraft/member.py": [*_MEMBER, *_STORE[:2]],
@@ -162,10 +159,11 @@ def diff_of(m: Mutant) -> str:
 
 
 def tests_for(module: str) -> list[str]:
-    for prefix, tests in TESTS.items():
-        if module == prefix or (prefix.endswith("/") and module.startswith(prefix)):
-            return [t for t in tests if (ROOT / t).exists()]
-    return _RAFT
+    pkg, stem = Path(module).parent.name, Path(module).stem
+    own = f"tests/{'kvraft' if pkg == 'kvraft' else pkg}/test_{stem}_rules.py"
+    tests = next((t for prefix, t in TESTS.items()
+                  if module == prefix or (prefix.endswith("/") and module.startswith(prefix))), _RAFT)
+    return [t for t in dict.fromkeys([own, *tests]) if (ROOT / t).exists()]
 
 
 def equivalents() -> dict[tuple[str, str], str]:
@@ -269,6 +267,8 @@ def _copy_tree(work: Path) -> None:
 def run_module(mod: str, work: Path, a: argparse.Namespace, done: dict, results: Path,
                seeds: list[int] | None) -> list[int] | None:
     """Judge every mutant of ``mod`` not judged yet; returns the clean swarm seeds (computed on first need)."""
+    shutil.rmtree(work / "tests")  # tests written since the run started count too
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
     tests = tests_for(mod)
     digest = _digest(tests)
     if _pytest_forked(tests, work, time.monotonic() + a.timeout) != "ok":
