@@ -179,15 +179,21 @@ def equivalents() -> dict[tuple[str, str], str]:
 
 def _wait(pid: int, deadline: float) -> str:
     """'ok', 'fail' or 'timeout' for the child ``pid`` (its own process group, killed on timeout)."""
-    while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return "ok" if os.waitstatus_to_exitcode(status) == 0 else "fail"
-        if time.monotonic() >= deadline:
-            os.killpg(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            return "timeout"
-        time.sleep(0.02)
+    try:
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                return "ok" if os.waitstatus_to_exitcode(status) == 0 else "fail"
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(0.02)
+    except BaseException:  # interrupted: the child goes too, and this mutant is not recorded
+        os.killpg(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise
+    os.killpg(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return "timeout"
 
 
 def _pytest_forked(tests: list[str], work: Path, deadline: float) -> str:

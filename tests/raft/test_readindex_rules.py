@@ -11,8 +11,8 @@ V3, V5 = ("a", "b", "c"), ("a", "b", "c", "d", "e")
 def test_read_only_confirms_in_registration_order_once_a_quorum_acked() -> None:
     ro = ReadOnly()
     assert ro.last_ctx() == b""
-    assert ro.add(b"r1", "x", 4, "a") and ro.add(b"r2", "y", 5, "a") and ro.add(b"r3", "z", 6, "a")
-    assert not ro.add(b"r2", "w", 9, "a")  # already outstanding
+    assert [ro.add(b"r1", "x", 4, "a"), ro.add(b"r2", "y", 5, "a"), ro.add(b"r3", "z", 6, "a")] == [True] * 3
+    assert ro.add(b"r2", "w", 9, "a") is False  # already outstanding
     assert ro.last_ctx() == b"r3"
     assert ro.ack(b"r2", "b", V5) == []  # a, b: 2 of 5
     assert ro.ack(b"nope", "c", V5) == []
