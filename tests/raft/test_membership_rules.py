@@ -15,7 +15,7 @@ def cc(index: int, kind: ConfChangeType, node: str) -> Entry:
 
 
 ADD, REMOVE, LEARNER = ConfChangeType.ADD_NODE, ConfChangeType.REMOVE_NODE, ConfChangeType.ADD_LEARNER
-LOG = [Entry(index=1, term=1), cc(2, ADD, "d"), cc(3, LEARNER, "e"), Entry(index=4, term=1),
+LOG = [Entry(index=1, term=1), cc(2, ADD, "d"), cc(3, LEARNER, "e"), Entry(index=4, term=1, data=b"add z"),
        cc(5, ADD, "e"), cc(6, REMOVE, "a"), cc(7, LEARNER, "b"), cc(8, LEARNER, "f"), cc(9, REMOVE, "f"),
        Entry(index=10, term=1, type=EntryType.CONF_CHANGE, data=b"garbage")]
 
@@ -25,7 +25,7 @@ LOG = [Entry(index=1, term=1), cc(2, ADD, "d"), cc(3, LEARNER, "e"), Entry(index
     (1, (("a", "b", "c"), (), 0)),
     (2, (("a", "b", "c", "d"), (), 2)),  # in force from its own index (appended, not committed)
     (3, (("a", "b", "c", "d"), ("e",), 3)),
-    (4, (("a", "b", "c", "d"), ("e",), 3)),
+    (4, (("a", "b", "c", "d"), ("e",), 3)),  # a normal entry that reads like a change is not one
     (5, (("a", "b", "c", "d", "e"), (), 5)),  # a learner promoted stops being a learner
     (6, (("b", "c", "d", "e"), (), 6)),
     (7, (("b", "c", "d", "e"), (), 7)),  # a voter cannot be demoted to learner by ADD_LEARNER
