@@ -51,6 +51,7 @@ _MEMBER = ["tests/kvraft/test_member_cluster.py"]
 # module -> the fast tests that exercise it, in the order run (first match; a prefix ending in / matches a
 # package); a module's own rule tables, tests/<package>/test_<module>_rules.py, run first when they exist
 TESTS: dict[str, list[str]] = {
+    "kvraft/raft/describe.py": ["tests/raft/test_ready_rules.py", *_RAFT],
     "kvraft/raft/": _RAFT,
     "kvraft/store/": _STORE,
     "kvraft/member.py": [*_MEMBER, *_STORE[:2]],
