@@ -58,13 +58,13 @@ TESTS: dict[str, list[str]] = {
     "kvraft/client.py": _MEMBER,
     "kvraft/server.py": ["tests/raft/test_server.py", *_MEMBER, *_RAFT],
 }
-# --all, small modules first, the Raft core last (the largest)
-ALL = ("kvraft/raft/quorum.py", "kvraft/raft/readindex.py", "kvraft/raft/membership.py", "kvraft/raft/entry.py",
-       "kvraft/raft/ready.py", "kvraft/raft/messages.py", "kvraft/raft/describe.py", "kvraft/raft/config.py",
-       "kvraft/raft/storage.py", "kvraft/raft/progress.py", "kvraft/raft/log.py", "kvraft/store/result.py",
-       "kvraft/store/snapshot.py", "kvraft/store/command.py", "kvraft/store/tree.py", "kvraft/store/expiry.py",
-       "kvraft/store/render.py", "kvraft/store/errors.py", "kvraft/store/events.py", "kvraft/store/request.py",
-       "kvraft/store/ops.py", "kvraft/client.py", "kvraft/member.py", "kvraft/server.py", "kvraft/raft/core.py")
+# --all: the modules of the score, run smallest first (by mutant count; the Raft core comes last)
+ALL = ("kvraft/raft/config.py", "kvraft/raft/core.py", "kvraft/raft/describe.py", "kvraft/raft/entry.py",
+       "kvraft/raft/log.py", "kvraft/raft/membership.py", "kvraft/raft/messages.py", "kvraft/raft/progress.py",
+       "kvraft/raft/quorum.py", "kvraft/raft/readindex.py", "kvraft/raft/ready.py", "kvraft/raft/storage.py",
+       "kvraft/store/command.py", "kvraft/store/errors.py", "kvraft/store/events.py", "kvraft/store/expiry.py",
+       "kvraft/store/ops.py", "kvraft/store/render.py", "kvraft/store/request.py", "kvraft/store/result.py",
+       "kvraft/store/snapshot.py", "kvraft/store/tree.py", "kvraft/client.py", "kvraft/member.py", "kvraft/server.py")
 _FLIP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
          ast.In: ast.NotIn, ast.NotIn: ast.In, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
 
@@ -366,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="directory for results.jsonl (resumable) and survivors.md; never inside the checkout")
     ap.add_argument("--report", action="store_true", help="print the table and survivors from --out; run nothing")
     a = ap.parse_args(argv)
-    modules = list(dict.fromkeys([*a.modules, *a.module, *(ALL if a.all else ())]))
+    every = sorted(ALL, key=lambda m: len(mutants(m))) if a.all else []
+    modules = list(dict.fromkeys([*a.modules, *a.module, *every]))
     if not modules:
         print("mutation: name a module (--module kvraft/raft/log.py) or --all", file=sys.stderr)
         return 2
