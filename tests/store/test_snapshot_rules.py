@@ -69,3 +69,13 @@ def test_malformed_snapshots_are_refused_and_change_nothing(data: bytes) -> None
     with pytest.raises(SnapshotError):
         s.restore(data)
     assert s.snapshot() == before and s.next_expiration_ns() == 5 * S
+
+
+@pytest.mark.parametrize("version", [0, 2, "1", None])
+def test_a_whole_snapshot_of_another_format_version_is_refused(version: object) -> None:
+    doc = json.loads(small_store().snapshot())
+    doc["format_version"] = version
+    s = Store()
+    with pytest.raises(SnapshotError, match="snapshot format"):
+        s.restore(json.dumps(doc).encode())
+    assert s.snapshot() == Store().snapshot()
