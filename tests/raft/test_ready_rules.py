@@ -4,8 +4,11 @@ describe.py)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from kvraft.raft import Entry, EntryType, HardState, Ready, Role, Snapshot
-from kvraft.raft.describe import describe_message, describe_ready
+from kvraft.raft.describe import describe_log, describe_message, describe_ready, describe_state
+from kvraft.raft.log import RaftLog
 from kvraft.raft.messages import Heartbeat
 from kvraft.raft.ready import DroppedMessage, ReadState, SoftState
 
@@ -34,3 +37,23 @@ def test_describe_ready_lists_each_set_field_in_order() -> None:
         "read-state: index=3 ctx=q", "dropped X from c: y", f"send: {hb}", f"send: {hb}"]
     assert describe_ready(Ready()) == []
     assert describe_message(hb) == str(hb)
+
+
+def node(log: RaftLog, **kw) -> SimpleNamespace:  # what describe_* read of a RaftNode
+    return SimpleNamespace(**{"id": "a", "role": Role.FOLLOWER, "term": 2, "vote": None, "leader": None, "log": log,
+                              **kw})
+
+
+def test_describe_state_and_log() -> None:
+    empty = node(RaftLog(None, [], 0, 0))
+    assert describe_log(empty) == ["log is empty"]
+    assert describe_state(empty) == "a follower term=2 vote=- leader=- commit=0 applied=0 last=0/0"
+    ents = [Entry(index=1, term=1, type=EntryType.NOOP), Entry(index=2, term=2, data=b"x")]
+    full = node(RaftLog(None, ents, 2, 1), role=Role.LEADER, vote="a", leader="a")
+    assert describe_log(full) == ["1/1 noop", "2/2 'x'"]
+    assert describe_state(full) == "a leader term=2 vote=a leader=a commit=2 applied=1 last=2/2"
+    snap = node(RaftLog(Snapshot(index=4, term=2, voters=("a",)), [], 4, 4))
+    assert describe_log(snap) == ["snapshot 2/4"]
+    assert describe_state(snap) == "a follower term=2 vote=- leader=- commit=4 applied=4 last=2/4 snap=2/4"
+    both = node(RaftLog(Snapshot(index=4, term=2, voters=("a",)), [Entry(index=5, term=3)], 4, 4))
+    assert describe_log(both) == ["snapshot 2/4", "3/5 ''"]
