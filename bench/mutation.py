@@ -160,8 +160,7 @@ def diff_of(m: Mutant) -> str:
 
 
 def tests_for(module: str) -> list[str]:
-    pkg, stem = Path(module).parent.name, Path(module).stem
-    own = f"tests/{'kvraft' if pkg == 'kvraft' else pkg}/test_{stem}_rules.py"
+    own = f"tests/{Path(module).parent.name}/test_{Path(module).stem}_rules.py"
     tests = next((t for prefix, t in TESTS.items()
                   if module == prefix or (prefix.endswith("/") and module.startswith(prefix))), _RAFT)
     return [t for t in dict.fromkeys([own, *tests]) if (ROOT / t).exists()]
@@ -246,7 +245,8 @@ def judge(work: Path, tests: list[str], seeds: list[int], timeout: float) -> tup
 def _digest(paths: list[str]) -> str:
     h = hashlib.sha256()
     for t in paths:
-        h.update((ROOT / t).read_bytes())
+        for f in sorted((ROOT / t).rglob("*.py")) if (ROOT / t).is_dir() else [ROOT / t]:
+            h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -263,7 +263,6 @@ def _load(results: Path) -> dict[tuple[str, str], dict]:
 
 
 def _copy_tree(work: Path) -> None:
-    work.mkdir()
     for name in COPY:
         src = ROOT / name
         if src.is_dir():
@@ -277,7 +276,7 @@ def run_module(mod: str, work: Path, a: argparse.Namespace, done: dict, results:
     """Judge every mutant of ``mod`` not judged yet; returns the clean swarm seeds (computed on first need)."""
     shutil.rmtree(work / "tests")  # tests written since the run started count too
     shutil.copytree(ROOT / "tests", work / "tests", ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
-    tests = tests_for(mod)
+    tests = a.tests or tests_for(mod)
     digest = _digest(tests)
     if _pytest_forked(tests, work, time.monotonic() + a.timeout) != "ok":
         print(f"mutation: {mod}: its tests fail on the unmutated tree: {' '.join(tests)}", file=sys.stderr)
@@ -335,8 +334,7 @@ def report(modules: list[str], done: dict, out: Path) -> None:
             c[verdict] += 1
             if verdict == "survived":
                 survivors.append(r)
-        for f in fields:
-            total[f] += c[f]
+        total = {f: total[f] + c[f] for f in fields}
         rows.append(_row(mod, c))
     rows.append(_row("total", total))
     print("\n".join(rows))
@@ -359,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("modules", nargs="*", help="modules to mutate, e.g. kvraft/raft/quorum.py")
     ap.add_argument("--module", action="append", default=[], help="a module to mutate (repeatable)")
     ap.add_argument("--all", action="store_true", help="every module of the score, small ones first")
+    ap.add_argument("--tests", nargs="+", help="pytest paths run against each mutant, instead of the module's (TESTS)")
     ap.add_argument("--seeds", type=int, default=0, help="stage 2: swarm seeds 1..N against stage-1 survivors")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds per mutant")
     ap.add_argument("--limit", type=int, default=0, help="at most this many mutants per module (0: all)")
@@ -385,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     if not a.report:
         import pytest  # noqa: F401  # imported once here: each forked mutant run reuses it
         with tempfile.TemporaryDirectory(prefix="raftsim-mutation-") as tmp:
-            work = Path(tmp) / "tree"
+            (work := Path(tmp) / "tree").mkdir()
             _copy_tree(work)
             seeds = None
             for mod in modules:
