@@ -54,6 +54,7 @@ def test_an_error_is_a_value() -> None:
     assert (e == "101") is False and e.__eq__("101") is NotImplemented
     assert repr(e) == "EtcdError(101, '[a != b]', 4)"
     assert str(e) == "101: Compare failed ([a != b]) [4]"
-    assert (EtcdError(999).message, EtcdError(999).status, EtcdError(999).cause, EtcdError(999).index) == ("", 400, "", 0)
+    unknown = EtcdError(999)
+    assert (unknown.message, unknown.status, unknown.cause, unknown.index) == ("", 400, "", 0)
     with pytest.raises(TypeError):
         hash(e)

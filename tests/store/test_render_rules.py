@@ -14,7 +14,8 @@ from kvraft.store.result import Result
 @pytest.mark.parametrize(("s", "want"), [
     ("plain", '"plain"'), ("a<b>&c", '"a\\u003cb\\u003e\\u0026c"'), ('q"\\', '"q\\"\\\\"'),
     ("\n\r\t", '"\\n\\r\\t"'), ("\x00\x08\x0c\x1f", '"\\u0000\\u0008\\u000c\\u001f"'), ("\x20~", '" ~"'),
-    ("\u2028\u2029", '"\\u2028\\u2029"'), ("é€", '"é€"'), ("\udcff", '"\\ufffd"'), ("\ud800\udfff", '"\\ufffd\\ufffd"'),
+    ("\u2028\u2029", '"\\u2028\\u2029"'), ("é€", '"é€"'), ("\udcff", '"\\ufffd"'),
+    ("\ud800\udfff", '"\\ufffd\\ufffd"'),
     ("\ue000", '"\ue000"'), ("\x7f", '"\x7f"'),
 ])
 def test_go_json_string(s: str, want: str) -> None:
