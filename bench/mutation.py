@@ -102,7 +102,8 @@ def _sites(tree: ast.AST) -> Iterator[tuple[int, ast.AST, str]]:
         elif isinstance(node, (ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign)) and not (
                 isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):  # docstrings aside
             yield i, node, "drop-statement"
-        elif isinstance(node, ast.Return) and node.value is not None:
+        elif isinstance(node, ast.Return) and not (node.value is None or (  # ``return None`` stays itself
+                isinstance(node.value, ast.Constant) and node.value.value is None)):
             yield i, node, "return-none"
 
 

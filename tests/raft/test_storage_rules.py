@@ -69,6 +69,7 @@ def test_append_below_the_snapshot(new: list[Entry], want: list[str]) -> None:
     ((5, 3), []),
     ((1, 1), ["2/2", "2/3", "2/4", "3/5"]),
     ((9, 3), []),
+    ((6, 3), []),  # one past the last stored entry
     ((0, 0), []),
 ])
 def test_apply_snapshot(snap: tuple[int, int], want: list[str]) -> None:
@@ -84,3 +85,15 @@ def test_apply_snapshot_after_a_snapshot() -> None:
     assert strs(st) == ["2/5"]
     st.apply_snapshot(Snapshot(index=5, term=9, voters=("a",)))
     assert strs(st) == []
+
+
+def test_apply_the_same_snapshot_again_drops_the_tail() -> None:  # no stored entry at its index to match
+    st = MemoryStorage(snapshot=Snapshot(index=2, term=1, voters=("a",)), entries=es(3, [1, 1]))
+    st.apply_snapshot(Snapshot(index=2, term=1, voters=("a",)))
+    assert strs(st) == []
+
+
+def test_append_reaching_below_the_snapshot_overwrites_from_just_after_it() -> None:
+    st = MemoryStorage(snapshot=Snapshot(index=5, term=2, voters=("a",)), entries=es(6, [2, 2, 2]))
+    st.append(es(4, [2, 2, 3, 3]))  # 4 and 5 are the snapshot's; 6 and 7 replace everything from 6 on
+    assert strs(st) == ["3/6", "3/7"]
