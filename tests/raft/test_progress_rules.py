@@ -20,8 +20,18 @@ def pr(state: ProgressState = P, match: int = 3, next: int = 6, **kw) -> Progres
 
 # ---- Progress ----
 
+def test_a_new_progress_probes_with_nothing_pending() -> None:
+    p = Progress(match=0, next=5, max_inflight=3)
+    assert (p.state, p.probe_sent, p.pending_snapshot, p.recent_active, p.learner, list(p.inflights)) == (
+        P, False, 0, False, False, [])
+    p.state = S
+    p.become_probe()
+    assert p.next == 1  # nothing pending: back to match + 1
+
+
 @pytest.mark.parametrize(("state", "pending", "want_next"), [
     (P, 0, 4), (R, 0, 4),
+    (P, 8, 4), (R, 8, 4),  # a pending snapshot counts only in SNAPSHOT
     (S, 8, 9),  # from SNAPSHOT: past the snapshot sent
     (S, 2, 4),  # but never back below match + 1
 ])

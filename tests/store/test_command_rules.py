@@ -45,6 +45,7 @@ def test_every_op_is_known(op: str) -> None:
     {"op": "expire", "paths": {}}, {"op": "expire", "paths": [["/a"]]}, {"op": "expire", "paths": [["/a", 1, 2]]},
     {"op": "expire", "paths": [[1, 1]]}, {"op": "expire", "paths": [["/a", "1"]]}, {"op": "expire", "paths": ["/a"]},
     {"op": "expire", "paths": [["/a", 1], ["/b", True]]},
+    {"op": "expire", "paths": [{"0": "/a", "1": 1}]}, {"op": "expire", "paths": [("/a", 1)]},  # pairs are lists
 ])
 def test_a_field_of_the_wrong_type_is_refused(c: dict) -> None:
     with pytest.raises(ValueError):
