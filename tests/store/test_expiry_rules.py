@@ -5,10 +5,19 @@ from __future__ import annotations
 
 import pytest
 
-from kvraft.store.expiry import EPOCH_UNIX_NS, NS_PER_S, TtlIndex, expiration_from_ttl, rfc3339, ttl_seconds
+from datetime import datetime, timezone
+
+from kvraft.store.expiry import (EPOCH, EPOCH_UNIX_NS, MIN_EXPIRE_NS, NS_PER_S, TtlIndex, expiration_from_ttl,
+                                 rfc3339, ttl_seconds)
 
 S = NS_PER_S
 I64 = 1 << 63
+
+
+def test_the_epoch_constants_agree() -> None:
+    assert EPOCH == datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert EPOCH_UNIX_NS == int(EPOCH.timestamp()) * S and NS_PER_S == 10**9
+    assert MIN_EXPIRE_NS + EPOCH_UNIX_NS == int(datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()) * S
 
 
 BIG = (I64 - EPOCH_UNIX_NS) // S + 1  # the first TTL whose Unix expiration is past int64
