@@ -7,8 +7,8 @@ import pytest
 
 from datetime import datetime, timezone
 
-from kvraft.store.expiry import (EPOCH, EPOCH_UNIX_NS, MIN_EXPIRE_NS, NS_PER_S, TtlIndex, expiration_from_ttl,
-                                 rfc3339, ttl_seconds)
+from kvraft.store.expiry import (EPOCH, EPOCH_UNIX_NS, MIN_EXPIRE_NS, NS_PER_S, TtlIndex, _wrap64,
+                                 expiration_from_ttl, rfc3339, ttl_seconds)
 
 S = NS_PER_S
 I64 = 1 << 63
@@ -18,6 +18,13 @@ def test_the_epoch_constants_agree() -> None:
     assert EPOCH == datetime(2026, 1, 1, tzinfo=timezone.utc)
     assert EPOCH_UNIX_NS == int(EPOCH.timestamp()) * S and NS_PER_S == 10**9
     assert MIN_EXPIRE_NS + EPOCH_UNIX_NS == int(datetime(2000, 1, 1, tzinfo=timezone.utc).timestamp()) * S
+
+
+@pytest.mark.parametrize(("v", "want"), [
+    (0, 0), (5, 5), (-5, -5), (I64 - 1, I64 - 1), (I64, -I64), (-I64, -I64), (-I64 - 1, I64 - 1), (1 << 64, 0),
+])
+def test_wrap64_is_gos_int64_overflow(v: int, want: int) -> None:
+    assert _wrap64(v) == want
 
 
 BIG = (I64 - EPOCH_UNIX_NS) // S + 1  # the first TTL whose Unix expiration is past int64
