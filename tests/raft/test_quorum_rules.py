@@ -16,6 +16,7 @@ V3, V4, V5 = ["a", "b", "c"], ["a", "b", "c", "d"], ["a", "b", "c", "d", "e"]
     ([], {"a": 5}, 0),
     (V3, {"a": 5, "b": 4, "c": 1}, 4),
     (V4, {"a": 5, "b": 4, "c": 1}, 1),  # missing voter d counts as 0: 3 of 4 hold index 1
+    (V3, {"a": 5}, 0),  # two missing voters count as 0, not 1 or -1
 ])
 def test_committed_index(voters: list[str], match: dict[str, int], want: int) -> None:
     assert committed_index(voters, match) == want
