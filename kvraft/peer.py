@@ -141,10 +141,10 @@ class _Link:
                         msg = self.queue.popleft()
                         appends += isinstance(msg, AppendEntries)
                         batch.append(encode(msg))
-                    t0 = time.monotonic()
+                    t0 = time.monotonic()  # det-ok: real-mode peer link, never simulated
                     write_frame(writer, batch)
                     await writer.drain()
-                    ms = (time.monotonic() - t0) * 1e3
+                    ms = (time.monotonic() - t0) * 1e3  # det-ok: as above
                     for _ in range(appends):
                         self.stats.succ(ms)
                     appends = 0

@@ -292,7 +292,7 @@ class Server:
 
     def _schedule_tick(self) -> None:
         if self.tickless:
-            self._tick_mono = self.runtime.monotonic()
+            self._tick_mono = self.runtime.monotonic()  # det-ok: the Runtime's clock (virtual in simulation)
             self._timer_due = 0
             self._arm()
             return
