@@ -1,3 +1,4 @@
+# Over 400 lines: the model, the per-key split, the frontier search driver and the local-read hand-off share one op set.
 """Linearizability of a history against a ``Model`` (default ``kv``): split by key, then a frontier search.
 
 Rules:

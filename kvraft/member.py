@@ -1,3 +1,4 @@
+# Over 400 lines: a member is one state machine (apply, waiters, admin ops, watches, TTL sync) around one Server.
 """A kvraft member: the v2 store replicated by a Raft ``Server``, answering client requests.
 
 Rules (etcd v2's server, restated):

@@ -1,3 +1,4 @@
+# Over 400 lines: the workload base class and the five kv workloads share its slots, keys and outcome rules.
 """Workloads: seeded client processes that drive kvraft through the client and record the history.
 
 Rules:
