@@ -217,6 +217,8 @@ PARAMS: tuple[Param, ...] = (
           doc="ops per second per client (think time is exponential)"),
     Param(name="read_mode", type=str, default="quorum", choices=("quorum", "local", "mixed"),
           doc="register reads: quorum (linearizable, ReadIndex), local (may be stale, as etcd v2), mixed (odd clients local)"),
+    Param(name="local_reads", type=str, default="stale-ok", choices=("stale-ok", "linearizable"),
+          doc="how local reads are judged: stale-ok (marked local: a value some write put there, as etcd v2 promises) or linearizable (unmarked, as Jepsen judged etcd's reads in 2014)"),
     Param(name="read_only", type=str, default="safe", choices=("safe", "lease"),
           doc="how ReadIndex confirms leadership: safe (a heartbeat quorum) or lease (CheckQuorum's lease; needs check_quorum=true, bounded clocks, no pauses)"),
     Param(name="client_timeout_ms", type=int, default=1000, lo=1, hi=60_000,

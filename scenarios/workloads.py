@@ -222,7 +222,9 @@ class RegisterWorkload(Workload):
         self.counter = 0
 
     def invoke_extra(self, slot: int, f: str) -> dict[str, Any]:
-        return {"local": True} if f == "read" and self.client_id(slot) in self.local_clients else {}
+        if f != "read" or self.client_id(slot) not in self.local_clients or self.p.local_reads == "linearizable":
+            return {}
+        return {"local": True}
 
     def next_op(self, slot: int, rng: random.Random) -> tuple[str, str, Any]:
         key = self.keys[rng.randrange(len(self.keys))]
