@@ -7,7 +7,8 @@
 Each seed runs swarm's own draw with ``--set bugs=<id>``: the same configuration as the clean sweep's seed
 (``raftsim sweep swarm --seeds 1..100`` is clean on the clean build), so an illegal verdict is the bug's.
 Columns: bug, the zoo's checker, the first catching seed (or "-"), the checkers that said illegal there,
-seeds run, runs with an unknown verdict, wall seconds. CPU heavy (minutes per uncaught bug): run it with
+seeds run, runs with an unknown verdict, wall seconds. Each seed's verdict goes to stderr as it lands (so a
+run stopped early still says how far each bug got). CPU heavy (minutes per uncaught bug): run it with
 ``nice``; a bench, never part of the test suite.
 """
 
@@ -39,6 +40,7 @@ def row(bug: str, k: int, keep: str | None) -> str:
             _, results = check_run(rd.root)
             bad = [r.checker for r in results if r.verdict.value == "illegal"]
             unknown += any(r.verdict.value == "unknown" for r in results)
+            print(f"{bug} seed {seed}: {','.join(bad) or 'not illegal'}", file=sys.stderr, flush=True)  # progress
             if bad:
                 caught, by = seed, ",".join(bad)
                 if keep:
