@@ -15,6 +15,11 @@ Rules:
   reads are drawn quorum, local or mixed (local ones are marked and judged as local reads).
 - ``read_only=lease`` (the core's lease read path) is drawn only where it is correct: with CheckQuorum, and
   the drawn clock and pause faults left out (a lease trusts bounded clocks and no pauses: bug-zoo B09).
+- Two shapes are drawn whole, last in the stream (so the draws before them are unchanged): ``crash-flap``, a
+  supervised process that keeps crashing and restarting within an election timeout (a random node down for
+  0.6 x ``flap_every_s`` every ``flap_every_s``: a voter restarts inside the election it voted in, bug-zoo B01),
+  and ``quorum reads at a cut-off leader``: CheckQuorum off (etcd's raft default), quorum register reads and
+  ``isolate-leader`` on (a leader that does not know it is deposed, bug-zoo B07).
 """
 
 from __future__ import annotations
@@ -58,7 +63,10 @@ _ACTIONS: dict[str, Callable[[float], N.Action]] = {
 }
 # Not drawn among the periodic faults: torn writes are a disk setting (on from the start), membership
 # churn has its own period (and a spare machine).
-FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_ACTIONS, "torn-writes", "member-churn"]))
+# crash-flap is drawn on its own, after everything else (see the module doc), not by a per-kind coin flip.
+_CRASH_FLAP = "crash-flap"
+_FLIPPED: tuple[str, ...] = tuple(sorted([*_ACTIONS, "torn-writes", "member-churn"]))
+FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_FLIPPED, _CRASH_FLAP]))
 
 # The built-in workloads a mix draws from (a plugin's workload is not drawn: its checkers may not be installed).
 WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "tree", "watch")
@@ -73,6 +81,8 @@ _OWN = (
     Param(name="fault_every_s", type=float, default=1.0, lo=0.1, hi=60, doc="mean period between faults"),
     Param(name="heal_every_s", type=float, default=2.5, lo=0.1, hi=60, doc="period of heal-everything"),
     Param(name="churn_every_s", type=float, default=2.0, lo=0.1, hi=60, doc="period of membership changes"),
+    Param(name="flap_every_s", type=float, default=0.1, lo=0.02, hi=60,
+          doc="crash-flap: a random node crashes for 0.6 x this, every this"),
 )
 
 
@@ -81,9 +91,9 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
     rng = RandomStreams(seed).fork("swarm")
     heartbeat = rng.randint(2, 6)
     p_on = rng.choice((0.15, 0.3, 0.5, 0.7))
-    kinds = [k for k in FAULT_KINDS if rng.random() < p_on]
+    kinds = [k for k in _FLIPPED if rng.random() < p_on]
     if not kinds:
-        kinds = [FAULT_KINDS[rng.randrange(len(FAULT_KINDS))]]
+        kinds = [_FLIPPED[rng.randrange(len(_FLIPPED))]]
     nodes = rng.randint(3, 7)
     p_part = rng.choice((0.25, 0.5, 0.75))
     parts = [w for w in WORKLOADS if rng.random() < p_part] or [WORKLOADS[rng.randrange(len(WORKLOADS))]]
@@ -113,6 +123,15 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
         "churn_every_s": round(rng.uniform(1.0, 3.0), 1),
     }
     lease = rng.random() < 0.3
+    flap = rng.random() < 0.2
+    out["flap_every_s"] = rng.choice((0.05, 0.1, 0.2))
+    if flap:
+        kinds = sorted([*kinds, _CRASH_FLAP])
+    if rng.random() < 0.15:  # quorum reads at a cut-off leader that does not know it (no CheckQuorum)
+        parts = [w for w in WORKLOADS if w in {*parts, "register"}]
+        kinds = sorted({*kinds, "isolate-leader"})
+        out.update(check_quorum=False, read_mode="quorum", mix=",".join(parts), clients=max(out["clients"], len(parts)))
+    out["faults"] = ",".join(kinds)
     if changed.get("read_only") == "lease" and "check_quorum" not in changed:
         out["check_quorum"] = True  # the user's lease needs CheckQuorum
     check_quorum = changed.get("check_quorum", out["check_quorum"])
@@ -144,6 +163,8 @@ def swarm(p: Params) -> Any:
     churn = "member-churn" in kinds
     if churn:
         parts.append(N.every(p.churn_every_s, N.member_churn(), start_s=0.9))
+    if _CRASH_FLAP in kinds:
+        parts.append(N.every(p.flap_every_s, N.kill_random(round(0.6 * p.flap_every_s, 3)), start_s=0.2))
     if not parts:
         return Plan(N.NONE)
     return Plan(parts[0] if len(parts) == 1 else N.mix(*parts), spare_nodes=1 if churn else 0)

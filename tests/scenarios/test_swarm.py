@@ -40,6 +40,17 @@ def test_the_draw_is_a_pure_function_of_the_seed_and_varies_across_seeds() -> No
             assert c.params["check_quorum"] and not [k for k in kinds if k.startswith(("clock-", "pause-"))]
 
 
+def test_the_two_whole_shapes_are_drawn_crash_flap_and_quorum_reads_at_a_cut_off_leader() -> None:
+    configs = [_drawn(s).params for s in range(1, 41)]
+    flaps = [c for c in configs if "crash-flap" in c["faults"].split(",")]
+    assert 3 <= len(flaps) <= 15 and {c["flap_every_s"] for c in flaps} <= {0.05, 0.1, 0.2}
+    cut_off = [c for c in configs if not c["check_quorum"] and c["read_mode"] == "quorum"
+               and "register" in c["mix"].split(",") and "isolate-leader" in c["faults"].split(",")]
+    assert len(cut_off) >= 2  # bug-zoo B07's shape, drawn whole
+    plan = get_def("swarm").build(Scenario.create("swarm", {"faults": "crash-flap", "flap_every_s": 0.05, "drawn": True}).p)
+    assert "kill_random(0.03)" in repr(plan.nemesis) and "every(0.05" in repr(plan.nemesis)
+
+
 def test_a_users_value_is_kept_and_a_drawn_scenario_is_not_drawn_again() -> None:
     for s in range(1, 11):
         got = _drawn(s, nodes=3, workload="lock", faults="kill-leader")
