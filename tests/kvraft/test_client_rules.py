@@ -227,3 +227,35 @@ def test_membership_calls(status: int, want: bool) -> None:
     assert len(got) == 2
     rt2.advance(3 * S)
     assert got[-1] is False
+
+
+# ---- defaults, in plain nanoseconds (MS itself is a rule: 1 ms is 1_000_000 ns) ----
+
+@pytest.mark.parametrize(("at_ns", "sent"), [(249_999_999, 1), (250_000_000, 2)])
+def test_default_attempt_timeout_is_250_ms(at_ns: int, sent: int) -> None:
+    rt = FakeRuntime()
+    c = Client(rt, servers=["a", "b", "c"], client_id="c1", rng=random.Random(1))  # 3: no back-off yet
+    c.request("GET", "/k", timeout_ns=10_000_000_000, on_done=lambda r: None)
+    rt.advance(at_ns)
+    assert len(rt.sent) == sent
+
+
+@pytest.mark.parametrize(("at_ns", "done"), [(2_999_999_999, []), (3_000_000_000, [False])])
+def test_default_membership_timeout_is_3_s(at_ns: int, done: list) -> None:
+    rt = FakeRuntime()
+    c = Client(rt, servers=["a"], client_id="c1", rng=random.Random(1), attempt_ns=10_000_000_000)
+    got: list = []
+    c.add_member("d", got.append)
+    rt.advance(at_ns)
+    assert got == done
+
+
+def test_retry_elsewhere_waits_10_to_30_ms() -> None:
+    rt = FakeRuntime()
+    c = Client(rt, servers=["a", "b"], client_id="c1", rng=random.Random(1), attempt_ns=10_000_000_000)
+    c.request("GET", "/k", timeout_ns=10_000_000_000, on_done=lambda r: None)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], status=STATUS_RETRY)
+    rt.advance(9_999_999)
+    assert len(rt.sent) == 1
+    rt.advance(30_000_000)
+    assert len(rt.sent) == 2 and 10_000_000 <= rt.sent[1][0] < 30_000_000
