@@ -74,6 +74,7 @@ def client(servers: list[str] = ["b", "a", "c"], seed: int = 1) -> tuple[FakeRun
     (400, b"[1]", (False, "http-400")), (301, b"", (False, "http-301")), (499, b"", (False, "http-499")),
     (500, b'{"errorCode":300}', (None, "http-500")), (503, b"", (None, "http-503")),
     (400, b'{"errorCode":300}', (None, "http-400")),  # 300: the write may still commit
+    (500, b"", (None, "http-500")), (300, b"", (False, "http-300")), (199, b"", (False, "http-199")),
     (STATUS_RETRY, b"", (None, f"http-{STATUS_RETRY}")),
 ])
 def test_outcome(status: int, body: bytes, want: tuple) -> None:
@@ -85,7 +86,7 @@ def test_outcome_of_no_answer_is_unknown() -> None:
 
 
 def test_servers_are_needed_and_sorted() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one server"):
         client([])
     rt, c, _ = client()
     assert c.servers == ["a", "b", "c"]
@@ -259,3 +260,24 @@ def test_retry_elsewhere_waits_10_to_30_ms() -> None:
     assert len(rt.sent) == 1
     rt.advance(30_000_000)
     assert len(rt.sent) == 2 and 10_000_000 <= rt.sent[1][0] < 30_000_000
+
+
+def test_a_reply_without_a_hint_keeps_the_leader_hint() -> None:
+    rt, c, done = client()
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[-1][1], rt.sent[-1][2], hint="c")
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[-1][1], rt.sent[-1][2])  # no hint: "c" is still the leader we know
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    assert [to for _, to, _ in rt.sent[1:]] == ["c", "c"] and c.leader_hint == "c"
+
+
+def test_a_read_finishing_does_not_release_the_queued_write() -> None:
+    rt, c, done = client()
+    c.request("PUT", "/k", {"value": "1"}, timeout_ns=S, on_done=done.append)
+    c.request("PUT", "/k", {"value": "2"}, timeout_ns=S, on_done=done.append)  # queued behind the first
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[-1][1], rt.sent[-1][2])  # the read is answered
+    assert [m.method for _, _, m in rt.sent] == ["PUT", "GET"]  # the second write still waits
+    rt.reply(rt.sent[0][1], rt.sent[0][2])
+    assert [m.method for _, _, m in rt.sent] == ["PUT", "GET", "PUT"]
