@@ -241,12 +241,13 @@ def test_default_attempt_timeout_is_250_ms(at_ns: int, sent: int) -> None:
     assert len(rt.sent) == sent
 
 
+@pytest.mark.parametrize("op", ["add_member", "remove_member"])
 @pytest.mark.parametrize(("at_ns", "done"), [(2_999_999_999, []), (3_000_000_000, [False])])
-def test_default_membership_timeout_is_3_s(at_ns: int, done: list) -> None:
+def test_default_membership_timeout_is_3_s(op: str, at_ns: int, done: list) -> None:
     rt = FakeRuntime()
     c = Client(rt, servers=["a"], client_id="c1", rng=random.Random(1), attempt_ns=10_000_000_000)
     got: list = []
-    c.add_member("d", got.append)
+    getattr(c, op)("d", got.append)
     rt.advance(at_ns)
     assert got == done
 
@@ -281,3 +282,30 @@ def test_a_read_finishing_does_not_release_the_queued_write() -> None:
     assert [m.method for _, _, m in rt.sent] == ["PUT", "GET"]  # the second write still waits
     rt.reply(rt.sent[0][1], rt.sent[0][2])
     assert [m.method for _, _, m in rt.sent] == ["PUT", "GET", "PUT"]
+
+
+def test_a_finished_op_leaves_no_timer_behind() -> None:
+    rt, c, done = client()
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], hint=rt.sent[0][1])
+    rt.advance(2 * S)  # its attempt timer would retry (and drop the hint), its deadline would answer None
+    assert len(rt.sent) == 1 and len(done) == 1 and c.leader_hint == rt.sent[0][1]
+
+
+def test_retry_elsewhere_cancels_the_attempt_timer() -> None:
+    rt, c, done = client()  # attempt_ns 100 ms
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], status=STATUS_RETRY)
+    rt.advance(100 * MS)  # the retry-elsewhere at 10..30 ms, its own timer at +100 ms; the first timer is gone
+    assert len(rt.sent) == 2
+
+
+def test_a_retry_drops_the_hint_only_when_it_went_to_the_hinted_member() -> None:
+    rt, c, done = client()
+    c.request("GET", "/k1", timeout_ns=S, on_done=done.append)  # round robin: no hint yet
+    first = rt.sent[0][1]
+    hinted = next(s for s in ["a", "b", "c"] if s != first)
+    c.request("GET", "/k2", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[1][1], rt.sent[1][2], hint=hinted)  # another op learns the leader
+    rt.advance(100 * MS)  # /k1 was not answered by ``first``: retried at the hinted leader, hint kept
+    assert (rt.sent[-1][1], rt.sent[-1][2].path, c.leader_hint) == (hinted, "/k1", hinted)
