@@ -309,3 +309,37 @@ def test_a_retry_drops_the_hint_only_when_it_went_to_the_hinted_member() -> None
     rt.reply(rt.sent[1][1], rt.sent[1][2], hint=hinted)  # another op learns the leader
     rt.advance(100 * MS)  # /k1 was not answered by ``first``: retried at the hinted leader, hint kept
     assert (rt.sent[-1][1], rt.sent[-1][2].path, c.leader_hint) == (hinted, "/k1", hinted)
+
+
+@pytest.mark.parametrize("op", ["add_member", "remove_member"])
+@pytest.mark.parametrize(("status", "want"), [(200, True), (299, True), (300, False), (500, False)])
+def test_membership_ok_is_a_2xx(op: str, status: int, want: bool) -> None:
+    rt, c, done = client()
+    getattr(c, op)("d", done.append)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], status=status)
+    assert done == [want]
+
+
+@pytest.mark.parametrize(("first_done_at", "second_sent"), [(S - 1, True), (S, False)])
+def test_a_queued_write_is_sent_only_with_time_left(first_done_at: int, second_sent: bool) -> None:
+    rt, c, done = client()
+    c.request("PUT", "/k", {"value": "1"}, timeout_ns=10 * S, on_done=done.append)
+    c.request("PUT", "/k", {"value": "2"}, timeout_ns=S, on_done=done.append)  # its deadline: S from now
+    rt.t = first_done_at
+    rt.reply(rt.sent[0][1], rt.sent[0][2])
+    assert len(rt.sent) == 1 + second_sent
+    assert done.count(None) == (0 if second_sent else 1)  # not sent: answered None (outcome unknown)
+
+
+def test_retry_elsewhere_delay_is_10_ms_plus_a_draw_below_20_ms() -> None:
+    for seed in range(1, 101):
+        rng = random.Random(seed)
+        rng.randrange(3)  # the client's first draw: where its round robin starts
+        want = 10_000_000 + rng.randrange(20_000_000)
+        rt, c, done = client(seed=seed)
+        c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+        rt.reply(rt.sent[0][1], rt.sent[0][2], status=STATUS_RETRY)
+        rt.advance(want - 1)
+        assert len(rt.sent) == 1, seed
+        rt.advance(want)
+        assert len(rt.sent) == 2, seed
