@@ -52,6 +52,7 @@ _MEMBER = ["tests/kvraft/test_member_cluster.py"]
 # package); a module's own rule tables, tests/<package>/test_<module>_rules.py, run first when they exist
 TESTS: dict[str, list[str]] = {
     "kvraft/raft/describe.py": ["tests/raft/test_ready_rules.py", *_RAFT],
+    "kvraft/raft/ready.py": ["tests/raft/test_ready_split.py", *_RAFT],
     "kvraft/raft/": _RAFT,
     "kvraft/store/": _STORE,
     "kvraft/member.py": [*_MEMBER, *_STORE[:2]],

@@ -74,6 +74,7 @@ def client(servers: list[str] = ["b", "a", "c"], seed: int = 1) -> tuple[FakeRun
     (400, b"[1]", (False, "http-400")), (301, b"", (False, "http-301")), (499, b"", (False, "http-499")),
     (500, b'{"errorCode":300}', (None, "http-500")), (503, b"", (None, "http-503")),
     (400, b'{"errorCode":300}', (None, "http-400")),  # 300: the write may still commit
+    (500, b"", (None, "http-500")), (300, b"", (False, "http-300")), (199, b"", (False, "http-199")),
     (STATUS_RETRY, b"", (None, f"http-{STATUS_RETRY}")),
 ])
 def test_outcome(status: int, body: bytes, want: tuple) -> None:
@@ -85,7 +86,7 @@ def test_outcome_of_no_answer_is_unknown() -> None:
 
 
 def test_servers_are_needed_and_sorted() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one server"):
         client([])
     rt, c, _ = client()
     assert c.servers == ["a", "b", "c"]
@@ -227,3 +228,118 @@ def test_membership_calls(status: int, want: bool) -> None:
     assert len(got) == 2
     rt2.advance(3 * S)
     assert got[-1] is False
+
+
+# ---- defaults, in plain nanoseconds (MS itself is a rule: 1 ms is 1_000_000 ns) ----
+
+@pytest.mark.parametrize(("at_ns", "sent"), [(249_999_999, 1), (250_000_000, 2)])
+def test_default_attempt_timeout_is_250_ms(at_ns: int, sent: int) -> None:
+    rt = FakeRuntime()
+    c = Client(rt, servers=["a", "b", "c"], client_id="c1", rng=random.Random(1))  # 3: no back-off yet
+    c.request("GET", "/k", timeout_ns=10_000_000_000, on_done=lambda r: None)
+    rt.advance(at_ns)
+    assert len(rt.sent) == sent
+
+
+@pytest.mark.parametrize("op", ["add_member", "remove_member"])
+@pytest.mark.parametrize(("at_ns", "done"), [(2_999_999_999, []), (3_000_000_000, [False])])
+def test_default_membership_timeout_is_3_s(op: str, at_ns: int, done: list) -> None:
+    rt = FakeRuntime()
+    c = Client(rt, servers=["a"], client_id="c1", rng=random.Random(1), attempt_ns=10_000_000_000)
+    got: list = []
+    getattr(c, op)("d", got.append)
+    rt.advance(at_ns)
+    assert got == done
+
+
+def test_retry_elsewhere_waits_10_to_30_ms() -> None:
+    rt = FakeRuntime()
+    c = Client(rt, servers=["a", "b"], client_id="c1", rng=random.Random(1), attempt_ns=10_000_000_000)
+    c.request("GET", "/k", timeout_ns=10_000_000_000, on_done=lambda r: None)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], status=STATUS_RETRY)
+    rt.advance(9_999_999)
+    assert len(rt.sent) == 1
+    rt.advance(30_000_000)
+    assert len(rt.sent) == 2 and 10_000_000 <= rt.sent[1][0] < 30_000_000
+
+
+def test_a_reply_without_a_hint_keeps_the_leader_hint() -> None:
+    rt, c, done = client()
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[-1][1], rt.sent[-1][2], hint="c")
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[-1][1], rt.sent[-1][2])  # no hint: "c" is still the leader we know
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    assert [to for _, to, _ in rt.sent[1:]] == ["c", "c"] and c.leader_hint == "c"
+
+
+def test_a_read_finishing_does_not_release_the_queued_write() -> None:
+    rt, c, done = client()
+    c.request("PUT", "/k", {"value": "1"}, timeout_ns=S, on_done=done.append)
+    c.request("PUT", "/k", {"value": "2"}, timeout_ns=S, on_done=done.append)  # queued behind the first
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[-1][1], rt.sent[-1][2])  # the read is answered
+    assert [m.method for _, _, m in rt.sent] == ["PUT", "GET"]  # the second write still waits
+    rt.reply(rt.sent[0][1], rt.sent[0][2])
+    assert [m.method for _, _, m in rt.sent] == ["PUT", "GET", "PUT"]
+
+
+def test_a_finished_op_leaves_no_timer_behind() -> None:
+    rt, c, done = client()
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], hint=rt.sent[0][1])
+    rt.advance(2 * S)  # its attempt timer would retry (and drop the hint), its deadline would answer None
+    assert len(rt.sent) == 1 and len(done) == 1 and c.leader_hint == rt.sent[0][1]
+
+
+def test_retry_elsewhere_cancels_the_attempt_timer() -> None:
+    rt, c, done = client()  # attempt_ns 100 ms
+    c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], status=STATUS_RETRY)
+    rt.advance(100 * MS)  # the retry-elsewhere at 10..30 ms, its own timer at +100 ms; the first timer is gone
+    assert len(rt.sent) == 2
+
+
+def test_a_retry_drops_the_hint_only_when_it_went_to_the_hinted_member() -> None:
+    rt, c, done = client()
+    c.request("GET", "/k1", timeout_ns=S, on_done=done.append)  # round robin: no hint yet
+    first = rt.sent[0][1]
+    hinted = next(s for s in ["a", "b", "c"] if s != first)
+    c.request("GET", "/k2", timeout_ns=S, on_done=done.append)
+    rt.reply(rt.sent[1][1], rt.sent[1][2], hint=hinted)  # another op learns the leader
+    rt.advance(100 * MS)  # /k1 was not answered by ``first``: retried at the hinted leader, hint kept
+    assert (rt.sent[-1][1], rt.sent[-1][2].path, c.leader_hint) == (hinted, "/k1", hinted)
+
+
+@pytest.mark.parametrize("op", ["add_member", "remove_member"])
+@pytest.mark.parametrize(("status", "want"), [(200, True), (299, True), (300, False), (500, False)])
+def test_membership_ok_is_a_2xx(op: str, status: int, want: bool) -> None:
+    rt, c, done = client()
+    getattr(c, op)("d", done.append)
+    rt.reply(rt.sent[0][1], rt.sent[0][2], status=status)
+    assert done == [want]
+
+
+@pytest.mark.parametrize(("first_done_at", "second_sent"), [(S - 1, True), (S, False)])
+def test_a_queued_write_is_sent_only_with_time_left(first_done_at: int, second_sent: bool) -> None:
+    rt, c, done = client()
+    c.request("PUT", "/k", {"value": "1"}, timeout_ns=10 * S, on_done=done.append)
+    c.request("PUT", "/k", {"value": "2"}, timeout_ns=S, on_done=done.append)  # its deadline: S from now
+    rt.t = first_done_at
+    rt.reply(rt.sent[0][1], rt.sent[0][2])
+    assert len(rt.sent) == 1 + second_sent
+    assert done.count(None) == (0 if second_sent else 1)  # not sent: answered None (outcome unknown)
+
+
+def test_retry_elsewhere_delay_is_10_ms_plus_a_draw_below_20_ms() -> None:
+    for seed in range(1, 101):
+        rng = random.Random(seed)
+        rng.randrange(3)  # the client's first draw: where its round robin starts
+        want = 10_000_000 + rng.randrange(20_000_000)
+        rt, c, done = client(seed=seed)
+        c.request("GET", "/k", timeout_ns=S, on_done=done.append)
+        rt.reply(rt.sent[0][1], rt.sent[0][2], status=STATUS_RETRY)
+        rt.advance(want - 1)
+        assert len(rt.sent) == 1, seed
+        rt.advance(want)
+        assert len(rt.sent) == 2, seed

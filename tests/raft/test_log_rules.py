@@ -39,8 +39,8 @@ def test_new_log_clamps_marks(terms: list[int], snap: tuple[int, int] | None, co
 @pytest.mark.parametrize(("first", "snap"), [(2, None), (1, (1, 1)), (3, (1, 1))])
 def test_new_log_must_start_right_after_the_snapshot(first: int, snap: tuple[int, int] | None) -> None:
     s = Snapshot(index=snap[0], term=snap[1], voters=("a",)) if snap else None
-    with pytest.raises(ValueError):
-        RaftLog(s, es([1], first), 0, 0)
+    with pytest.raises(ValueError, match=f"^log starts at {first}, snapshot at {snap[0] if snap else 0}$"):
+        RaftLog(s, es([1, 1], first), 0, 0)  # two entries: the message names the first
 
 
 # ---- reading ----
@@ -62,6 +62,12 @@ def test_term_inside_at_and_outside_the_log(index: int, want: int | None) -> Non
     assert lg.term(index) == want
     assert lg.match_term(index, want if want is not None else 0) is (want is not None)
     assert lg.match_term(index, 99) is False
+
+
+@pytest.mark.parametrize(("index", "want"), [(5, (5, 3)), (6, (6, 5))])
+def test_entry_is_found_past_the_snapshot_offset(index: int, want: tuple[int, int]) -> None:
+    e = log([3, 5], snap=(4, 2)).entry(index)
+    assert (e.index, e.term) == want
 
 
 @pytest.mark.parametrize(("lo", "hi", "max_bytes", "want"), [

@@ -57,3 +57,14 @@ def test_describe_state_and_log() -> None:
     assert describe_state(snap) == "a follower term=2 vote=- leader=- commit=4 applied=4 last=2/4 snap=2/4"
     both = node(RaftLog(Snapshot(index=4, term=2, voters=("a",)), [Entry(index=5, term=3)], 4, 4))
     assert describe_log(both) == ["snapshot 2/4", "3/5 ''"]
+
+
+# ---- split_messages: a Ready that installs a snapshot sends nothing early, even with term and vote durable ----
+
+def test_split_messages_holds_everything_back_while_a_snapshot_is_installed() -> None:
+    hs = HardState(term=2, vote="a", commit=1)
+    hb = Heartbeat(frm="a", to="b", term=2, commit=1)
+    plain = Ready(messages=(hb,), current_hard_state=hs)
+    assert plain.split_messages(hs) == ((hb,), ())
+    with_snap = Ready(messages=(hb,), current_hard_state=hs, snapshot=Snapshot(index=1, term=1, voters=("a",)))
+    assert with_snap.split_messages(hs) == ((), (hb,))
