@@ -25,7 +25,7 @@ from scenarios import registry
 from scenarios.errors import ConfigError
 
 __all__ = ["BUDGET_OPS", "PARAMS", "Limit", "Param", "Params", "bug_ids", "check_budget", "check_rules", "common_defaults",
-           "params_type", "parse_text", "typed_params"]
+           "mix_part_names", "params_type", "parse_text", "typed_params"]
 
 
 def bug_ids() -> tuple[str, ...]:
@@ -190,7 +190,7 @@ def _rebuild(declared: tuple[tuple[str, type], ...], values: dict[str, Any]) -> 
     return params_type(declared)(**values)
 
 
-def _mix_parts() -> tuple[str, ...]:
+def mix_part_names() -> tuple[str, ...]:
     """The built-in workloads ``mix`` may combine (scenarios/workload_mix.py)."""
     return tuple(n for n in registry.builtin_workload_names() if n != "mix")
 
@@ -210,7 +210,7 @@ PARAMS: tuple[Param, ...] = (
     Param(name="recover_s", type=float, default=5.0, lo=0, hi=600,
           doc="final heal-and-recover phase (liveness is judged here)"),
     Param(name="workload", type=str, default="register", choices=_workloads, doc="what the clients do"),
-    Param(name="mix", type=str, default="", choices=_mix_parts, many=True,
+    Param(name="mix", type=str, default="", choices=mix_part_names, many=True,
           doc="workload=mix: the workloads run side by side, each on its own keys and clients (empty: all)"),
     Param(name="keys", type=int, default=5, lo=1, hi=1000, doc="distinct keys of the workload"),
     Param(name="rate", type=float, default=20.0, lo=0, lo_open=True, hi=10_000,

@@ -17,20 +17,16 @@ from collections.abc import Generator
 from typing import Any
 
 from scenarios import registry
+from scenarios.params import mix_part_names
 from scenarios.registry import workload
 from scenarios.workloads import Workload, WorkloadContext
 
-__all__ = ["MixWorkload", "builtin_parts", "mix_parts"]
-
-
-def builtin_parts() -> tuple[str, ...]:
-    """The built-in workloads a mix may combine, in registration order (scenarios/registry.py)."""
-    return tuple(n for n in registry.builtin_workload_names() if n != "mix")
+__all__ = ["MixWorkload", "mix_parts"]
 
 
 def mix_parts(spec: str) -> list[str]:
     """The parts ``mix`` names, in the built-in order (empty: every built-in workload)."""
-    names = builtin_parts()
+    names = mix_part_names()
     chosen = {w for w in spec.split(",") if w}
     return [w for w in names if w in chosen] if chosen else names
 

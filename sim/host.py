@@ -105,25 +105,25 @@ class SimRuntime:
 
     def after(self, delay_ns: int, fn: Callable[[], None]) -> SimTimer:
         """Call ``fn()`` once ``delay_ns`` of this node's clock has passed. Raises ConfigError if < 0."""
-        if delay_ns < 0:
-            raise ConfigError(f"{self.node_id}: after() with negative delay {delay_ns}")
-        host = self._host
-        if not (host.up and host.incarnation == self.incarnation):
-            return SimTimer(None)
-        timer = SimTimer(fn, host, self.incarnation)
-        self._world.push(delay_ns if not host.drift_ppm else host.real_delay(delay_ns), timer)
-        return timer
+        return self._timer("after", delay_ns, fn, tick=False)
 
     def after_tick(self, delay_ns: int, fn: Callable[[], None]) -> SimTimer:
         """``after`` for the Raft tick timer: at its instant it runs before other events, ordered by node
         (``World.push_tick``), so when it was scheduled does not matter."""
+        return self._timer("after_tick", delay_ns, fn, tick=True)
+
+    def _timer(self, what: str, delay_ns: int, fn: Callable[[], None], *, tick: bool) -> SimTimer:
         if delay_ns < 0:
-            raise ConfigError(f"{self.node_id}: after_tick() with negative delay {delay_ns}")
+            raise ConfigError(f"{self.node_id}: {what}() with negative delay {delay_ns}")
         host = self._host
         if not (host.up and host.incarnation == self.incarnation):
             return SimTimer(None)
         timer = SimTimer(fn, host, self.incarnation)
-        self._world.push_tick(delay_ns if not host.drift_ppm else host.real_delay(delay_ns), timer, self.node_id)
+        delay = delay_ns if not host.drift_ppm else host.real_delay(delay_ns)
+        if tick:
+            self._world.push_tick(delay, timer, self.node_id)
+        else:
+            self._world.push(delay, timer)
         return timer
 
     def send(self, to: str, msg: Any) -> None:
