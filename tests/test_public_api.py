@@ -54,8 +54,13 @@ def test_run_json_without_plugins_still_loads_and_a_bad_plugins_field_is_refused
         RunMeta.from_json({**doc, "plugins": "m"})
 
 
-def test_a_registered_checker_runs_only_on_its_workload(tmp_path: Path) -> None:
+def test_a_registered_checker_runs_only_on_its_workload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from checkers import registry
+    from scenarios import plugins
+
+    # the run records this module as a plugin and loads it back: later tests' runs must not name it
+    monkeypatch.setattr(plugins, "_loaded", list(plugins._loaded))
+    monkeypatch.setattr(plugins, "_sources", list(plugins._sources))
 
     @registry.checker(workloads=("register",))
     class Counts:
