@@ -185,6 +185,7 @@ def test_kvraft_clock_strobe_applies_jumps_and_reports_drift_unsupported(tmp_pat
     assert verdicts["linearizable"] == "ok", verdicts
 
 
+@pytest.mark.slow  # two etcd runs, ~30 s; etcd's partition (default suite) and kvraft's clock test cover the paths
 @needs_etcd
 def test_etcd_link_loss_applied_and_clock_faults_reported_unsupported(tmp_path):
     meta, _ = _run(tmp_path, "lossy-network", "etcd", [])
