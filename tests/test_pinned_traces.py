@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +51,11 @@ def _pin(name: str, tmp: Path) -> dict[str, Any]:
 
 
 def test_every_catalog_scenario_matches_its_pinned_trace_and_history(tmp_path: Path) -> None:
-    got = {n: _pin(n, tmp_path) for n in [*(d.name for d in list_defs()), *ZOO]}
+    names = [*(d.name for d in list_defs()), *ZOO]
+    # the runs are independent: one process per core (forked, so plugins and imports carry over)
+    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        got = dict(zip(names, pool.map(partial(_pin, tmp=tmp_path), names), strict=True))
     if os.environ.get("RAFTSIM_REPIN") == "1":
         doc = {"seed": SEED, "caps": CAPS, "regenerate": "RAFTSIM_REPIN=1 python -m pytest tests/test_pinned_traces.py",
                "scenarios": got}
