@@ -36,7 +36,7 @@ from aiohttp.client_exceptions import ClientError
 
 from .api import STATUS_RETRY, ClientReply, ClientRequest
 from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
-from .cluster import encode_attrs
+from .cluster import encode_attrs, encode_update
 from .member import TIMED_OUT
 from .peer import FollowerStats
 from .raft.entry import ConfChange, ConfChangeType
@@ -356,7 +356,7 @@ class HttpApi:
                     or not await self._until(lambda: tail not in voters(), timeout):
                 return self._timed_out("remove: not committed in time", h)
             return web.Response(status=204, headers={**CORS, **h})
-        m.server.propose(encode_attrs(tail, peerURLs=sorted(urls)))
+        m.server.propose(encode_update(tail, sorted(urls)))
         if not await self._until(lambda: m.attrs.get(tail, {}).get("peerURLs") == sorted(urls), timeout):
             return self._timed_out("update: not committed in time", h)
         return web.Response(status=204, headers={**CORS, **h})
@@ -398,7 +398,7 @@ class HttpApi:
         m = self.d.member
         assert m is not None
         ok = False
-        if m.leader_id is not None and self.d.published:
+        if m.leader_id is not None and m.publisher.published:
             fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             ctx = f"health/{self._boot}/{next(self._rid)}".encode()
             if m.server.read_index(ctx, lambda i: fut.done() or fut.set_result(i)):
