@@ -238,6 +238,10 @@ class PeerTransport:
                         self.on_message(src, msg)
         except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, ssl.SSLError):
             pass
+        except asyncio.CancelledError:
+            # Shutdown cancels this connection's task; ending it quietly keeps asyncio's streams callback (3.11:
+            # task.exception() on a cancelled task) from logging a CancelledError traceback at every stop.
+            pass
         finally:
             writer.close()
 

@@ -151,3 +151,19 @@ def test_a_bad_crc_in_the_middle_of_the_wal_refuses_to_start(procs, tmp_path: Pa
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 2 and len(r.stderr.splitlines()) == 1, r
     assert f"{seg}: bad CRC in record at offset" in r.stderr
+
+
+def test_a_stopped_member_logs_no_traceback(procs, tmp_path: Path) -> None:
+    # Shutdown used to log asyncio's "Exception in callback StreamReaderProtocol..." CancelledError traceback for
+    # every peer connection still open: a clean stop must be quiet.
+    nodes = make_nodes(tmp_path, 2, "quiet")
+    for n in nodes:
+        procs.start_node(n, initial_cluster(nodes))
+    wait_healthy([n.client_url for n in nodes])
+    assert http("PUT", nodes[0].client_url + "/v2/keys/k", b"value=1")[0] == 201
+    for n in nodes:
+        stop(n)
+        assert n.proc.returncode == 0
+    for n in nodes:
+        log = n.log.read_text()
+        assert "Traceback" not in log and "CancelledError" not in log, log
