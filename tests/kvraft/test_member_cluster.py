@@ -652,3 +652,28 @@ def test_removed_members_survive_a_snapshot_and_an_old_snapshot_still_restores()
     assert m.removed == {lead}
     m.restore(m.store.snapshot(), 0, 0)  # a snapshot without the membership header: nobody removed
     assert m.removed == set()
+
+
+# -- membership takes etcd indexes (kvraft/store/membership.py; etcd 3.4.23: S01, H31) ----------------------
+
+
+def test_a_fresh_cluster_takes_2n_plus_1_indexes_and_membership_changes_take_theirs() -> None:
+    one = KvCluster(seed=81, n=1)
+    assert one.index("n1") == 3 and one.put("/a", "1").json()["node"]["createdIndex"] == 4
+    k = KvCluster(seed=82, spare=1)
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B}
+    assert k.put("/a", "1").json()["node"]["createdIndex"] == B + 1
+    _add_and_join(k, "n4")  # its member record, then its own publish once it runs
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B + 3}
+    assert k.admin("remove", "n4").status == 204  # the record deleted, the removal recorded: two
+    k.members -= {"n4"}
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B + 5}
+    k.apply(F.Crash(node="n2"))
+    k.apply(F.Restart(node="n2"))  # a restart publishes again
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B + 6}
+    r = k.call("GET", "/0/members")  # etcd's /0 is not a key
+    assert r.status == 404 and r.json()["cause"] == "/0"
