@@ -8,7 +8,7 @@ Rules:
   and the token; with ``existing`` it asks the peers it is given for the cluster's member table and
   finds itself by its peer URLs (as etcd's member add + start does).
 - Once it knows a leader, the member publishes its name and client URLs through the log (etcd's
-  publish) until the table shows them.
+  publish, in every incarnation; ``kvraft/publisher.py``) until its own entry is applied.
 - A member removed from the cluster stops as etcd's does (one error line "the member has been permanently
   removed from the cluster", then "the data-dir used by this member must be removed."; exit 0): when it
   applies its own removal, or when a peer refuses its connection as a removed member's (``kvraft/peer.py``).
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .aio import AioRuntime
-from .cluster import ClusterMember, encode_attrs
+from .cluster import ClusterMember
 from .etcdconf import EtcdConfig, Url, cluster_id, member_id, parse_urls
 from .member import MemberConfig
 from .peer import PeerTransport, fetch_members
@@ -78,7 +78,6 @@ class Daemon:
         self.id = ""
         self.cluster_id = ""
         self.started_ns = 0
-        self.published = False  # etcd's ReadyNotify: /health is false until this member's attributes are in the log
         self.exit_requested = asyncio.Event()  # set when this member must stop on its own (it was removed)
         tls = cfg.tls
         self.client_ssl = None
@@ -191,6 +190,7 @@ class Daemon:
         self.member = ClusterMember(self.runtime, peers=list(meta["voters"]), raft_config=raft, config=mcfg,
                                     rng=random.Random(os.urandom(16)),  # det-ok: a real server's election jitter
                                     initial=meta["initial"])
+        self.member.attributes = {"name": cfg.name, "clientURLs": [str(u) for u in cfg.advertise_client_urls]}
         self.member.on_attrs.append(self._update_addresses)
         self.member.server.on_applied.append(self._check_removed)
         self._update_addresses()
@@ -209,7 +209,6 @@ class Daemon:
         self.http = HttpApi(self)
         for u in cfg.listen_client_urls:
             await self.http.listen(u, self.client_ssl if u.tls else None)
-        self._publisher = asyncio.ensure_future(self._publish())
         self._removal_watch = asyncio.ensure_future(self._watch_removal())
         if cfg.clock_offset_file:
             self._clock = asyncio.ensure_future(self._follow_clock_offset(Path(cfg.clock_offset_file)))
@@ -228,8 +227,6 @@ class Daemon:
     async def stop(self) -> None:
         if getattr(self, "_clock", None) is not None:
             self._clock.cancel()
-        if getattr(self, "_publisher", None) is not None:
-            self._publisher.cancel()
         if getattr(self, "_removal_watch", None) is not None:
             self._removal_watch.cancel()
         if self.http is not None:
@@ -303,24 +300,6 @@ class Daemon:
             except ValueError:
                 continue
             self.transport.addresses[mid] = (u.host, u.port, u.tls)
-
-    async def _publish(self) -> None:
-        """etcd's publish: put this member's name and client URLs in the replicated table."""
-        assert self.member is not None
-        want = {"name": self.cfg.name, "clientURLs": [str(u) for u in self.cfg.advertise_client_urls]}
-        while True:
-            a = self.member.attrs.get(self.id, {})
-            if a.get("name") == want["name"] and a.get("clientURLs") == want["clientURLs"]:
-                self.published = True
-                return
-            if self.member.leader_id is None:
-                await asyncio.sleep(0.02)
-                continue
-            self.member.server.propose(encode_attrs(self.id, **want))
-            for _ in range(25):  # up to 0.5 s for it to apply, then propose again
-                await asyncio.sleep(0.02)
-                if self.member.attrs.get(self.id, {}).get("clientURLs") == want["clientURLs"]:
-                    break
 
     # ------------------------------------------------------------------ for the HTTP API
     def leader_client_url(self) -> str | None:

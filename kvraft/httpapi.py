@@ -29,6 +29,7 @@ import itertools
 import json
 import logging
 import ssl
+import time
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import ClientSession, ClientTimeout, web
@@ -36,9 +37,9 @@ from aiohttp.client_exceptions import ClientError
 
 from .api import STATUS_RETRY, ClientReply, ClientRequest
 from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
-from .cluster import encode_attrs
+from .cluster import encode_attrs, encode_update
 from .member import TIMED_OUT
-from .peer import FollowerStats
+from .stats import FollowerStats, go_duration, self_rates
 from .raft.entry import ConfChange, ConfChangeType
 from .store.expiry import EPOCH_UNIX_NS
 from .store.errors import INVALID_FORM, EtcdError
@@ -356,7 +357,7 @@ class HttpApi:
                     or not await self._until(lambda: tail not in voters(), timeout):
                 return self._timed_out("remove: not committed in time", h)
             return web.Response(status=204, headers={**CORS, **h})
-        m.server.propose(encode_attrs(tail, peerURLs=sorted(urls)))
+        m.server.propose(encode_update(tail, sorted(urls)))
         if not await self._until(lambda: m.attrs.get(tail, {}).get("peerURLs") == sorted(urls), timeout):
             return self._timed_out("update: not committed in time", h)
         return web.Response(status=204, headers={**CORS, **h})
@@ -375,12 +376,15 @@ class HttpApi:
         t = d.transport
         if what == "self":
             lead = m.leader_id or ""
-            return _json(200, {"name": d.cfg.name, "id": d.id, "state": "StateLeader" if m.is_leader else "StateFollower",
-                               "startTime": _rfc3339(d.started_ns),
-                               "leaderInfo": {"leader": lead, "uptime": f"{(d.runtime.now() - d.started_ns) / 1e9}s",
-                                              "startTime": _rfc3339(d.started_ns)},
-                               "recvAppendRequestCnt": t.recv_append if t else 0,
-                               "sendAppendRequestCnt": t.send_append if t else 0})
+            doc = {"name": d.cfg.name, "id": d.id, "state": "StateLeader" if m.is_leader else "StateFollower",
+                   "startTime": _rfc3339(d.started_ns),
+                   "leaderInfo": {"leader": lead, "uptime": go_duration(d.runtime.now() - d.started_ns),
+                                  "startTime": _rfc3339(d.started_ns)}}
+            if t is not None:
+                # The rates' samples are stamped by the peer links on the monotonic clock: read it the same way.
+                doc.update(self_rates(t.recv_rate, t.send_rate, t.recv_append, t.send_append,
+                                      time.monotonic_ns()))  # det-ok: real server only
+            return _json(200, doc)
         if what == "leader":
             if not m.is_leader:
                 return _json(403, {"message": "not current leader"})
@@ -398,7 +402,7 @@ class HttpApi:
         m = self.d.member
         assert m is not None
         ok = False
-        if m.leader_id is not None and self.d.published:
+        if m.leader_id is not None and m.publisher.published:
             fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
             ctx = f"health/{self._boot}/{next(self._rid)}".encode()
             if m.server.read_index(ctx, lambda i: fut.done() or fut.set_result(i)):

@@ -38,6 +38,7 @@ from typing import Any
 from kvraft.api import STATUS_RETRY, AdminRequest, ClientReply, ClientRequest
 from kvraft.bugs import Bugs
 from kvraft.raft.config import RaftConfig, ReadOnlyOption
+from kvraft.publisher import Publisher, go_json
 from kvraft.raft.entry import ConfChange, ConfChangeType
 from kvraft.runtime import Runtime
 from kvraft.server import Server
@@ -123,6 +124,10 @@ class Member:
         # Real mode only (None in sim): (client, request id, head) when a watch waits; etcd flushes its head at once.
         self.on_watch_waiting: Callable[[str, int, Any], None] | None = None
         self._sync_timer: Any = None
+        # etcd's member attributes, published at start-up (a real server sets its name and client URLs).
+        self.attributes: dict[str, Any] = {"name": runtime.node_id, "clientURLs": []}
+        self.publisher = Publisher(self)
+        self.server.on_applied.append(lambda applied: self.publisher.on_applied())
 
     # ------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -154,6 +159,8 @@ class Member:
         self._applying_now_ns = None
         if not isinstance(cmd, dict):
             return
+        if cmd.get("op") == "publish" and cmd.get("member") == self.rt.node_id:
+            self.publisher.applied(cmd)
         cid, seq = cmd.get("client_id"), cmd.get("seq")
         if cid is None or seq is None:
             return
@@ -191,6 +198,23 @@ class Member:
         self.removed |= self._conf - now
         self.removed -= now
         self._conf = now
+
+    def apply_conf_change(self, index: int, term: int, change: ConfChange) -> None:
+        """Server hook: a committed membership change, recorded in etcd's /0 namespace (takes etcd indexes)."""
+        if change.type is ConfChangeType.REMOVE_NODE:
+            self.store.apply({"op": "member-remove", "member": change.node_id}, index)
+        else:
+            self.store.apply({"op": "member-add", "member": change.node_id,
+                              "value": self.raft_attributes(change.node_id,
+                                                            learner=change.type is ConfChangeType.ADD_LEARNER)},
+                             index)
+
+    def raft_attributes(self, node: str, *, learner: bool = False) -> str:
+        """etcd's stored raftAttributes of ``node`` (a real server knows its peer URLs)."""
+        doc: dict[str, Any] = {"peerURLs": []}
+        if learner:
+            doc["isLearner"] = True
+        return go_json(doc)
 
     def _on_ttl(self, path: str, expire_ns: int | None) -> None:
         """The store's TTL listener: keep this member's monotonic deadline for ``path``."""
@@ -356,6 +380,7 @@ class Member:
                     cmd = {"op": "expire", "paths": due, "now_ns": self.rt.now()}
             if cmd is not None:
                 self.server.propose(json.dumps(cmd, sort_keys=True, separators=(",", ":")).encode())
+        self.publisher.on_applied()  # a publish that got lost, or a quiet cluster after a restart
         self._sync_timer = self.rt.after(self.config.sync_interval_ns, self._sync_tick)
 
     # ------------------------------------------------------------------ membership API (spec §11)

@@ -12,7 +12,9 @@ Rules:
 - A hello ``{"want": "members"}`` gets one frame with the cluster's members (``members_fn()``) and
   the connection is closed: how a member started with ``--initial-cluster-state existing`` learns
   its cluster.
-- Counts, for ``/v2/stats``: AppendEntries sent and received (``send_append``, ``recv_append``), and per peer
+- Counts, for ``/v2/stats``: AppendEntries sent and received (``send_append``, ``recv_append``) and their rates
+  (``send_rate``, ``recv_rate``: etcd's queues of the last 200, each AppendEntries counted with its share of
+  the frame's bytes, at the wall time its frame was written or read; ``kvraft/stats.py``), and per peer
   etcd's follower stats (``_Link.stats``): each AppendEntries written to the socket is a success timed by its
   batch's write (ms, as etcd times a message written to its stream), each one dropped (queue full, broken
   connection) a failure.
@@ -27,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import ssl
 import struct
 import time
@@ -37,6 +38,7 @@ from typing import Any
 
 from .codec import CodecError, decode, encode
 from .raft.messages import AppendEntries
+from .stats import FollowerStats, RateQueue
 
 __all__ = ["FollowerStats", "PeerTransport", "fetch_members", "read_frame", "write_frame"]
 
@@ -46,44 +48,24 @@ MAX_FRAME = 256 << 20
 QUEUE_MAX = 4096
 
 
-async def read_frame(reader: asyncio.StreamReader) -> Any:
+async def read_frame_sized(reader: asyncio.StreamReader) -> tuple[Any, int]:
+    """The next frame's document and its payload's length in bytes."""
     head = await reader.readexactly(4)
     (n,) = _LEN.unpack(head)
     if n > MAX_FRAME:
         raise ValueError(f"frame of {n} bytes")
-    return json.loads(await reader.readexactly(n))
+    return json.loads(await reader.readexactly(n)), n
 
 
-def write_frame(writer: asyncio.StreamWriter, doc: Any) -> None:
+async def read_frame(reader: asyncio.StreamReader) -> Any:
+    return (await read_frame_sized(reader))[0]
+
+
+def write_frame(writer: asyncio.StreamWriter, doc: Any) -> int:
+    """Write one frame; returns its payload's length in bytes."""
     payload = json.dumps(doc, separators=(",", ":")).encode()
     writer.write(_LEN.pack(len(payload)) + payload)
-
-
-class FollowerStats:
-    """etcd's FollowerStats of one peer: success/fail counts and write latency in ms (stats/leader.go)."""
-
-    def __init__(self) -> None:
-        self.success = 0
-        self.fail = 0
-        self.current = self.average = self.sd = self.maximum = 0.0
-        self.minimum = float(1 << 63)
-        self._avg_square = 0.0
-
-    def succ(self, ms: float) -> None:
-        n = self.success
-        total, total_sq = n * self.average, n * self._avg_square
-        self.success = n + 1
-        self.current = ms
-        self.maximum = max(self.maximum, ms)
-        self.minimum = min(self.minimum, ms)
-        self.average = (total + ms) / self.success
-        self._avg_square = (total_sq + ms * ms) / self.success
-        self.sd = math.sqrt(max(0.0, self._avg_square - self.average * self.average))
-
-    def as_json(self) -> dict[str, Any]:
-        return {"latency": {"current": self.current, "average": self.average, "standardDeviation": self.sd,
-                            "minimum": self.minimum, "maximum": self.maximum},
-                "counts": {"fail": self.fail, "success": self.success}}
+    return len(payload)
 
 
 class _Link:
@@ -142,7 +124,11 @@ class _Link:
                         appends += isinstance(msg, AppendEntries)
                         batch.append(encode(msg))
                     t0 = time.monotonic()  # det-ok: real-mode peer link, never simulated
-                    write_frame(writer, batch)
+                    nbytes = write_frame(writer, batch)
+                    if appends:
+                        at_ns, share = time.monotonic_ns(), nbytes // len(batch)  # det-ok: as above
+                        for _ in range(appends):
+                            self.t.send_rate.insert(at_ns, share)
                     await writer.drain()
                     ms = (time.monotonic() - t0) * 1e3  # det-ok: as above
                     for _ in range(appends):
@@ -185,6 +171,8 @@ class PeerTransport:
         self.rejected = 0
         self.send_append = 0
         self.recv_append = 0
+        self.send_rate = RateQueue()
+        self.recv_rate = RateQueue()
 
     def send(self, to: str, msg: Any) -> None:
         if isinstance(msg, AppendEntries):
@@ -220,12 +208,14 @@ class PeerTransport:
                 await writer.drain()
                 return
             while not self.closed:
-                batch = await read_frame(reader)
+                batch, nbytes = await read_frame_sized(reader)
                 if self.is_removed(src):  # removed since it connected: it still sends (it campaigns), refuse it now
                     log.error("rejected the stream from removed member %s", src)
                     write_frame(writer, {"removed": True})
                     await writer.drain()
                     return
+                at_ns = time.monotonic_ns()  # det-ok: real-mode peer link, never simulated
+                share = nbytes // max(1, len(batch)) if isinstance(batch, list) else 0
                 for doc in batch if isinstance(batch, list) else ():
                     try:
                         msg = decode(doc)
@@ -235,8 +225,13 @@ class PeerTransport:
                     if msg.frm == src:
                         if isinstance(msg, AppendEntries):
                             self.recv_append += 1
+                            self.recv_rate.insert(at_ns, share)
                         self.on_message(src, msg)
         except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, ssl.SSLError):
+            pass
+        except asyncio.CancelledError:
+            # Shutdown cancels this connection's task; ending it quietly keeps asyncio's streams callback (3.11:
+            # task.exception() on a cancelled task) from logging a CancelledError traceback at every stop.
             pass
         finally:
             writer.close()

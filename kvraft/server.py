@@ -44,7 +44,8 @@ class StateMachine(Protocol):
     ``apply`` gets normal entries with non-empty data, in index order, exactly once per
     incarnation (no-ops and conf changes are skipped). ``snapshot()`` returns an image of
     everything applied so far; ``restore`` replaces the state with one. A state machine may also
-    define ``on_conf_change(voters, learners)``.
+    define ``on_conf_change(voters, learners)`` (a configuration is in force: appended) and
+    ``apply_conf_change(index, term, change)`` (a committed change, in log order with ``apply``).
     """
 
     def apply(self, index: int, term: int, data: bytes) -> None: ...
@@ -128,6 +129,9 @@ class Server:
         self._tick_mono = 0  # tickless: the runtime's monotonic time of the last tick boundary the core counted
         self._timer_due = 0  # tickless: the monotonic time the pending timer fires at
         self._resets_seen = -1  # tickless: the core's deadline_resets when the timer was last armed
+        # Optional: a committed configuration change, in log order with apply (etcd records members in its store).
+        self._apply_conf: Callable[[int, int, ConfChange], None] | None = getattr(
+            state_machine, "apply_conf_change", None)
         self.app_handler: Callable[[str, object], None] | None = None
         self.on_applied: list[Callable[[int], None]] = []
         self.node: RaftNode | None = None
@@ -436,6 +440,8 @@ class Server:
                     continue
                 if e.type is normal and e.data:
                     apply(e.index, e.term, e.data)
+                elif e.type is EntryType.CONF_CHANGE and self._apply_conf is not None:
+                    self._apply_conf(e.index, e.term, ConfChange.decode(e.data))
                 tr("apply", index=e.index, term=e.term, digest=_digest(e.data))
                 self._applied = e.index
             if self._applied_apart:

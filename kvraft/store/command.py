@@ -8,17 +8,19 @@ a TTL is computed here from the command alone (now_ns + ttl), so every replica g
 from __future__ import annotations
 
 from .expiry import EPOCH_UNIX_NS, expiration_from_ttl
+from .membership import OPS as MEMBERSHIP_OPS
 
 __all__ = ["OPS", "Command"]
 
-OPS = ("set", "create", "update", "compareAndSwap", "delete", "compareAndDelete", "get", "sync", "expire")
+OPS = ("set", "create", "update", "compareAndSwap", "delete", "compareAndDelete", "get", "sync", "expire",
+       *MEMBERSHIP_OPS)
 
 
 class Command:
     """Typed, validated fields of a command (validation happens before any mutation)."""
 
     __slots__ = ("op", "path", "value", "dir", "ttl", "refresh", "unique", "prev_value",
-                 "prev_index", "recursive", "sorted", "now_ns", "paths")
+                 "prev_index", "recursive", "sorted", "now_ns", "paths", "member", "members")
 
     def __init__(self, c: dict) -> None:
         op = c.get("op")
@@ -41,6 +43,13 @@ class Command:
         ):
             raise ValueError("paths must be a list of [path, expire_ns] pairs")
         self.paths = [(x[0], x[1]) for x in paths]
+        self.member = _typed(c, "member", str, "")
+        members = c.get("members", [])
+        if not isinstance(members, list) or not all(
+            isinstance(x, list) and len(x) == 2 and type(x[0]) is str and x[0] and type(x[1]) is str for x in members
+        ):
+            raise ValueError("members must be a list of [id, raftAttributes] pairs")
+        self.members = [(x[0], x[1]) for x in members]
         ttl = c.get("ttl")
         if ttl is not None and (type(ttl) is not int or ttl < 0):
             raise ValueError("ttl must be a non-negative int or null")

@@ -9,6 +9,8 @@ Rules:
 - Matching (spec.md §7): key == P; or recursive and key under P/; or a delete/expire of a
   directory that contains P. Live delivery to an ancestor skips keys below P that pass through a
   hidden component; the history scan does not filter hidden keys.
+- An `internal` event is a write to etcd's own /0 namespace (membership, cluster version,
+  `membership.py`): it takes its index and its place in the window, and no watcher ever sees it.
 - Watchers are callbacks, fired by the store after an apply completes, in etcd's order.
   No threads, no clocks.
 """
@@ -75,14 +77,15 @@ class NodeView:
 class Event:
     """One store event: `action`, `node`, `prev` (prevNode or None), `refresh`."""
 
-    __slots__ = ("action", "node", "prev", "refresh")
+    __slots__ = ("action", "node", "prev", "refresh", "internal")
 
     def __init__(self, action: str, node: NodeView, prev: NodeView | None = None,
-                 refresh: bool = False) -> None:
+                 refresh: bool = False, internal: bool = False) -> None:
         self.action = action
         self.node = node
         self.prev = prev
         self.refresh = refresh
+        self.internal = internal
 
     @property
     def index(self) -> int:
@@ -105,13 +108,16 @@ class Event:
             d["prev"] = self.prev.to_json()
         if self.refresh:
             d["refresh"] = True
+        if self.internal:
+            d["internal"] = True
         return d
 
     @classmethod
     def from_json(cls, d: dict) -> "Event":
         prev = d.get("prev")
         return cls(d["action"], NodeView.from_json(d["node"]),
-                   None if prev is None else NodeView.from_json(prev), d.get("refresh", False))
+                   None if prev is None else NodeView.from_json(prev), d.get("refresh", False),
+                   d.get("internal", False))
 
     def matches(self, key: str, recursive: bool) -> bool:
         """The history-scan match rule (no hidden filter), spec.md §7."""
@@ -157,7 +163,7 @@ class EventHistory:
         events = self.events
         for i in range(since - start, len(events)):
             e = events[i]
-            if not e.refresh and e.matches(key, recursive):
+            if not e.refresh and not e.internal and e.matches(key, recursive):
                 return e
         return None
 

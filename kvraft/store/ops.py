@@ -21,6 +21,7 @@ Commands (JSON-able dicts; see request.py for how requests become commands):
     {"op": "get",    "path", "recursive", "sorted"}                  (quorum read through the log)
     {"op": "sync"}                                                   (leader's expiry tick, etcd v2)
     {"op": "expire", "paths": [[path, expire_ns], ...]}              (leader's expiry of exact nodes)
+    {"op": "member-add" | "member-remove" | "publish" | ...}          (etcd's /0 namespace: membership.py)
   plus "now_ns" (int, virtual ns; the proposing member's clock; SYNC: the leader's) and
   optionally "client_id" (str|int) and "seq" (int). "ttl" is whole seconds or null (permanent);
   the expiration now_ns + ttl s is computed identically on every replica.
@@ -35,6 +36,7 @@ from typing import Callable
 
 from .errors import (DIR_NOT_EMPTY, KEY_NOT_FOUND, NODE_EXIST, NOT_FILE, RAFT_INTERNAL,
                      ROOT_RONLY, TEST_FAILED, EtcdError)
+from . import membership
 from .command import OPS, Command
 from .events import Event, EventHistory, NodeView, Watcher, WatcherHub
 from .expiry import MIN_EXPIRE_NS, TtlIndex, ttl_seconds
@@ -92,6 +94,7 @@ class Store:
 
     def __init__(self) -> None:
         self._root = Node.root()
+        self._system = Node.root()  # etcd's /0: membership and cluster version (membership.py)
         self.index = 0
         self.raft_index = 0
         self._history = EventHistory()
@@ -221,6 +224,9 @@ class Store:
             return self.get(c.path, recursive=c.recursive, sorted=c.sorted, now_ns=now)
         elif op == "expire":
             return Result(etcd_index=self.index, expired=self._expire_exact(c.paths, now))
+        elif op in membership.OPS:
+            membership.apply(self, c)
+            return Result(etcd_index=self.index)
         else:
             expired = self._sync(now)
             return Result(etcd_index=self.index, expired=expired)

@@ -1,7 +1,8 @@
 """The store snapshot format: canonical JSON of the replicated state (spec.md §13).
 
 Rules: one module writes and reads the format; `FORMAT_VERSION` names it. The snapshot holds
-the node tree (children in insertion order), the etcd index, the last applied raft index, the
+the node tree (children in insertion order), etcd's /0 namespace (``system``, membership.py; absent
+in version 1, read as empty), the etcd index, the last applied raft index, the
 event-history window and the client de-duplication table. Derived state (the TTL index) is
 rebuilt on load. Output is canonical (sorted keys, no spaces, ASCII), so equal states give
 equal bytes on every member.
@@ -18,7 +19,8 @@ from .tree import Node, join
 
 __all__ = ["FORMAT_VERSION", "dump", "load", "SnapshotError"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+_READS = (1, 2)
 
 
 class SnapshotError(ValueError):
@@ -58,6 +60,7 @@ def dump(store) -> bytes:
         "index": store.index,
         "raft_index": store.raft_index,
         "root": _node_to_json(store._root),
+        "system": _node_to_json(store._system),
         "history": [e.to_json() for e in store._history.events],
         "dedup": [[k, seq, r.to_json()] for k, (seq, r) in sorted(store._dedup.items())],
     }
@@ -68,10 +71,11 @@ def load(store, data: bytes) -> None:
     """Replace `store`'s replicated state with the snapshot `data` (watchers are the caller's)."""
     try:
         doc = json.loads(data)
-        if doc.get("format_version") != FORMAT_VERSION:
+        if doc.get("format_version") not in _READS:
             raise SnapshotError(f"snapshot format {doc.get('format_version')!r}, want {FORMAT_VERSION}")
         ttl = TtlIndex()
         root = _node_from_json(doc["root"], None, ttl)
+        system = _node_from_json(doc["system"], None, TtlIndex()) if "system" in doc else Node.root()
         history = EventHistory(store._history.capacity)
         for e in doc["history"]:
             history.add(Event.from_json(e))
@@ -81,5 +85,5 @@ def load(store, data: bytes) -> None:
         raise
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise SnapshotError(f"bad store snapshot: {e}") from e
-    store._root, store._ttl, store._history, store._dedup = root, ttl, history, dedup
+    store._root, store._system, store._ttl, store._history, store._dedup = root, system, ttl, history, dedup
     store.index, store.raft_index = index, raft_index

@@ -12,6 +12,11 @@ from kvcluster import MS, S, KvCluster
 from sim import faults as F
 
 
+# A fresh 3-member cluster has taken 7 etcd indexes before its first client write, as etcd's (samples S01):
+# 3 member records, 3 publishes, the cluster version (kvraft/store/membership.py). A restart publishes again.
+B = 7
+
+
 def headers(call) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return dict(call.reply.headers)
 
@@ -38,7 +43,9 @@ def test_write_through_follower_answers_like_the_leader() -> None:
         assert list(h) == ["Content-Type", "X-Etcd-Index", "X-Raft-Index", "X-Raft-Term"]
         assert int(h["X-Etcd-Index"]) == idx
         assert int(h["X-Raft-Term"]) == k.servers[lead].term
-        assert int(h["X-Raft-Index"]) > idx  # the raft log also holds the leader's empty entry
+        # The raft log holds the leader's empty entry and the /0 writes, the initial members' records in one
+        # entry (etcd: a conf change each), so here the etcd index runs ahead of it.
+        assert 0 < int(h["X-Raft-Index"]) < idx
     # A follower's answer is sent once *it* applied the write.
     assert int(headers(via_follower)["X-Raft-Index"]) <= k.servers[follower].server.applied_index
 
@@ -184,16 +191,17 @@ def test_retry_after_lost_replies_is_applied_once_and_answered_the_same() -> Non
     k.run_for(1500 * MS)
     assert not w.done
     assert max(p.tries for p in d._pending.values()) >= 3  # it was sent again, to other members
-    assert k.index(k.leader()) == 1  # applied, once, though sent to several members
+    assert k.index(k.leader()) == B + 1  # applied, once, though sent to several members
     k.apply(F.LinkFaults(loss=0.0, dst="h-d"))
     k.wait(w)
     assert w.status == 201
-    assert w.json() == {"action": "set", "node": {"key": "/dup", "value": "v", "modifiedIndex": 1, "createdIndex": 1}}
-    assert headers(w)["X-Etcd-Index"] == "1"
+    assert w.json() == {"action": "set", "node": {"key": "/dup", "value": "v", "modifiedIndex": B + 1,
+                                                  "createdIndex": B + 1}}
+    assert headers(w)["X-Etcd-Index"] == str(B + 1)
     k.converge()
-    assert _set_events(k, "/dup") == [("set", "v", 1)]
+    assert _set_events(k, "/dup") == [("set", "v", B + 1)]
     nxt = k.put("/dup", "w", client=d)  # the next op of that client is a new write
-    assert nxt.json()["node"]["modifiedIndex"] == 2 and nxt.json()["prevNode"]["value"] == "v"
+    assert nxt.json()["node"]["modifiedIndex"] == B + 2 and nxt.json()["prevNode"]["value"] == "v"
 
 
 def test_retry_after_leader_crash_right_after_commit_is_applied_once() -> None:
@@ -203,19 +211,19 @@ def test_retry_after_leader_crash_right_after_commit_is_applied_once() -> None:
     d.leader_hint = lead
     k.apply(F.LinkFaults(loss=1.0, src=lead, dst="h-d"))
     w = k.send("POST", "/queue", {"value": "job"}, client=d, timeout_ns=8 * S)  # not idempotent by itself
-    assert k.run_until(lambda: k.index(lead) == 1, 1 * S)
+    assert k.run_until(lambda: k.index(lead) == B + 1, 1 * S)
     k.apply(F.Crash(node=lead))
     k.wait(w)
     assert w.status == 201 and w.reply.frm != lead
     body = w.json()
-    assert body["action"] == "create" and body["node"]["value"] == "job" and body["node"]["createdIndex"] == 1
+    assert body["action"] == "create" and body["node"]["value"] == "job" and body["node"]["createdIndex"] == B + 1
     rest = sorted(k.members - {lead})
     k.converge(nodes=rest)
     listing = k.call("GET", "/queue", {"recursive": "true", "quorum": "true"}).json()
     assert [n["value"] for n in listing["node"]["nodes"]] == ["job"]  # one job, not two
     k.apply(F.Restart(node=lead))
     k.converge()
-    assert all(k.index(n) == 1 for n in k.members)
+    assert all(k.index(n) == B + 2 for n in k.members)  # the restarted member published again (etcd: H31)
 
 
 def test_retry_dedup_survives_snapshot_and_restart_of_every_member() -> None:
@@ -223,7 +231,7 @@ def test_retry_dedup_survives_snapshot_and_restart_of_every_member() -> None:
     d = k.client("d")
     k.apply(F.LinkFaults(loss=1.0, dst="h-d"))
     w = k.send("PUT", "/once", {"value": "1", "prevExist": "false"}, client=d, timeout_ns=10 * S)
-    assert k.run_until(lambda: k.index(k.leader()) >= 1, 1 * S)
+    assert k.run_until(lambda: k.index(k.leader()) >= B + 1, 1 * S)
     first = k.index(k.leader())
     for i in range(20):  # push the write into a snapshot on every member
         k.put(f"/other{i}", str(i))
@@ -241,7 +249,7 @@ def test_retry_dedup_survives_snapshot_and_restart_of_every_member() -> None:
     assert w.json()["action"] == "create" and w.json()["node"]["modifiedIndex"] == first
     k.converge()
     assert k.call("GET", "/once", {"quorum": "true"}).json()["node"]["modifiedIndex"] == first
-    assert {k.index(n) for n in k.members} == {first + 20}
+    assert {k.index(n) for n in k.members} == {first + 20 + 3}  # and each restarted member's publish
 
 
 # -- watches through a member (spec §7) -----------------------------------------------------------
@@ -255,13 +263,16 @@ def test_watch_with_past_wait_index_answers_from_history() -> None:
     k.converge()
     follower = sorted(k.members - {k.leader()})[0]
     on_f = k.client("wf", servers=[follower])
-    r = k.call("GET", "/w", {"wait": "true", "waitIndex": "2"}, client=on_f)
+    r = k.call("GET", "/w", {"wait": "true", "waitIndex": str(B + 2)}, client=on_f)
     assert r.status == 200 and r.reply.frm == follower
-    assert r.json() == {"action": "set", "node": {"key": "/w", "value": "b", "modifiedIndex": 2, "createdIndex": 2},
-                        "prevNode": {"key": "/w", "value": "a", "modifiedIndex": 1, "createdIndex": 1}}
-    assert headers(r)["X-Etcd-Index"] == "4"  # the member's index when the watch was registered
+    assert r.json() == {"action": "set", "node": {"key": "/w", "value": "b", "modifiedIndex": B + 2, "createdIndex": B + 2},
+                        "prevNode": {"key": "/w", "value": "a", "modifiedIndex": B + 1, "createdIndex": B + 1}}
+    assert headers(r)["X-Etcd-Index"] == str(B + 4)  # the member's index when the watch was registered
+    # A waitIndex before the first write only meets the /0 writes, which no watch sees: the first /w event.
+    first = k.call("GET", "/w", {"wait": "true", "waitIndex": "1"}, client=on_f)
+    assert first.json()["node"]["modifiedIndex"] == B + 1
     # waitIndex past every event on /w but within history: the watch waits.
-    pending = k.send("GET", "/w", {"wait": "true", "waitIndex": "4"}, client=on_f)
+    pending = k.send("GET", "/w", {"wait": "true", "waitIndex": str(B + 4)}, client=on_f)
     k.run_for(300 * MS)
     assert not pending.done
 
@@ -280,7 +291,7 @@ def test_pending_watch_on_follower_fires_on_later_write_through_leader() -> None
     k.wait(watch)
     assert watch.status == 200 and watch.reply.frm == follower
     assert watch.json() == {"action": "set", "node": w.json()["node"]}
-    assert headers(watch)["X-Etcd-Index"] == "1"  # the index at registration, not the event's
+    assert headers(watch)["X-Etcd-Index"] == str(B + 1)  # the index at registration, not the event's
     assert k.servers[follower].store.watcher_count == 0
 
 
@@ -328,10 +339,12 @@ def test_stale_wait_index_after_more_than_1000_events_is_401() -> None:
     on_f = k.client("wf", servers=[follower])
     r = k.call("GET", "/many", {"wait": "true", "recursive": "true", "waitIndex": "1"}, client=on_f)
     assert r.status == 400
+    # The /0 writes hold their places in the 1000-event window, as in etcd.
+    last = B + total
     assert r.json() == {"errorCode": 401, "message": "The event in requested index is outdated and cleared",
-                        "cause": f"the requested history has been cleared [{total - 999}/1]", "index": total}
-    ok = k.call("GET", "/many", {"wait": "true", "recursive": "true", "waitIndex": str(total - 999)}, client=on_f)
-    assert ok.status == 200 and ok.json()["node"]["modifiedIndex"] == total - 999
+                        "cause": f"the requested history has been cleared [{last - 999}/1]", "index": last}
+    ok = k.call("GET", "/many", {"wait": "true", "recursive": "true", "waitIndex": str(last - 999)}, client=on_f)
+    assert ok.status == 200 and ok.json()["node"]["modifiedIndex"] == last - 999
 
 
 # -- TTL (spec §6): the leader's SYNC expires nodes on every member -------------------------------
@@ -353,13 +366,13 @@ def test_ttl_key_expires_after_sync_with_expire_event_to_watchers() -> None:
     assert watch.status == 200
     ev = watch.json()
     assert ev["action"] == "expire"
-    assert ev["node"] == {"key": "/t", "modifiedIndex": 2, "createdIndex": 1}
+    assert ev["node"] == {"key": "/t", "modifiedIndex": B + 2, "createdIndex": B + 1}
     assert ev["prevNode"]["value"] == "v"
     assert 1 * S <= watch.done_at_ns - set_at <= 1600 * MS
     k.converge()
     for n in sorted(k.members):
         r = k.call("GET", "/t", client=k.client(f"g{n}", servers=[n]))
-        assert r.status == 404 and r.json()["index"] == 2
+        assert r.status == 404 and r.json()["index"] == B + 2
         assert [e.action for e in k.history_events(n, "/t")] == ["set", "expire"]
 
 
@@ -639,3 +652,28 @@ def test_removed_members_survive_a_snapshot_and_an_old_snapshot_still_restores()
     assert m.removed == {lead}
     m.restore(m.store.snapshot(), 0, 0)  # a snapshot without the membership header: nobody removed
     assert m.removed == set()
+
+
+# -- membership takes etcd indexes (kvraft/store/membership.py; etcd 3.4.23: S01, H31) ----------------------
+
+
+def test_a_fresh_cluster_takes_2n_plus_1_indexes_and_membership_changes_take_theirs() -> None:
+    one = KvCluster(seed=81, n=1)
+    assert one.index("n1") == 3 and one.put("/a", "1").json()["node"]["createdIndex"] == 4
+    k = KvCluster(seed=82, spare=1)
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B}
+    assert k.put("/a", "1").json()["node"]["createdIndex"] == B + 1
+    _add_and_join(k, "n4")  # its member record, then its own publish once it runs
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B + 3}
+    assert k.admin("remove", "n4").status == 204  # the record deleted, the removal recorded: two
+    k.members -= {"n4"}
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B + 5}
+    k.apply(F.Crash(node="n2"))
+    k.apply(F.Restart(node="n2"))  # a restart publishes again
+    k.converge()
+    assert {k.index(n) for n in k.members} == {B + 6}
+    r = k.call("GET", "/0/members")  # etcd's /0 is not a key
+    assert r.status == 404 and r.json()["cause"] == "/0"

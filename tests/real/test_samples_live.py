@@ -25,7 +25,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from real.conftest import needs_etcdctl
-from real.procs import (free_port, http, initial_cluster, kill9, leader_url, make_nodes, stop, wait_healthy)
+from real.procs import (free_port, http, initial_cluster, kill9, leader_url, make_nodes, stop, until,
+                        wait_healthy)
 
 SAMPLES = Path("/work/shared/etcd-v2/samples.md")
 if not SAMPLES.exists():  # pragma: no cover - the shared docs live beside the checkout
@@ -363,8 +364,16 @@ def test_stats_count_what_this_member_did(cluster3) -> None:
     assert after["getsSuccess"] - before["getsSuccess"] == 1 and after["getsFail"] - before["getsFail"] == 1
     s = json.loads(http("GET", lead + "/v2/stats/self")[2])
     assert s["state"] == "StateLeader" and s["sendAppendRequestCnt"] > 0
+    # etcd's rates over its last 200 AppendEntries (kvraft/stats.py), in etcd's field order, within 1 s of them.
+    assert list(s)[-3:] == ["sendAppendRequestCnt", "sendPkgRate", "sendBandwidthRate"], s
+    assert s["sendPkgRate"] > 0 and s["sendBandwidthRate"] > s["sendPkgRate"], s
     s = json.loads(http("GET", follower + "/v2/stats/self")[2])
     assert s["state"] == "StateFollower" and s["recvAppendRequestCnt"] > 0
+    assert s["recvPkgRate"] > 0 and s["recvBandwidthRate"] > s["recvPkgRate"] and "sendPkgRate" not in s, s
+    # Over a second with no AppendEntries (heartbeats are other messages): the rates are gone, as etcd's.
+    s = until(lambda: json.loads(http("GET", lead + "/v2/stats/self")[2]),
+              lambda s: "sendPkgRate" not in s and "sendBandwidthRate" not in s, 5)
+    assert "sendPkgRate" not in s and "sendBandwidthRate" not in s, s
     fol = json.loads(http("GET", lead + "/v2/stats/leader")[2])["followers"]
     assert len(fol) == 2 and all(f["counts"]["success"] > 0 for f in fol.values()), fol
     assert all(0 <= f["latency"]["minimum"] <= f["latency"]["average"] <= f["latency"]["maximum"] for f in fol.values())

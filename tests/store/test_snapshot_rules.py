@@ -24,7 +24,8 @@ def small_store() -> Store:
 
 def test_snapshot_document_shape() -> None:
     doc = json.loads(small_store().snapshot())
-    assert doc["format_version"] == FORMAT_VERSION == 1
+    assert doc["format_version"] == FORMAT_VERSION == 2
+    assert doc["system"] == {"n": "", "ci": 0, "mi": 0, "c": []}  # etcd's /0: nothing before membership
     assert (doc["index"], doc["raft_index"]) == (3, 3)
     root = doc["root"]
     assert (root["n"], root["ci"], root["mi"], "v" in root, "e" in root) == ("", 0, 0, False, False)
@@ -71,7 +72,7 @@ def test_malformed_snapshots_are_refused_and_change_nothing(data: bytes) -> None
     assert s.snapshot() == before and s.next_expiration_ns() == 5 * S
 
 
-@pytest.mark.parametrize("version", [0, 2, "1", None])
+@pytest.mark.parametrize("version", [0, 3, "1", "2", None])
 def test_a_whole_snapshot_of_another_format_version_is_refused(version: object) -> None:
     doc = json.loads(small_store().snapshot())
     doc["format_version"] = version
@@ -79,3 +80,12 @@ def test_a_whole_snapshot_of_another_format_version_is_refused(version: object) 
     with pytest.raises(SnapshotError, match="snapshot format"):
         s.restore(json.dumps(doc).encode())
     assert s.snapshot() == Store().snapshot()
+
+
+def test_a_version_1_snapshot_loads_with_an_empty_cluster_namespace() -> None:
+    doc = json.loads(small_store().snapshot())
+    doc["format_version"] = 1
+    del doc["system"]
+    s = Store()
+    s.restore(json.dumps(doc).encode())
+    assert s.snapshot() == small_store().snapshot()
