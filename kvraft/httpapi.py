@@ -96,6 +96,7 @@ class HttpApi:
         app.router.add_route("*", "/v2/stats/{what}", self.stats)
         app.router.add_route("*", "/health", self.health)
         app.router.add_route("*", "/version", self.version)
+        app.router.add_route("GET", "/metrics", self.metrics)
         app.router.add_route("*", "/{tail:.*}", self.not_found)
         self.app = app
 
@@ -412,6 +413,15 @@ class HttpApi:
 
     async def not_found(self, request: web.Request) -> web.Response:
         return web.Response(status=404, body=b"404 page not found\n", headers={"Content-Type": TEXT})
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        """A few of etcd's Prometheus metrics, under etcd's names (text format): the WAL's fsyncs."""
+        w = self.d.wal
+        n, s = (w.fsyncs, w.fsync_s) if w is not None else (0, 0.0)
+        name = "etcd_disk_wal_fsync_duration_seconds"
+        text = (f"# HELP {name} The latency distributions of fsync called by WAL.\n# TYPE {name} histogram\n"
+                f'{name}_bucket{{le="+Inf"}} {n}\n{name}_sum {s}\n{name}_count {n}\n')
+        return web.Response(text=text, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
 
     async def version(self, request: web.Request) -> web.Response:
         return _json(200, {"etcdserver": ETCD_VERSION, "etcdcluster": CLUSTER_VERSION})

@@ -29,6 +29,7 @@ import asyncio
 import json
 import os
 import struct
+import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -146,6 +147,7 @@ class Wal:
         self._ops: list[tuple[str, Any, Any]] = []  # ("sync", None, [cbs]) | ("replace", records, cb)
         self._running = False
         self.fsyncs = 0  # stats: how many fdatasyncs ran (group commit makes this < the number of fsync calls)
+        self.fsync_s = 0.0  # stats: the time they took (etcd's etcd_disk_wal_fsync_duration_seconds_sum)
         self.on_durable: Callable[[str, int], None] | None = None  # see the module rules (harness only)
         self.fsync_delay_s = 0.0  # harness only: a slow disk
 
@@ -291,7 +293,9 @@ class Wal:
             os.write(self._fd, buf)
             self._size += len(buf)
         if self.do_fsync:
+            t0 = time.monotonic()  # det-ok: real disk stats (/metrics), never simulated
             os.fdatasync(self._fd)
+            self.fsync_s += time.monotonic() - t0  # det-ok: as above
             self._durable()
         self.fsyncs += 1
         if self._size > SEGMENT_BYTES:
