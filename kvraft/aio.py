@@ -1,8 +1,8 @@
 """The real runtime: ``kvraft.runtime.Runtime`` on an asyncio event loop, real clocks, sockets and disk.
 
 Rules:
-- Everything runs on the loop's thread: timers are ``loop.call_later``; the WAL's fsyncs run in an
-  executor but their callbacks come back to the loop. The server code stays callbacks-only.
+- Everything runs on the loop's thread: timers are ``loop.call_later``; the WAL's fsyncs run in a
+  thread of the WAL's own, but their callbacks come back to the loop. The server code stays callbacks-only.
 - ``now()`` is the wall clock in ns since the store's ``EPOCH`` (2026-01-01T00:00:00Z, as virtual time in
   the simulator: ``time.time_ns() - EPOCH_UNIX_NS``) plus ``clock_offset_ns``, which only a test harness
   sets (to skew a member, issue 19); ``monotonic()`` is ``time.monotonic_ns``.

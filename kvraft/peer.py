@@ -3,10 +3,12 @@
 Rules:
 - One long-lived outbound connection per peer; a frame is a 4-byte big-endian length and a JSON
   payload. The first frame is a hello ``{"cluster": hex, "from": id, "to": id}``; then each frame
-  is a JSON list of messages (``kvraft/codec.py``), batched from the send queue.
+  is a JSON list of messages (``kvraft/codec.py``): every message for that peer produced in one loop
+  iteration, written with one ``transport.write`` at its end (no per-message task switch or drain).
 - The receiving side rejects a hello of another cluster id or for another member (closes, logs one
   line), and drops (logs) frames that do not decode.
-- ``send`` never blocks: a bounded queue per peer drops the message when full (Raft retries).
+- ``send`` never blocks: a bounded queue per peer drops the message when full (Raft retries); past
+  ``HIGH_WATER`` unsent bytes on the socket, messages queue until it drains.
   A broken connection is re-dialled with exponential back-off (50 ms to 1 s); queued messages
   survive the reconnect.
 - A hello ``{"want": "members"}`` gets one frame with the cluster's members (``members_fn()``) and
@@ -14,8 +16,7 @@ Rules:
   its cluster.
 - Counts, for ``/v2/stats``: AppendEntries sent and received (``send_append``, ``recv_append``), and per peer
   etcd's follower stats (``_Link.stats``): each AppendEntries written to the socket is a success timed by its
-  batch's write (ms, as etcd times a message written to its stream), each one dropped (queue full, broken
-  connection) a failure.
+  frame's write (ms, as etcd times a message written to its stream), each one dropped (queue full) a failure.
 - A hello from a member this cluster removed (``is_removed(id)``) gets one frame ``{"removed": true}``
   and the connection is closed; the dialer hearing it calls ``on_removed()`` (etcd's rafthttp answers a
   removed member the same way, and the member stops: it may never see its removal committed, since the
@@ -44,6 +45,7 @@ log = logging.getLogger("kvraft.peer")
 _LEN = struct.Struct(">I")
 MAX_FRAME = 256 << 20
 QUEUE_MAX = 4096
+HIGH_WATER = 4 << 20  # bytes unsent on a peer socket before messages wait for the dialling task
 
 
 async def read_frame(reader: asyncio.StreamReader) -> Any:
@@ -87,13 +89,22 @@ class FollowerStats:
 
 
 class _Link:
-    """The outbound connection to one peer."""
+    """The outbound connection to one peer.
+
+    Every message pushed during one loop iteration leaves in one frame and one ``transport.write`` at the
+    end of it (``_flush``, scheduled once per iteration): no task switch and no ``drain`` per message. Only
+    when the socket's buffer is above ``HIGH_WATER`` (a slow peer) or the connection is down do messages wait
+    for the dialling task, which drains, re-dials and flushes.
+    """
 
     def __init__(self, transport: "PeerTransport", peer: str) -> None:
         self.t = transport
         self.peer = peer
         self.queue: deque[Any] = deque()
         self.wake = asyncio.Event()
+        self.writer: asyncio.StreamWriter | None = None  # set while connected
+        self._scheduled = False
+        self._loop = asyncio.get_event_loop()
         self.task = asyncio.ensure_future(self._run())
         self.dropped = 0
         self.stats = FollowerStats()
@@ -105,7 +116,32 @@ class _Link:
                 self.stats.fail += 1
             return
         self.queue.append(msg)
-        self.wake.set()
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        """Write what is queued as one frame, unless the link is down or backed up (then the task does)."""
+        self._scheduled = False
+        w = self.writer
+        if w is None or w.transport.is_closing() or w.transport.get_write_buffer_size() > HIGH_WATER:
+            self.wake.set()
+            return
+        self._write(w)
+
+    def _write(self, w: asyncio.StreamWriter) -> None:
+        while self.queue:
+            batch = []
+            appends = 0
+            while self.queue and len(batch) < 512:
+                msg = self.queue.popleft()
+                appends += isinstance(msg, AppendEntries)
+                batch.append(encode(msg))
+            t0 = time.monotonic()  # det-ok: real-mode peer link, never simulated
+            write_frame(w, batch)
+            ms = (time.monotonic() - t0) * 1e3  # det-ok: as above
+            for _ in range(appends):
+                self.stats.succ(ms)
 
     async def _run(self) -> None:
         backoff = 0.05
@@ -116,7 +152,6 @@ class _Link:
                 continue
             host, port, tls = addr
             closed: asyncio.Future[Any] | None = None
-            appends = 0
             try:
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(host, port, ssl=self.t.client_ssl if tls else None), 2)
@@ -130,28 +165,19 @@ class _Link:
                 # The peer writes nothing but a "removed" notice: EOF or that frame ends the connection.
                 closed = asyncio.ensure_future(read_frame(reader))
                 closed.add_done_callback(lambda _: self.wake.set())  # one Event to wait on, not asyncio.wait per batch
+                self.writer = writer
                 while not self.t.closed and not closed.done():
+                    if self.queue:
+                        self._write(writer)
+                    self.wake.clear()
+                    await writer.drain()  # returns at once unless the buffer is above the high-water mark
                     if not self.queue:
-                        self.wake.clear()
                         await self.wake.wait()
-                        continue
-                    batch = []
-                    appends = 0
-                    while self.queue and len(batch) < 512:
-                        msg = self.queue.popleft()
-                        appends += isinstance(msg, AppendEntries)
-                        batch.append(encode(msg))
-                    t0 = time.monotonic()  # det-ok: real-mode peer link, never simulated
-                    write_frame(writer, batch)
-                    await writer.drain()
-                    ms = (time.monotonic() - t0) * 1e3  # det-ok: as above
-                    for _ in range(appends):
-                        self.stats.succ(ms)
-                    appends = 0
                 closed.cancel()
             except (OSError, ConnectionError, asyncio.IncompleteReadError):
-                self.stats.fail += appends
+                pass
             finally:
+                self.writer = None
                 writer.close()
             if closed is not None and closed.done() and not closed.cancelled() and closed.exception() is None \
                     and closed.result() == {"removed": True}:
