@@ -13,7 +13,7 @@ Rules (the format, one module):
   zeros or nothing, is a torn tail: it is truncated away, as etcd does. A bad CRC anywhere else is
   corruption: ``WalError`` naming the file and offset, and nothing is changed on disk.
 - Durability: ``write`` appends to a buffer (handed to the OS between operations, and at ``close``); ``fsync(then)`` writes the buffer and fdatasyncs it in a
-  thread of its own; fsyncs issued while one is in flight are covered together by the next one (group
+  thread of its own (or, while ``sync_here()`` says so, on the loop's thread a loop turn later); fsyncs issued while one is in flight are covered together by the next one (group
   commit). ``replace`` = write temp + fsync + rename + fsync(dir). Operations complete in issue order.
 - ``on_durable(segment, length)``, when set (the live harness's power-loss fault, ``--unsafe-durable-file``),
   is called after every fsync that completes, from the thread that ran it: the newest segment's name and
@@ -186,6 +186,7 @@ class Wal:
         self.on_durable: Callable[[str, int], None] | None = None  # see the module rules (harness only)
         self.fsync_delay_s = 0.0  # harness only: a slow disk
         self._syncer: _Syncer | None = None
+        self.sync_here: Callable[[], bool] = lambda: False  # fsync on the loop's thread now? (else the sync thread)
 
     # ------------------------------------------------------------------ opening
     def open(self) -> None:
@@ -302,6 +303,9 @@ class Wal:
             return
         kind, arg, cbs = self._ops[0]
         self._running = True
+        if kind == "sync" and self.fsync_delay_s <= 0 and self.sync_here():
+            (self.loop or asyncio.get_event_loop()).call_soon(self._sync_here)
+            return
         buf, self._buf = bytes(self._buf), bytearray()
         job = (lambda: self._sync(buf)) if kind == "sync" else (lambda: self._replace(buf, arg))
         loop = self.loop or asyncio.get_event_loop()
@@ -318,6 +322,18 @@ class Wal:
         self._ops.pop(0)
         self._running = False
         for cb in (cbs if isinstance(cbs, list) else [cbs]):
+            cb()
+        self._kick()
+
+    def _sync_here(self) -> None:
+        """The fsync on the loop's thread: covers every sync queued before it runs (their records are written)."""
+        cbs: list[Callable[[], None]] = []
+        while self._ops and self._ops[0][0] == "sync":
+            cbs.extend(self._ops.pop(0)[2])
+        buf, self._buf = bytes(self._buf), bytearray()
+        self._sync(buf)  # a failed write or fsync must not be acknowledged: let it propagate
+        self._running = False
+        for cb in cbs:
             cb()
         self._kick()
 
