@@ -7,7 +7,8 @@ Rules:
   the simulator: ``time.time_ns() - EPOCH_UNIX_NS``) plus ``clock_offset_ns``, which only a test harness
   sets (to skew a member, issue 19); ``monotonic()`` is ``time.monotonic_ns``.
 - ``send`` to a local endpoint (an HTTP request waiting in this process, registered with
-  ``open_endpoint``) is delivered on the next loop turn; anything else goes to the peer transport.
+  ``open_endpoint``) calls its ``on_message`` at once, so that must only hand the message on (a queue's
+  ``put_nowait``), never call back into the server; anything else goes to the peer transport.
 - ``trace`` is a no-op unless a ``tracer`` is given (debugging).
 """
 
@@ -55,7 +56,7 @@ class AioRuntime:
     def send(self, to: str, msg: Any) -> None:
         ep = self._endpoints.get(to)
         if ep is not None:
-            self.loop.call_soon(ep, msg)
+            ep(msg)  # a queue's put_nowait: wakes the waiting request on the next loop turn
         elif self.transport is not None:
             self.transport.send(to, msg)
 

@@ -2,8 +2,8 @@
 
 Rules:
 - One long-lived outbound connection per peer; a frame is a 4-byte big-endian length and a JSON
-  payload. The first frame is a hello ``{"cluster": hex, "from": id, "to": id}``; then each frame
-  is a JSON list of messages (``kvraft/codec.py``): every message for that peer produced in one loop
+  payload. The first frame is a hello ``{"cluster": hex, "from": id, "to": id}`` (JSON); then each frame
+  is a binary batch of messages (``kvraft/codec.py``; a JSON list of ``encode``d messages is read too): every message for that peer produced in one loop
   iteration, written with one ``transport.write`` at its end (no per-message task switch or drain).
 - The receiving side rejects a hello of another cluster id or for another member (closes, logs one
   line), and drops (logs) frames that do not decode.
@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .codec import CodecError, decode, encode
+from .codec import BATCH, CodecError, decode, decode_batch, encode_batch
 from .raft.messages import AppendEntries
 
 __all__ = ["FollowerStats", "PeerTransport", "fetch_members", "read_frame", "write_frame"]
@@ -48,12 +48,16 @@ QUEUE_MAX = 4096
 HIGH_WATER = 4 << 20  # bytes unsent on a peer socket before messages wait for the dialling task
 
 
-async def read_frame(reader: asyncio.StreamReader) -> Any:
+async def read_payload(reader: asyncio.StreamReader) -> bytes:
     head = await reader.readexactly(4)
     (n,) = _LEN.unpack(head)
     if n > MAX_FRAME:
         raise ValueError(f"frame of {n} bytes")
-    return json.loads(await reader.readexactly(n))
+    return await reader.readexactly(n)
+
+
+async def read_frame(reader: asyncio.StreamReader) -> Any:
+    return json.loads(await read_payload(reader))
 
 
 def write_frame(writer: asyncio.StreamWriter, doc: Any) -> None:
@@ -135,10 +139,11 @@ class _Link:
             appends = 0
             while self.queue and len(batch) < 512:
                 msg = self.queue.popleft()
-                appends += isinstance(msg, AppendEntries)
-                batch.append(encode(msg))
+                appends += type(msg) is AppendEntries
+                batch.append(msg)
+            payload = encode_batch(batch)
             t0 = time.monotonic()  # det-ok: real-mode peer link, never simulated
-            write_frame(w, batch)
+            w.write(_LEN.pack(len(payload)) + payload)
             ms = (time.monotonic() - t0) * 1e3  # det-ok: as above
             for _ in range(appends):
                 self.stats.succ(ms)
@@ -246,26 +251,40 @@ class PeerTransport:
                 await writer.drain()
                 return
             while not self.closed:
-                batch = await read_frame(reader)
+                payload = await read_payload(reader)
                 if self.is_removed(src):  # removed since it connected: it still sends (it campaigns), refuse it now
                     log.error("rejected the stream from removed member %s", src)
                     write_frame(writer, {"removed": True})
                     await writer.drain()
                     return
-                for doc in batch if isinstance(batch, list) else ():
-                    try:
-                        msg = decode(doc)
-                    except CodecError as e:
-                        log.warning("dropped a bad message from %s: %s", src, e)
-                        continue
+                for msg in self._messages(src, payload):
                     if msg.frm == src:
-                        if isinstance(msg, AppendEntries):
+                        if type(msg) is AppendEntries:
                             self.recv_append += 1
                         self.on_message(src, msg)
         except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, ssl.SSLError):
             pass
         finally:
             writer.close()
+
+    @staticmethod
+    def _messages(src: str, payload: bytes) -> list[Any]:
+        """A frame's messages: a binary batch (``kvraft/codec.py``) or a JSON list; what does not decode is logged
+        and dropped (a bad binary batch whole: its boundaries are lost)."""
+        if payload[:1] == BATCH:
+            try:
+                return decode_batch(payload)
+            except CodecError as e:
+                log.warning("dropped a bad batch from %s: %s", src, e)
+                return []
+        batch = json.loads(payload)
+        out = []
+        for doc in batch if isinstance(batch, list) else ():
+            try:
+                out.append(decode(doc))
+            except CodecError as e:
+                log.warning("dropped a bad message from %s: %s", src, e)
+        return out
 
     async def close(self) -> None:
         self.closed = True
