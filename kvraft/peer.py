@@ -192,6 +192,61 @@ class _Link:
             await asyncio.sleep(backoff)
 
 
+class _Inbound(asyncio.Protocol):
+    """One inbound peer connection: frames parsed as they arrive and delivered at once (no reader task, so no
+    loop turn per frame). The first frame is the hello (``PeerTransport.hello``), due within 10 s."""
+
+    def __init__(self, t: "PeerTransport") -> None:
+        self.t = t
+        self.buf = bytearray()
+        self.src: str | None = None
+        self.transport: Any = None
+        self.timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        self.transport = transport
+        self.timer = asyncio.get_event_loop().call_later(10, transport.close)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def _refuse(self, answer: Any) -> None:
+        if answer is not None:
+            payload = json.dumps(answer, separators=(",", ":")).encode()
+            self.transport.write(_LEN.pack(len(payload)) + payload)
+        self.transport.close()
+        self.buf = bytearray()
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        buf = self.buf
+        off = 0
+        try:
+            while len(buf) - off >= 4 and not self.transport.is_closing() and not self.t.closed:
+                (n,) = _LEN.unpack_from(buf, off)
+                if n > MAX_FRAME:
+                    raise ValueError(f"frame of {n} bytes")
+                if len(buf) - off - 4 < n:
+                    break
+                payload = bytes(buf[off + 4:off + 4 + n])
+                off += 4 + n
+                if self.src is None:
+                    if self.timer is not None:
+                        self.timer.cancel()
+                    self.src, answer = self.t.hello(json.loads(payload))
+                    if self.src is None:
+                        self._refuse(answer)
+                        return
+                elif not self.t.frame(self.src, payload):
+                    self._refuse({"removed": True})
+                    return
+        except (ValueError, ssl.SSLError):  # not our framing or JSON: close without a word
+            self._refuse(None)
+            return
+        del buf[:off]
+
+
 class PeerTransport:
     """Sends Raft messages to peers and hands received ones to ``on_message(src, msg)``.
 
@@ -228,44 +283,37 @@ class PeerTransport:
         link.push(msg)
 
     async def listen(self, host: str, port: int, server_ssl: ssl.SSLContext | None = None) -> None:
-        self.servers.append(await asyncio.start_server(self._serve, host, port, ssl=server_ssl))
+        loop = asyncio.get_running_loop()
+        self.servers.append(await loop.create_server(lambda: _Inbound(self), host, port, ssl=server_ssl))
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            hello = await asyncio.wait_for(read_frame(reader), 10)
-            if not isinstance(hello, dict):
-                raise ValueError("bad hello")
-            if hello.get("want") == "members":
-                write_frame(writer, self.members_fn())
-                await writer.drain()
-                return
-            if hello.get("cluster") != self.cluster_id or hello.get("to") != self.node_id:
-                self.rejected += 1
-                log.warning("rejected peer connection: cluster %s to %s (we are cluster %s member %s)",
-                            hello.get("cluster"), hello.get("to"), self.cluster_id, self.node_id)
-                return
-            src = str(hello.get("from"))
-            if self.is_removed(src):
-                log.error("rejected the stream from removed member %s", src)
-                write_frame(writer, {"removed": True})
-                await writer.drain()
-                return
-            while not self.closed:
-                payload = await read_payload(reader)
-                if self.is_removed(src):  # removed since it connected: it still sends (it campaigns), refuse it now
-                    log.error("rejected the stream from removed member %s", src)
-                    write_frame(writer, {"removed": True})
-                    await writer.drain()
-                    return
-                for msg in self._messages(src, payload):
-                    if msg.frm == src:
-                        if type(msg) is AppendEntries:
-                            self.recv_append += 1
-                        self.on_message(src, msg)
-        except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError, ssl.SSLError):
-            pass
-        finally:
-            writer.close()
+    def hello(self, hello: Any) -> tuple[str | None, Any]:
+        """Judge an inbound connection's first frame: (the peer's id or None to close, a frame to answer first)."""
+        if not isinstance(hello, dict):
+            return None, None
+        if hello.get("want") == "members":
+            return None, self.members_fn()
+        if hello.get("cluster") != self.cluster_id or hello.get("to") != self.node_id:
+            self.rejected += 1
+            log.warning("rejected peer connection: cluster %s to %s (we are cluster %s member %s)",
+                        hello.get("cluster"), hello.get("to"), self.cluster_id, self.node_id)
+            return None, None
+        src = str(hello.get("from"))
+        if self.is_removed(src):
+            log.error("rejected the stream from removed member %s", src)
+            return None, {"removed": True}
+        return src, None
+
+    def frame(self, src: str, payload: bytes) -> bool:
+        """Deliver one frame from ``src``; False if the connection must close (``src`` was removed meanwhile)."""
+        if self.is_removed(src):  # removed since it connected: it still sends (it campaigns), refuse it now
+            log.error("rejected the stream from removed member %s", src)
+            return False
+        for msg in self._messages(src, payload):
+            if msg.frm == src:
+                if type(msg) is AppendEntries:
+                    self.recv_append += 1
+                self.on_message(src, msg)
+        return True
 
     @staticmethod
     def _messages(src: str, payload: bytes) -> list[Any]:
