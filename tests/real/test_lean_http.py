@@ -1,5 +1,6 @@
 """The lean /v2/keys path (kvraft/leanhttp.py) answers byte for byte as aiohttp's route, in order, and hands
-aiohttp whatever it does not answer, mid-connection included."""
+aiohttp whatever it does not answer, mid-connection included. /metrics counts the WAL's fsyncs (the bench's
+fsyncs per write)."""
 
 from __future__ import annotations
 
@@ -146,3 +147,14 @@ def test_a_request_cut_in_pieces_and_a_huge_head_are_handled(one) -> None:
         assert got.startswith(b"HTTP/1.1 4") or got.startswith(b"HTTP/1.0 4")  # aiohttp refuses it
     finally:
         s.close()
+
+
+def test_metrics_count_every_wal_fsync_under_etcds_name(one) -> None:
+    def count() -> int:
+        text = http("GET", one.client_url + "/metrics")[2].decode()
+        return int(re.search(r"^etcd_disk_wal_fsync_duration_seconds_count (\d+)$", text, re.M).group(1))
+
+    before = count()
+    for i in range(3):  # one at a time: each is its own fsync on a lone member
+        assert http("PUT", one.client_url + f"/v2/keys/metrics/{i}", b"value=x")[0] == 201
+    assert count() - before >= 3
