@@ -3,7 +3,9 @@
 Both clusters run on this box on 127.0.0.1 with fsync on and etcd's default timing (heartbeat 100 ms,
 election 1000 ms), and are driven by the same client (shared/tools/etcd-v2-bench.py: keep-alive
 HTTP/1.1 PUTs, one connection per worker) against the leader. Prints writes/s and p50/p99 latency with
-1 and 16 clients, and the ratio kvraft/etcd. Then writes --keys keys into a 1-member kvraft, stops it
+1 and 16 clients, and the ratio kvraft/etcd; per write, the CPU the leader and each follower spent
+(utime + stime from /proc/PID/stat over the run, all threads) and the leader's WAL fsyncs (etcd's
+``etcd_disk_wal_fsync_duration_seconds_count`` from /metrics, which kvraft serves too). Then writes --keys keys into a 1-member kvraft, stops it
 and times its restart until /health is true and a key reads back. Every process is stopped by PID.
 
 Usage: python bench/real_writes.py [--writes 4000] [--keys 100000] [--snapshot-count N] [--skip-etcd] [--profile DIR]
@@ -86,6 +88,23 @@ class Cluster:
         with urllib.request.urlopen(self.urls[0] + "/v2/members/leader", timeout=5) as r:
             return json.loads(r.read())["clientURLs"][0]
 
+    def measured(self, lead: str, writes: int, workers: int, prefix: str) -> dict:
+        """``drive`` the leader, adding CPU µs per write (leader, mean follower) and leader fsyncs per write."""
+        pids = {u: p.pid for u, p in zip(self.urls, self.procs)}
+        cpu0 = {u: cpu_s(pid) for u, pid in pids.items()}
+        f0 = fsyncs(lead)
+        r = drive(lead, writes, workers, prefix)
+        f1 = fsyncs(lead)
+        n = max(1, r["writes"])
+        cpu1 = {u: cpu_s(pid) for u, pid in pids.items()}
+        used = {u: (sum(cpu1[u]) - sum(cpu0[u])) / n * 1e6 for u in pids}
+        r["leader_cpu_us"] = round(used[lead])
+        r["leader_sys_us"] = round((cpu1[lead][1] - cpu0[lead][1]) / n * 1e6)
+        followers = [v for u, v in used.items() if u != lead]
+        r["follower_cpu_us"] = round(sum(followers) / max(1, len(followers)))
+        r["fsyncs_per_write"] = round((f1 - f0) / n, 2) if f0 >= 0 and f1 >= 0 else None
+        return r
+
     def stop(self) -> None:
         for p in self.procs:
             if p.poll() is None:
@@ -96,6 +115,27 @@ class Cluster:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> tuple[float, float]:
+    """CPU seconds (user, system; every thread) the process ``pid`` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[11]) * TICK_S, int(fields[12]) * TICK_S
+
+
+def fsyncs(url: str) -> int:
+    """The WAL fsyncs the member at ``url`` has done (its /metrics, etcd's metric name); -1 if not shown."""
+    try:
+        with urllib.request.urlopen(url + "/metrics", timeout=5) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("etcd_disk_wal_fsync_duration_seconds_count "):
+                    return int(float(line.split()[1]))
+    except (OSError, ValueError):
+        pass
+    return -1
 
 
 def drive(endpoint: str, writes: int, workers: int, prefix: str) -> dict:
@@ -144,6 +184,7 @@ def main() -> None:
         a.profile.mkdir(parents=True, exist_ok=True)
     kinds = ["kvraft"] + ([] if a.skip_etcd or shutil.which("etcd") is None else ["etcd"])
     root = Path(tempfile.mkdtemp(prefix="real-writes-"))
+    load0 = f"{os.getloadavg()[0]:.2f}"
     rows: dict[tuple[str, int], dict] = {}
     try:
         for kind in kinds:
@@ -153,12 +194,15 @@ def main() -> None:
                 drive(lead, 200, 4, "warmup")
                 for workers in (1, 16):
                     n = a.writes // 4 if workers == 1 else a.writes
-                    rows[(kind, workers)] = drive(lead, n, workers, f"w{workers}")
+                    rows[(kind, workers)] = c.measured(lead, n, workers, f"w{workers}")
             finally:
                 c.stop()
-        print(f"{'cluster':8} {'clients':>7} {'writes/s':>9} {'p50 ms':>7} {'p99 ms':>7}")
+        print(f"load average at the start: {load0}, now: {os.getloadavg()[0]:.2f}")
+        print(f"{'cluster':8} {'clients':>7} {'writes/s':>9} {'p50 ms':>7} {'p99 ms':>7} "
+              f"{'leader µs (sys)':>15} {'follower µs':>11} {'fsyncs/w':>8}   (CPU per write)")
         for (kind, workers), r in rows.items():
-            print(f"{kind:8} {workers:>7} {r['writes_per_s']:>9} {r['p50_ms']:>7} {r['p99_ms']:>7}")
+            print(f"{kind:8} {workers:>7} {r['writes_per_s']:>9} {r['p50_ms']:>7} {r['p99_ms']:>7} "
+                  f"{r['leader_cpu_us']:>8} ({r['leader_sys_us']:>4}) {r['follower_cpu_us']:>11} {r['fsyncs_per_write']!s:>8}")
         for workers, target in ((1, 0.5), (16, 1.0)):
             if ("etcd", workers) in rows:
                 ratio = rows[("kvraft", workers)]["writes_per_s"] / rows[("etcd", workers)]["writes_per_s"]

@@ -1,13 +1,14 @@
 """The real runtime: ``kvraft.runtime.Runtime`` on an asyncio event loop, real clocks, sockets and disk.
 
 Rules:
-- Everything runs on the loop's thread: timers are ``loop.call_later``; the WAL's fsyncs run in an
-  executor but their callbacks come back to the loop. The server code stays callbacks-only.
+- Everything runs on the loop's thread: timers are ``loop.call_later``; the WAL's fsyncs run in a
+  thread of the WAL's own, but their callbacks come back to the loop. The server code stays callbacks-only.
 - ``now()`` is the wall clock in ns since the store's ``EPOCH`` (2026-01-01T00:00:00Z, as virtual time in
   the simulator: ``time.time_ns() - EPOCH_UNIX_NS``) plus ``clock_offset_ns``, which only a test harness
   sets (to skew a member, issue 19); ``monotonic()`` is ``time.monotonic_ns``.
 - ``send`` to a local endpoint (an HTTP request waiting in this process, registered with
-  ``open_endpoint``) is delivered on the next loop turn; anything else goes to the peer transport.
+  ``open_endpoint``) calls its ``on_message`` at once, so that must only hand the message on (a queue's
+  ``put_nowait``), never call back into the server; anything else goes to the peer transport.
 - ``trace`` is a no-op unless a ``tracer`` is given (debugging).
 """
 
@@ -55,7 +56,7 @@ class AioRuntime:
     def send(self, to: str, msg: Any) -> None:
         ep = self._endpoints.get(to)
         if ep is not None:
-            self.loop.call_soon(ep, msg)
+            ep(msg)  # a queue's put_nowait: wakes the waiting request on the next loop turn
         elif self.transport is not None:
             self.transport.send(to, msg)
 

@@ -36,6 +36,7 @@ from aiohttp import ClientSession, ClientTimeout, web
 from aiohttp.client_exceptions import ClientError
 
 from .api import STATUS_RETRY, ClientReply, ClientRequest
+from .leanhttp import LeanConnection
 from .etcdconf import CLUSTER_VERSION, ETCD_VERSION, Url, member_id, parse_urls
 from .cluster import encode_attrs, encode_update
 from .member import TIMED_OUT
@@ -81,6 +82,8 @@ class HttpApi:
     def __init__(self, daemon: "Daemon") -> None:
         self.d = daemon
         self.runners: list[web.AppRunner] = []
+        self.servers: list[asyncio.AbstractServer] = []
+        self.max_form_bytes = MAX_FORM_BYTES
         self._rid = itertools.count(1)
         self._slots: list[list[Any]] = []  # free write slots: [client_id, last seq]
         self._nslots = 0
@@ -97,16 +100,24 @@ class HttpApi:
         app.router.add_route("*", "/v2/stats/{what}", self.stats)
         app.router.add_route("*", "/health", self.health)
         app.router.add_route("*", "/version", self.version)
+        app.router.add_route("GET", "/metrics", self.metrics)
         app.router.add_route("*", "/{tail:.*}", self.not_found)
         self.app = app
 
     async def listen(self, url: Url, ctx: ssl.SSLContext | None) -> None:
+        """Serve ``url``: each connection starts on the lean path, which hands aiohttp what it does not answer."""
         runner = web.AppRunner(self.app, access_log=None, handler_cancellation=True, shutdown_timeout=1.0)
         await runner.setup()
-        await web.TCPSite(runner, url.host, url.port, ssl_context=ctx, backlog=1024).start()
+        aio = runner.server
+        assert aio is not None
+        loop = asyncio.get_running_loop()
+        self.servers.append(await loop.create_server(lambda: LeanConnection(self, aio), url.host, url.port,
+                                                     ssl=ctx, backlog=1024))
         self.runners.append(runner)
 
     async def close(self) -> None:
+        for srv in self.servers:
+            srv.close()
         if self._session is not None:
             await self._session.close()
         for r in self.runners:
@@ -143,9 +154,10 @@ class HttpApi:
         return [f"{self._boot}/{self._nslots}", 0]
 
     @staticmethod
-    def _client_pair(request: web.Request) -> tuple[str, int] | str | None:
-        """The write's own (client id, seq) from the harness's headers; None if absent; a message if bad."""
-        cid, seq = request.headers.get("X-Raftsim-Client-Id"), request.headers.get("X-Raftsim-Seq")
+    def _client_pair(header: Any) -> tuple[str, int] | str | None:
+        """The write's own (client id, seq) from the harness's headers (``header(name)``); None if absent; a
+        message if bad."""
+        cid, seq = header("X-Raftsim-Client-Id"), header("X-Raftsim-Seq")
         if cid is None and seq is None:
             return None
         if not cid or len(cid) > 200 or not cid.startswith("live/") or not (seq or "").isdigit() or int(seq or 0) < 1:
@@ -221,26 +233,30 @@ class HttpApi:
         if method in ("PUT", "POST") and request.content_type == FORM:
             body = await request.read()
         parsed = parse_request(method, request.path, raw_q, body)
-        if not hasattr(parsed, "kind"):
-            return web.Response(status=parsed.status, body=parsed.body, headers={**CORS, **parsed.headers,
-                                                                                 **self.cid_header})
-        form = parse_query(body.decode("utf-8", "surrogateescape")) if body else {}
-        for k, v in parse_query(raw_q).items():
-            form.setdefault(k, []).extend(v)
-        params = tuple(sorted((k, v[0]) for k, v in form.items() if v))
-        if parsed.kind is RequestKind.WATCH:
-            got = await self._ask(method, request.path, params, False,
+        if getattr(parsed, "kind", None) is RequestKind.WATCH:
+            got = await self._ask(method, request.path, _params(body, raw_q), False,
                                   stream_to=web.StreamResponse() if parsed.stream else None, request=request)
             if isinstance(got, web.StreamResponse):
                 return got
-        else:
-            pair = self._client_pair(request) if self.d.cfg.client_ids else None
-            if isinstance(pair, str):
-                return _json(400, {"message": pair}, self.cid_header)
-            got = await self._ask(method, request.path, params, parsed.kind is RequestKind.WRITE, pair=pair)
-        return web.Response(status=got.status, body=got.body,
-                            headers={**CORS, **dict(got.headers.items() if isinstance(got.headers, dict) else got.headers),
-                                     **self.cid_header})
+            return web.Response(status=got.status, body=got.body, headers=self._reply_headers(got))
+        status, headers, out = await self.answer(method, request.path, raw_q, body, parsed, request.headers.get)
+        return web.Response(status=status, body=out, headers=headers)
+
+    async def answer(self, method: str, path: str, raw_q: str, body: bytes, parsed: Any,
+                     header: Any) -> tuple[int, dict[str, str], bytes]:
+        """A ``/v2/keys`` request that is not a watch: (status, headers, body). aiohttp's route and the lean
+        path (``kvraft/leanhttp.py``) both answer with it. ``parsed`` is ``parse_request``'s answer,
+        ``header(name)`` a request header or None."""
+        if not hasattr(parsed, "kind"):
+            return parsed.status, {**CORS, **parsed.headers, **self.cid_header}, parsed.body
+        pair = self._client_pair(header) if self.d.cfg.client_ids else None
+        if isinstance(pair, str):
+            return 400, {**CORS, "Content-Type": JSON, **self.cid_header}, json.dumps({"message": pair}, separators=(",", ":")).encode()
+        got = await self._ask(method, path, _params(body, raw_q), parsed.kind is RequestKind.WRITE, pair=pair)
+        return got.status, self._reply_headers(got), got.body
+
+    def _reply_headers(self, got: Any) -> dict[str, str]:
+        return {**CORS, **dict(got.headers.items() if isinstance(got.headers, dict) else got.headers), **self.cid_header}
 
     # ------------------------------------------------------------------ /v2/members
     async def _forward(self, request: web.Request) -> web.Response:
@@ -417,8 +433,25 @@ class HttpApi:
     async def not_found(self, request: web.Request) -> web.Response:
         return web.Response(status=404, body=b"404 page not found\n", headers={"Content-Type": TEXT})
 
+    async def metrics(self, request: web.Request) -> web.Response:
+        """A few of etcd's Prometheus metrics, under etcd's names (text format): the WAL's fsyncs."""
+        w = self.d.wal
+        n, s = (w.fsyncs, w.fsync_s) if w is not None else (0, 0.0)
+        name = "etcd_disk_wal_fsync_duration_seconds"
+        text = (f"# HELP {name} The latency distributions of fsync called by WAL.\n# TYPE {name} histogram\n"
+                f'{name}_bucket{{le="+Inf"}} {n}\n{name}_sum {s}\n{name}_count {n}\n')
+        return web.Response(text=text, headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
     async def version(self, request: web.Request) -> web.Response:
         return _json(200, {"etcdserver": ETCD_VERSION, "etcdcluster": CLUSTER_VERSION})
+
+
+def _params(body: bytes, raw_q: str) -> tuple[tuple[str, str], ...]:
+    """A keys request's parameters as the member takes them: the form body's, then the query's; first value each."""
+    form = parse_query(body.decode("utf-8", "surrogateescape")) if body else {}
+    for k, v in parse_query(raw_q).items():
+        form.setdefault(k, []).extend(v)
+    return tuple(sorted((k, v[0]) for k, v in form.items() if v))
 
 
 def _go_json_error(raw: bytes) -> str:

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kvraft.codec import CodecError, decode, encode
+from kvraft.codec import BATCH, CodecError, decode, decode_batch, encode, encode_batch
 from kvraft.etcdconf import ConfError, cluster_id, member_id, parse_args
 from kvraft.raft.entry import Entry, EntryType, Snapshot
-from kvraft.raft.messages import AppendEntries, Heartbeat, InstallSnapshot, Propose, RequestVote
+from kvraft.raft.messages import (AppendEntries, AppendEntriesReply, Heartbeat, HeartbeatReply, InstallSnapshot,
+                                  Propose, RequestVote)
 
 ids = st.sampled_from(["8e9e05c52164694d", "a", "b"])
 nat = st.integers(0, 2**63)
@@ -26,6 +27,37 @@ messages = st.one_of(
               snapshot=st.builds(Snapshot, index=nat, term=nat, voters=st.lists(ids, max_size=3).map(tuple),
                                  data=st.binary(max_size=40))),
 )
+
+batch_messages = st.one_of(
+    messages,
+    st.builds(AppendEntriesReply, frm=ids, to=ids, term=nat, index=nat, reject=st.booleans(), hint_index=nat,
+              hint_term=nat),
+    st.builds(HeartbeatReply, frm=ids, to=ids, term=nat, ctx=st.binary(max_size=20)),
+    st.builds(Heartbeat, frm=st.text(max_size=300), to=ids, term=nat),  # an id too long to pack: sent as JSON
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(batch_messages, max_size=6))
+def test_binary_batches_round_trip_and_every_cut_is_refused_or_a_prefix(msgs) -> None:
+    payload = encode_batch(msgs)
+    assert decode_batch(payload) == msgs
+    for cut in range(1, len(payload)):
+        try:
+            got = decode_batch(payload[:cut])
+        except CodecError:
+            continue
+        assert got == msgs[:len(got)]  # cut exactly between two messages
+
+
+@pytest.mark.parametrize("payload", [b"", b"[]", BATCH + b"\x09", BATCH + b"\x00\x00\x00\x00\x02{}",
+                                     BATCH + b"\x00\x00\x00\x00\x05junk!",
+                                     BATCH + b"\x01\x01a\x01b" + bytes(32) + b"\x00\x00\x00\x01" + bytes(16) + b"\x07"
+                                     + bytes(4),  # an entry of type 7
+                                     BATCH + b"\x03\x01a\x02\xff\xfe" + bytes(20)])  # an id not UTF-8
+def test_binary_batches_refuse_what_is_malformed(payload) -> None:
+    with pytest.raises(CodecError):
+        decode_batch(payload)
 
 
 @settings(max_examples=200, deadline=None)
