@@ -360,12 +360,17 @@ def iter_records(lines: Iterable[str], kinds: Iterable[str] | None = None, *,
         end: finally yield ``(0, {"kind": "trace-end", "t": <the largest t of any line>})``.
     Raises:
         TraceError naming the line: not JSON, or no int ``t`` / str ``kind``.
+
+    Lines are decoded _BATCH at a time by one ``json.loads`` of them as a JSON array (about 2x faster than a
+    call per line, as checkers/history.py does); a batch that fails, or whose count of values is not its count
+    of lines, is decoded line by line instead, so what is yielded, and where it stops, is the same either way.
     """
     has = wanted = None
     if kinds is not None:
         wanted = frozenset(kinds)
         has = re.compile(r'"kind":\s*"(?:%s)"' % "|".join(re.escape(k) for k in sorted(wanted))).search
     last_t = 0
+    batch: list[tuple[int, str]] = []
     for lineno, line in enumerate(lines, 1):
         text = line.strip()
         if not text:
@@ -377,19 +382,48 @@ def iter_records(lines: Iterable[str], kinds: Iterable[str] | None = None, *,
                 if m is not None:
                     last_t = max(last_t, int(m[1]))
             continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise TraceError(f"line {lineno}: not JSON ({e.msg})", lineno) from None
-        except RecursionError:  # deeply nested arrays; not a ValueError
-            raise TraceError(f"line {lineno}: not JSON (nested too deeply)", lineno) from None
-        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
-            raise TraceError(f"line {lineno}: a trace record needs int 't' and str 'kind'", lineno)
-        last_t = max(last_t, rec["t"])
-        if wanted is None or rec["kind"] in wanted:
-            yield lineno, rec
+        batch.append((lineno, line))
+        if len(batch) >= _BATCH:
+            for item in _decoded(batch):
+                last_t = max(last_t, item[1]["t"])
+                if wanted is None or item[1]["kind"] in wanted:
+                    yield item
+            batch = []
+    for item in _decoded(batch):
+        last_t = max(last_t, item[1]["t"])
+        if wanted is None or item[1]["kind"] in wanted:
+            yield item
     if end:
         yield 0, {"kind": END, "t": last_t}
+
+
+_BATCH = 512
+
+
+def _decoded(batch: list[tuple[int, str]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(lineno, record)`` of each line in ``batch``, checked as iter_records says (see there)."""
+    if not batch:
+        return
+    recs: Any = None
+    try:
+        recs = json.loads("[" + ",".join(line for _, line in batch) + "]")
+    except (json.JSONDecodeError, RecursionError):
+        pass  # bad JSON or deep nesting: line by line says which line
+    if recs is None or len(recs) != len(batch):
+        recs = None
+    for k, (lineno, line) in enumerate(batch):
+        if recs is not None:
+            rec = recs[k]
+        else:
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise TraceError(f"line {lineno}: not JSON ({e.msg})", lineno) from None
+            except RecursionError:  # deeply nested arrays; not a ValueError
+                raise TraceError(f"line {lineno}: not JSON (nested too deeply)", lineno) from None
+        if not isinstance(rec, dict) or not isinstance(rec.get("kind"), str) or type(rec.get("t")) is not int:
+            raise TraceError(f"line {lineno}: a trace record needs int 't' and str 'kind'", lineno)
+        yield lineno, rec
 
 
 def check_header(records: list[dict[str, Any]]) -> str | None:
