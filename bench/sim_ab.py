@@ -3,6 +3,8 @@
     git archive <base-commit> | tar -x -C /tmp/base      # the "before" tree
     python bench/sim_ab.py /tmp/base .                    # min of 3 interleaved runs each
     python bench/sim_ab.py /tmp/base . --rate 20 --repeat 5 --set trace_messages=false
+    python bench/sim_ab.py /tmp/base . --rate 0 --set nodes=3 --set clients=5 --set duration_s=30 \
+        --set trace_messages=false            # a sweep seed's simulation (later --set win)
 
 Each sample is a fresh ``python`` process per tree (imports not counted: only ``simulate``'s process
 time), alternating before/after so a busy machine's load falls on both alike; the figure is the minimum
@@ -46,13 +48,14 @@ def main() -> int:
     p.add_argument("before", type=Path)
     p.add_argument("after", type=Path)
     p.add_argument("--scenario", default="partition-majority")
-    p.add_argument("--rate", type=float, action="append", help="ops/s per client (default: 1 and 20)")
+    p.add_argument("--rate", type=float, action="append", help="ops/s per client (default: 1 and 20; 0: the "
+                   "scenario's own rate)")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     a = p.parse_args()
     roots = (a.before.resolve(), a.after.resolve())
     for rate in a.rate or [1.0, 20.0]:
-        sets = SETS + [f"rate={rate}"] + a.set
+        sets = SETS + ([f"rate={rate}"] if rate > 0 else []) + a.set
         runs: list[list[dict]] = [[], []]
         for _ in range(a.repeat):
             for i, root in enumerate(roots):
