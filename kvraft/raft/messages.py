@@ -1,7 +1,10 @@
-"""Raft peer messages: one frozen dataclass per type, named as in the Raft paper.
+"""Raft peer messages: one dataclass per type, named as in the Raft paper.
 
-Rules: every message has ``frm``, ``to`` and ``term`` and a one-line ``str()`` (used in traces,
-logs and interaction tests). ``Message`` is the union; the core dispatches with ``match``.
+Rules: messages are values, never changed once made (``dataclasses.replace`` makes a changed copy). They are
+slotted keyword dataclasses that are not ``frozen`` (hashable all the same): a frozen dataclass's ``__init__``
+sets each field through ``object.__setattr__``, twice the cost of building the message, and one is built
+per message sent (issue 20). Every message has ``frm``, ``to`` and ``term`` and a one-line ``str()`` (used
+in traces, logs and interaction tests). ``Message`` is the union; the core dispatches with ``match``.
 ``Propose`` is a follower forwarding client data to its leader; its term is informational.
 """
 
@@ -28,7 +31,7 @@ def _ctx(ctx: bytes) -> str:
     return ctx.decode("utf-8", "replace")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class RequestVote:
     frm: str
     to: str
@@ -44,7 +47,7 @@ class RequestVote:
         return f"{self.frm}->{self.to} {kind} term={self.term} last={self.last_log_term}/{self.last_log_index}{t}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class RequestVoteReply:
     frm: str
     to: str
@@ -57,7 +60,7 @@ class RequestVoteReply:
         return f"{self.frm}->{self.to} {kind} term={self.term} {'granted' if self.granted else 'rejected'}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class AppendEntries:
     frm: str
     to: str
@@ -72,7 +75,7 @@ class AppendEntries:
                 f" commit={self.commit} entries={_ents(self.entries)}")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class AppendEntriesReply:
     """Success: ``index`` is the last index now known to match. Reject: ``index`` is the rejected
     prev_log_index, and (``hint_index``, ``hint_term``) is the follower's conflict hint: the
@@ -93,7 +96,7 @@ class AppendEntriesReply:
         return f"{self.frm}->{self.to} AppendEntriesReply term={self.term} index={self.index}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Heartbeat:
     """Leader liveness + commit (``min(match, commit)``) + read-index round ``ctx`` (etcd's MsgHeartbeat)."""
 
@@ -108,7 +111,7 @@ class Heartbeat:
         return f"{self.frm}->{self.to} Heartbeat term={self.term} commit={self.commit}{c}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class HeartbeatReply:
     frm: str
     to: str
@@ -120,7 +123,7 @@ class HeartbeatReply:
         return f"{self.frm}->{self.to} HeartbeatReply term={self.term}{c}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class InstallSnapshot:
     frm: str
     to: str
@@ -131,7 +134,7 @@ class InstallSnapshot:
         return f"{self.frm}->{self.to} InstallSnapshot term={self.term} {self.snapshot}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class InstallSnapshotReply:
     """``index`` is the follower's last index after handling the snapshot."""
 
@@ -144,7 +147,7 @@ class InstallSnapshotReply:
         return f"{self.frm}->{self.to} InstallSnapshotReply term={self.term} index={self.index}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class TimeoutNow:
     frm: str
     to: str
@@ -154,7 +157,7 @@ class TimeoutNow:
         return f"{self.frm}->{self.to} TimeoutNow term={self.term}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class ReadIndex:
     frm: str
     to: str
@@ -165,7 +168,7 @@ class ReadIndex:
         return f"{self.frm}->{self.to} ReadIndex term={self.term} ctx={_ctx(self.ctx)}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class ReadIndexReply:
     frm: str
     to: str
@@ -177,7 +180,7 @@ class ReadIndexReply:
         return f"{self.frm}->{self.to} ReadIndexReply term={self.term} ctx={_ctx(self.ctx)} index={self.index}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Propose:
     """A follower forwards proposals to its leader (etcd's MsgProp)."""
 

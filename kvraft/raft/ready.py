@@ -1,7 +1,9 @@
 """Ready: what the driver must do next, and the HardState / SoftState it reports.
 
-Rules: ``Ready`` is a value; the driver handles it completely, then calls ``advance(ready)``,
-before asking for the next one (one Ready in flight). The node may be stepped in between.
+Rules: ``Ready`` and the states in it are values, never changed once made (slotted keyword dataclasses,
+not ``frozen``: one Ready is built per input, and frozen construction costs twice as much). The driver
+handles a Ready completely, then calls ``advance(ready)``, before asking for the next one (one Ready in
+flight). The node may be stepped in between.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ class Role(enum.Enum):
     LEADER = "leader"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class HardState:
     """State that must be durable before any message that depends on it is sent (Figure 2)."""
 
@@ -34,7 +36,7 @@ class HardState:
         return f"term={self.term} vote={self.vote or '-'} commit={self.commit}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class SoftState:
     """Volatile state worth reporting when it changes."""
 
@@ -45,7 +47,7 @@ class SoftState:
         return f"role={self.role.value} leader={self.leader or '-'}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class ReadState:
     """A linearizable read with ``ctx`` may be served once applied >= ``index``."""
 
@@ -53,7 +55,7 @@ class ReadState:
     ctx: bytes
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class DroppedMessage:
     """A message the core ignored (stale term, unknown sender, ...), for the ``drop-msg`` trace."""
 
@@ -65,7 +67,7 @@ class DroppedMessage:
         return f"dropped {self.type} from {self.frm}: {self.why}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True, unsafe_hash=True)
 class Ready:
     """One batch of work for the driver. The contract, in order:
 

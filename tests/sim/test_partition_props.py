@@ -108,3 +108,21 @@ def test_applied_shape_matches_network_cut(nodes, seed, name) -> None:
     s = P.shape(name, nodes, _rng(seed))
     w.apply(s.fault())
     assert set(w.network.blocked_pairs()) == set(s.blocked)
+
+
+@settings(max_examples=60, deadline=None)
+@given(node_lists, seeds, st.sampled_from(["halves", "majority-minority", "minority-third", "isolate"]))
+def test_plain_splits_cut_the_complement_of_their_groups_cliques(nodes, seed, name) -> None:
+    """The splits are built without networkx; the cut must be networkx's complement of the "hears" graph."""
+    import networkx as nx
+
+    if name == "isolate":
+        s = P.isolate(nodes, nodes[(seed or 0) % len(nodes)])
+    else:
+        s = P.shape(name, nodes, _rng(seed))
+    hears = nx.DiGraph()
+    hears.add_nodes_from(nodes)
+    for g in s.groups:
+        hears.add_edges_from((a, b) for a in g for b in g if a != b)
+    assert s.blocked == frozenset(nx.complement(hears).edges())
+    assert s.nodes == tuple(sorted(nodes))
