@@ -47,6 +47,7 @@ def test_event_value() -> None:
     e = ev("update", "/k", 5)
     assert e.index == 5 and str(e) == "update /k @5" and str(Event("get", nv("", 0, dir=True))) == "get / @0"
     assert Event.from_json(e.to_json()) == e and e.to_json()["prev"]["mi"] == 4 and "refresh" not in e.to_json()
+    assert repr(e) == f"Event({e.to_json()!r})"
     r = Event("set", nv("/k", 6), None, True)
     assert r.to_json()["refresh"] is True and Event.from_json(r.to_json()).refresh is True
     assert e != ev("update", "/k", 6) and (e == "x") is False and "prev" not in ev("set", "/k", 5).to_json()
@@ -117,6 +118,9 @@ def test_watcher_buffer_and_cancel() -> None:
     cb._deliver(ev("set", "/k", 3))
     assert got[0] is None and got[1].index == 3 and cb.events == []
     assert repr(cb) == "Watcher('/k' recursive=False stream=False since=1 active=True)"
+    fields = Watcher("/p", True, True, 7, 5, got.append)
+    assert (fields.path, fields.recursive, fields.stream, fields.since_index, fields.start_index, fields.callback,
+            fields.last_index, fields.events, fields.active) == ("/p", True, True, 7, 5, got.append, 0, [], True)
 
 
 def test_hub_add_remove_count() -> None:
