@@ -57,7 +57,10 @@ def test_event_value() -> None:
     assert d.to_json() == {"key": "/d", "mi": 4, "ci": 1, "dir": True, "exp": 7, "ttl": 3,
                            "nodes": [{"key": "/d/a", "mi": 2, "ci": 2, "value": "v"}]}
     assert NodeView.from_json(d.to_json()) == d and repr(d).startswith("NodeView({'key': '/d'")
-    assert NodeView.from_json({"key": "/k", "mi": 1, "ci": 1}).to_json() == {"key": "/k", "mi": 1, "ci": 1}
+    assert (d == "x") is False and (d == e) is False and d != nv("/d", 4)
+    bare = NodeView.from_json({"key": "/k", "mi": 1, "ci": 1})
+    assert bare.to_json() == {"key": "/k", "mi": 1, "ci": 1}
+    assert (bare.value, bare.dir, bare.expire_ns, bare.ttl, bare.nodes) == (None, False, None, 0, None)
 
 
 def history(first: int, last: int, capacity: int = 5) -> EventHistory:
@@ -152,6 +155,16 @@ def test_notify_offers_root_first_and_uses_up_plain_watches() -> None:
     assert hub.count == 2 and sorted(hub.watchers) == ["/a", "/x"]  # the three used up; /a plain not matched
     assert offered(hub, ev("set", "/a", 6)) == [("/a", False)]
     assert hub.count == 1 and list(hub.watchers) == ["/x"]
+    prefix = Watcher("/a", True, False, 1, 1, None)
+    hub.add(prefix)
+    assert offered(hub, ev("set", "/ab", 8)) == [] and offered(hub, ev("set", "/x", 9)) == [("/x", True)]
+    assert offered(hub, ev("set", "/a/b/c", 10)) == [("/a", True)]  # a sibling's name with the prefix: not below
+    used = Watcher("/u", False, False, 1, 1, None)
+    hub.add(used)
+    assert offered(hub, ev("set", "/u", 7)) == [("/u", False)]
+    assert used._hub is None and not used.active and hub.count == 0  # a used-up watch lets go of the hub
+    used.cancel()
+    assert hub.count == 0
 
 
 def test_notify_since_index_streams_and_hidden_keys() -> None:
