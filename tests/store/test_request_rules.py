@@ -22,6 +22,7 @@ def test_constants() -> None:
     ("abc", "abc"), ("", ""), ("a+b", "a b"), ("%41%62", "Ab"), ("%e2%82%ac", "\u20ac"), ("%2B+", "+ "),
     ("x%20", "x "), ("%FF", "\udcff"),  # a byte that is not UTF-8 is kept as a surrogate escape
     ("\u00e9%41", "\u00e9A"),  # raw non-ASCII passes through
+    ("\ud800x", "\ud800x"),  # nothing to unescape: returned as it is, even what UTF-8 cannot carry
 ])
 def test_unescape(raw: str, want: str) -> None:
     assert _unescape(raw) == want
@@ -228,6 +229,12 @@ def test_parsed_fields(method: str, query: str, want: dict | None) -> None:
         assert p.command is None
 
 
+def test_parsed_request_defaults() -> None:
+    p = ParsedRequest(kind=RequestKind.LOCAL_READ, method="GET", path="/k")
+    assert (p.command, p.recursive, p.sorted, p.wait_index, p.stream, p.no_value_on_success, p.is_head) == (
+        None, False, False, 0, False, False, False)
+
+
 def test_parsed_request_str() -> None:
     assert str(parsed("GET")) == "local-read GET /k"
     assert str(parsed("DELETE")) == ("write DELETE /k {'op': 'delete', 'path': '/k', 'dir': False, "
@@ -282,3 +289,27 @@ def test_handle_local_stamps_now_and_dedup_ids() -> None:
     assert bad.status == 400 and s.index == 3
     q = handle_local(s, "GET", "/v2/keys/k", "quorum=true", now_ns=0, raft_index=6, raft_term=1)
     assert json.loads(q.body)["node"]["value"] == "4"
+
+
+class _Recording(Store):
+    def __init__(self) -> None:
+        super().__init__()
+        self.applied: list[tuple[dict, int]] = []
+
+    def apply(self, command: dict, raft_index: int):
+        self.applied.append((command, raft_index))
+        return super().apply(command, raft_index)
+
+
+@pytest.mark.parametrize(("ids", "stamped"), [
+    ({"client_id": "c", "seq": 4}, {"client_id": "c", "seq": 4}), ({"client_id": 0, "seq": 0}, {"client_id": 0, "seq": 0}),
+    ({"client_id": "c"}, {}), ({"seq": 4}, {}), ({}, {}),
+])
+def test_handle_local_applies_the_command_with_now_and_both_ids_or_none(ids: dict, stamped: dict) -> None:
+    s = _Recording()
+    handle_local(s, "PUT", "/v2/keys/k", "", "value=v", now_ns=9, raft_index=3, raft_term=1, **ids)
+    handle_local(s, "GET", "/v2/keys/k", "quorum=true", now_ns=10, raft_index=4, raft_term=1, **ids)
+    handle_local(s, "GET", "/v2/keys/k", "", now_ns=11, raft_index=5, raft_term=1, **ids)
+    assert s.applied == [
+        ({"op": "set", "path": "/k", "value": "v", "dir": False, "ttl": None, "refresh": False, "now_ns": 9, **stamped}, 3),
+        ({"op": "get", "path": "/k", "recursive": False, "sorted": False, "now_ns": 10, **stamped}, 4)]
