@@ -31,6 +31,7 @@ def test_unescape(raw: str, want: str) -> None:
 @pytest.mark.parametrize(("raw", "err"), [
     ("%", 'invalid URL escape "%"'), ("a%4", 'invalid URL escape "%4"'), ("%zz", 'invalid URL escape "%zz"'),
     ("%4g", 'invalid URL escape "%4g"'), ("%g4", 'invalid URL escape "%g4"'), ("ok%41%", 'invalid URL escape "%"'),
+    ("%zz1234", 'invalid URL escape "%zz"'), ("a%+1", 'invalid URL escape "%+1"'),  # three characters named
 ])
 def test_unescape_bad_escape(raw: str, err: str) -> None:
     with pytest.raises(ValueError) as e:
