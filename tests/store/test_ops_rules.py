@@ -19,6 +19,7 @@ def view(v: NodeView | None) -> str:
     """A node as one token: key, =value or / for a directory, modified/created, ttl, [children]."""
     if v is None:
         return "-"
+    assert v.expire_ns is not None or v.ttl == 0, v  # a permanent node's ttl is 0
     s = v.key + ("/" if v.dir else "") + ("" if v.value is None else f"={v.value}") + f" {v.modified}/{v.created}"
     if v.expire_ns is not None:
         s += f" exp={v.expire_ns // S}s ttl={v.ttl}"
@@ -186,8 +187,11 @@ def test_get_listings() -> None:
     assert listing(s, "/t", now_ns=9 * S + 1) == "get /t=t 5/5 exp=10s ttl=1 prev=- X=7"
     assert listing(s, "/t", now_ns=11 * S) == "get /t=t 5/5 exp=10s ttl=-1 prev=- X=7"  # due, not yet synced
     assert listing(s, "/nope") == "error 100 '/nope' @7 X=7"
-    assert listing(s, "d/../a") == "get /a=1 1/1 prev=- X=7"
-    assert (s.stats.counts["getsSuccess"], s.stats.counts["getsFail"]) == (10, 1)
+    s.apply({"op": "set", "path": "/soon", "value": "s", "ttl": 1, "now_ns": 1 - S}, 8)  # expires at 1 ns
+    assert listing(s, "/soon") == "get /soon=s 8/8 exp=0s ttl=1 prev=- X=8"  # the reader's clock defaults to 0
+    assert listing(s, "/soon", now_ns=1) == "get /soon=s 8/8 exp=0s ttl=0 prev=- X=8"
+    assert listing(s, "d/../a") == "get /a=1 1/1 prev=- X=8"
+    assert (s.stats.counts["getsSuccess"], s.stats.counts["getsFail"]) == (12, 1)
 
 
 def test_a_deleted_or_expired_directory_shows_its_subtree_as_prev_node_flat() -> None:
@@ -370,6 +374,8 @@ def test_dedup_keys_and_what_is_not_deduplicated() -> None:
     ("not a dict", "kvraft: malformed command: command is not a dict"),
     (["op", "set"], "kvraft: malformed command: command is not a dict"),
     ({"op": "nope"}, "kvraft: malformed command: unknown op 'nope'"),
+    ({"op": ["set"]}, "kvraft: malformed command: unknown op ['set']"),  # unhashable: never a stats key
+    ({"path": "/k"}, "kvraft: malformed command: unknown op None"),
     ({"op": "set", "path": "/k", "ttl": -1}, "kvraft: malformed command: ttl must be a non-negative int or null"),
 ])
 def test_malformed_commands(cmd, cause: str) -> None:
