@@ -136,6 +136,8 @@ def base(extra: list[dict] = ()) -> Store:
     # every operation cleans the path it is given first
     ({"op": "set", "path": "k/", "value": "v"}, "set /k=v 6/6 prev=- X=6", 6),
     ({"op": "set", "path": "a/./", "value": "v"}, "set /a=v 6/6 prev=/a=1 1/1 X=6", 6),
+    ({"op": "set", "path": "t/", "refresh": True, "ttl": 20},
+     "set /t=t 6/6 exp=20s ttl=20 prev=/t=t 5/5 exp=10s ttl=10 refresh X=6", 6),
     ({"op": "create", "path": "q//", "value": "v"}, "create /q=v 6/6 prev=- X=6", 6),
     ({"op": "update", "path": "a/", "value": "v"}, "update /a=v 6/1 prev=/a=1 1/1 X=6", 6),
     ({"op": "update", "path": "/a/..", "value": "v"}, "error 107 '/' @5 X=5", 5),
