@@ -1,3 +1,4 @@
+# Over 400 lines: the rule tables of ops.py (itself over 400 lines, one state machine), one per concern.
 """The store's operations, rule by rule (spec.md §3.3, §6, §7): each operation's errors in etcd's order and
 with the index at the time, what a success answers (node, prevNode, indexes, ttl), what it leaves behind,
 which watchers it wakes, de-duplication of retries, the stats counters and the TTL listener
@@ -92,8 +93,10 @@ def base(extra: list[dict] = ()) -> Store:
     ({"op": "update", "path": "/t", "refresh": True, "ttl": 2, "value": "x", "now_ns": S},
      "update /t=t 6/5 exp=3s ttl=2 prev=/t=t 5/5 exp=10s ttl=9 refresh X=6", 6),
     # compareAndSwap: root, missing, directory, then the comparison; wildcards are "" and 0
-    ({"op": "compareAndSwap", "path": "/a", "value": "v", "prev_value": "1"}, "compareAndSwap /a=v 6/1 prev=/a=1 1/1 X=6", 6),
-    ({"op": "compareAndSwap", "path": "/a", "value": "v", "prev_index": 1}, "compareAndSwap /a=v 6/1 prev=/a=1 1/1 X=6", 6),
+    ({"op": "compareAndSwap", "path": "/a", "value": "v", "prev_value": "1"},
+     "compareAndSwap /a=v 6/1 prev=/a=1 1/1 X=6", 6),
+    ({"op": "compareAndSwap", "path": "/a", "value": "v", "prev_index": 1},
+     "compareAndSwap /a=v 6/1 prev=/a=1 1/1 X=6", 6),
     ({"op": "compareAndSwap", "path": "/a", "value": "v", "prev_value": "1", "prev_index": 1},
      "compareAndSwap /a=v 6/1 prev=/a=1 1/1 X=6", 6),
     ({"op": "compareAndSwap", "path": "/a", "value": "v", "prev_value": "2"}, "error 101 '[2 != 1]' @5 X=5", 5),
@@ -181,7 +184,8 @@ def test_get_listings() -> None:
     assert listing(s, "/d", sorted=True) == "get /d/ 2/2 [/d/b=b 7/7, /d/c/ 6/6, /d/x=2 2/2] prev=- X=7"
     assert listing(s, "/d", recursive=True, sorted=True) == (
         "get /d/ 2/2 [/d/b=b 7/7, /d/c/ 6/6 [/d/c/z=z 6/6], /d/x=2 2/2] prev=- X=7")
-    assert listing(s, "/d", recursive=True) == "get /d/ 2/2 [/d/x=2 2/2, /d/c/ 6/6 [/d/c/z=z 6/6], /d/b=b 7/7] prev=- X=7"
+    assert listing(s, "/d", recursive=True) == (
+        "get /d/ 2/2 [/d/x=2 2/2, /d/c/ 6/6 [/d/c/z=z 6/6], /d/b=b 7/7] prev=- X=7")
     assert listing(s, "/e") == "get /e/ 4/4 prev=- X=7"  # an empty directory lists nothing
     assert listing(s, "/d/_h") == "get /d/_h=3 3/3 prev=- X=7"  # named itself: shown
     assert listing(s, "/", sorted=True) == (
@@ -256,7 +260,7 @@ def test_a_file_replaced_by_set_loses_its_ttl() -> None:
 ])
 def test_a_refresh_is_skipped_by_the_history_scan(cmd: dict) -> None:
     # etcd marks every refresh event (Set, Update and CompareAndSwap call SetRefresh); its scan skips them.
-    # Bug found by the mutation run: a set with refresh was recorded unmarked, so a watch from its index got it.
+    # A bug found while writing this table: a set refresh was recorded unmarked, so a watch from its index got it.
     s = base()
     assert s.apply(cmd, 6).event.refresh
     w = s.watch("/t", wait_index=6)

@@ -303,7 +303,8 @@ class _Recording(Store):
 
 
 @pytest.mark.parametrize(("ids", "stamped"), [
-    ({"client_id": "c", "seq": 4}, {"client_id": "c", "seq": 4}), ({"client_id": 0, "seq": 0}, {"client_id": 0, "seq": 0}),
+    ({"client_id": "c", "seq": 4}, {"client_id": "c", "seq": 4}),
+    ({"client_id": 0, "seq": 0}, {"client_id": 0, "seq": 0}),
     ({"client_id": "c"}, {}), ({"seq": 4}, {}), ({}, {}),
 ])
 def test_handle_local_applies_the_command_with_now_and_both_ids_or_none(ids: dict, stamped: dict) -> None:
@@ -312,5 +313,6 @@ def test_handle_local_applies_the_command_with_now_and_both_ids_or_none(ids: dic
     handle_local(s, "GET", "/v2/keys/k", "quorum=true", now_ns=10, raft_index=4, raft_term=1, **ids)
     handle_local(s, "GET", "/v2/keys/k", "", now_ns=11, raft_index=5, raft_term=1, **ids)
     assert s.applied == [
-        ({"op": "set", "path": "/k", "value": "v", "dir": False, "ttl": None, "refresh": False, "now_ns": 9, **stamped}, 3),
+        ({"op": "set", "path": "/k", "value": "v", "dir": False, "ttl": None, "refresh": False, "now_ns": 9,
+          **stamped}, 3),
         ({"op": "get", "path": "/k", "recursive": False, "sorted": False, "now_ns": 10, **stamped}, 4)]
