@@ -255,6 +255,7 @@ class Store:
         if refresh and old is not None:
             value = old.value
         e = self._create(path, is_dir, value, exp, False, True, "set", now)
+        e.refresh = refresh  # etcd's SetRefresh: kept in history, skipped by its scan, delivered to no one
         self._record(e, not refresh)
         return e
 

@@ -47,6 +47,7 @@ def test_event_value() -> None:
     e = ev("update", "/k", 5)
     assert e.index == 5 and str(e) == "update /k @5" and str(Event("get", nv("", 0, dir=True))) == "get / @0"
     assert Event.from_json(e.to_json()) == e and e.to_json()["prev"]["mi"] == 4 and "refresh" not in e.to_json()
+    assert repr(e) == f"Event({e.to_json()!r})"
     r = Event("set", nv("/k", 6), None, True)
     assert r.to_json()["refresh"] is True and Event.from_json(r.to_json()).refresh is True
     assert e != ev("update", "/k", 6) and (e == "x") is False and "prev" not in ev("set", "/k", 5).to_json()
@@ -56,7 +57,10 @@ def test_event_value() -> None:
     assert d.to_json() == {"key": "/d", "mi": 4, "ci": 1, "dir": True, "exp": 7, "ttl": 3,
                            "nodes": [{"key": "/d/a", "mi": 2, "ci": 2, "value": "v"}]}
     assert NodeView.from_json(d.to_json()) == d and repr(d).startswith("NodeView({'key': '/d'")
-    assert NodeView.from_json({"key": "/k", "mi": 1, "ci": 1}).to_json() == {"key": "/k", "mi": 1, "ci": 1}
+    assert (d == "x") is False and (d == e) is False and d != nv("/d", 4)
+    bare = NodeView.from_json({"key": "/k", "mi": 1, "ci": 1})
+    assert bare.to_json() == {"key": "/k", "mi": 1, "ci": 1}
+    assert (bare.value, bare.dir, bare.expire_ns, bare.ttl, bare.nodes) == (None, False, None, 0, None)
 
 
 def history(first: int, last: int, capacity: int = 5) -> EventHistory:
@@ -117,6 +121,9 @@ def test_watcher_buffer_and_cancel() -> None:
     cb._deliver(ev("set", "/k", 3))
     assert got[0] is None and got[1].index == 3 and cb.events == []
     assert repr(cb) == "Watcher('/k' recursive=False stream=False since=1 active=True)"
+    fields = Watcher("/p", True, True, 7, 5, got.append)
+    assert (fields.path, fields.recursive, fields.stream, fields.since_index, fields.start_index, fields.callback,
+            fields.last_index, fields.events, fields.active) == ("/p", True, True, 7, 5, got.append, 0, [], True)
 
 
 def test_hub_add_remove_count() -> None:
@@ -148,6 +155,16 @@ def test_notify_offers_root_first_and_uses_up_plain_watches() -> None:
     assert hub.count == 2 and sorted(hub.watchers) == ["/a", "/x"]  # the three used up; /a plain not matched
     assert offered(hub, ev("set", "/a", 6)) == [("/a", False)]
     assert hub.count == 1 and list(hub.watchers) == ["/x"]
+    prefix = Watcher("/a", True, False, 1, 1, None)
+    hub.add(prefix)
+    assert offered(hub, ev("set", "/ab", 8)) == [] and offered(hub, ev("set", "/x", 9)) == [("/x", True)]
+    assert offered(hub, ev("set", "/a/b/c", 10)) == [("/a", True)]  # a sibling's name with the prefix: not below
+    used = Watcher("/u", False, False, 1, 1, None)
+    hub.add(used)
+    assert offered(hub, ev("set", "/u", 7)) == [("/u", False)]
+    assert used._hub is None and not used.active and hub.count == 0  # a used-up watch lets go of the hub
+    used.cancel()
+    assert hub.count == 0
 
 
 def test_notify_since_index_streams_and_hidden_keys() -> None:
