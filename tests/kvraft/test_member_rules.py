@@ -1,0 +1,227 @@
+"""The kvraft member, rule by rule, on the in-memory fake runtime (no simulator): its etcd defaults, which bug
+switch reaches which layer, requests answered once with the right status and headers, TTL deadlines by the
+monotonic clock, watches, the membership API's statuses (bench/mutation.py --module kvraft/member.py)."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from kvraft.api import STATUS_RETRY, AdminRequest, ClientReply, ClientRequest
+from kvraft.bugs import Bugs
+from kvraft.member import Member, MemberConfig
+from kvraft.raft.config import RaftConfig, ReadOnlyOption
+
+from tests.raft.fakeworld import FakeRuntime, FakeWorld
+
+MS = 1_000_000
+S = 1000 * MS
+
+
+class Rt(FakeRuntime):
+    """A fake runtime with a wall clock ``skew_ns`` off the world's and a monotonic clock ``mono_ns`` off it."""
+
+    skew_ns = 0
+    mono_ns = 0
+
+    def now(self) -> int:
+        return self.world.now + self.skew_ns
+
+    def monotonic(self) -> int:
+        return self.world.now + self.mono_ns
+
+
+class Members:
+    """``n`` members n1..nN and one client host ``c`` on a FakeWorld; ``req`` sends and runs until the answer."""
+
+    def __init__(self, n: int = 1, *, bugs: Bugs = Bugs(), seed: int = 1, elect: bool = True,  # noqa: B008
+                 **cfg: Any) -> None:
+        self.names = [f"n{i}" for i in range(1, n + 1)]
+        self.w = FakeWorld([*self.names, "c"], seed=seed)
+        self.replies: list[ClientReply] = []
+        self.w.runtimes["c"].set_receiver(lambda src, m: self.replies.append(m))
+        self.config = MemberConfig(bugs=bugs, **cfg)
+        self.m: dict[str, Member] = {}
+        self._id = 0
+        for i, name in enumerate(self.names):
+            self.w.runtimes[name] = Rt(self.w, name)
+            self.boot(name, seed=i)
+        assert not elect or self.wait_leader(), "no leader"
+
+    def boot(self, name: str, seed: int = 0) -> Member:
+        self.w.up[name] = True
+        m = Member(self.w.runtimes[name], peers=self.names, config=self.config,
+                   raft_config=RaftConfig(election_ticks=10, heartbeat_ticks=1), rng=random.Random(seed))
+        self.m[name] = m
+        m.start()
+        return m
+
+    def leader(self) -> str | None:
+        return next((n for n in self.names if self.w.up[n] and self.m[n].is_leader), None)
+
+    def wait_leader(self, max_ns: int = 3 * S) -> str | None:
+        end = self.w.now + max_ns
+        while self.leader() is None and self.w.now < end:
+            self.w.run_for(10 * MS)
+        return self.leader()
+
+    def isolate(self, name: str) -> None:
+        """Cut ``name`` off from the other members (the client still reaches everyone)."""
+        self.w.blocked |= {(a, b) for a in self.names for b in self.names if a != b and name in (a, b)}
+
+    def send(self, to: str, method: str, path: str, seq: int | None = None, client_id: str = "c",
+             **params: str) -> int:
+        self._id += 1
+        self.w.send("c", to, ClientRequest(frm="c", to=to, id=self._id, client_id=client_id, seq=seq or self._id,
+                                           method=method, path="/v2/keys" + path, params=tuple(sorted(params.items()))))
+        return self._id
+
+    def admin(self, to: str, op: str, node: str = "", max_ns: int = 2 * S) -> ClientReply | None:
+        self._id += 1
+        self.w.send("c", to, AdminRequest(frm="c", to=to, id=self._id, op=op, node=node))
+        return self.answer(self._id, max_ns)
+
+    def answers(self, rid: int) -> list[ClientReply]:
+        return [r for r in self.replies if r.id == rid]
+
+    def answer(self, rid: int, max_ns: int = 2 * S) -> ClientReply | None:
+        end = self.w.now + max_ns
+        while not self.answers(rid) and self.w.now < end:
+            self.w.run_for(MS)
+        got = self.answers(rid)
+        return got[0] if got else None
+
+    def req(self, to: str, method: str, path: str, seq: int | None = None, max_ns: int = 2 * S,
+            **params: str) -> ClientReply | None:
+        return self.answer(self.send(to, method, path, seq, **params), max_ns)
+
+
+def body(r: ClientReply | None) -> Any:
+    assert r is not None, "no answer"
+    return json.loads(r.body)
+
+
+# ---------------------------------------------------------------------------------------------- configuration
+def test_member_config_defaults_are_etcds() -> None:
+    c = MemberConfig()
+    assert (c.tick_ns, c.sync_interval_ns, c.request_timeout_ns, c.restore_grace_ns) == (
+        10_000_000, 500_000_000, 5_600_000_000, 1_000_000_000)
+    assert not c.tickless and not c.bugs
+
+
+@pytest.mark.parametrize(("bugs", "read_only", "check_quorum", "raft_bugs"), [
+    (Bugs(), ReadOnlyOption.SAFE, False, Bugs()),
+    (Bugs(lease_reads=True), ReadOnlyOption.LEASE, True, Bugs()),  # B09: the kv switch sets the raft options
+    (Bugs(stale_local_reads=True, ack_before_fsync=True), ReadOnlyOption.SAFE, False, Bugs(ack_before_fsync=True)),
+])
+def test_bug_switches_reach_their_layer(bugs: Bugs, read_only: ReadOnlyOption, check_quorum: bool,
+                                        raft_bugs: Bugs) -> None:
+    w = FakeWorld(["n1"])
+    rt = Rt(w, "n1")
+    m = Member(rt, peers=["n1"], raft_config=RaftConfig(check_quorum=False), config=MemberConfig(bugs=bugs),
+               rng=random.Random(1))
+    assert m.bugs == bugs
+    rc = m.server.config
+    assert (rc.read_only, rc.check_quorum, rc.bugs) == (read_only, check_quorum, raft_bugs)
+    assert rc.id == "n1" and rc.voters == ("n1",)
+
+
+def test_term_leader_and_role_are_the_servers() -> None:
+    c = Members(3)
+    lead = c.leader()
+    for name, m in c.m.items():
+        assert (m.term, m.leader_id, m.is_leader) == (m.server.term, lead, name == lead) and m.term >= 1
+
+
+# ---------------------------------------------------------------------------------------------- writes
+@pytest.mark.parametrize(("bugs", "indexes"), [
+    (Bugs(), [1, 1, 2]),  # a retry (same client and seq) is applied once and answered the same
+    (Bugs(no_client_dedup=True), [1, 2, 3]),  # B10: the store never sees (client_id, seq)
+])
+def test_retried_write_is_applied_once(bugs: Bugs, indexes: list[int]) -> None:
+    c = Members(3, bugs=bugs)
+    got = [body(c.req("n1", "PUT", "/k", seq=s, value=v)) for s, v in ((7, "a"), (7, "b"), (8, "c"))]
+    assert [g["node"]["modifiedIndex"] for g in got] == indexes
+    assert got[1]["node"]["value"] == ("a" if indexes[1] == 1 else "b")
+
+
+def test_a_member_that_knows_no_leader_answers_retry() -> None:
+    c = Members(3, elect=False)  # asked before the first election
+    for rid in (c.send("n1", "PUT", "/k", value="v"), c.send("n2", "GET", "/k", quorum="true")):
+        r = c.answer(rid, 5 * MS)
+        assert r is not None and (r.status, r.leader_hint, r.frm) == (STATUS_RETRY, None, c.names[rid - 1])
+    leader = c.admin("n3", "leader", max_ns=5 * MS)
+    assert leader is not None and leader.status == STATUS_RETRY
+
+
+@pytest.mark.parametrize(("method", "params", "status", "code"), [
+    ("PUT", {"value": "v", "ttl": "x"}, 400, 202),
+    ("GET", {"wait": "true", "waitIndex": "x"}, 400, 203),
+    ("PATCH", {}, 405, None),
+])
+def test_a_bad_request_is_answered_at_once_and_proposes_nothing(method: str, params: dict, status: int,
+                                                                code: int | None) -> None:
+    c = Members(1)
+    last = c.m["n1"].server.node.log.last_index
+    r = c.req("n1", method, "/k", **params)
+    assert r is not None and r.status == status
+    if code is not None:
+        assert body(r)["errorCode"] == code
+    assert c.m["n1"].server.node.log.last_index == last
+
+
+def test_a_quorum_read_proposes_nothing_and_waits_for_the_read_point() -> None:
+    c = Members(3)
+    c.req("n1", "PUT", "/k", value="v")
+    lead = c.leader()
+    last = c.m[lead].server.node.log.last_index
+    follower = next(n for n in c.names if n != lead)
+    r = c.req(follower, "GET", "/k", quorum="true")
+    assert body(r)["node"]["value"] == "v" and r.header("X-Raft-Index") == str(last)
+    assert c.m[lead].server.node.log.last_index == last
+
+
+# ---------------------------------------------------------------------------------------------- apply
+def test_apply_of_a_non_command_changes_nothing_and_answers_no_one() -> None:
+    c = Members(1)
+    m = c.m["n1"]
+    before = m.store.snapshot()
+    for k, data in enumerate((b"not json", b"[1, 2]", b"\xff", b'"text"')):
+        m.apply(100 + k, 1, data)
+    assert m.store.index == 0 and c.replies == []
+    assert json.loads(m.store.snapshot())["index"] == json.loads(before)["index"]
+
+
+def test_apply_of_an_entry_without_client_identity_answers_no_one() -> None:
+    c = Members(3)
+    lead = c.leader()
+    c.isolate(lead)  # the write stays pending: its waiter ("None", 5) is registered
+    rid = c.send(lead, "PUT", "/k", seq=5, client_id="None", value="v")
+    c.w.run_for(50 * MS)
+    assert c.answers(rid) == []
+    c.m[lead].apply(99, 1, json.dumps({"op": "set", "path": "/z", "value": "q", "seq": 5, "now_ns": 0}).encode())
+    c.w.run_for(50 * MS)
+    assert c.answers(rid) == [] and c.m[lead].store.index == 1
+
+
+# ---------------------------------------------------------------------------------------------- membership
+@pytest.mark.parametrize(("confs", "removed"), [
+    ([("a", "b", "c")], set()),
+    ([("a", "b")], {"c"}),
+    ([("a", "b"), ("a", "b", "c")], set()),  # a re-added node is not removed any more
+    ([("a", "b", "c", "d"), ("a", "b", "c")], {"d"}),  # who left is measured against the last configuration
+    ([("a", "b"), ("a",)], {"b", "c"}),
+])
+def test_who_left_the_configuration_is_removed(confs: list[tuple[str, ...]], removed: set[str]) -> None:
+    w = FakeWorld(["a"])
+    m = Member(Rt(w, "a"), peers=["a", "b", "c"], raft_config=RaftConfig(), rng=random.Random(1))
+    for voters in confs:
+        m.on_conf_change(voters, ())
+    assert m.removed == removed
+    if removed:
+        assert m.snapshot().startswith(b"kvraft-members " + json.dumps({"removed": sorted(removed)}, separators=(",", ":")).encode())
+    else:
+        assert m.snapshot() == m.store.snapshot()  # no header while nobody was removed
