@@ -225,3 +225,45 @@ def test_who_left_the_configuration_is_removed(confs: list[tuple[str, ...]], rem
         assert m.snapshot().startswith(b"kvraft-members " + json.dumps({"removed": sorted(removed)}, separators=(",", ":")).encode())
     else:
         assert m.snapshot() == m.store.snapshot()  # no header while nobody was removed
+
+
+@pytest.mark.parametrize(("bugs", "skew_s", "ttl", "params", "status"), [
+    (Bugs(), 20, "10", {"prevExist": "false"}, 412),  # the holder's lease is decided through the log
+    (Bugs(lock_by_own_clock=True), 20, "10", {"prevExist": "false"}, 200),  # B16: over on this clock: taken
+    (Bugs(lock_by_own_clock=True), 5, "10", {"prevExist": "false"}, 412),  # not over yet on this clock either
+    (Bugs(lock_by_own_clock=True), 20, "", {"prevExist": "false"}, 412),  # no TTL: never over
+    (Bugs(lock_by_own_clock=True), 20, "10", {}, 200),  # a plain set is a set anyway
+])
+def test_a_lock_is_granted_through_the_log(bugs: Bugs, skew_s: int, ttl: str, params: dict, status: int) -> None:
+    c = Members(1, bugs=bugs)
+    c.req("n1", "PUT", "/lock", value="holder", **({"ttl": ttl} if ttl else {}))
+    c.w.runtimes["n1"].skew_ns = skew_s * S
+    r = c.req("n1", "PUT", "/lock", value="me", **params)
+    assert r is not None and r.status == status
+    assert json.loads(r.body).get("node", {}).get("value", "holder") == ("me" if status == 200 else "holder")
+
+
+# ---------------------------------------------------------------------------------------------- watches
+@pytest.mark.parametrize(("bugs", "seen", "wait_index", "want"), [
+    (Bugs(), 0, 3, 3),  # a lagging member still answers from the client's waitIndex
+    (Bugs(watch_replays_early=True), 0, 3, 1),  # B19: from its own index: event 1, already seen, again
+    (Bugs(watch_replays_early=True), 1, 3, 2),
+    (Bugs(watch_replays_early=True), 1, 2, 2),  # waitIndex = its index + 1: the same answer either way
+])
+def test_a_lagging_member_answers_a_watch_from_the_clients_wait_index(bugs: Bugs, seen: int, wait_index: int,
+                                                                       want: int) -> None:
+    c = Members(3, bugs=bugs)
+    lead = c.leader()
+    lagging = next(n for n in c.names if n != lead)
+    for k in range(1, 4):
+        if k == seen + 1:
+            c.w.run_for(100 * MS)
+            c.isolate(lagging)
+        c.req(lead, "PUT", "/w", value=f"v{k}")
+    assert c.m[lagging].store.index == seen
+    rid = c.send(lagging, "GET", "/w", wait="true", waitIndex=str(wait_index))
+    c.w.run_for(50 * MS)
+    assert c.answers(rid) == []
+    c.w.heal()
+    got = body(c.answer(rid))
+    assert got["node"]["modifiedIndex"] == want and got["node"]["value"] == f"v{want}"
