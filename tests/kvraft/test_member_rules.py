@@ -267,3 +267,14 @@ def test_a_lagging_member_answers_a_watch_from_the_clients_wait_index(bugs: Bugs
     c.w.heal()
     got = body(c.answer(rid))
     assert got["node"]["modifiedIndex"] == want and got["node"]["value"] == f"v{want}"
+
+
+# ---------------------------------------------------------------------------------------------- membership API
+def test_a_change_applied_before_the_answer_is_registered_is_answered_at_once() -> None:
+    # B12 applies a lone leader's entries inline (before the fsync): the removal is applied inside
+    # propose_conf_change, so the answer must not wait for a later apply that never comes.
+    c = Members(2, bugs=Bugs(ack_before_fsync=True))
+    lead = c.leader()
+    other = next(n for n in c.names if n != lead)
+    r = c.admin(lead, "remove", other, max_ns=10 * MS)
+    assert r is not None and r.status == 204
