@@ -278,3 +278,34 @@ def test_a_change_applied_before_the_answer_is_registered_is_answered_at_once() 
     other = next(n for n in c.names if n != lead)
     r = c.admin(lead, "remove", other, max_ns=10 * MS)
     assert r is not None and r.status == 204
+
+
+# ---------------------------------------------------------------------------------------------- TTL expiry
+def expire_entries(m: Member) -> list[dict]:
+    cmds = [json.loads(e.data) for e in m.server.node.log.entries if e.data.startswith(b"{")]
+    return [c for c in cmds if c.get("op") in ("expire", "sync")]
+
+
+@pytest.mark.parametrize(("bugs", "jump_s", "alive_at_ms", "gone_at_ms", "ops"), [
+    (Bugs(), 0, 900, 1600, ["expire"]),
+    (Bugs(), 3600, 900, 1600, ["expire"]),  # deadlines are monotonic: a wall-clock jump changes nothing
+    # B17 (etcd v2): a SYNC at every tick while some node has a TTL, expiring by the leader's wall clock,
+    (Bugs(ttl_by_wall_clock=True), 0, 900, 1600, ["sync"] * 3),
+    (Bugs(ttl_by_wall_clock=True), 3600, None, 600, ["sync"]),  # so its jumped clock expires the key early
+])
+def test_ttl_expiry_is_proposed_once_by_the_leader_at_the_monotonic_deadline(
+        bugs: Bugs, jump_s: int, alive_at_ms: int | None, gone_at_ms: int, ops: list[str]) -> None:
+    c = Members(3, bugs=bugs)
+    lead = c.leader()
+    c.w.run_until((c.w.now // (500 * MS) + 1) * 500 * MS + 5 * MS)  # just after a sync tick
+    t0 = c.w.now
+    c.req(lead, "PUT", "/t", value="v", ttl="1")
+    for n in c.names:
+        c.w.runtimes[n].skew_ns = jump_s * S
+    if alive_at_ms is not None:
+        c.w.run_until(t0 + alive_at_ms * MS)
+        assert c.req(lead, "GET", "/t").status == 200
+    c.w.run_until(t0 + gone_at_ms * MS)
+    assert c.req(lead, "GET", "/t").status == 404
+    c.w.run_for(2 * S)
+    assert [e["op"] for e in expire_entries(c.m[lead])] == ops  # proposed by the leader alone
