@@ -309,3 +309,34 @@ def test_ttl_expiry_is_proposed_once_by_the_leader_at_the_monotonic_deadline(
     assert c.req(lead, "GET", "/t").status == 404
     c.w.run_for(2 * S)
     assert [e["op"] for e in expire_entries(c.m[lead])] == ops  # proposed by the leader alone
+
+
+def test_concurrent_quorum_reads_each_get_their_own_read_point() -> None:
+    c = Members(3)
+    follower = next(n for n in c.names if n != c.leader())
+    boot = c.m[follower]._boot_id
+    rids = [c.send(follower, "GET", "/k", quorum="true") for _ in range(3)]
+    for rid in rids:
+        assert c.answer(rid).status == 404  # every one answered, none lost to another's context
+    ctxs = [r["ctx"] for r in c.w.trace if r["kind"] == "read-index" and r["node"] == follower]
+    assert ctxs == [f"{follower}/{boot}/{k}" for k in (1, 2, 3)]  # node / incarnation / sequence from 1
+
+
+def test_a_message_that_is_no_request_is_ignored() -> None:
+    c = Members(1)
+    for junk in ("hello", ClientReply(frm="c", to="n1", id=1, status=200), None):
+        c.w.runtimes["n1"].receiver("c", junk)
+    c.w.run_for(50 * MS)
+    assert c.replies == []
+
+
+def test_a_write_that_timed_out_is_not_answered_again_when_it_applies() -> None:
+    c = Members(3, request_timeout_ns=40 * MS)
+    lead = c.leader()
+    c.isolate(lead)  # shorter than an election timeout: the leader keeps its term
+    rid = c.send(lead, "PUT", "/k", value="v")
+    c.w.run_for(60 * MS)
+    c.w.heal()
+    c.w.run_for(300 * MS)
+    assert [(r.status, body(r)["errorCode"]) for r in c.answers(rid)] == [(500, 300)]
+    assert c.m[lead].store.index == 1  # it applied all the same
