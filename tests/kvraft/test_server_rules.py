@@ -7,8 +7,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
+
 from kvraft.bugs import Bugs
-from kvraft.raft import Entry, EntryType, HardState, RaftConfig, Snapshot
+from kvraft.raft import ConfChange, ConfChangeType, Entry, EntryType, HardState, RaftConfig, Snapshot
 from kvraft.raft.entry import digest
 from kvraft.server import RECORD_FORMAT, Server, _digest, _ent_rec, _hs_rec, _snap_rec, decode_records
 
@@ -146,3 +148,162 @@ def test_the_tickless_driver_gives_the_same_protocol_events() -> None:
         assert a == b, f"trace record {i}: every tick {a}, tickless {b}"
     assert len(ticks.w.trace) == len(lazy.w.trace)
     assert {i: sm.values() for i, sm in ticks.sm.items()} == {i: sm.values() for i, sm in lazy.sm.items()}
+
+
+# ---------------------------------------------------------------------------------------------- the Ready loop
+def test_a_server_answers_nothing_before_start() -> None:
+    w = FakeWorld(["n1"])
+    s = Server(Rt(w, "n1"), peers=["n2", "n1"], config=RaftConfig(), state_machine=ListStateMachine(),
+               rng=random.Random(1))
+    assert s.node_id == "n1" and s.config.voters == ("n1", "n2") and s.applied_index == 0
+    with pytest.raises(RuntimeError, match="start"):
+        s.term  # noqa: B018
+
+
+def test_the_servers_view_is_its_cores() -> None:
+    c = Cluster(3, snapshot_entries=0)
+    c.run(500)
+    lead = c.leader()
+    c.s[lead].propose(b"x")
+    c.run(50)
+    for i, s in c.s.items():
+        n = s.node
+        assert (s.role, s.term, s.leader_id, s.commit_index, s.voters, s.learners, s.is_leader) == (
+            n.role, n.term, n.leader, n.commit_index, n.voters, n.learners, i == lead)
+        assert s.applied_index == n.applied_index == s.commit_index == 2 and s.leader_id == lead
+
+
+@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index", "transfer_leadership"])
+def test_inputs_without_a_leader_are_refused(call: str) -> None:
+    c = Cluster(3, tickless=True)  # asked before the first election
+    s = c.s["n1"]
+    args = {"propose": (b"x",), "propose_conf_change": (ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"),),
+            "read_index": (b"r", lambda i: None), "transfer_leadership": ("n2",)}[call]
+    assert getattr(s, call)(*args) is False
+    assert not s.node.msgs and s.node.log.last_index == 0
+    c.run(500)
+    lead = c.s[c.leader()]
+    args = {**dict.fromkeys([call], args), "transfer_leadership": (next(i for i in c.ids if i != lead.node_id),)}[call]
+    assert getattr(lead, call)(*args) is True
+
+
+def test_each_committed_entry_is_applied_once_in_order_no_ops_and_conf_changes_only_traced() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    c.s[lead].propose(b"a")
+    c.s[lead].propose(b"")  # empty data: traced, not applied
+    c.run(50)
+    c.s[lead].propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4", ))
+    c.run(50)
+    c.s[lead].propose(b"b")
+    c.run(100)
+    for i in c.ids:
+        assert c.sm[i].applied == [(2, b"a"), (5, b"b")] or i == "n4"
+        assert [r["index"] for r in c.trace("apply", i)] == [1, 2, 3, 4, 5]
+        commits = [r["commit"] for r in c.trace("commit", i)]
+        assert commits == sorted(set(commits)) and commits[-1] == 5  # traced when it grows, only then
+        assert c.sm[i].confs == [(("n1", "n2", "n3", "n4"), ())]  # the hook, once per change
+        assert [r["voters"] for r in c.trace("conf", i)] == [["n1", "n2", "n3", "n4"]]
+
+
+def test_votes_are_traced_when_they_change_and_hard_states_say_whether_synced() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    c.s[lead].propose(b"a")
+    c.run(100)
+    for i in c.ids:
+        votes = c.trace("vote", i)
+        assert len(votes) == 1 and votes[0]["vote"] == lead
+        hs = c.trace("hard-state", i)
+        assert all(h["synced"] is (h is hs[0] or (h["term"], h["vote"]) != (p["term"], p["vote"]) or
+                                   h["commit"] == p["commit"]) for p, h in zip([{}, *hs], hs))
+        assert any(h["synced"] is False for h in hs)  # a commit-only change is written without fsync
+
+
+@pytest.mark.parametrize(("bugs", "vote"), [(Bugs(), "n1"), (Bugs(vote_not_persisted=True), None)])
+def test_the_hard_state_on_disk_holds_the_vote(bugs: Bugs, vote: str | None) -> None:
+    c = Cluster(1, bugs=bugs, snapshot_entries=2)
+    c.run(500)
+    for k in range(3):
+        c.s["n1"].propose(b"x%d" % k)
+    c.run(50)
+    disk = c.w.disks["n1"].durable
+    assert {r["vote"] for r in disk if r["r"] == "hard-state"} == {vote}
+    assert [r["r"] for r in disk] == ["snapshot", "hard-state", "entries"][: len(disk)]
+    restarted = c.restart("n1")
+    assert restarted.node.vote == vote and restarted.term == 1
+
+
+@pytest.mark.parametrize(("bugs", "applied_at_1ms"), [(Bugs(), []), (Bugs(ack_before_fsync=True), [b"x"])])
+def test_a_lone_leader_applies_only_after_its_fsync(bugs: Bugs, applied_at_1ms: list[bytes]) -> None:
+    c = Cluster(1, bugs=bugs, fsync_ns=50 * MS)
+    c.run(500)
+    assert c.s["n1"].propose(b"x")
+    c.run(1)
+    assert c.sm["n1"].values() == applied_at_1ms  # B12: applied (and answered) before it is durable
+    c.run(60)
+    assert c.sm["n1"].values() == [b"x"]
+
+
+@pytest.mark.parametrize(("bugs", "marks"), [(Bugs(), []), (Bugs(applied_index_apart=True), [1, 2, 3])])
+def test_the_applied_index_is_not_written_apart_from_the_state(bugs: Bugs, marks: list[int]) -> None:
+    c = Cluster(1, bugs=bugs, snapshot_entries=0)
+    c.run(500)
+    c.s["n1"].propose(b"a")
+    c.run(20)
+    c.s["n1"].propose(b"b")
+    c.run(20)
+    disk = c.w.disks["n1"]
+    assert [r["index"] for r in disk.durable + disk.buffer if r["r"] == "applied"] == marks
+    c.restart("n1")
+    c.run(500)
+    # B20: the restarted member trusts the durable mark, so its (empty) state machine skips what it covers
+    assert c.sm["n1"].values() == ([b"b"] if marks else [b"a", b"b"])
+
+
+def test_a_restart_traces_the_durable_hard_state_and_restores_the_snapshot() -> None:
+    c = Cluster(1, snapshot_entries=3)
+    fresh = c.trace("hard-state")
+    assert fresh == []  # nothing on disk: nothing restored
+    c.run(500)
+    for k in range(4):
+        c.s["n1"].propose(b"v%d" % k)
+        c.run(5)
+    c.run(50)
+    c.restart("n1")
+    on_disk = [r for r in c.w.disks["n1"].durable if r["r"] == "hard-state"][-1]
+    restored = [r for r in c.trace("hard-state") if r.get("restored")]
+    assert [(r["term"], r["vote"], r["commit"], r["synced"]) for r in restored] == [
+        (1, "n1", on_disk["commit"], True)]  # the floor the invariant checkers need: what survived on disk
+    assert c.s["n1"].applied_index == on_disk["commit"] >= 3  # the snapshot, then the committed tail re-applied
+    c.run(500)
+    assert c.s["n1"].applied_index == 6 and c.sm["n1"].values() == [b"v0", b"v1", b"v2", b"v3"]
+    snaps = [r["index"] for r in c.trace("snapshot")]
+    assert snaps == [3, 6]  # every snapshot_entries applied entries
+
+
+def test_read_callbacks_run_once_applied_reaches_the_read_point() -> None:
+    c = Cluster(3, fsync_ns=20 * MS)
+    c.run(500)
+    lead = c.leader()
+    follower = next(i for i in c.ids if i != lead)
+    got: list[tuple[int, int]] = []
+    c.s[lead].propose(b"a")
+    c.run(100)  # applied everywhere, and nothing is written after: a read waits for no later apply
+    c.s[follower].read_index(b"f1", lambda idx: got.append((idx, c.s[follower].applied_index)))
+    c.s[lead].read_index(b"l1", lambda idx: got.append((idx, c.s[lead].applied_index)))
+    c.run(200)
+    assert sorted(got) == [(2, 2), (2, 2)]
+    assert sorted(r["ctx"] for r in c.trace("read-index")) == ["f1", "l1"]
+
+
+def test_a_stopped_server_ticks_no_more() -> None:
+    for tickless in (False, True):
+        c = Cluster(3, tickless=tickless)
+        for s in c.s.values():
+            s.stop()
+        c.s["n1"].stop()  # twice is fine
+        c.run(2000)
+        assert c.trace("become-candidate") == [] and c.leader() is None
