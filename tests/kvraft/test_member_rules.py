@@ -340,3 +340,30 @@ def test_a_write_that_timed_out_is_not_answered_again_when_it_applies() -> None:
     c.w.run_for(300 * MS)
     assert [(r.status, body(r)["errorCode"]) for r in c.answers(rid)] == [(500, 300)]
     assert c.m[lead].store.index == 1  # it applied all the same
+
+
+def test_a_resent_write_is_answered_after_its_first_copy_timed_out() -> None:
+    c = Members(3, request_timeout_ns=40 * MS)
+    lead = c.leader()
+    c.isolate(lead)
+    first = c.send(lead, "PUT", "/k", seq=5, value="v")
+    c.w.run_for(25 * MS)
+    again = c.send(lead, "PUT", "/k", seq=5, value="v")  # the client's retry: same (client_id, seq)
+    c.w.run_for(20 * MS)  # the first copy timed out; the retry still waits
+    c.w.heal()
+    c.w.run_for(200 * MS)
+    assert [r.status for r in c.answers(first)] == [500]
+    assert [(r.status, body(r)["node"]["modifiedIndex"]) for r in c.answers(again)] == [(201, 1)]
+
+
+def test_a_resent_stream_watch_keeps_one_watcher() -> None:
+    c = Members(1)
+    rid = c.send("n1", "GET", "/s", wait="true", stream="true")
+    c.w.run_for(5 * MS)
+    c.req("n1", "PUT", "/s", value="1")
+    c.w.runtimes["c"].send("n1", ClientRequest(frm="c", to="n1", id=rid, client_id="c", seq=rid, method="GET",
+                                               path="/v2/keys/s", params=(("stream", "true"), ("wait", "true"))))
+    c.w.run_for(5 * MS)
+    c.req("n1", "PUT", "/s", value="2")
+    c.w.run_for(5 * MS)
+    assert [body(r)["node"]["value"] for r in c.answers(rid)] == ["1", "2"]  # one answer per event
