@@ -367,3 +367,14 @@ def test_a_resent_stream_watch_keeps_one_watcher() -> None:
     c.req("n1", "PUT", "/s", value="2")
     c.w.run_for(5 * MS)
     assert [body(r)["node"]["value"] for r in c.answers(rid)] == ["1", "2"]  # one answer per event
+
+
+def test_a_waiting_watch_is_reported_to_the_real_runtimes_hook() -> None:
+    c = Members(1)
+    seen: list[tuple[str, int, int]] = []
+    c.m["n1"].on_watch_waiting = lambda src, rid, head: seen.append((src, rid, head.status))
+    c.req("n1", "PUT", "/h", value="0")
+    done = c.req("n1", "GET", "/h", wait="true", waitIndex="1")  # answered from history: never waits
+    rid = c.send("n1", "GET", "/h", wait="true")
+    c.w.run_for(5 * MS)
+    assert body(done)["node"]["value"] == "0" and seen == [("c", rid, 200)]
