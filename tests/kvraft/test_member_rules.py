@@ -378,3 +378,49 @@ def test_a_waiting_watch_is_reported_to_the_real_runtimes_hook() -> None:
     rid = c.send("n1", "GET", "/h", wait="true")
     c.w.run_for(5 * MS)
     assert body(done)["node"]["value"] == "0" and seen == [("c", rid, 200)]
+
+
+@pytest.mark.parametrize(("op", "node", "on", "status", "doc"), [
+    ("list", "", "leader", 200, {"members": [{"id": n, "name": n} for n in ("n1", "n2", "n3")]}),
+    ("list", "", "follower", 200, {"members": [{"id": n, "name": n} for n in ("n1", "n2", "n3")]}),
+    ("leader", "", "follower", 200, "leader"),
+    ("transfer", "n9", "leader", 404, {"message": "No such member: n9"}),
+    ("transfer", "n9", "follower", 404, {"message": "No such member: n9"}),
+    ("transfer", "other", "follower", STATUS_RETRY, None),
+    ("transfer", "other", "leader", 202, "other"),
+    ("add", "n1", "leader", 409, {"message": "membership: ID exists"}),
+    ("add", "n9", "follower", STATUS_RETRY, None),
+    ("remove", "n9", "leader", 404, {"message": "No such member: n9"}),
+    ("remove", "other", "follower", STATUS_RETRY, None),
+    ("remove", "other", "leader", 204, "other"),
+    ("frob", "", "leader", 400, {"message": "unknown admin op 'frob'"}),
+])
+def test_the_membership_api_answers(op: str, node: str, on: str, status: int, doc: Any) -> None:
+    c = Members(3)
+    lead = c.leader()
+    other = next(n for n in c.names if n != lead)
+    follower = next(n for n in c.names if n not in (lead, other))
+    node = other if node == "other" else node
+    r = c.admin(lead if on == "leader" else follower, op, node)
+    assert r is not None and r.status == status
+    if doc is not None:
+        who = {"leader": lead, "other": other}.get(doc) if isinstance(doc, str) else None
+        assert body(r) == ({"id": who, "name": who} if who else doc)
+        assert r.header("Content-Type") == "application/json" and r.body.endswith(b"\n")
+    if op == "transfer" and status == 202:
+        c.w.run_for(300 * MS)
+        assert c.leader() == other
+    if op == "remove" and status == 204:
+        assert other not in c.m[lead].server.voters and c.admin(lead, "remove", other).status == 410
+
+
+def test_a_membership_change_without_quorum_times_out_with_500() -> None:
+    c = Members(3, request_timeout_ns=200 * MS)
+    lead = c.leader()
+    for n in c.names:
+        if n != lead:
+            c.w.crash(n)
+    t0 = c.w.now
+    r = c.admin(lead, "add", "n4")
+    assert r is not None and (r.status, body(r)) == (500, {"message": "etcdserver: request timed out"})
+    assert 200 * MS <= c.w.now - t0 <= 205 * MS  # after the request timeout, once
