@@ -424,3 +424,13 @@ def test_a_membership_change_without_quorum_times_out_with_500() -> None:
     r = c.admin(lead, "add", "n4")
     assert r is not None and (r.status, body(r)) == (500, {"message": "etcdserver: request timed out"})
     assert 200 * MS <= c.w.now - t0 <= 205 * MS  # after the request timeout, once
+
+
+@pytest.mark.parametrize("bugs", [Bugs(), Bugs(ttl_by_wall_clock=True)])
+def test_an_idle_leader_proposes_nothing_on_its_sync_ticks(bugs: Bugs) -> None:
+    c = Members(3, bugs=bugs)
+    lead = c.leader()
+    c.req(lead, "PUT", "/plain", value="v")  # no TTL anywhere
+    last = c.m[lead].server.node.log.last_index
+    c.w.run_for(2 * S)
+    assert c.m[lead].server.node.log.last_index == last
