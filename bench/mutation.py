@@ -47,7 +47,7 @@ EQUIVALENT = ROOT / "bench" / "mutation_equivalent.txt"
 _RAFT = ["tests/raft/test_quorum_rules.py", "tests/raft/test_core.py", "tests/raft/test_interaction.py",
          "tests/raft/test_election_range.py", "tests/raft/test_bugs.py", "tests/raft/test_server.py"]
 _STORE = ["tests/store/test_store.py", "tests/store/test_samples.py", "tests/store/test_model.py"]
-_MEMBER = ["tests/kvraft/test_member_cluster.py"]
+_MEMBER = ["tests/kvraft/test_member_cluster.py"]  # a module's own rule table runs first (tests_for)
 # module -> the fast tests that exercise it, in the order run (first match; a prefix ending in / matches a
 # package); a module's own rule tables, tests/<package>/test_<module>_rules.py, run first when they exist
 TESTS: dict[str, list[str]] = {
@@ -57,7 +57,7 @@ TESTS: dict[str, list[str]] = {
     "kvraft/store/": _STORE,
     "kvraft/member.py": _MEMBER,  # the store's own tests never reach the member
     "kvraft/client.py": _MEMBER,
-    "kvraft/server.py": ["tests/raft/test_server.py", *_MEMBER, *_RAFT],
+    "kvraft/server.py": ["tests/raft/test_server.py", "tests/kvraft/test_member_rules.py", *_MEMBER, *_RAFT],
 }
 # --all: the modules of the score, run smallest first (by mutant count; the Raft core comes last)
 ALL = ("kvraft/raft/config.py", "kvraft/raft/core.py", "kvraft/raft/describe.py", "kvraft/raft/entry.py",

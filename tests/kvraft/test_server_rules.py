@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from kvraft.bugs import Bugs
-from kvraft.raft import ConfChange, ConfChangeType, Entry, EntryType, HardState, RaftConfig, Snapshot
+from kvraft.raft import (ConfChange, ConfChangeType, Entry, EntryType, HardState, RaftConfig, ReadIndexReply,
+                         RequestVoteReply, Snapshot)
 from kvraft.raft.entry import digest
 from kvraft.server import RECORD_FORMAT, Server, _digest, _ent_rec, _hs_rec, _snap_rec, decode_records
 
@@ -143,7 +144,8 @@ def test_the_tickless_driver_gives_the_same_protocol_events() -> None:
     script(ticks)
     script(lazy)
     kinds = {r["kind"] for r in ticks.w.trace}
-    assert {"become-leader", "snapshot", "restore", "read-index", "commit", "apply", "vote"} <= kinds
+    assert {"become-leader", "become-follower", "become-pre-candidate", "become-candidate", "snapshot", "restore",
+            "read-index", "append", "commit", "apply", "vote", "hard-state", "drop-msg"} <= kinds
     for i, (a, b) in enumerate(zip(ticks.w.trace, lazy.w.trace)):
         assert a == b, f"trace record {i}: every tick {a}, tickless {b}"
     assert len(ticks.w.trace) == len(lazy.w.trace)
@@ -307,3 +309,74 @@ def test_a_stopped_server_ticks_no_more() -> None:
         c.s["n1"].stop()  # twice is fine
         c.run(2000)
         assert c.trace("become-candidate") == [] and c.leader() is None
+
+
+@pytest.mark.parametrize(("disk", "restored", "applied", "values"), [
+    ([], None, 0, []),
+    ([_hs_rec(HardState(term=2, vote="n2", commit=0))], (2, "n2", 0), 0, []),  # a vote, nothing committed
+    ([_hs_rec(HardState(term=0, vote=None, commit=0))], None, 0, []),
+    ([_ent_rec(es(1, [1, 1])), _hs_rec(HardState(term=1, vote=None, commit=2))], (1, None, 2), 2, [b"d1", b"d2"]),
+    ([_snap_rec(Snapshot(index=2, term=1, voters=("n1",), data=b'[[1, "61"], [2, "62"]]')),
+      _hs_rec(HardState(term=1, vote="n1", commit=2)), _ent_rec(es(3, [1]))], (1, "n1", 2), 2, [b"a", b"b"]),
+])
+def test_start_restores_what_the_disk_holds(disk: list, restored: tuple | None, applied: int,
+                                            values: list[bytes]) -> None:
+    w = FakeWorld(["n1"])
+    w.disks["n1"].durable = list(disk)
+    sm = ListStateMachine()
+    s = Server(Rt(w, "n1"), peers=["n1"], config=RaftConfig(), state_machine=sm, rng=random.Random(1))
+    s.start()
+    got = [(r["term"], r["vote"], r["commit"]) for r in w.trace if r["kind"] == "hard-state" and r.get("restored")]
+    assert got == ([restored] if restored else [])
+    assert (s.applied_index, sm.values()) == (applied, values)
+
+
+def test_a_dropped_message_is_traced_and_a_read_point_nobody_waits_for_is_ignored() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    follower = next(i for i in c.ids if i != lead)
+    t0 = c.w.now
+    c.s[follower]._receive(lead, RequestVoteReply(frm=lead, to=follower, term=c.s[follower].term, granted=True))
+    c.s[follower]._receive(lead, ReadIndexReply(frm=lead, to=follower, term=c.s[follower].term, ctx=b"gone", index=1))
+    c.run(50)
+    assert [(r["node"], r["src"], r["type"], r["why"]) for r in c.trace("drop-msg") if r["t"] >= t0] == [
+        (follower, lead, "RequestVoteReply", "not expected by a follower")]
+    assert [(r["node"], r["ctx"]) for r in c.trace("read-index")] == [(follower, "gone")]
+
+
+def test_applied_hooks_and_a_snapshot_install_move_the_applied_index() -> None:
+    c = Cluster(3, snapshot_entries=4)
+    c.run(500)
+    lead = c.leader()
+    lag = next(i for i in c.ids if i != lead)
+    seen: dict[str, list[int]] = {i: [] for i in c.ids}
+    for i in c.ids:
+        c.s[i].on_applied.append(seen[i].append)
+    c.w.crash(lag)
+    for k in range(9):
+        c.s[lead].propose(b"v%d" % k)
+        c.run(5)
+    c.run(100)
+    assert seen[lead][-1] == c.s[lead].applied_index == 10 and seen[lead] == sorted(set(seen[lead]))
+    c.w.restart(lag)
+    s = c.boot(lag)
+    s.on_applied.append(seen[lag].append)
+    c.run(300)
+    restores = [r["index"] for r in c.trace("restore", lag)]
+    assert restores and s.applied_index == s.node.applied_index == 10
+    assert seen[lag][-1] == 10 and restores[0] in seen[lag]  # the hooks run after an install too
+
+
+def test_compaction_rewrites_the_disk_as_snapshot_hard_state_tail() -> None:
+    c = Cluster(1, snapshot_entries=3, fsync_ns=5 * MS)
+    c.run(500)
+    for k in range(4):
+        c.s["n1"].propose(b"v%d" % k)  # one Ready each, overlapping: the snapshot at 3 leaves a durable tail
+        c.run(4)
+    c.run(100)
+    disk = c.w.disks["n1"].durable
+    assert [r["r"] for r in disk[:3]] == ["snapshot", "hard-state", "entries"]
+    assert disk[0]["index"] == 3 and [e[0] for e in disk[2]["entries"]][:1] == [4]
+    assert [r["index"] for r in c.trace("snapshot")] == [3]
+    assert c.s["n1"].applied_index == 5 and c.s["n1"].node.log.snap_index == 3
