@@ -434,3 +434,30 @@ def test_an_idle_leader_proposes_nothing_on_its_sync_ticks(bugs: Bugs) -> None:
     last = c.m[lead].server.node.log.last_index
     c.w.run_for(2 * S)
     assert c.m[lead].server.node.log.last_index == last
+
+
+def test_a_default_get_is_answered_from_the_local_store_at_once() -> None:
+    c = Members(3)
+    lead = c.leader()
+    c.req(lead, "PUT", "/k", value="old")
+    c.w.run_for(50 * MS)
+    follower = next(n for n in c.names if n != lead)
+    c.isolate(follower)
+    c.req(lead, "PUT", "/k", value="new")
+    last = c.m[follower].server.node.log.last_index
+    t0 = c.w.now
+    r = c.req(follower, "GET", "/k")
+    assert (r.frm, r.status, body(r)["node"]["value"]) == (follower, 200, "old")  # stale, as etcd's default GET
+    assert c.w.now - t0 <= 3 * MS and c.m[follower].server.node.log.last_index == last
+
+
+def test_a_quorum_read_that_timed_out_is_not_answered_again() -> None:
+    c = Members(3, request_timeout_ns=40 * MS)
+    lead = c.leader()
+    c.req(lead, "PUT", "/k", value="v")
+    c.isolate(lead)  # its heartbeat round cannot complete: the read waits past the request timeout
+    rid = c.send(lead, "GET", "/k", quorum="true")
+    c.w.run_for(60 * MS)
+    c.w.heal()
+    c.w.run_for(200 * MS)
+    assert [(r.status, body(r)["errorCode"]) for r in c.answers(rid)] == [(500, 300)]
