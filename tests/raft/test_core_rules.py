@@ -1,0 +1,256 @@
+"""RaftNode, rule by rule, driven by hand: a node's starting state, tick(n) as n ticks, the next deadline, what makes
+a Ready and what must be synced, compaction's bounds, and which peer messages are dropped with which reason
+(bench/mutation.py --module kvraft/raft/core.py)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from kvraft.errors import InvariantViolation
+from kvraft.raft import (AppendEntries, AppendEntriesReply, Entry, EntryType, HardState, Heartbeat, HeartbeatReply,
+                         MemoryStorage, RaftConfig, RaftNode, RequestVote, RequestVoteReply, Role, Snapshot)
+from kvraft.raft.messages import InstallSnapshotReply, Propose, ReadIndexReply, TimeoutNow
+from kvraft.raft.ready import SoftState
+
+IDS = ("n1", "n2", "n3")
+
+
+def node(nid: str = "n1", *, storage: MemoryStorage | None = None, seed: int = 1, **cfg) -> RaftNode:
+    cfg.setdefault("pre_vote", False)
+    cfg.setdefault("check_quorum", False)
+    cfg.setdefault("voters", IDS)
+    return RaftNode(RaftConfig(id=nid, **cfg), storage or MemoryStorage(), random.Random(seed))
+
+
+def drain(n: RaftNode) -> list:
+    msgs = []
+    while n.has_ready():
+        rd = n.ready()
+        msgs += rd.messages
+        n.advance(rd)
+    return msgs
+
+
+def leader(**cfg) -> RaftNode:
+    """n1, leader of term 1 with its no-op durable (n2 and n3 have voted for it)."""
+    n = node(**cfg)
+    n.campaign()
+    drain(n)
+    for v in ("n2", "n3"):
+        n.step(RequestVoteReply(frm=v, to="n1", term=1, granted=True))
+    drain(n)
+    assert n.role is Role.LEADER
+    return n
+
+
+def storage_with(term: int = 0, vote: str | None = None, commit: int = 0, entries: list[Entry] | None = None,
+                 snapshot: Snapshot | None = None) -> MemoryStorage:
+    s = MemoryStorage()
+    if snapshot is not None:
+        s.apply_snapshot(snapshot)
+    if entries:
+        s.append(entries)
+    s.set_hard_state(HardState(term=term, vote=vote, commit=commit))
+    return s
+
+
+# ---------------------------------------------------------------------------------------------- starting state
+def test_a_node_starts_as_a_follower_from_its_durable_state() -> None:
+    ents = [Entry(index=1, term=1), Entry(index=2, term=2, data=b"x")]
+    n = node(storage=storage_with(term=2, vote="n3", commit=1, entries=ents), applied=1)
+    assert (n.role, n.term, n.vote, n.leader, n.is_leader) == (Role.FOLLOWER, 2, "n3", None, False)
+    assert (n.commit_index, n.applied_index, n.log.last_index) == (1, 1, 2)
+    assert n.hard_state() == HardState(term=2, vote="n3", commit=1)
+    assert n.soft_state() == SoftState(role=Role.FOLLOWER, leader=None)
+    assert (n.voters, n.learners, n.conf_index, n.pending_conf_index, n.lead_transferee) == (IDS, (), 0, 0, None)
+    assert (n.election_elapsed, n.heartbeat_elapsed, n.votes, n.prs) == (0, 0, {}, {})
+    assert 10 <= n.randomized_election_ticks < 20 and n.deadline_resets >= 1
+    assert not n.has_ready()  # nothing new: the durable state is the last reported one
+
+
+def test_a_learner_is_not_promotable_and_never_campaigns() -> None:
+    n = node("n4", voters=IDS, learners=("n4",))
+    assert n.ticks_until_next() is None
+    n.tick(100)
+    n.campaign()
+    assert n.role is Role.FOLLOWER and n.term == 0 and drain(n) == []
+
+
+# ---------------------------------------------------------------------------------------------- ticks
+def snapshot_of(n: RaftNode) -> tuple:
+    return (n.role, n.term, n.vote, n.leader, n.election_elapsed, n.heartbeat_elapsed, n.randomized_election_ticks,
+            [str(m) for m in n.msgs])
+
+
+@pytest.mark.parametrize("start", ["follower", "leader", "candidate", "pre-candidate"])
+@pytest.mark.parametrize("ticks", [0, 1, 2, 5, 9, 10, 11, 19, 20, 21, 35])
+def test_tick_n_is_n_ticks(start: str, ticks: int) -> None:
+    def make() -> RaftNode:
+        if start == "leader":
+            return leader(check_quorum=True)
+        n = node(pre_vote=start == "pre-candidate")
+        if start != "follower":
+            n.campaign()
+        n.tick(3)
+        return n
+
+    one, many = make(), make()
+    for _ in range(ticks):
+        one.tick()
+    many.tick(ticks)
+    assert snapshot_of(many) == snapshot_of(one)
+
+
+@pytest.mark.parametrize(("start", "elapsed", "want"), [
+    ("follower", 0, "timeout"), ("follower", 4, "timeout-4"), ("candidate", 2, "timeout-2"),
+    ("leader", 0, 1),  # heartbeat every tick
+])
+def test_ticks_until_next(start: str, elapsed: int, want: object) -> None:
+    n = leader(heartbeat_ticks=1) if start == "leader" else node()
+    if start == "candidate":
+        n.campaign()
+    for _ in range(elapsed):
+        n.tick()
+    t = n.randomized_election_ticks
+    assert n.ticks_until_next() == {"timeout": t, "timeout-4": t - 4, "timeout-2": t - 2}.get(want, want)
+
+
+def test_a_leaders_next_deadline_is_its_heartbeat_or_its_quorum_check() -> None:
+    n = leader(heartbeat_ticks=3, election_ticks=10)
+    assert n.ticks_until_next() == 3
+    n.tick(2)
+    assert n.ticks_until_next() == 1
+    n.heartbeat_elapsed, n.election_elapsed = 0, 9
+    assert n.ticks_until_next() == 1  # the CheckQuorum deadline comes first
+    n.heartbeat_elapsed, n.election_elapsed = 5, 0
+    assert n.ticks_until_next() == 1  # overdue: never 0 or less
+
+
+# ---------------------------------------------------------------------------------------------- Ready
+def test_what_must_be_synced() -> None:
+    n = leader()
+    n.propose(b"x")
+    rd = n.ready()
+    assert rd.entries and rd.must_sync and rd.hard_state is None and rd.soft_state is None
+    n.advance(rd)
+    for v in ("n2", "n3"):
+        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=2))
+    rd = n.ready()
+    assert rd.hard_state == HardState(term=1, vote="n1", commit=2) and not rd.must_sync  # a commit-only change
+    assert [e.index for e in rd.committed] == [1, 2] and rd.current_hard_state == rd.hard_state
+    n.advance(rd)
+    assert n.applied_index == 2 and not n.has_ready()
+    n.step(AppendEntries(frm="n2", to="n1", term=5, prev_log_index=2, prev_log_term=1, commit=2))
+    rd = n.ready()
+    assert rd.must_sync and rd.soft_state == SoftState(role=Role.FOLLOWER, leader="n2")  # a term change
+    assert rd.hard_state == HardState(term=5, vote=None, commit=2)
+
+
+@pytest.mark.parametrize("reason", ["message", "read-state", "dropped", "unstable", "committed", "soft", "hard",
+                                    "conf"])
+def test_each_kind_of_news_makes_a_ready(reason: str) -> None:
+    n = leader()
+    assert not n.has_ready()
+    if reason == "message":
+        n.step(HeartbeatReply(frm="n2", to="n1", term=1))  # n2 is behind: an append goes out
+    elif reason == "read-state":
+        n.step(ReadIndexReply(frm="n2", to="n1", term=1, ctx=b"r", index=1))  # not expected: dropped
+        n.ready()
+        n.role = Role.FOLLOWER
+        n.prev_soft = n.soft_state()
+        n.step(ReadIndexReply(frm="n2", to="n1", term=1, ctx=b"r", index=1))
+    elif reason == "dropped":
+        n.step(RequestVoteReply(frm="n2", to="n1", term=1, granted=True))
+    elif reason == "unstable":
+        n.log.append([Entry(index=2, term=1, data=b"y")])
+    elif reason == "committed":
+        n.log.append([Entry(index=2, term=1, data=b"y")])
+        n.log.stable_to(2, 1)
+        n.log.commit_to(2)
+        n.prev_hard = n.hard_state()
+    elif reason == "soft":
+        n.leader = "n2"
+    elif reason == "hard":
+        n.vote = "n2"
+    elif reason == "conf":
+        n.learners = ("n4",)
+    assert n.has_ready()
+
+
+# ---------------------------------------------------------------------------------------------- compaction
+def test_compaction_is_bounded_by_applied_and_idempotent_below_the_snapshot() -> None:
+    n = leader()
+    for k in range(3):
+        n.propose(b"v%d" % k)
+    drain(n)
+    for v in ("n2", "n3"):
+        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=4))
+    drain(n)
+    assert n.applied_index == 4
+    with pytest.raises(InvariantViolation, match="beyond applied"):
+        n.compact(5, b"s")
+    snap, tail = n.compact_for_disk(3, b"s3")
+    assert (snap.index, snap.term, snap.voters, snap.data) == (3, 1, IDS, b"s3")
+    assert [e.index for e in tail] == [4] and n.log.snap_index == 3
+    assert n.compact(2, b"older") is snap and n.compact(3, b"again") is snap  # at or below: the one it has
+
+
+# ---------------------------------------------------------------------------------------------- dropped messages
+def dropped(n: RaftNode) -> list[tuple[str, str, str]]:
+    return [(d.frm, d.type, d.why) for d in n.ready().dropped]
+
+
+@pytest.mark.parametrize(("msg", "why"), [
+    ("not a message", "not a raft message"),
+    (Heartbeat(frm="n2", to="n9", term=1), "addressed to n9"),
+    (AppendEntries(frm="n2", to="n1", term=1, prev_log_index=0, prev_log_term=0,
+                   entries=(Entry(index=2, term=1),)), "malformed entries"),  # a gap
+    (AppendEntries(frm="n2", to="n1", term=1, prev_log_index=0, prev_log_term=0,
+                   entries=(Entry(index=1, term=2),)), "malformed entries"),  # newer than the message's term
+    (AppendEntries(frm="n2", to="n1", term=3, prev_log_index=0, prev_log_term=0,
+                   entries=(Entry(index=1, term=2), Entry(index=2, term=1))), "malformed entries"),  # terms fall
+    (InstallSnapshotReply(frm="n2", to="n1", term=0, index=1), "not expected by a follower"),
+    (Propose(frm="n2", to="n1", term=0, entries=()), "no leader to forward to"),
+    (TimeoutNow(frm="n2", to="n1", term=0), None),  # a voter campaigns at once
+])
+def test_a_follower_drops_what_it_cannot_use(msg: object, why: str | None) -> None:
+    n = node()
+    n.step(msg)  # type: ignore[arg-type]
+    got = dropped(n)
+    if why is None:
+        assert got == [] and n.role is Role.CANDIDATE
+    else:
+        assert [w for _, _, w in got] == [why] and n.role is Role.FOLLOWER
+
+
+def test_a_learner_drops_timeout_now() -> None:
+    n = node("n4", learners=("n4",))
+    n.step(TimeoutNow(frm="n1", to="n4", term=0))
+    assert dropped(n) == [("n1", "TimeoutNow", "not a voter")] and n.role is Role.FOLLOWER
+
+
+def test_a_malformed_message_is_dropped_with_its_error() -> None:
+    n = node()
+    n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=0, prev_log_term=0, entries=(None,)))  # type: ignore[arg-type]
+    [(frm, typ, why)] = dropped(n)
+    assert (frm, typ) == ("n2", "AppendEntries") and why.startswith("malformed: ")
+
+
+@pytest.mark.parametrize(("check_quorum", "pre_vote", "reply"), [
+    (False, False, False), (True, False, True), (False, True, True), (True, True, True)])
+def test_a_stale_leader_hears_the_new_term_only_with_pre_vote_or_check_quorum(check_quorum: bool, pre_vote: bool,
+                                                                              reply: bool) -> None:
+    n = node(check_quorum=check_quorum, pre_vote=pre_vote, storage=storage_with(term=3))
+    n.step(Heartbeat(frm="n2", to="n1", term=2))
+    rd = n.ready()
+    assert [(type(m).__name__, m.to, m.term, m.index) for m in rd.messages] == (
+        [("AppendEntriesReply", "n2", 3, 0)] if reply else [])
+    assert [d.why for d in rd.dropped] == ["stale term 2 < 3"]
+
+
+def test_a_stale_pre_vote_is_refused_with_the_current_term() -> None:
+    n = node(pre_vote=True, storage=storage_with(term=3))
+    n.step(RequestVote(frm="n2", to="n1", term=2, last_log_index=9, last_log_term=9, pre_vote=True))
+    assert [(m.term, m.granted, m.pre_vote) for m in n.ready().messages] == [(3, False, True)]
