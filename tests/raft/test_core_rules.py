@@ -254,3 +254,51 @@ def test_a_stale_pre_vote_is_refused_with_the_current_term() -> None:
     n = node(pre_vote=True, storage=storage_with(term=3))
     n.step(RequestVote(frm="n2", to="n1", term=2, last_log_index=9, last_log_term=9, pre_vote=True))
     assert [(m.term, m.granted, m.pre_vote) for m in n.ready().messages] == [(3, False, True)]
+
+
+# ---------------------------------------------------------------------------------------------- role changes
+def follower_of_n2(**cfg) -> RaftNode:
+    n = node(**cfg)
+    n.step(Heartbeat(frm="n2", to="n1", term=1))
+    drain(n)
+    assert n.leader == "n2" and n.term == 1
+    return n
+
+
+@pytest.mark.parametrize(("pre_vote", "role", "term", "vote"), [
+    (False, Role.CANDIDATE, 2, "n1"), (True, Role.PRE_CANDIDATE, 1, None)])
+def test_campaigning_forgets_the_leader_and_counts_only_its_own_vote(pre_vote: bool, role: Role, term: int,
+                                                                     vote: str | None) -> None:
+    n = follower_of_n2(pre_vote=pre_vote, voters=("n1", "n2", "n3", "n4", "n5"))
+    n.tick(3)
+    n.campaign()
+    assert (n.role, n.term, n.vote, n.leader) == (role, term, vote, None)
+    assert n.votes == {"n1": True} and n.election_elapsed == (3 if pre_vote else 0)
+    rd = n.ready()
+    assert rd.soft_state == SoftState(role=role, leader=None)
+    asked = [(m.to, m.term, m.pre_vote) for m in rd.messages]
+    assert asked == [(v, 2, pre_vote) for v in ("n2", "n3", "n4", "n5")]
+
+
+def test_a_new_pre_vote_round_counts_only_its_own_grants() -> None:
+    n = node(pre_vote=True, voters=("n1", "n2", "n3", "n4", "n5"))
+    n.campaign()
+    n.step(RequestVoteReply(frm="n2", to="n1", term=1, granted=True, pre_vote=True))
+    assert n.role is Role.PRE_CANDIDATE
+    n.campaign()  # the round timed out: a new one
+    n.step(RequestVoteReply(frm="n3", to="n1", term=1, granted=True, pre_vote=True))
+    assert n.role is Role.PRE_CANDIDATE and n.votes == {"n1": True, "n3": True}  # n2's old grant is gone
+    n.step(RequestVoteReply(frm="n4", to="n1", term=1, granted=True, pre_vote=True))
+    assert n.role is Role.CANDIDATE and n.term == 1
+
+
+def test_a_leader_keeps_its_vote_and_counts_its_uncommitted_tail_as_a_pending_change() -> None:
+    ents = [Entry(index=1, term=1), Entry(index=2, term=1, data=b"x")]
+    n = node(storage=storage_with(term=1, vote="n2", commit=1, entries=ents))
+    n.campaign()
+    for v in ("n2", "n3"):
+        n.step(RequestVoteReply(frm=v, to="n1", term=2, granted=True))
+    assert (n.role, n.term, n.vote, n.leader) == (Role.LEADER, 2, "n1", "n1")
+    assert n.pending_conf_index == 2  # §4.1: anything uncommitted may be a change: no new one until it commits
+    assert n.prs["n1"].match == 2 and n.log.last_index == 3 and n.log.entries[-1].type is EntryType.NOOP
+    assert n.hard_state() == HardState(term=2, vote="n1", commit=1)
