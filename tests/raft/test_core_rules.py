@@ -8,10 +8,11 @@ import random
 
 import pytest
 
+from kvraft.bugs import Bugs
 from kvraft.errors import InvariantViolation
 from kvraft.raft import (AppendEntries, AppendEntriesReply, Entry, EntryType, HardState, Heartbeat, HeartbeatReply,
                          MemoryStorage, RaftConfig, RaftNode, RequestVote, RequestVoteReply, Role, Snapshot)
-from kvraft.raft.messages import InstallSnapshotReply, Propose, ReadIndexReply, TimeoutNow
+from kvraft.raft.messages import InstallSnapshot, InstallSnapshotReply, Propose, ReadIndexReply, TimeoutNow
 from kvraft.raft.ready import SoftState
 
 IDS = ("n1", "n2", "n3")
@@ -302,3 +303,104 @@ def test_a_leader_keeps_its_vote_and_counts_its_uncommitted_tail_as_a_pending_ch
     assert n.pending_conf_index == 2  # §4.1: anything uncommitted may be a change: no new one until it commits
     assert n.prs["n1"].match == 2 and n.log.last_index == 3 and n.log.entries[-1].type is EntryType.NOOP
     assert n.hard_state() == HardState(term=2, vote="n1", commit=1)
+
+
+# ---------------------------------------------------------------------------------------------- bug switches
+# Each raft-level switch, on a minimal script: the observable it changes (the bug zoo runs the full schedules).
+def stale_tail() -> MemoryStorage:
+    """n1's durable log: 1/1 committed, 2/1 and 3/1 from an old leader, uncommitted."""
+    return storage_with(term=1, commit=1, entries=[Entry(index=i, term=1) for i in (1, 2, 3)])
+
+
+def b06(bugs: Bugs) -> object:
+    n = node(storage=stale_tail(), bugs=bugs)
+    n.step(AppendEntries(frm="n2", to="n1", term=2, prev_log_index=1, prev_log_term=1, commit=3))
+    return n.commit_index  # the leader's commit bounds only what this message proved to match
+
+
+def b06_heartbeat(bugs: Bugs) -> object:
+    n = leader(bugs=bugs)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=1))
+    drain(n)
+    n.tick()
+    return sorted((m.to, m.commit) for m in n.ready().messages if isinstance(m, Heartbeat))
+
+
+def b08(bugs: Bugs) -> object:
+    n = node(storage=stale_tail(), bugs=bugs)
+    n.campaign()
+    for v in ("n2", "n3"):
+        n.step(RequestVoteReply(frm=v, to="n1", term=2, granted=True))
+    n.read_index(b"r")
+    drain(n)
+    n.step(HeartbeatReply(frm="n2", to="n1", term=2, ctx=b"r"))
+    return [(s.index, s.ctx) for s in n.ready().read_states]  # a read point before this term's no-op commits
+
+
+def b11(bugs: Bugs) -> object:
+    n = node(storage=storage_with(term=1, commit=3, entries=[Entry(index=i, term=1) for i in (1, 2, 3)]), bugs=bugs)
+    n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=Snapshot(index=2, term=1, voters=IDS)))
+    return (n.commit_index, n.log.last_index, [m.index for m in n.ready().messages])
+
+
+def b13(bugs: Bugs) -> object:
+    n = node(storage=storage_with(term=2, vote="n3"), bugs=bugs)
+    n.tick(5)
+    n.step(RequestVote(frm="n2", to="n1", term=2, last_log_index=0, last_log_term=0))  # refused: voted for n3
+    after_refusal = n.election_elapsed
+    n.tick(2)
+    n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=0, prev_log_term=0))  # stale
+    return (after_refusal, n.election_elapsed, n.randomized_election_ticks)
+
+
+def b14(bugs: Bugs) -> object:
+    n = node(pre_vote=True, check_quorum=True, bugs=bugs)
+    return (n.pre_vote, n.check_quorum)
+
+
+def b15(bugs: Bugs) -> object:
+    n = leader(bugs=bugs)
+    n.propose(b"x")
+    drain(n)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=1))
+    return n.prs["n2"].match  # the follower said 1; the leader's log ends at 2
+
+
+def b18(bugs: Bugs) -> object:
+    from kvraft.errors import ProposalDropped
+    from kvraft.raft import ConfChange, ConfChangeType
+    n = leader(bugs=bugs)
+    n.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"))
+    try:
+        n.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n5"))
+    except ProposalDropped:
+        return "second change refused"
+    return n.voters
+
+
+def b02(bugs: Bugs) -> object:
+    n = node(bugs=bugs, voters=("n1", "n2", "n3", "n4", "n5"))
+    n.campaign()
+    for _ in range(3):
+        n.step(RequestVoteReply(frm="n2", to="n1", term=1, granted=True))  # duplicated by the network
+    return n.role
+
+
+@pytest.mark.parametrize(("flag", "script", "clean", "buggy"), [
+    ("follower_commit_unbounded", b06, 1, 3),
+    ("follower_commit_unbounded", b06_heartbeat, [("n2", 1), ("n3", 0)], [("n2", 1), ("n3", 1)]),
+    ("read_before_term_commit", b08, [], [(1, b"r")]),
+    ("stale_snapshot_install", b11, (3, 3, [3]), (2, 2, [2])),
+    ("election_timer_resets", b13, (5, 7, "jitter"), (0, 0, 10)),
+    ("no_pre_vote_check_quorum", b14, (True, True), (False, False)),
+    ("match_from_own_log", b15, 1, 2),
+    ("unsafe_membership", b18, "second change refused", ("n1", "n2", "n3", "n4", "n5")),
+    ("vote_replies_counted", b02, Role.CANDIDATE, Role.LEADER),
+])
+def test_each_raft_bug_switch_changes_what_it_says(flag: str, script, clean: object, buggy: object) -> None:
+    got = script(Bugs())
+    if clean == (5, 7, "jitter"):
+        assert got[:2] == (5, 7) and got[2] != 10  # jittered in [10, 20): seed 1 does not draw 10
+    else:
+        assert got == clean
+    assert script(Bugs(**{flag: True})) == buggy
