@@ -461,3 +461,23 @@ def test_a_quorum_read_that_timed_out_is_not_answered_again() -> None:
     c.w.heal()
     c.w.run_for(200 * MS)
     assert [(r.status, body(r)["errorCode"]) for r in c.answers(rid)] == [(500, 300)]
+
+
+@pytest.mark.parametrize(("bugs", "on", "method", "params", "read_index"), [
+    (Bugs(), "leader", "GET", {"quorum": "true"}, True),
+    (Bugs(stale_local_reads=True), "leader", "GET", {"quorum": "true"}, False),  # B07: the leader reads locally
+    (Bugs(stale_local_reads=True), "follower", "GET", {"quorum": "true"}, True),
+    (Bugs(stale_local_reads=True), "leader", "PUT", {"value": "w"}, False),  # a write is still a write
+    (Bugs(stale_local_reads=True), "leader", "GET", {"wait": "true", "waitIndex": "1"}, False),  # a watch a watch
+])
+def test_only_quorum_reads_on_the_leader_are_served_locally_under_b07(bugs: Bugs, on: str, method: str,
+                                                                      params: dict, read_index: bool) -> None:
+    c = Members(3, bugs=bugs)
+    lead = c.leader()
+    c.req(lead, "PUT", "/k", value="v")
+    to = lead if on == "leader" else next(n for n in c.names if n != lead)
+    r = c.req(to, method, "/k", **params)
+    assert r is not None and r.status in (200, 201)
+    assert body(r)["node"]["value"] == params.get("value", "v") and body(r)["action"] == (
+        "get" if "quorum" in params else "set")  # a watch answers with the write's event
+    assert any(t["kind"] == "read-index" and t["node"] == to for t in c.w.trace) is read_index
