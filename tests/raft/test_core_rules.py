@@ -404,3 +404,62 @@ def test_each_raft_bug_switch_changes_what_it_says(flag: str, script, clean: obj
     else:
         assert got == clean
     assert script(Bugs(**{flag: True})) == buggy
+
+
+# ---------------------------------------------------------------------------------------------- leadership transfer
+def caught_up_leader(**cfg) -> RaftNode:
+    n = leader(**cfg)
+    for v in ("n2", "n3"):
+        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=1))
+    drain(n)
+    return n
+
+
+@pytest.mark.parametrize(("to", "sent", "transferee"), [
+    ("n1", [], None),  # itself: ignored
+    ("n9", [], None),  # not a voter: ignored
+    ("n2", ["TimeoutNow n2"], "n2"),  # caught up: TimeoutNow at once
+])
+def test_a_transfer_goes_only_to_another_voter(to: str, sent: list[str], transferee: str | None) -> None:
+    n = caught_up_leader()
+    n.tick(4)
+    drain(n)  # the heartbeats
+    n.transfer_leadership(to)
+    assert [f"{type(m).__name__} {m.to}" for m in drain(n)] == sent and n.lead_transferee == transferee
+    assert n.election_elapsed == (0 if transferee else 4)  # the transfer gets one full election timeout
+    n.transfer_leadership(to)  # asked again: nothing new
+    assert drain(n) == []
+
+
+def test_a_lagging_transferee_is_caught_up_first_then_told_to_campaign() -> None:
+    n = caught_up_leader()
+    n.propose(b"x")
+    drain(n)
+    n.transfer_leadership("n3")
+    assert [type(m).__name__ for m in drain(n)] == ["AppendEntries"]
+    n.step(AppendEntriesReply(frm="n3", to="n1", term=1, index=2))
+    assert [f"{type(m).__name__} {m.to}" for m in drain(n)][-1:] == ["TimeoutNow n3"]
+
+
+def test_a_transfer_not_done_in_an_election_timeout_is_aborted() -> None:
+    n = caught_up_leader(check_quorum=False)
+    n.propose(b"x")
+    drain(n)
+    n.tick(5)
+    n.transfer_leadership("n3")
+    n.tick(9)
+    assert n.lead_transferee == "n3"
+    n.tick(1)
+    assert n.lead_transferee is None and n.is_leader
+
+
+def test_timer_resets_and_configuration_changes_move_the_deadline_counter() -> None:
+    n = node()
+    before = n.deadline_resets
+    n.campaign()
+    assert n.deadline_resets > before
+    n = caught_up_leader()
+    before = n.deadline_resets
+    from kvraft.raft import ConfChange, ConfChangeType
+    n.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"))
+    assert n.deadline_resets == before + 1 and n.voters == ("n1", "n2", "n3", "n4")
