@@ -481,3 +481,13 @@ def test_only_quorum_reads_on_the_leader_are_served_locally_under_b07(bugs: Bugs
     assert body(r)["node"]["value"] == params.get("value", "v") and body(r)["action"] == (
         "get" if "quorum" in params else "set")  # a watch answers with the write's event
     assert any(t["kind"] == "read-index" and t["node"] == to for t in c.w.trace) is read_index
+
+
+@pytest.mark.parametrize(("offset_ns", "over"), [(-1, False), (0, True), (1, True)])
+def test_b16_sees_a_lease_over_from_its_expiration_instant(offset_ns: int, over: bool) -> None:
+    c = Members(1, bugs=Bugs(lock_by_own_clock=True))
+    c.req("n1", "PUT", "/lock", value="holder", ttl="10")
+    exp = c.m["n1"].store.get("/lock", now_ns=c.w.now).event.node.expire_ns
+    c.w.runtimes["n1"].skew_ns = exp - c.w.now + offset_ns
+    assert c.m["n1"]._expired_here("/lock") is over
+    assert c.m["n1"]._expired_here("/nothing") is False
