@@ -158,6 +158,7 @@ def test_a_server_answers_nothing_before_start() -> None:
     s = Server(Rt(w, "n1"), peers=["n2", "n1"], config=RaftConfig(), state_machine=ListStateMachine(),
                rng=random.Random(1))
     assert s.node_id == "n1" and s.config.voters == ("n1", "n2") and s.applied_index == 0
+    assert s.tick_ns == 10 * MS and not s.tickless and s.on_applied == [] and s.app_handler is None
     with pytest.raises(RuntimeError, match="start"):
         s.term  # noqa: B018
 
