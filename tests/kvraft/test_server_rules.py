@@ -381,3 +381,32 @@ def test_compaction_rewrites_the_disk_as_snapshot_hard_state_tail() -> None:
     assert disk[0]["index"] == 3 and [e[0] for e in disk[2]["entries"]][:1] == [4]
     assert [r["index"] for r in c.trace("snapshot")] == [3]
     assert c.s["n1"].applied_index == 5 and c.s["n1"].node.log.snap_index == 3
+
+
+class BareStateMachine:
+    """The StateMachine protocol and nothing more: no on_conf_change hook."""
+
+    def __init__(self) -> None:
+        self.applied: list[int] = []
+
+    def apply(self, index: int, term: int, data: bytes) -> None:
+        self.applied.append(index)
+
+    def snapshot(self) -> bytes:
+        return b""
+
+    def restore(self, data: bytes, index: int, term: int) -> None:
+        pass
+
+
+def test_a_state_machine_without_the_conf_hook_sees_changes_only_as_log_entries() -> None:
+    w = FakeWorld(["n1"])
+    sm = BareStateMachine()
+    s = Server(Rt(w, "n1"), peers=["n1"], config=RaftConfig(), state_machine=sm, rng=random.Random(1))
+    s.start()
+    w.run_for(500 * MS)
+    assert s.is_leader and s.propose_conf_change(ConfChange(type=ConfChangeType.ADD_LEARNER, node_id="n2"))
+    s.propose(b"x")
+    w.run_for(100 * MS)
+    assert s.learners == ("n2",) and sm.applied == [3]
+    assert [r["learners"] for r in w.trace if r["kind"] == "conf"] == [["n2"]]
