@@ -491,3 +491,12 @@ def test_b16_sees_a_lease_over_from_its_expiration_instant(offset_ns: int, over:
     c.w.runtimes["n1"].skew_ns = exp - c.w.now + offset_ns
     assert c.m["n1"]._expired_here("/lock") is over
     assert c.m["n1"]._expired_here("/nothing") is False
+
+
+@pytest.mark.parametrize("bugs", [Bugs(), Bugs(lease_reads=True)])
+def test_a_quorum_read_served_inside_read_index_is_answered_once(bugs: Bugs) -> None:
+    c = Members(1, bugs=bugs, request_timeout_ns=100 * MS)  # a lone voter serves its read point at once
+    c.req("n1", "PUT", "/k", value="v")
+    rid = c.send("n1", "GET", "/k", quorum="true")
+    c.w.run_for(300 * MS)  # well past the request timeout
+    assert [(r.status, body(r)["node"]["value"]) for r in c.answers(rid)] == [(200, "v")]
