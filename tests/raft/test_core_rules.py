@@ -378,12 +378,14 @@ def b18(bugs: Bugs) -> object:
     return n.voters
 
 
-def b02(bugs: Bugs) -> object:
-    n = node(bugs=bugs, voters=("n1", "n2", "n3", "n4", "n5"))
-    n.campaign()
-    for _ in range(3):
-        n.step(RequestVoteReply(frm="n2", to="n1", term=1, granted=True))  # duplicated by the network
-    return n.role
+def b02(dups: int, pre_vote: bool = False):
+    def script(bugs: Bugs) -> object:
+        n = node(bugs=bugs, pre_vote=pre_vote, voters=("n1", "n2", "n3", "n4", "n5"))
+        n.campaign()
+        for _ in range(dups):  # one voter's grant, duplicated by the network
+            n.step(RequestVoteReply(frm="n2", to="n1", term=1, granted=True, pre_vote=pre_vote))
+        return n.role
+    return script
 
 
 @pytest.mark.parametrize(("flag", "script", "clean", "buggy"), [
@@ -395,7 +397,10 @@ def b02(bugs: Bugs) -> object:
     ("no_pre_vote_check_quorum", b14, (True, True), (False, False)),
     ("match_from_own_log", b15, 1, 2),
     ("unsafe_membership", b18, "second change refused", ("n1", "n2", "n3", "n4", "n5")),
-    ("vote_replies_counted", b02, Role.CANDIDATE, Role.LEADER),
+    ("vote_replies_counted", b02(1), Role.CANDIDATE, Role.CANDIDATE),  # 2 of 5 counted
+    ("vote_replies_counted", b02(2), Role.CANDIDATE, Role.LEADER),  # 3 of 5 counted: "won"
+    ("vote_replies_counted", b02(1, pre_vote=True), Role.PRE_CANDIDATE, Role.PRE_CANDIDATE),
+    ("vote_replies_counted", b02(2, pre_vote=True), Role.PRE_CANDIDATE, Role.CANDIDATE),
 ])
 def test_each_raft_bug_switch_changes_what_it_says(flag: str, script, clean: object, buggy: object) -> None:
     got = script(Bugs())
@@ -463,3 +468,55 @@ def test_timer_resets_and_configuration_changes_move_the_deadline_counter() -> N
     from kvraft.raft import ConfChange, ConfChangeType
     n.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"))
     assert n.deadline_resets == before + 1 and n.voters == ("n1", "n2", "n3", "n4")
+
+
+# ---------------------------------------------------------------------------------------------- votes and proposals
+@pytest.mark.parametrize(("state", "asked", "granted"), [
+    ({}, {}, True),
+    ({"vote": "n3"}, {}, False),  # one vote per term
+    ({"vote": "n2"}, {}, True),  # the same candidate again
+    ({"leader": "n3"}, {}, False),  # a follower of a live leader votes for no one in its term
+    ({"leader": "n3"}, {"pre_vote": True, "term": 3}, True),  # a PreVote for a later term is only a question
+    ({"vote": "n3"}, {"pre_vote": True, "term": 3}, True),
+    ({}, {"last_log_term": 0, "last_log_index": 5}, False),  # §5.4.1: an older last term loses, however long
+    ({}, {"last_log_term": 1, "last_log_index": 1}, False),  # same last term, shorter log
+])
+def test_who_gets_a_vote(state: dict, asked: dict, granted: bool) -> None:
+    n = node(storage=storage_with(term=2, entries=[Entry(index=1, term=1), Entry(index=2, term=1)]))
+    n.vote, n.leader = state.get("vote"), state.get("leader")
+    n.tick(3)
+    m = {"frm": "n2", "to": "n1", "term": 2, "last_log_index": 2, "last_log_term": 1, **asked}
+    n.step(RequestVote(**m))
+    [reply] = n.ready().messages
+    assert (reply.granted, reply.pre_vote, reply.term) == (granted, m.get("pre_vote", False),
+                                                           m["term"] if granted else 2)
+    recorded = granted and not m.get("pre_vote")
+    assert n.vote == ("n2" if recorded else state.get("vote"))  # a PreVote grant records nothing
+    assert n.election_elapsed == (0 if recorded else 3)  # a real grant restarts the election timer
+
+
+def test_a_leader_ignores_campaign() -> None:
+    n = leader()
+    n.campaign()
+    assert n.role is Role.LEADER and n.term == 1
+
+
+@pytest.mark.parametrize(("who", "frm", "result"), [
+    ("follower", "n3", "forwarded to n2"),
+    ("follower", "n2", "dropped: no leader to forward to"),  # from the leader itself: never bounced back
+    ("leader", "n2", "appended"),
+    ("transferring", "n2", "dropped: leadership transfer in progress"),
+])
+def test_a_forwarded_proposal(who: str, frm: str, result: str) -> None:
+    n = follower_of_n2() if who == "follower" else caught_up_leader()
+    if who == "transferring":
+        n.propose(b"lag")  # n3 lags: the transfer waits for it
+        drain(n)
+        n.transfer_leadership("n3")
+        drain(n)
+    last = n.log.last_index
+    n.step(Propose(frm=frm, to="n1", term=n.term, entries=(Entry(index=0, term=0, data=b"p"),)))
+    rd = n.ready()
+    got = ([f"forwarded to {m.to}" for m in rd.messages if isinstance(m, Propose)]
+           + [f"dropped: {d.why}" for d in rd.dropped] + (["appended"] if n.log.last_index == last + 1 else []))
+    assert got == [result]
