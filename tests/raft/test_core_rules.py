@@ -150,7 +150,7 @@ def test_what_must_be_synced() -> None:
 
 
 @pytest.mark.parametrize("reason", ["message", "read-state", "dropped", "unstable", "committed", "soft", "hard",
-                                    "conf"])
+                                    "conf", "snapshot"])
 def test_each_kind_of_news_makes_a_ready(reason: str) -> None:
     n = leader()
     assert not n.has_ready()
@@ -177,6 +177,8 @@ def test_each_kind_of_news_makes_a_ready(reason: str) -> None:
         n.vote = "n2"
     elif reason == "conf":
         n.learners = ("n4",)
+    elif reason == "snapshot":
+        n.log.pending_snapshot = Snapshot(index=1, term=1, voters=IDS)
     assert n.has_ready()
 
 
@@ -520,3 +522,14 @@ def test_a_forwarded_proposal(who: str, frm: str, result: str) -> None:
     got = ([f"forwarded to {m.to}" for m in rd.messages if isinstance(m, Propose)]
            + [f"dropped: {d.why}" for d in rd.dropped] + (["appended"] if n.log.last_index == last + 1 else []))
     assert got == [result]
+
+
+def test_a_snapshot_arriving_while_another_is_persisted_is_kept() -> None:
+    n = follower_of_n2()
+    s1, s2 = (Snapshot(index=i, term=1, voters=IDS, data=b"s%d" % i) for i in (3, 5))
+    n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=s1))
+    rd = n.ready()
+    assert rd.snapshot is s1
+    n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=s2))  # while s1 is written
+    n.advance(rd)
+    assert n.has_ready() and n.ready().snapshot is s2 and n.applied_index == 3
