@@ -1,3 +1,4 @@
+# Over 400 lines: every rule table of the module in the one file bench/mutation.py runs first for its mutants.
 """The kvraft member, rule by rule, on the in-memory fake runtime (no simulator): its etcd defaults, which bug
 switch reaches which layer, requests answered once with the right status and headers, TTL deadlines by the
 monotonic clock, watches, the membership API's statuses (bench/mutation.py --module kvraft/member.py)."""

@@ -1,3 +1,4 @@
+# Over 400 lines: every rule table of the module in the one file bench/mutation.py runs first for its mutants.
 """The Server's disk records, rule by rule: what each record holds and how a restart decodes them in write
 order (a later snapshot drops the entries it covers, a later entries record overwrites from its first index,
 the last hard state wins, unknown records are skipped) (bench/mutation.py --module kvraft/server.py)."""
