@@ -534,3 +534,30 @@ def test_a_snapshot_arriving_while_another_is_persisted_is_kept() -> None:
     n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=s2))  # while s1 is written
     n.advance(rd)
     assert n.has_ready() and n.ready().snapshot is s2 and n.applied_index == 3
+
+
+@pytest.mark.parametrize(("snap_index", "snap_term", "commit", "last", "reply"), [
+    (3, 1, 3, 3, 3),  # held already (same term at 3): commit fast-forwards, the log stays
+    (3, 2, 3, 3, 3),  # a different term at 3: the log is replaced by the snapshot
+    (1, 1, 2, 3, 2),  # older than our commit: nothing changes, the reply says our commit
+    (5, 1, 5, 5, 5),  # beyond our log: installed
+])
+def test_install_snapshot(snap_index: int, snap_term: int, commit: int, last: int, reply: int) -> None:
+    n = node(storage=storage_with(term=2, commit=2, entries=[Entry(index=i, term=1) for i in (1, 2, 3)]))
+    snap = Snapshot(index=snap_index, term=snap_term, voters=IDS)
+    n.step(InstallSnapshot(frm="n2", to="n1", term=2, snapshot=snap))
+    rd = n.ready()
+    assert (n.commit_index, n.log.last_index, [m.index for m in rd.messages]) == (commit, last, [reply])
+    installed = snap_index > 2 and not (snap_index == 3 and snap_term == 1)
+    assert (rd.snapshot is snap) is installed and (n.log.snap_index == snap_index) is installed
+
+
+def test_a_leader_refuses_to_remove_a_non_member_and_marks_a_change_pending() -> None:
+    from kvraft.errors import ProposalDropped
+    from kvraft.raft import ConfChange, ConfChangeType
+    n = caught_up_leader()
+    with pytest.raises(ProposalDropped, match="n9 is not a member"):
+        n.propose_conf_change(ConfChange(type=ConfChangeType.REMOVE_NODE, node_id="n9"))
+    n.propose(b"x")
+    n.propose_conf_change(ConfChange(type=ConfChangeType.REMOVE_NODE, node_id="n3"))
+    assert n.pending_conf_index == 3 == n.log.last_index and n.voters == ("n1", "n2")
