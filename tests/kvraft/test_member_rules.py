@@ -501,3 +501,52 @@ def test_a_quorum_read_served_inside_read_index_is_answered_once(bugs: Bugs) -> 
     rid = c.send("n1", "GET", "/k", quorum="true")
     c.w.run_for(300 * MS)  # well past the request timeout
     assert [(r.status, body(r)["node"]["value"]) for r in c.answers(rid)] == [(200, "v")]
+
+
+def test_a_second_change_while_one_is_uncommitted_is_retried_elsewhere() -> None:
+    c = Members(3)
+    lead = c.leader()
+    c.w.fsync_ns = 20 * MS  # the first change stays uncommitted while the second arrives
+    c.w.send("c", lead, AdminRequest(frm="c", to=lead, id=901, op="add", node="n4"))
+    c.w.send("c", lead, AdminRequest(frm="c", to=lead, id=902, op="add", node="n5"))
+    assert sorted(c.answer(rid).status for rid in (901, 902)) == sorted([201, STATUS_RETRY])
+
+
+def test_a_change_lost_to_a_new_leader_is_answered_500() -> None:
+    c = Members(3)
+    old = c.leader()
+    c.isolate(old)
+    c.w.send("c", old, AdminRequest(frm="c", to=old, id=900, op="add", node="n4"))  # appended, never committed
+    c.w.run_for(5 * MS)
+    others = [n for n in c.names if n != old]
+    while not any(c.m[n].is_leader for n in others):
+        c.w.run_for(10 * MS)
+    new = next(n for n in others if c.m[n].is_leader)
+    c.req(new, "PUT", "/k", value="v")
+    c.w.heal()
+    r = c.answer(900)
+    assert r is not None and (r.status, body(r)) == (500, {"message": "etcdserver: request timed out"})
+    assert "n4" not in c.m[old].server.voters
+
+
+@pytest.mark.parametrize("remaining_s", [-5, 0, 3])
+def test_a_restored_ttl_gets_its_wall_clock_remainder_never_negative_plus_the_grace(remaining_s: int) -> None:
+    c = Members(1)
+    c.req("n1", "PUT", "/t", value="v", ttl="10")
+    m = c.m["n1"]
+    image = m.snapshot()
+    exp = m.store.ttl_nodes()[0][1]
+    rt = c.w.runtimes["n1"]
+    rt.skew_ns = exp - remaining_s * S - c.w.now  # this member's wall clock reads exp - remaining
+    m.restore(image, 2, 1)
+    assert m._deadlines == {"/t": (rt.monotonic() + max(0, remaining_s) * S + m.config.restore_grace_ns, exp)}
+
+
+def test_a_ttl_is_due_at_its_deadline_instant() -> None:
+    c = Members(1)
+    c.req("n1", "PUT", "/t", value="v", ttl="10")
+    deadline = c.m["n1"]._deadlines["/t"][0]
+    tick = (c.w.now // (500 * MS) + 1) * 500 * MS  # the next sync tick (every 500 ms since start)
+    c.w.runtimes["n1"].mono_ns = deadline - tick  # the monotonic clock reads the deadline exactly then
+    c.w.run_until(tick + 20 * MS)
+    assert c.req("n1", "GET", "/t").status == 404
