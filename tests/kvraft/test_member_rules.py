@@ -550,3 +550,24 @@ def test_a_ttl_is_due_at_its_deadline_instant() -> None:
     c.w.runtimes["n1"].mono_ns = deadline - tick  # the monotonic clock reads the deadline exactly then
     c.w.run_until(tick + 20 * MS)
     assert c.req("n1", "GET", "/t").status == 404
+
+
+def test_a_change_that_timed_out_is_not_answered_again_when_it_applies() -> None:
+    c = Members(3, request_timeout_ns=40 * MS)
+    lead = c.leader()
+    c.isolate(lead)  # shorter than an election timeout: the leader keeps its term and its log
+    c.w.send("c", lead, AdminRequest(frm="c", to=lead, id=900, op="add", node="n4"))
+    c.w.run_for(60 * MS)
+    c.w.heal()
+    c.w.run_for(300 * MS)
+    assert [(r.status, body(r)) for r in c.answers(900)] == [(500, {"message": "etcdserver: request timed out"})]
+    assert "n4" in c.m[lead].server.voters  # it applied all the same
+
+
+def test_a_change_answered_inline_is_not_answered_again_at_the_timeout() -> None:
+    c = Members(2, bugs=Bugs(ack_before_fsync=True), request_timeout_ns=50 * MS)
+    lead = c.leader()
+    other = next(n for n in c.names if n != lead)
+    c.w.send("c", lead, AdminRequest(frm="c", to=lead, id=900, op="remove", node=other))
+    c.w.run_for(200 * MS)
+    assert [r.status for r in c.answers(900)] == [204]
