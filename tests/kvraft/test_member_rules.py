@@ -390,6 +390,7 @@ def test_a_waiting_watch_is_reported_to_the_real_runtimes_hook() -> None:
     ("transfer", "other", "follower", STATUS_RETRY, None),
     ("transfer", "other", "leader", 202, "other"),
     ("add", "n1", "leader", 409, {"message": "membership: ID exists"}),
+    ("add", "n4", "leader", 201, {"id": "n4", "name": "n4"}),  # answered once applied (3 of 4 commit it)
     ("add", "n9", "follower", STATUS_RETRY, None),
     ("remove", "n9", "leader", 404, {"message": "No such member: n9"}),
     ("remove", "other", "follower", STATUS_RETRY, None),
@@ -571,3 +572,12 @@ def test_a_change_answered_inline_is_not_answered_again_at_the_timeout() -> None
     c.w.send("c", lead, AdminRequest(frm="c", to=lead, id=900, op="remove", node=other))
     c.w.run_for(200 * MS)
     assert [r.status for r in c.answers(900)] == [204]
+
+
+@pytest.mark.parametrize("ttl", [0, 1, 7])
+def test_a_ttl_deadline_is_the_monotonic_clock_at_apply_plus_the_ttl(ttl: int) -> None:
+    c = Members(1)
+    c.w.runtimes["n1"].mono_ns = 123 * S  # the monotonic clock is not the wall clock
+    r = c.req("n1", "PUT", "/t", value="v", ttl=str(ttl))
+    applied_at = next(t["t"] for t in c.w.trace if t["kind"] == "apply" and t["index"] == int(r.header("X-Raft-Index")))
+    assert c.m["n1"]._deadlines["/t"][0] == applied_at + 123 * S + ttl * S
