@@ -135,14 +135,15 @@ def _apply(node: ast.AST, op: str) -> None:
         node.value = ast.Constant(None)
 
 
-def mutants(module: str) -> list[Mutant]:
-    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+def mutants(module: str, source: str | None = None) -> list[Mutant]:
+    tree = ast.parse(source if source is not None else (ROOT / module).read_text(encoding="utf-8"))
     return [Mutant(module, i, op, getattr(n, "lineno", 0)) for i, n, op in _sites(tree)]
 
 
-def mutated_source(m: Mutant) -> tuple[str, str]:
-    """(the module as unparsed, the mutant as unparsed): both through ast.unparse, so the diff is the mutation."""
-    tree = ast.parse((ROOT / m.module).read_text(encoding="utf-8"))
+def mutated_source(m: Mutant, source: str | None = None) -> tuple[str, str]:
+    """(the module as unparsed, the mutant as unparsed): both through ast.unparse, so the diff is the mutation.
+    ``source``: the module's text read once when the run started (the checkout may change meanwhile)."""
+    tree = ast.parse(source if source is not None else (ROOT / m.module).read_text(encoding="utf-8"))
     base = ast.unparse(tree)
     mut = copy.deepcopy(tree)
     node = next(n for i, n in enumerate(ast.walk(mut)) if i == m.site)
@@ -156,8 +157,8 @@ def key(diff: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:10]
 
 
-def diff_of(m: Mutant) -> str:
-    base, mut = mutated_source(m)
+def diff_of(m: Mutant, source: str | None = None) -> str:
+    base, mut = mutated_source(m, source)
     return "".join(difflib.unified_diff(base.splitlines(True), mut.splitlines(True), m.module, m.module, n=1))
 
 
@@ -286,8 +287,8 @@ def run_module(mod: str, work: Path, a: argparse.Namespace, done: dict, results:
     eq = equivalents()
     original = (ROOT / mod).read_text(encoding="utf-8")
     todo = []
-    for m in mutants(mod)[: a.limit or None]:
-        d = diff_of(m)
+    for m in mutants(mod, original)[: a.limit or None]:
+        d = diff_of(m, original)
         k = key(d)
         r = done.get((mod, k))
         if (mod, k) in eq or (r and (r["verdict"] != "survived" or (r["tests"] == digest and r["seeds"] >= a.seeds))):
@@ -296,7 +297,7 @@ def run_module(mod: str, work: Path, a: argparse.Namespace, done: dict, results:
     print(f"{mod}: {len(todo)} mutants to judge ({' '.join(tests)})", flush=True)
     try:
         for m, d, k in todo:
-            mutated = mutated_source(m)[1]
+            mutated = mutated_source(m, original)[1]  # never the checkout's current text: it may be mid-edit
             (work / mod).write_text(mutated, encoding="utf-8")
             got, stage = judge(work, tests, [], a.timeout)
             if got == "survived" and a.seeds:
