@@ -561,3 +561,25 @@ def test_a_leader_refuses_to_remove_a_non_member_and_marks_a_change_pending() ->
     n.propose(b"x")
     n.propose_conf_change(ConfChange(type=ConfChangeType.REMOVE_NODE, node_id="n3"))
     assert n.pending_conf_index == 3 == n.log.last_index and n.voters == ("n1", "n2")
+
+
+def test_a_batch_of_proposals_is_appended_at_once_and_sent_in_one_append_each() -> None:
+    n = caught_up_leader()
+    n.propose_batch([b"a", b"b", b"c"])
+    msgs = drain(n)
+    assert [(e.index, e.term, e.data) for e in n.log.entries[-3:]] == [(2, 1, b"a"), (3, 1, b"b"), (4, 1, b"c")]
+    assert sorted((m.to, [e.index for e in m.entries]) for m in msgs if isinstance(m, AppendEntries)) == [
+        ("n2", [2, 3, 4]), ("n3", [2, 3, 4])]
+
+
+def test_read_index_asks_whoever_leads() -> None:
+    from kvraft.errors import ProposalDropped
+    with pytest.raises(ProposalDropped, match="no leader"):
+        node().read_index(b"r")
+    f = follower_of_n2()
+    f.read_index(bytearray(b"r"))
+    [m] = drain(f)
+    assert (type(m).__name__, m.to, m.ctx) == ("ReadIndex", "n2", b"r")
+    n = leader(voters=("n1",))  # a lone voter answers itself
+    n.read_index(b"own")
+    assert [(s.index, s.ctx) for s in n.ready().read_states] == [(1, b"own")]
