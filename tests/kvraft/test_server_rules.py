@@ -411,3 +411,11 @@ def test_a_state_machine_without_the_conf_hook_sees_changes_only_as_log_entries(
     w.run_for(100 * MS)
     assert s.learners == ("n2",) and sm.applied == [3]
     assert [r["learners"] for r in w.trace if r["kind"] == "conf"] == [["n2"]]
+
+
+def test_a_bad_config_is_refused_when_the_server_is_built() -> None:
+    from kvraft.errors import ConfigError
+    w = FakeWorld(["n1"])
+    with pytest.raises(ConfigError):
+        Server(Rt(w, "n1"), peers=["n1"], config=RaftConfig(election_ticks=1, heartbeat_ticks=1),
+               state_machine=ListStateMachine(), rng=random.Random(1))
