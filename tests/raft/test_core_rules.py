@@ -583,3 +583,35 @@ def test_read_index_asks_whoever_leads() -> None:
     n = leader(voters=("n1",))  # a lone voter answers itself
     n.read_index(b"own")
     assert [(s.index, s.ctx) for s in n.ready().read_states] == [(1, b"own")]
+
+
+@pytest.mark.parametrize(("check_quorum", "leader_known", "elapsed", "transfer", "in_lease"), [
+    (True, True, 3, False, True),  # §4.2.3: heard from a leader recently: the vote is ignored
+    (True, True, 3, True, False),  # a leadership transfer's vote is not disruptive
+    (False, True, 3, False, False),
+    (True, False, 3, False, False),
+    (True, True, 10, False, False),  # a full election timeout without the leader: the lease is over
+    (True, True, 9, False, True),
+])
+def test_a_disruptive_vote_is_ignored_in_the_leaders_lease(check_quorum: bool, leader_known: bool, elapsed: int,
+                                                           transfer: bool, in_lease: bool) -> None:
+    n = follower_of_n2(check_quorum=check_quorum)
+    n.leader = "n2" if leader_known else None
+    n.election_elapsed = elapsed
+    n.step(RequestVote(frm="n3", to="n1", term=5, last_log_index=9, last_log_term=9, transfer=transfer))
+    rd = n.ready()
+    assert ([d.why for d in rd.dropped] == ["in lease: leader heard from recently"]) is in_lease
+    assert n.term == (1 if in_lease else 5)
+
+
+@pytest.mark.parametrize(("msg", "term", "role"), [
+    (RequestVote(frm="n3", to="n1", term=5, last_log_index=0, last_log_term=0, pre_vote=True), 1, Role.FOLLOWER),
+    (RequestVoteReply(frm="n3", to="n1", term=5, granted=True, pre_vote=True), 1, Role.FOLLOWER),
+    (RequestVoteReply(frm="n3", to="n1", term=5, granted=False, pre_vote=True), 5, Role.FOLLOWER),
+    (HeartbeatReply(frm="n3", to="n1", term=5), 5, Role.FOLLOWER),
+])
+def test_which_higher_terms_are_adopted(msg: object, term: int, role: Role) -> None:
+    n = follower_of_n2(pre_vote=True)
+    n.leader = None
+    n.step(msg)  # type: ignore[arg-type]
+    assert (n.term, n.role) == (term, role)
