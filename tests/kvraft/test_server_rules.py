@@ -419,3 +419,39 @@ def test_a_bad_config_is_refused_when_the_server_is_built() -> None:
     with pytest.raises(ConfigError):
         Server(Rt(w, "n1"), peers=["n1"], config=RaftConfig(election_ticks=1, heartbeat_ticks=1),
                state_machine=ListStateMachine(), rng=random.Random(1))
+
+
+@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index"])
+def test_a_tickless_input_first_counts_the_ticks_that_passed(call: str) -> None:
+    c = Cluster(3, tickless=True)
+    c.run(500)
+    lead = c.leader()
+    follower = next(i for i in c.ids if i != lead)
+    who = follower
+    s = c.s[who]
+    c.w.partition([who], [i for i in c.ids if i != who])
+    c.run(5)  # what was in flight has arrived
+    n = s.node
+    n.election_elapsed = n.randomized_election_ticks - 1  # one tick short of its timeout; the armed timer is later
+    c.run(10)  # a tick boundary passes with no input and no wake-up
+    assert n.leader is not None
+    args = {"propose": (b"x",), "propose_conf_change": (ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"),),
+            "read_index": (b"r", lambda i: None)}[call]
+    assert getattr(s, call)(*args) is False  # the counted tick came first: no leader known any more
+    assert n.leader is None
+
+
+def test_a_restart_never_traces_a_commit_already_durable() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    for k in range(3):
+        c.s[lead].propose(b"v%d" % k)
+    c.run(100)
+    victim = next(i for i in c.ids if i != lead)
+    c.restart(victim)
+    t0 = c.w.now
+    c.run(300)
+    floor = [r["commit"] for r in c.trace("hard-state", victim) if r.get("restored")][-1]
+    later = [r["commit"] for r in c.trace("commit", victim) if r["t"] >= t0]
+    assert floor >= 1 and all(x > floor for x in later)
