@@ -455,3 +455,25 @@ def test_a_restart_never_traces_a_commit_already_durable() -> None:
     floor = [r["commit"] for r in c.trace("hard-state", victim) if r.get("restored")][-1]
     later = [r["commit"] for r in c.trace("commit", victim) if r["t"] >= t0]
     assert floor >= 1 and all(x > floor for x in later)
+
+
+def test_each_input_is_handled_at_once() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead, s = c.leader(), c.s[c.leader()]
+    disk = c.w.disks[lead]
+    while s._busy:  # no write in flight
+        c.run(1)
+    assert s.propose(b"x") and disk.buffer[-1]["r"] == "entries"  # written (and sent) now, not at the next tick
+    while s._busy:
+        c.run(1)
+    assert s.propose_conf_change(ConfChange(type=ConfChangeType.ADD_LEARNER, node_id="n4"))
+    assert disk.buffer[-1]["r"] == "entries" and disk.buffer[-1]["entries"][0][2] == "conf_change"
+    while s._busy:
+        c.run(1)
+    queued = len(c.w._heap)
+    assert s.transfer_leadership(next(i for i in c.ids if i != lead)) and len(c.w._heap) > queued
+    lone = Cluster(1)
+    lone.run(500)
+    got: list[int] = []
+    assert lone.s["n1"].read_index(b"r", got.append) and got == [1]  # a lone leader's read point: at once
