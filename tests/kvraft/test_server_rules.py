@@ -477,3 +477,12 @@ def test_each_input_is_handled_at_once() -> None:
     lone.run(500)
     got: list[int] = []
     assert lone.s["n1"].read_index(b"r", got.append) and got == [1]  # a lone leader's read point: at once
+
+
+def test_a_tickless_learner_sleeps_until_an_input() -> None:
+    w = FakeWorld(["n1", "n4"])
+    s = Server(Rt(w, "n4"), peers=["n1"], config=RaftConfig(voters=("n1",), learners=("n4",)),
+               state_machine=ListStateMachine(), rng=random.Random(1), tickless=True)
+    s.start()  # no deadline ever: no timer
+    w.run_for(2000 * MS)
+    assert s._timer is None and s.node.ticks_until_next() is None and s.term == 0
