@@ -486,3 +486,13 @@ def test_a_tickless_learner_sleeps_until_an_input() -> None:
     s.start()  # no deadline ever: no timer
     w.run_for(2000 * MS)
     assert s._timer is None and s.node.ticks_until_next() is None and s.term == 0
+
+
+def test_a_server_without_an_app_handler_ignores_other_messages() -> None:
+    c = Cluster(1)
+    c.run(500)
+    c.w.runtimes["n1"].receiver("c9", "not a raft message")  # no app_handler: dropped quietly
+    got: list[tuple[str, object]] = []
+    c.s["n1"].app_handler = lambda src, msg: got.append((src, msg))
+    c.w.runtimes["n1"].receiver("c9", "hello")
+    assert got == [("c9", "hello")] and c.s["n1"].is_leader
