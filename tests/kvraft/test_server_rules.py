@@ -496,3 +496,21 @@ def test_a_server_without_an_app_handler_ignores_other_messages() -> None:
     c.s["n1"].app_handler = lambda src, msg: got.append((src, msg))
     c.w.runtimes["n1"].receiver("c9", "hello")
     assert got == [("c9", "hello")] and c.s["n1"].is_leader
+
+
+def test_an_installed_snapshot_is_on_disk_before_anything_else() -> None:
+    c = Cluster(3, snapshot_entries=5)
+    c.run(500)
+    lead = c.leader()
+    lag = next(i for i in c.ids if i != lead)
+    c.w.crash(lag)
+    for k in range(12):
+        c.s[lead].propose(b"v%d" % k)
+        c.run(3)
+    c.run(100)
+    c.w.restart(lag)
+    c.boot(lag)
+    c.run(300)
+    assert c.trace("restore", lag) and c.w.disks[lag].durable[0]["r"] == "snapshot"
+    c.restart(lag)  # from its own disk alone: the installed snapshot, then the tail
+    assert c.sm[lag].values() == [b"v%d" % k for k in range(12)]
