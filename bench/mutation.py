@@ -47,7 +47,7 @@ EQUIVALENT = ROOT / "bench" / "mutation_equivalent.txt"
 _RAFT = ["tests/raft/test_quorum_rules.py", "tests/raft/test_core.py", "tests/raft/test_interaction.py",
          "tests/raft/test_election_range.py", "tests/raft/test_bugs.py", "tests/raft/test_server.py"]
 _STORE = ["tests/store/test_store.py", "tests/store/test_samples.py", "tests/store/test_model.py"]
-_MEMBER = ["tests/kvraft/test_member_cluster.py"]
+_MEMBER = ["tests/kvraft/test_member_cluster.py"]  # a module's own rule table runs first (tests_for)
 # module -> the fast tests that exercise it, in the order run (first match; a prefix ending in / matches a
 # package); a module's own rule tables, tests/<package>/test_<module>_rules.py, run first when they exist
 TESTS: dict[str, list[str]] = {
@@ -55,9 +55,9 @@ TESTS: dict[str, list[str]] = {
     "kvraft/raft/ready.py": ["tests/raft/test_ready_split.py", *_RAFT],
     "kvraft/raft/": _RAFT,
     "kvraft/store/": _STORE,
-    "kvraft/member.py": [*_MEMBER, *_STORE[:2]],
+    "kvraft/member.py": _MEMBER,  # the store's own tests never reach the member
     "kvraft/client.py": _MEMBER,
-    "kvraft/server.py": ["tests/raft/test_server.py", *_MEMBER, *_RAFT],
+    "kvraft/server.py": ["tests/raft/test_server.py", "tests/kvraft/test_member_rules.py", *_MEMBER, *_RAFT],
 }
 # --all: the modules of the score, run smallest first (by mutant count; the Raft core comes last)
 ALL = ("kvraft/raft/config.py", "kvraft/raft/core.py", "kvraft/raft/describe.py", "kvraft/raft/entry.py",
@@ -135,14 +135,15 @@ def _apply(node: ast.AST, op: str) -> None:
         node.value = ast.Constant(None)
 
 
-def mutants(module: str) -> list[Mutant]:
-    tree = ast.parse((ROOT / module).read_text(encoding="utf-8"))
+def mutants(module: str, source: str | None = None) -> list[Mutant]:
+    tree = ast.parse(source if source is not None else (ROOT / module).read_text(encoding="utf-8"))
     return [Mutant(module, i, op, getattr(n, "lineno", 0)) for i, n, op in _sites(tree)]
 
 
-def mutated_source(m: Mutant) -> tuple[str, str]:
-    """(the module as unparsed, the mutant as unparsed): both through ast.unparse, so the diff is the mutation."""
-    tree = ast.parse((ROOT / m.module).read_text(encoding="utf-8"))
+def mutated_source(m: Mutant, source: str | None = None) -> tuple[str, str]:
+    """(the module as unparsed, the mutant as unparsed): both through ast.unparse, so the diff is the mutation.
+    ``source``: the module's text read once when the run started (the checkout may change meanwhile)."""
+    tree = ast.parse(source if source is not None else (ROOT / m.module).read_text(encoding="utf-8"))
     base = ast.unparse(tree)
     mut = copy.deepcopy(tree)
     node = next(n for i, n in enumerate(ast.walk(mut)) if i == m.site)
@@ -156,8 +157,8 @@ def key(diff: str) -> str:
     return hashlib.sha256(body.encode()).hexdigest()[:10]
 
 
-def diff_of(m: Mutant) -> str:
-    base, mut = mutated_source(m)
+def diff_of(m: Mutant, source: str | None = None) -> str:
+    base, mut = mutated_source(m, source)
     return "".join(difflib.unified_diff(base.splitlines(True), mut.splitlines(True), m.module, m.module, n=1))
 
 
@@ -286,8 +287,8 @@ def run_module(mod: str, work: Path, a: argparse.Namespace, done: dict, results:
     eq = equivalents()
     original = (ROOT / mod).read_text(encoding="utf-8")
     todo = []
-    for m in mutants(mod)[: a.limit or None]:
-        d = diff_of(m)
+    for m in mutants(mod, original)[: a.limit or None]:
+        d = diff_of(m, original)
         k = key(d)
         r = done.get((mod, k))
         if (mod, k) in eq or (r and (r["verdict"] != "survived" or (r["tests"] == digest and r["seeds"] >= a.seeds))):
@@ -296,7 +297,7 @@ def run_module(mod: str, work: Path, a: argparse.Namespace, done: dict, results:
     print(f"{mod}: {len(todo)} mutants to judge ({' '.join(tests)})", flush=True)
     try:
         for m, d, k in todo:
-            mutated = mutated_source(m)[1]
+            mutated = mutated_source(m, original)[1]  # never the checkout's current text: it may be mid-edit
             (work / mod).write_text(mutated, encoding="utf-8")
             got, stage = judge(work, tests, [], a.timeout)
             if got == "survived" and a.seeds:

@@ -1,12 +1,25 @@
+# Over 400 lines: every rule table of the module in the one file bench/mutation.py runs first for its mutants.
 """The Server's disk records, rule by rule: what each record holds and how a restart decodes them in write
 order (a later snapshot drops the entries it covers, a later entries record overwrites from its first index,
 the last hard state wins, unknown records are skipped) (bench/mutation.py --module kvraft/server.py)."""
 
 from __future__ import annotations
 
-from kvraft.raft import Entry, EntryType, HardState, Snapshot
-from kvraft.server import RECORD_FORMAT, _digest, _ent_rec, _hs_rec, _snap_rec, decode_records
+import random
+from typing import Any
+
+import pytest
+
+from kvraft.bugs import Bugs
+from kvraft.raft import (ConfChange, ConfChangeType, Entry, EntryType, HardState, RaftConfig, ReadIndexReply,
+                         RequestVoteReply, Snapshot)
 from kvraft.raft.entry import digest
+from kvraft.server import RECORD_FORMAT, Server, _digest, _ent_rec, _hs_rec, _snap_rec, decode_records
+
+from tests.raft.fakeworld import FakeRuntime, FakeWorld
+from tests.raft.kvsm import ListStateMachine
+
+MS = 1_000_000
 
 
 def es(first: int, terms: list[int]) -> list[Entry]:
@@ -48,3 +61,456 @@ def test_decode_a_snapshot_then_the_tail() -> None:
 def test_digest_is_memoised_and_equal_to_digest() -> None:
     for data in (b"x", b"x", b"", bytearray(b"y")):
         assert _digest(data) == digest(bytes(data))
+
+
+# ---------------------------------------------------------------------------------------------- a driven cluster
+class Rt(FakeRuntime):
+    """The fake runtime with a monotonic clock (the tickless driver reads it)."""
+
+    def monotonic(self) -> int:
+        return self.world.now
+
+
+class Cluster:
+    """``n`` Servers on a FakeWorld, each with a ListStateMachine; ``boot`` (re)starts one from its disk."""
+
+    def __init__(self, n: int = 3, *, seed: int = 1, tickless: bool = False, bugs: Bugs = Bugs(),  # noqa: B008
+                 fsync_ns: int = 500_000, **cfg: Any) -> None:
+        self.ids = [f"n{i}" for i in range(1, n + 1)]
+        self.w = FakeWorld(list(self.ids), seed=seed, fsync_ns=fsync_ns)
+        self.seed, self.tickless, self.cfg = seed, tickless, {"bugs": bugs, **cfg}
+        self.s: dict[str, Server] = {}
+        self.sm: dict[str, ListStateMachine] = {}
+        self.inc = dict.fromkeys(self.ids, 0)
+        for i in self.ids:
+            self.boot(i)
+
+    def boot(self, i: str, peers: list[str] | None = None) -> Server:
+        if i not in self.w.runtimes:
+            self.w.add_node(i)
+            self.inc[i] = 0
+        self.w.runtimes[i] = Rt(self.w, i)
+        self.w.up[i] = True
+        self.sm[i] = ListStateMachine()
+        self.s[i] = Server(self.w.runtimes[i], peers=peers or self.ids, config=RaftConfig(**self.cfg),
+                           state_machine=self.sm[i], rng=random.Random(f"{self.seed}:{i}:{self.inc[i]}"),
+                           tickless=self.tickless)
+        self.inc[i] += 1
+        self.s[i].start()
+        return self.s[i]
+
+    def restart(self, i: str) -> Server:
+        self.w.crash(i)
+        return self.boot(i)
+
+    def leader(self) -> str | None:
+        return next((i for i in sorted(self.s) if self.w.up[i] and self.s[i].node is not None
+                     and self.s[i].is_leader), None)
+
+    def run(self, ms: int) -> None:
+        self.w.run_for(ms * MS)
+
+    def trace(self, kind: str, node: str | None = None) -> list[dict[str, Any]]:
+        return [r for r in self.w.trace if r["kind"] == kind and node in (None, r["node"])]
+
+
+def script(c: Cluster) -> None:
+    """Elect, write, read, partition the leader away, heal, crash and restart a follower, compact."""
+    c.run(500)
+    lead = c.leader()
+    for k in range(4):
+        c.s[lead].propose(f"a{k}".encode())
+    c.run(60)
+    got: list[int] = []
+    c.s[lead].read_index(b"r1", got.append)
+    c.run(60)
+    assert got, "no read point"
+    c.w.partition([lead], [i for i in c.ids if i != lead])
+    c.run(1500)
+    c.w.heal()
+    c.run(800)
+    lead = c.leader()
+    follower = next(i for i in c.ids if i != lead)
+    c.w.crash(follower)
+    for k in range(8):
+        c.s[lead].propose(f"b{k}".encode())
+        c.run(7)
+    c.w.restart(follower)
+    c.boot(follower)
+    c.run(800)
+
+
+def test_the_tickless_driver_gives_the_same_protocol_events() -> None:
+    ticks, lazy = Cluster(snapshot_entries=5), Cluster(snapshot_entries=5, tickless=True)
+    script(ticks)
+    script(lazy)
+    kinds = {r["kind"] for r in ticks.w.trace}
+    assert {"become-leader", "become-follower", "become-pre-candidate", "become-candidate", "snapshot", "restore",
+            "read-index", "append", "commit", "apply", "vote", "hard-state", "drop-msg"} <= kinds
+    for i, (a, b) in enumerate(zip(ticks.w.trace, lazy.w.trace)):
+        assert a == b, f"trace record {i}: every tick {a}, tickless {b}"
+    assert len(ticks.w.trace) == len(lazy.w.trace)
+    assert {i: sm.values() for i, sm in ticks.sm.items()} == {i: sm.values() for i, sm in lazy.sm.items()}
+
+
+# ---------------------------------------------------------------------------------------------- the Ready loop
+def test_a_server_answers_nothing_before_start() -> None:
+    w = FakeWorld(["n1"])
+    s = Server(Rt(w, "n1"), peers=["n2", "n1"], config=RaftConfig(), state_machine=ListStateMachine(),
+               rng=random.Random(1))
+    assert s.node_id == "n1" and s.config.voters == ("n1", "n2") and s.applied_index == 0
+    assert s.tick_ns == 10 * MS and not s.tickless and s.on_applied == [] and s.app_handler is None
+    with pytest.raises(RuntimeError, match="start"):
+        s.term  # noqa: B018
+
+
+def test_the_servers_view_is_its_cores() -> None:
+    c = Cluster(3, snapshot_entries=0)
+    c.run(500)
+    lead = c.leader()
+    c.s[lead].propose(b"x")
+    c.run(50)
+    for i, s in c.s.items():
+        n = s.node
+        assert (s.role, s.term, s.leader_id, s.commit_index, s.voters, s.learners, s.is_leader) == (
+            n.role, n.term, n.leader, n.commit_index, n.voters, n.learners, i == lead)
+        assert s.applied_index == n.applied_index == s.commit_index == 2 and s.leader_id == lead
+
+
+@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index", "transfer_leadership"])
+def test_inputs_without_a_leader_are_refused(call: str) -> None:
+    c = Cluster(3, tickless=True)  # asked before the first election
+    s = c.s["n1"]
+    args = {"propose": (b"x",), "propose_conf_change": (ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"),),
+            "read_index": (b"r", lambda i: None), "transfer_leadership": ("n2",)}[call]
+    assert getattr(s, call)(*args) is False
+    assert not s.node.msgs and s.node.log.last_index == 0
+    c.run(500)
+    lead = c.s[c.leader()]
+    args = {**dict.fromkeys([call], args), "transfer_leadership": (next(i for i in c.ids if i != lead.node_id),)}[call]
+    assert getattr(lead, call)(*args) is True
+
+
+def test_each_committed_entry_is_applied_once_in_order_no_ops_and_conf_changes_only_traced() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    c.s[lead].propose(b"a")
+    c.s[lead].propose(b"")  # empty data: traced, not applied
+    c.run(50)
+    c.s[lead].propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4", ))
+    c.run(50)
+    c.s[lead].propose(b"b")
+    c.run(100)
+    for i in c.ids:
+        assert c.sm[i].applied == [(2, b"a"), (5, b"b")] or i == "n4"
+        assert [r["index"] for r in c.trace("apply", i)] == [1, 2, 3, 4, 5]
+        commits = [r["commit"] for r in c.trace("commit", i)]
+        assert commits == sorted(set(commits)) and commits[-1] == 5  # traced when it grows, only then
+        assert c.sm[i].confs == [(("n1", "n2", "n3", "n4"), ())]  # the hook, once per change
+        assert [r["voters"] for r in c.trace("conf", i)] == [["n1", "n2", "n3", "n4"]]
+
+
+def test_votes_are_traced_when_they_change_and_hard_states_say_whether_synced() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    c.s[lead].propose(b"a")
+    c.run(100)
+    for i in c.ids:
+        votes = c.trace("vote", i)
+        assert len(votes) == 1 and votes[0]["vote"] == lead
+        hs = c.trace("hard-state", i)
+        assert all(h["synced"] is (h is hs[0] or (h["term"], h["vote"]) != (p["term"], p["vote"]) or
+                                   h["commit"] == p["commit"]) for p, h in zip([{}, *hs], hs))
+        assert any(h["synced"] is False for h in hs)  # a commit-only change is written without fsync
+
+
+@pytest.mark.parametrize(("bugs", "vote"), [(Bugs(), "n1"), (Bugs(vote_not_persisted=True), None)])
+def test_the_hard_state_on_disk_holds_the_vote(bugs: Bugs, vote: str | None) -> None:
+    c = Cluster(1, bugs=bugs, snapshot_entries=2)
+    c.run(500)
+    for k in range(3):
+        c.s["n1"].propose(b"x%d" % k)
+    c.run(50)
+    disk = c.w.disks["n1"].durable
+    assert {r["vote"] for r in disk if r["r"] == "hard-state"} == {vote}
+    assert [r["r"] for r in disk] == ["snapshot", "hard-state", "entries"][: len(disk)]
+    restarted = c.restart("n1")
+    assert restarted.node.vote == vote and restarted.term == 1
+
+
+@pytest.mark.parametrize(("bugs", "applied_at_1ms"), [(Bugs(), []), (Bugs(ack_before_fsync=True), [b"x"])])
+def test_a_lone_leader_applies_only_after_its_fsync(bugs: Bugs, applied_at_1ms: list[bytes]) -> None:
+    c = Cluster(1, bugs=bugs, fsync_ns=50 * MS)
+    c.run(500)
+    assert c.s["n1"].propose(b"x")
+    c.run(1)
+    assert c.sm["n1"].values() == applied_at_1ms  # B12: applied (and answered) before it is durable
+    c.run(60)
+    assert c.sm["n1"].values() == [b"x"]
+
+
+@pytest.mark.parametrize(("bugs", "marks"), [(Bugs(), []), (Bugs(applied_index_apart=True), [1, 2, 3])])
+def test_the_applied_index_is_not_written_apart_from_the_state(bugs: Bugs, marks: list[int]) -> None:
+    c = Cluster(1, bugs=bugs, snapshot_entries=0)
+    c.run(500)
+    c.s["n1"].propose(b"a")
+    c.run(20)
+    c.s["n1"].propose(b"b")
+    c.run(20)
+    disk = c.w.disks["n1"]
+    assert [r["index"] for r in disk.durable + disk.buffer if r["r"] == "applied"] == marks
+    c.restart("n1")
+    c.run(500)
+    # B20: the restarted member trusts the durable mark, so its (empty) state machine skips what it covers
+    assert c.sm["n1"].values() == ([b"b"] if marks else [b"a", b"b"])
+
+
+def test_a_restart_traces_the_durable_hard_state_and_restores_the_snapshot() -> None:
+    c = Cluster(1, snapshot_entries=3)
+    fresh = c.trace("hard-state")
+    assert fresh == []  # nothing on disk: nothing restored
+    c.run(500)
+    for k in range(4):
+        c.s["n1"].propose(b"v%d" % k)
+        c.run(5)
+    c.run(50)
+    c.restart("n1")
+    on_disk = [r for r in c.w.disks["n1"].durable if r["r"] == "hard-state"][-1]
+    restored = [r for r in c.trace("hard-state") if r.get("restored")]
+    assert [(r["term"], r["vote"], r["commit"], r["synced"]) for r in restored] == [
+        (1, "n1", on_disk["commit"], True)]  # the floor the invariant checkers need: what survived on disk
+    assert c.s["n1"].applied_index == on_disk["commit"] >= 3  # the snapshot, then the committed tail re-applied
+    c.run(500)
+    assert c.s["n1"].applied_index == 6 and c.sm["n1"].values() == [b"v0", b"v1", b"v2", b"v3"]
+    snaps = [r["index"] for r in c.trace("snapshot")]
+    assert snaps == [3, 6]  # every snapshot_entries applied entries
+
+
+def test_read_callbacks_run_once_applied_reaches_the_read_point() -> None:
+    c = Cluster(3, fsync_ns=20 * MS)
+    c.run(500)
+    lead = c.leader()
+    follower = next(i for i in c.ids if i != lead)
+    got: list[tuple[int, int]] = []
+    c.s[lead].propose(b"a")
+    c.run(100)  # applied everywhere, and nothing is written after: a read waits for no later apply
+    c.s[follower].read_index(b"f1", lambda idx: got.append((idx, c.s[follower].applied_index)))
+    c.s[lead].read_index(b"l1", lambda idx: got.append((idx, c.s[lead].applied_index)))
+    c.run(200)
+    assert sorted(got) == [(2, 2), (2, 2)]
+    assert sorted(r["ctx"] for r in c.trace("read-index")) == ["f1", "l1"]
+
+
+def test_a_stopped_server_ticks_no_more() -> None:
+    for tickless in (False, True):
+        c = Cluster(3, tickless=tickless)
+        for s in c.s.values():
+            s.stop()
+        c.s["n1"].stop()  # twice is fine
+        c.run(2000)
+        assert c.trace("become-candidate") == [] and c.leader() is None
+
+
+@pytest.mark.parametrize(("disk", "restored", "applied", "values"), [
+    ([], None, 0, []),
+    ([_hs_rec(HardState(term=2, vote="n2", commit=0))], (2, "n2", 0), 0, []),  # a vote, nothing committed
+    ([_hs_rec(HardState(term=0, vote=None, commit=0))], None, 0, []),
+    ([_ent_rec(es(1, [1, 1])), _hs_rec(HardState(term=1, vote=None, commit=2))], (1, None, 2), 2, [b"d1", b"d2"]),
+    ([_snap_rec(Snapshot(index=2, term=1, voters=("n1",), data=b'[[1, "61"], [2, "62"]]')),
+      _hs_rec(HardState(term=1, vote="n1", commit=2)), _ent_rec(es(3, [1]))], (1, "n1", 2), 2, [b"a", b"b"]),
+])
+def test_start_restores_what_the_disk_holds(disk: list, restored: tuple | None, applied: int,
+                                            values: list[bytes]) -> None:
+    w = FakeWorld(["n1"])
+    w.disks["n1"].durable = list(disk)
+    sm = ListStateMachine()
+    s = Server(Rt(w, "n1"), peers=["n1"], config=RaftConfig(), state_machine=sm, rng=random.Random(1))
+    s.start()
+    got = [(r["term"], r["vote"], r["commit"]) for r in w.trace if r["kind"] == "hard-state" and r.get("restored")]
+    assert got == ([restored] if restored else [])
+    assert (s.applied_index, sm.values()) == (applied, values)
+
+
+def test_a_dropped_message_is_traced_and_a_read_point_nobody_waits_for_is_ignored() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    follower = next(i for i in c.ids if i != lead)
+    t0 = c.w.now
+    c.s[follower]._receive(lead, RequestVoteReply(frm=lead, to=follower, term=c.s[follower].term, granted=True))
+    c.s[follower]._receive(lead, ReadIndexReply(frm=lead, to=follower, term=c.s[follower].term, ctx=b"gone", index=1))
+    c.run(50)
+    assert [(r["node"], r["src"], r["type"], r["why"]) for r in c.trace("drop-msg") if r["t"] >= t0] == [
+        (follower, lead, "RequestVoteReply", "not expected by a follower")]
+    assert [(r["node"], r["ctx"]) for r in c.trace("read-index")] == [(follower, "gone")]
+
+
+def test_applied_hooks_and_a_snapshot_install_move_the_applied_index() -> None:
+    c = Cluster(3, snapshot_entries=4)
+    c.run(500)
+    lead = c.leader()
+    lag = next(i for i in c.ids if i != lead)
+    seen: dict[str, list[int]] = {i: [] for i in c.ids}
+    for i in c.ids:
+        c.s[i].on_applied.append(seen[i].append)
+    c.w.crash(lag)
+    for k in range(9):
+        c.s[lead].propose(b"v%d" % k)
+        c.run(5)
+    c.run(100)
+    assert seen[lead][-1] == c.s[lead].applied_index == 10 and seen[lead] == sorted(set(seen[lead]))
+    c.w.restart(lag)
+    s = c.boot(lag)
+    s.on_applied.append(seen[lag].append)
+    c.run(300)
+    restores = [r["index"] for r in c.trace("restore", lag)]
+    assert restores and s.applied_index == s.node.applied_index == 10
+    assert seen[lag][-1] == 10 and restores[0] in seen[lag]  # the hooks run after an install too
+
+
+def test_compaction_rewrites_the_disk_as_snapshot_hard_state_tail() -> None:
+    c = Cluster(1, snapshot_entries=3, fsync_ns=5 * MS)
+    c.run(500)
+    for k in range(4):
+        c.s["n1"].propose(b"v%d" % k)  # one Ready each, overlapping: the snapshot at 3 leaves a durable tail
+        c.run(4)
+    c.run(100)
+    disk = c.w.disks["n1"].durable
+    assert [r["r"] for r in disk[:3]] == ["snapshot", "hard-state", "entries"]
+    assert disk[0]["index"] == 3 and [e[0] for e in disk[2]["entries"]][:1] == [4]
+    assert [r["index"] for r in c.trace("snapshot")] == [3]
+    assert c.s["n1"].applied_index == 5 and c.s["n1"].node.log.snap_index == 3
+
+
+class BareStateMachine:
+    """The StateMachine protocol and nothing more: no on_conf_change hook."""
+
+    def __init__(self) -> None:
+        self.applied: list[int] = []
+
+    def apply(self, index: int, term: int, data: bytes) -> None:
+        self.applied.append(index)
+
+    def snapshot(self) -> bytes:
+        return b""
+
+    def restore(self, data: bytes, index: int, term: int) -> None:
+        pass
+
+
+def test_a_state_machine_without_the_conf_hook_sees_changes_only_as_log_entries() -> None:
+    w = FakeWorld(["n1"])
+    sm = BareStateMachine()
+    s = Server(Rt(w, "n1"), peers=["n1"], config=RaftConfig(), state_machine=sm, rng=random.Random(1))
+    s.start()
+    w.run_for(500 * MS)
+    assert s.is_leader and s.propose_conf_change(ConfChange(type=ConfChangeType.ADD_LEARNER, node_id="n2"))
+    s.propose(b"x")
+    w.run_for(100 * MS)
+    assert s.learners == ("n2",) and sm.applied == [3]
+    assert [r["learners"] for r in w.trace if r["kind"] == "conf"] == [["n2"]]
+
+
+def test_a_bad_config_is_refused_when_the_server_is_built() -> None:
+    from kvraft.errors import ConfigError
+    w = FakeWorld(["n1"])
+    with pytest.raises(ConfigError):
+        Server(Rt(w, "n1"), peers=["n1"], config=RaftConfig(election_ticks=1, heartbeat_ticks=1),
+               state_machine=ListStateMachine(), rng=random.Random(1))
+
+
+@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index"])
+def test_a_tickless_input_first_counts_the_ticks_that_passed(call: str) -> None:
+    c = Cluster(3, tickless=True)
+    c.run(500)
+    lead = c.leader()
+    follower = next(i for i in c.ids if i != lead)
+    who = follower
+    s = c.s[who]
+    c.w.partition([who], [i for i in c.ids if i != who])
+    c.run(5)  # what was in flight has arrived
+    n = s.node
+    n.election_elapsed = n.randomized_election_ticks - 1  # one tick short of its timeout; the armed timer is later
+    c.run(10)  # a tick boundary passes with no input and no wake-up
+    assert n.leader is not None
+    args = {"propose": (b"x",), "propose_conf_change": (ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"),),
+            "read_index": (b"r", lambda i: None)}[call]
+    assert getattr(s, call)(*args) is False  # the counted tick came first: no leader known any more
+    assert n.leader is None
+
+
+def test_a_restart_never_traces_a_commit_already_durable() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead = c.leader()
+    for k in range(3):
+        c.s[lead].propose(b"v%d" % k)
+    c.run(100)
+    victim = next(i for i in c.ids if i != lead)
+    c.restart(victim)
+    t0 = c.w.now
+    c.run(300)
+    floor = [r["commit"] for r in c.trace("hard-state", victim) if r.get("restored")][-1]
+    later = [r["commit"] for r in c.trace("commit", victim) if r["t"] >= t0]
+    assert floor >= 1 and all(x > floor for x in later)
+
+
+def test_each_input_is_handled_at_once() -> None:
+    c = Cluster(3)
+    c.run(500)
+    lead, s = c.leader(), c.s[c.leader()]
+    disk = c.w.disks[lead]
+    while s._busy:  # no write in flight
+        c.run(1)
+    assert s.propose(b"x") and disk.buffer[-1]["r"] == "entries"  # written (and sent) now, not at the next tick
+    while s._busy:
+        c.run(1)
+    assert s.propose_conf_change(ConfChange(type=ConfChangeType.ADD_LEARNER, node_id="n4"))
+    assert disk.buffer[-1]["r"] == "entries" and disk.buffer[-1]["entries"][0][2] == "conf_change"
+    while s._busy:
+        c.run(1)
+    queued = len(c.w._heap)
+    assert s.transfer_leadership(next(i for i in c.ids if i != lead)) and len(c.w._heap) > queued
+    lone = Cluster(1)
+    lone.run(500)
+    got: list[int] = []
+    assert lone.s["n1"].read_index(b"r", got.append) and got == [1]  # a lone leader's read point: at once
+
+
+def test_a_tickless_learner_sleeps_until_an_input() -> None:
+    w = FakeWorld(["n1", "n4"])
+    s = Server(Rt(w, "n4"), peers=["n1"], config=RaftConfig(voters=("n1",), learners=("n4",)),
+               state_machine=ListStateMachine(), rng=random.Random(1), tickless=True)
+    s.start()  # no deadline ever: no timer
+    w.run_for(2000 * MS)
+    assert s._timer is None and s.node.ticks_until_next() is None and s.term == 0
+
+
+def test_a_server_without_an_app_handler_ignores_other_messages() -> None:
+    c = Cluster(1)
+    c.run(500)
+    c.w.runtimes["n1"].receiver("c9", "not a raft message")  # no app_handler: dropped quietly
+    got: list[tuple[str, object]] = []
+    c.s["n1"].app_handler = lambda src, msg: got.append((src, msg))
+    c.w.runtimes["n1"].receiver("c9", "hello")
+    assert got == [("c9", "hello")] and c.s["n1"].is_leader
+
+
+def test_an_installed_snapshot_is_on_disk_before_anything_else() -> None:
+    c = Cluster(3, snapshot_entries=5)
+    c.run(500)
+    lead = c.leader()
+    lag = next(i for i in c.ids if i != lead)
+    c.w.crash(lag)
+    for k in range(12):
+        c.s[lead].propose(b"v%d" % k)
+        c.run(3)
+    c.run(100)
+    c.w.restart(lag)
+    c.boot(lag)
+    c.run(300)
+    assert c.trace("restore", lag) and c.w.disks[lag].durable[0]["r"] == "snapshot"
+    c.restart(lag)  # from its own disk alone: the installed snapshot, then the tail
+    assert c.sm[lag].values() == [b"v%d" % k for k in range(12)]
