@@ -278,6 +278,27 @@ def test_a_joiner_without_its_own_conf_holds_the_newest_one_in_its_log():
     assert "quorum-commit" in bad(trace(["n1", "n5"]).recs)  # 2 of 5
 
 
+def test_a_conf_entry_later_overwritten_is_not_the_configuration_of_a_node_that_never_held_it():
+    """swarm (split-removals): the cut-off leader n1 appends a removal at index 2 (conf n1..n4); the majority
+    side's leader n3 writes its own entry at index 2 (term 2) and commits it on n3, n4, n5: 3 of the five
+    members in force. Only a conf whose entry is in n3's log (same index and term) is n3's configuration."""
+    five = ["n1", "n2", "n3", "n4", "n5"]
+
+    def trace(holders):
+        t = T()
+        t.recs[0]["nodes"] = five
+        t.elect("n1", 1, voters=five).replicate(five, [[1, 1, "a"]])
+        t.replicate(["n1"], [[2, 1, "conf"]]).ev("conf", "n1", index=2, voters=five[:4])
+        t.elect("n3", 2, voters=["n3", "n4", "n5"]).replicate(holders, [[2, 2, "b"]])
+        return t.ev("commit", "n3", commit=2)
+
+    def bad(recs):
+        return {r.checker for r in check_trace(recs, voters=five) if r.verdict is Verdict.ILLEGAL}
+
+    assert "quorum-commit" not in bad(trace(["n3", "n4", "n5"]).recs)
+    assert "quorum-commit" in bad(trace(["n3", "n4"]).recs)  # 2 of 5
+
+
 def test_malformed_record_is_unknown_with_line_number():
     recs = good().recs + [{"kind": "append", "t": 999, "node": "n1", "entries": "nope"}]
     res = check_trace(recs)
