@@ -341,12 +341,17 @@ class _Pass:
             configs = [self.voters_for(n)]
             if n.voters_t is not None and n.voters_t == rec.get("t") and n.voters_before is not None:
                 configs.insert(0, n.voters_before)
+            # A follower may trace a commit before its leader does (the leader traces it after its own fsync):
+            # the leader's configuration (a change it appended counts at once) is the one that counted it.
+            lead = self.leaders.get(n.term)
+            if lead is not None and lead[0] != name and lead[0] in self.nodes:
+                configs.append(self.voters_for(self.nodes[lead[0]]))
             for voters in configs:
                 holders = [v for v in voters if v in self.nodes and self.has_entry(self.nodes[v], c, entry[0], entry[1])]
                 if len(holders) * 2 > len(voters):
                     break
             else:
-                also = f" (nor of {configs[0]}, replaced at this instant)" if len(configs) > 1 else ""
+                also = f" (nor of {', '.join(map(str, configs[:-1]))})" if len(configs) > 1 else ""
                 self.fail("quorum-commit", f"{name} committed index {c} (term {entry[0]}) stored on {holders} of voters "
                           f"{voters}{also}", [_ev(rec, ln)], index=c, holders=holders, voters=voters)
         for i in range(top + 1, c + 1):
