@@ -110,7 +110,9 @@ class _Pass:
         self.nodes: dict[str, _Node] = {}
         self.default_voters: list[str] | None = voters
         self.given_voters = voters is not None
-        self.confs: dict[int, list[str]] = {}  # log index -> the configuration any node recorded there
+        # (log index, term of the entry there or None) -> the configuration a node recorded there; a conf
+        # entry later overwritten (an uncommitted change on a cut-off leader) is a different key
+        self.confs: dict[tuple[int, int | None], list[str]] = {}
         self.first: dict[str, dict[str, Any]] = {}
         self.count: dict[str, int] = {p: 0 for p in PROPERTIES}
         self.checked: dict[str, int] = {p: 0 for p in PROPERTIES}  # comparisons made: 0 is not-exercised
@@ -294,12 +296,24 @@ class _Pass:
             return n.voters
         # A member that joined and caught up from a snapshot recorded no conf of its own: the newest
         # configuration any node recorded within its log is the one it holds.
-        held = [i for i in self.confs if i <= max(n.last, n.base)]
+        held = [k for k in self.confs if k[0] <= max(n.last, n.base) and self.holds_conf(n, *k)]
         if held:
-            return self.confs[max(held)]
+            return self.confs[max(held, key=lambda k: (k[0], k[1] or 0))]
         if self.default_voters is not None:
             return self.default_voters
         return sorted(self.nodes)
+
+    def holds_conf(self, n: _Node, i: int, t: int | None) -> bool:
+        """Whether the conf recorded at (index i, term t) is in n's log (below n's snapshot: if it was committed)."""
+        e = n.log.get(i)
+        if e is not None:
+            return t is None or e[0] == t
+        return self.conf_committed(i, t)
+
+    def conf_committed(self, i: int, t: int | None) -> bool:
+        """False only if another entry than the conf recorded at (i, t) is known committed at i."""
+        w = self.committed[i] if i < len(self.committed) else None
+        return w is None or t is None or w[0] == t
 
     def on_commit(self, n: _Node, rec: dict[str, Any], ln: int) -> None:
         c = self._int(rec, "commit", ln)
@@ -327,12 +341,17 @@ class _Pass:
             configs = [self.voters_for(n)]
             if n.voters_t is not None and n.voters_t == rec.get("t") and n.voters_before is not None:
                 configs.insert(0, n.voters_before)
+            # A follower may trace a commit before its leader does (the leader traces it after its own fsync):
+            # the leader's configuration (a change it appended counts at once) is the one that counted it.
+            lead = self.leaders.get(n.term)
+            if lead is not None and lead[0] != name and lead[0] in self.nodes:
+                configs.append(self.voters_for(self.nodes[lead[0]]))
             for voters in configs:
                 holders = [v for v in voters if v in self.nodes and self.has_entry(self.nodes[v], c, entry[0], entry[1])]
                 if len(holders) * 2 > len(voters):
                     break
             else:
-                also = f" (nor of {configs[0]}, replaced at this instant)" if len(configs) > 1 else ""
+                also = f" (nor of {', '.join(map(str, configs[:-1]))})" if len(configs) > 1 else ""
                 self.fail("quorum-commit", f"{name} committed index {c} (term {entry[0]}) stored on {holders} of voters "
                           f"{voters}{also}", [_ev(rec, ln)], index=c, holders=holders, voters=voters)
         for i in range(top + 1, c + 1):
@@ -383,9 +402,10 @@ class _Pass:
         if i < n.applied:
             self.fail("monotonic-indexes", f"{name} installed a snapshot at {i} below its applied index {n.applied}",
                       [n.applied_ev, _ev(rec, ln)])
-        newer = [k for k in self.confs if n.voters_index < k <= i]
+        newer = [k for k in self.confs if n.voters_index < k[0] <= i and self.conf_committed(*k)]
         if n.voters is not None and newer:  # the snapshot carries the configuration in force at its index
-            n.voters, n.voters_index = self.confs[max(newer)], max(newer)
+            k = max(newer, key=lambda k: (k[0], k[1] or 0))
+            n.voters, n.voters_index = self.confs[k], k[0]
         old = n.log.get(i)
         keep = old is not None and old[0] == t  # §7: keep the suffix after a matching snapshot point
         if not keep:
@@ -433,7 +453,8 @@ class _Pass:
         n.voters = sorted(str(v) for v in voters)
         i = rec.get("index")
         if isinstance(i, int):
-            self.confs.setdefault(i, n.voters)
+            e = n.log.get(i)
+            self.confs.setdefault((i, None if e is None else e[0]), n.voters)
             n.voters_index = i
 
     def results(self, elapsed_s: float = 0.0) -> list[CheckResult]:

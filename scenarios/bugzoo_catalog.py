@@ -18,7 +18,7 @@ from scenarios.params import Limit, Param, Params
 from scenarios.spec import scenario
 from sim import faults as F
 
-__all__ = ["drift_leader", "isolate_follower", "jump_leader", "skew_leader"]
+__all__ = ["drift_leader", "figure_8_round", "isolate_follower", "jump_leader", "skew_leader", "split_remove_two"]
 
 _S = 1_000_000_000
 # What the schedules' actions need (sim/partitions.py, scenarios/actions.py): isolating a node needs
@@ -150,11 +150,15 @@ def zoo_figure_8(p: Params) -> Plan:
         no-op, then overwrites the tail. A correct leader never committed the tail by counting (no
         harm); one with B03 did, and raft-safety sees a committed entry replaced.
     """
-    rnd = N.mix(N.at(0.0, N.leader_minority()),
-                N.on("become-leader", N.isolate_leader(), nth=1),
-                N.on("become-leader", N.isolate_leader(), delay_ms=(42.0, 52.0), nth=2))
     rounds = max(1, int(p.duration_s // p.round_s))
-    return Plan(N.phases(*[(p.round_s, rnd)] * rounds))
+    return Plan(N.phases(*[(p.round_s, figure_8_round())] * rounds))
+
+
+def figure_8_round() -> N.Schedule:
+    """One round of zoo-figure-8 (see its steps): timed for constant 10 ms links and ``max_msg_bytes=1``."""
+    return N.mix(N.at(0.0, N.leader_minority()),
+                 N.on("become-leader", N.isolate_leader(), nth=1),
+                 N.on("become-leader", N.isolate_leader(), delay_ms=(42.0, 52.0), nth=2))
 
 
 @scenario("zoo-reorder-crash", "Duplicated, reordered AppendEntries (latency 5 ms, 30% reorder) and leader crashes.",
@@ -247,20 +251,24 @@ class _SplitRemoveTwo:
     """Cut {leader, P} from the other three, have the leader remove two of them at once (two admin
     clients), then crash and restart the leader. With B18 both removals are in flight and the cut-off
     pair believes in a 3-member configuration it can win alone, while the other three still use the
-    5-member one: two leaders in one term. Without B18 the second removal waits for the first."""
+    5-member one: two leaders in one term. Without B18 the second removal waits for the first.
+    Any odd membership m >= 3 (swarm's): the leader and (m - 3) / 2 others are cut off, a minority of m
+    and a majority of m - 2; an even membership has no such split with two removals (nothing happens)."""
 
     def resolve(self, view: N.ClusterView, rng: random.Random) -> list[tuple[int, object]]:
         leader = view.leader
         members = sorted(view.members)
-        if leader is None or len(members) != 5:
+        if leader is None or len(members) < 3 or len(members) % 2 == 0:
             return []
         others = [n for n in members if n != leader]
         rng.shuffle(others)
-        p, x, y = others[0], others[1], others[2]
-        rest = sorted(n for n in view.nodes if n not in (leader, p))
+        g = (len(members) - 1) // 2  # the cut-off group: a minority of the old config, a majority of the new
+        group = [leader, *others[:g - 1]]
+        x, y = others[g - 1], others[g]
+        rest = sorted(n for n in view.nodes if n not in group)
         ms = 1_000_000
         return [
-            (0, F.Partition(groups=(tuple(sorted((leader, p))), tuple(rest)))),
+            (0, F.Partition(groups=(tuple(sorted(group)), tuple(rest)))),
             (1 * ms, N.MemberChange(op="remove", node=x, via=0)),
             (1 * ms, N.MemberChange(op="remove", node=y, via=1)),
             (120 * ms, F.Crash(node=leader)),

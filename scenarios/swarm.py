@@ -20,6 +20,11 @@ Rules:
   0.6 x ``flap_every_s`` every ``flap_every_s``: a voter restarts inside the election it voted in, bug-zoo B01),
   and ``quorum reads at a cut-off leader``: CheckQuorum off (etcd's raft default), quorum register reads and
   ``isolate-leader`` on (a leader that does not know it is deposed, bug-zoo B07).
+- Five more shapes follow them, last in the stream (``_SETTINGS``, ``_SCHEDULES``): a slow disk under a hot
+  register, slow duplicating links, Figure 8 rounds (each sets timing, at most one per seed), and a leader's
+  old-term tail in a minority, two removals at once at a cut-off leader (each adds a schedule). Each is a
+  setting a user wants on its own and the one a bug-zoo bug needs (B08, B02, B03, B04, B18): the fault kinds
+  ``figure-8``, ``minority-tail`` and ``split-removals`` are drawn only as part of theirs.
 """
 
 from __future__ import annotations
@@ -66,7 +71,9 @@ _ACTIONS: dict[str, Callable[[float], N.Action]] = {
 # crash-flap is drawn on its own, after everything else (see the module doc), not by a per-kind coin flip.
 _CRASH_FLAP = "crash-flap"
 _FLIPPED: tuple[str, ...] = tuple(sorted([*_ACTIONS, "torn-writes", "member-churn"]))
-FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_FLIPPED, _CRASH_FLAP]))
+# Drawn only as part of a whole shape (see _SHAPES): schedules of their own, not per-kind coin flips.
+_WHOLE = ("figure-8", "minority-tail", "split-removals")
+FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_FLIPPED, _CRASH_FLAP, *_WHOLE]))
 
 # The built-in workloads a mix draws from (a plugin's workload is not drawn: its checkers may not be installed).
 WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "tree", "watch")
@@ -84,6 +91,40 @@ _OWN = (
     Param(name="flap_every_s", type=float, default=0.1, lo=0.02, hi=60,
           doc="crash-flap: a random node crashes for 0.6 x this, every this"),
 )
+
+
+# Five more shapes, each drawn whole after everything else (so every draw above is unchanged): a setting a
+# user wants on its own, and the one a bug-zoo bug needs. The first three set timing and are exclusive (one
+# number picks at most one); the last two only add a schedule (a coin each).
+_SETTINGS: tuple[tuple[str, float], ...] = (
+    ("slow-disk", 0.12),       # B08: 80 ms fsyncs under a hot register, leader cut off: its successor's no-op lags
+    ("slow-dup-links", 0.12),  # B02: 60 ms links duplicating 30 %, elections faster than a vote's round trip
+    ("figure-8", 0.09),        # B03: the paper's Figure 8 rounds (a new leader cut off as it is elected)
+)
+_SCHEDULES: tuple[tuple[str, float], ...] = (
+    ("minority-tail", 0.1),    # B04: a leader in a minority grows an old-term tail; heal and crash the leader
+    ("split-removals", 0.1),   # B18: two removals at once at a leader cut off with a minority, then it crashes
+)
+
+
+def _shape(shape: str, out: dict[str, Any], kinds: list[str]) -> list[str]:
+    """Apply ``shape`` to the drawn ``out``; the fault kinds it runs with."""
+    if shape == "slow-disk":  # as zoo-new-leader-read: 3 nodes, 10 register clients on one key
+        out.update(fsync_ms=80.0, nodes=3, mix="register", keys=1, clients=10, rate=50.0, read_mode="quorum")
+        # an election timeout of 600 ms at least: an fsync that stalls a leader past it deposes the leader
+        out["election_ticks"] = max(out["election_ticks"], -(-600 // out["tick_ms"]))
+        # no leader transfers: a transferee catching up at 80 ms an fsync outlasts the two election timeouts
+        # within which the liveness checker takes a deposal for the transfer asked for
+        return sorted({*kinds, "isolate-leader"} - {"transfer-leader"})
+    if shape == "slow-dup-links":  # as zoo-dup-elections: an election timeout of 100-200 ms
+        out.update(latency_ms=60.0, latency_dist="uniform", dup=0.3, tick_ms=10, heartbeat_ticks=2, election_ticks=10)
+        return sorted({*kinds, "isolate-leader"})
+    if shape == "figure-8":  # as zoo-figure-8: its rounds are timed for 10 ms links and one entry per message
+        out.update(nodes=5, max_msg_bytes=1, latency_ms=10.0, latency_dist="constant", pre_vote=False,
+                   check_quorum=False, tick_ms=10, heartbeat_ticks=3, election_ticks=15)
+    if shape == "minority-tail":  # clients wait out the minority and the crash (2 s): with 300 ms timeouts a
+        out["client_timeout_ms"] = 2000  # cas key's many indeterminate ops outgrew the linearizability search
+    return sorted({*kinds, shape})
 
 
 def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> dict[str, Any]:
@@ -131,6 +172,14 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
         parts = [w for w in WORKLOADS if w in {*parts, "register"}]
         kinds = sorted({*kinds, "isolate-leader"})
         out.update(check_quorum=False, read_mode="quorum", mix=",".join(parts), clients=max(out["clients"], len(parts)))
+    u, shapes = rng.random(), []  # the last draws: at most one of _SETTINGS, then a coin per schedule
+    for name, chance in _SETTINGS:
+        if not shapes and u < chance:
+            shapes.append(name)
+        u -= chance
+    shapes += [name for name, chance in _SCHEDULES if rng.random() < chance]
+    for shape in shapes:
+        kinds = _shape(shape, out, kinds)
     out["faults"] = ",".join(kinds)
     if changed.get("read_only") == "lease" and "check_quorum" not in changed:
         out["check_quorum"] = True  # the user's lease needs CheckQuorum
@@ -165,6 +214,17 @@ def swarm(p: Params) -> Any:
         parts.append(N.every(p.churn_every_s, N.member_churn(), start_s=0.9))
     if _CRASH_FLAP in kinds:
         parts.append(N.every(p.flap_every_s, N.kill_random(round(0.6 * p.flap_every_s, 3)), start_s=0.2))
+    if "minority-tail" in kinds:  # as zoo-minority-tail: every second, 0.4 s in a minority, then heal and crash
+        parts.append(N.mix(N.cycle(1.0, N.leader_minority(), start_s=0.1), N.cycle(1.0, N.do_heal(), start_s=0.5),
+                           N.cycle(1.0, N.kill_leader(0.4), start_s=0.5)))
+    if "split-removals" in kinds:  # as zoo-membership-split, every 2 s (an odd membership of 3 or more)
+        from scenarios.bugzoo_catalog import split_remove_two
+
+        parts.append(N.every(2.0, split_remove_two(), start_s=1.0))
+    if "figure-8" in kinds:  # zoo-figure-8's round, every 2 s
+        from scenarios.bugzoo_catalog import figure_8_round
+
+        parts.append(N.phases(*[(2.0, figure_8_round())] * max(1, int(p.duration_s // 2.0))))
     if not parts:
         return Plan(N.NONE)
     return Plan(parts[0] if len(parts) == 1 else N.mix(*parts), spare_nodes=1 if churn else 0)

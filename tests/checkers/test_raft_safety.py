@@ -278,6 +278,47 @@ def test_a_joiner_without_its_own_conf_holds_the_newest_one_in_its_log():
     assert "quorum-commit" in bad(trace(["n1", "n5"]).recs)  # 2 of 5
 
 
+def test_a_conf_entry_later_overwritten_is_not_the_configuration_of_a_node_that_never_held_it():
+    """swarm (split-removals): the cut-off leader n1 appends a removal at index 2 (conf n1..n4); the majority
+    side's leader n3 writes its own entry at index 2 (term 2) and commits it on n3, n4, n5: 3 of the five
+    members in force. Only a conf whose entry is in n3's log (same index and term) is n3's configuration."""
+    five = ["n1", "n2", "n3", "n4", "n5"]
+
+    def trace(holders):
+        t = T()
+        t.recs[0]["nodes"] = five
+        t.elect("n1", 1, voters=five).replicate(five, [[1, 1, "a"]])
+        t.replicate(["n1"], [[2, 1, "conf"]]).ev("conf", "n1", index=2, voters=five[:4])
+        t.elect("n3", 2, voters=["n3", "n4", "n5"]).replicate(holders, [[2, 2, "b"]])
+        return t.ev("commit", "n3", commit=2)
+
+    def bad(recs):
+        return {r.checker for r in check_trace(recs, voters=five) if r.verdict is Verdict.ILLEGAL}
+
+    assert "quorum-commit" not in bad(trace(["n3", "n4", "n5"]).recs)
+    assert "quorum-commit" in bad(trace(["n3", "n4"]).recs)  # 2 of 5
+
+
+def test_a_follower_commit_traced_before_its_leaders_is_judged_by_the_leaders_configuration_too():
+    """swarm (slow disk, member churn): leader n1 appends the removal of n4 (conf n1..n3) and so counts index 2
+    on n1 and n3 as committed; follower n3 traces commit 2 before n1 (n1 traces after its 80 ms fsync) and
+    before its own conf. 2 of n1..n3 is a quorum of the leader's configuration; 1 of it is none."""
+    four = ["n1", "n2", "n3", "n4"]
+
+    def trace(holders):
+        t = T()
+        t.recs[0]["nodes"] = four
+        t.elect("n1", 1, voters=four).replicate(holders, [[1, 1, "a"], [2, 1, "b"]])
+        t.replicate(["n1"], [[3, 1, "conf"]]).ev("conf", "n1", index=3, voters=four[:3])
+        return t.ev("commit", "n3", commit=2)
+
+    def bad(recs):
+        return {r.checker for r in check_trace(recs, voters=four) if r.verdict is Verdict.ILLEGAL}
+
+    assert "quorum-commit" not in bad(trace(["n1", "n3"]).recs)
+    assert "quorum-commit" in bad(trace(["n3"]).recs)  # 1 of 3
+
+
 def test_malformed_record_is_unknown_with_line_number():
     recs = good().recs + [{"kind": "append", "t": 999, "node": "n1", "entries": "nope"}]
     res = check_trace(recs)

@@ -6,6 +6,7 @@ parameter the user set is kept; the replay line's ``--set`` values reproduce the
 
 from __future__ import annotations
 
+import random
 import shlex
 from pathlib import Path
 
@@ -25,7 +26,7 @@ def test_the_draw_is_a_pure_function_of_the_seed_and_varies_across_seeds() -> No
     assert _drawn(7) == _drawn(7)
     configs = [_drawn(s) for s in range(1, 31)]
     assert len({repr(c) for c in configs}) == 30
-    assert {c.params["nodes"] for c in configs} == set(range(3, 8))
+    assert {_drawn(s).params["nodes"] for s in range(1, 41)} == set(range(3, 8))
     assert len({c.params["mix"] for c in configs}) >= 20
     assert {c.params["read_mode"] for c in configs} == {"quorum", "local", "mixed"}
     assert {c.params["read_only"] for c in configs} == {"safe", "lease"}
@@ -49,6 +50,47 @@ def test_the_two_whole_shapes_are_drawn_crash_flap_and_quorum_reads_at_a_cut_off
     assert len(cut_off) >= 2  # bug-zoo B07's shape, drawn whole
     plan = get_def("swarm").build(Scenario.create("swarm", {"faults": "crash-flap", "flap_every_s": 0.05, "drawn": True}).p)
     assert "kill_random(0.03)" in repr(plan.nemesis) and "every(0.05" in repr(plan.nemesis)
+
+
+def test_the_five_bug_zoo_shapes_are_drawn_whole_and_last() -> None:
+    configs = [_drawn(s).params for s in range(1, 101)]
+    kinds = [set(c["faults"].split(",")) for c in configs]
+    slow_disk = [c for c, k in zip(configs, kinds) if c["fsync_ms"] == 80.0]
+    assert len(slow_disk) >= 5  # bug-zoo B08: a hot register on a slow disk, its leader cut off
+    assert all(c["nodes"] == 3 and c["mix"] == "register" and c["keys"] == 1 and c["read_mode"] == "quorum"
+               and "isolate-leader" in c["faults"].split(",") for c in slow_disk)
+    slow_links = [c for c in configs if c.get("dup") == 0.3]
+    assert len(slow_links) >= 5  # B02: a vote's round trip (60 ms links) longer than an election timeout
+    assert all(c["latency_ms"] == 60.0 and c["tick_ms"] * c["election_ticks"] == 100 for c in slow_links)
+    fig8 = [c for c, k in zip(configs, kinds) if "figure-8" in k]
+    assert len(fig8) >= 5 and all(c["nodes"] == 5 and c["max_msg_bytes"] == 1 and not c["pre_vote"] for c in fig8)
+    for whole in ("minority-tail", "split-removals"):  # B04, B18: a schedule added to the drawn ones
+        assert sum(whole in k for k in kinds) >= 5
+    assert sum(c["fsync_ms"] == 80.0 or c.get("dup") == 0.3 or "figure-8" in k for c, k in zip(configs, kinds)) < 50
+    for whole in ("figure-8", "minority-tail", "split-removals"):
+        plan = get_def("swarm").build(Scenario.create("swarm", {"faults": whole, "drawn": True}).p)
+        assert plan.spare_nodes == 0 and repr(plan.nemesis) != "none()"
+
+
+@pytest.mark.parametrize("members", [3, 4, 5, 7])
+def test_split_removals_cut_a_minority_off_that_is_a_majority_after_two_removals(members: int) -> None:
+    from types import SimpleNamespace
+
+    from scenarios.actions import MemberChange
+    from scenarios.bugzoo_catalog import split_remove_two
+    from sim import faults as F
+
+    ids = [f"n{i}" for i in range(1, members + 1)]
+    view = SimpleNamespace(leader="n1", members=ids, nodes=ids)
+    got = split_remove_two().resolve(view, random.Random(1))
+    if members % 2 == 0:
+        assert got == []  # no such split with two removals
+        return
+    cut = next(f for _, f in got if isinstance(f, F.Partition)).groups[0]
+    removed = {f.node for _, f in got if isinstance(f, MemberChange)}
+    assert "n1" in cut and 2 * len(cut) < members and 2 * len(cut) > members - 2
+    assert len(removed) == 2 and not removed & set(cut)
+    assert [type(f).__name__ for _, f in got][-2:] == ["Crash", "Restart"]
 
 
 def test_a_users_value_is_kept_and_a_drawn_scenario_is_not_drawn_again() -> None:
