@@ -32,7 +32,8 @@ from checkers.history import Op, fmt_ms
 from checkers.registry import checker
 from checkers.result import CheckResult, Verdict
 from checkers.vocab import WAITING_FS, distribution, is_long_poll, load_history, pair_calls, unknown
-from sim.trace import CONF, CRASH, FAULT, HARD_STATE, MEMBER_CHANGE, RESTART, ROLE_KINDS, RUN, fault_effect, iter_records
+from sim.trace import (CONF, CRASH, FAULT, HARD_STATE, MEMBER_CHANGE, RESTART, ROLE_KINDS, RUN, TRANSFER_TIMEOUT_NS,
+                       fault_effect, iter_records)
 
 __all__ = ["FaultState", "LivenessChecker", "bounds_from_timing", "check_liveness", "churn_from_meta", "faulty_periods",
            "leader_after_heals", "leader_churn", "run_trace_records", "scan_trace"]
@@ -224,7 +225,9 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
     win a term above T, whatever the rest of the cluster (isolated, one-way cut, rejoining) does.
     A *disruption* is L's term rising while L leads and has held a healthy majority for >= grace_ns
     (default 2 election timeouts), unless a leadership transfer was asked for (``member-change`` op
-    ``transfer``) within the grace before: that deposal was wanted. Returns {"disruptions": [...], "leader_changes", "leader_changes_per_s",
+    ``transfer``) at most TRANSFER_TIMEOUT_NS + the grace before (the admin retries on other members for its whole
+    timeout, and a leader aborts a transfer after an election timeout): that one deposal was wanted, and it uses
+    the request up (one transfer deposes one leader). Returns {"disruptions": [...], "leader_changes", "leader_changes_per_s",
     "term_growth_per_election_timeout": distribution over E-windows of the max term's growth,
     "max_term", "healthy_leader_ns"}.
     """
@@ -338,8 +341,11 @@ def leader_churn(records: list[dict[str, Any]], election_timeout_ns: int, voters
             vs = conf.get(n) or base or sorted(term)
             higher = max((term.get(v, 0) for v in vs if v == n or link_ok(n, v)), default=0)
             intact = ok_node(n) and 2 * sum(1 for v in vs if v == n or (ok_node(v) and link_ok(n, v))) > len(vs)
-            wanted = transfer_t is not None and t - transfer_t <= grace
-            if t - since >= grace and intact and higher > old and not wanted:
+            if t - since < grace or not intact or higher <= old:
+                continue
+            if transfer_t is not None and t - transfer_t <= TRANSFER_TIMEOUT_NS + grace:
+                transfer_t = None  # the transfer asked for: wanted, once
+            else:
                 disruptions.append({"t": t, "leader": n, "term": old, "new_term": higher,
                                     "healthy_for_ns": t - since, "line": r.get("line"),
                                     "message": f"leader {n} (term {old}) deposed: term {higher} reached its majority "

@@ -92,7 +92,7 @@ def _member_change(cluster: Cluster, change: N.MemberChange) -> None:
     world.trace(T.MEMBER_CHANGE, node=change.node, op=change.op)
     admin = cluster.admins[min(change.via, len(cluster.admins) - 1)]
     if change.op == "transfer":
-        admin.admin("transfer", change.node, timeout_ns=3 * S, on_done=lambda reply: None)
+        admin.admin("transfer", change.node, timeout_ns=T.TRANSFER_TIMEOUT_NS, on_done=lambda reply: None)
     elif change.op == "remove":
         def removed(ok: bool) -> None:
             if ok:

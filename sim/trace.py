@@ -94,6 +94,9 @@ BECOME_FOLLOWER, BECOME_PRE_CANDIDATE, BECOME_CANDIDATE, BECOME_LEADER = (
 VOTE, HARD_STATE, APPEND, COMMIT, APPLY, SNAPSHOT, RESTORE, CONF, READ_INDEX, DROP_MSG = (
     "vote", "hard-state", "append", "commit", "apply", "snapshot", "restore", "conf", "read-index", "drop-msg")
 RUN, PHASE, MEMBER_CHANGE = "run", "phase", "member-change"
+# How long a requested leadership transfer (``member-change`` op ``transfer``) may still take effect: the admin
+# client's whole timeout, retries on other members included (liveness excuses the one deposal it causes).
+TRANSFER_TIMEOUT_NS = 3_000_000_000
 
 ROLE_KINDS = (BECOME_FOLLOWER, BECOME_PRE_CANDIDATE, BECOME_CANDIDATE, BECOME_LEADER)
 NEMESIS_KINDS = frozenset({FAULT, PHASE, MEMBER_CHANGE, CLOCK, PAUSE, RESUME, CRASH, RESTART, DISK_LOST, RUN})
