@@ -7,6 +7,7 @@ under the test's tmp dir. Timing is fast (heartbeat 20 ms, election 200 ms) to k
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -161,6 +162,19 @@ def leader_url(url: str) -> str:
 def make_nodes(root: Path, n: int, prefix: str = "m") -> list[Node]:
     return [Node(f"{prefix}{i}", free_port(), free_port(), root / f"{prefix}{i}", root / f"{prefix}{i}.log")
             for i in range(n)]
+
+
+@contextlib.contextmanager
+def one_member(root: Path, prefix: str):
+    """A healthy one-member kvraft cluster under ``root``, stopped on exit."""
+    p = Procs(root)
+    (n,) = make_nodes(root, 1, prefix)
+    try:
+        p.start_node(n, f"{n.name}={n.peer_url}")
+        wait_healthy([n.client_url])
+        yield n
+    finally:
+        p.stop_all()
 
 
 def initial_cluster(nodes: list[Node]) -> str:

@@ -8,22 +8,13 @@ import time
 
 import pytest
 
-from real.procs import HOST, http, make_nodes, wait_healthy
+from real.procs import HOST, http, one_member
 
 
 @pytest.fixture(scope="module")
 def one(tmp_path_factory):
-    from real.procs import Procs
-
-    root = tmp_path_factory.mktemp("one")
-    p = Procs(root)
-    (n,) = make_nodes(root, 1, "bad")
-    try:
-        p.start_node(n, f"{n.name}={n.peer_url}")
-        wait_healthy([n.client_url])
+    with one_member(tmp_path_factory.mktemp("one"), "bad") as n:
         yield n
-    finally:
-        p.stop_all()
 
 
 @pytest.mark.parametrize("method,path,body,status,code,cause", [

@@ -10,24 +10,15 @@ import socket
 
 import pytest
 
-from real.procs import HOST, http, make_nodes, wait_healthy
+from real.procs import HOST, http, one_member
 
 FORM = b"Content-Type: application/x-www-form-urlencoded\r\n"
 
 
 @pytest.fixture(scope="module")
 def one(tmp_path_factory):
-    from real.procs import Procs
-
-    root = tmp_path_factory.mktemp("lean")
-    p = Procs(root)
-    (n,) = make_nodes(root, 1, "lean")
-    try:
-        p.start_node(n, f"{n.name}={n.peer_url}")
-        wait_healthy([n.client_url])
+    with one_member(tmp_path_factory.mktemp("lean"), "lean") as n:
         yield n
-    finally:
-        p.stop_all()
 
 
 def _conn(node) -> socket.socket:
