@@ -15,6 +15,8 @@ Rules:
   Headers not complete within ``MAX_HEAD`` bytes go to aiohttp, which refuses them; a slow client holds only
   its own connection.
 - A client that goes away cancels its request (``HttpApi._ask`` then closes its endpoint and watcher).
+- A connection idle for ``KEEPALIVE_S`` with no request being answered (between requests, or in the middle
+  of one that stopped coming) is closed, as aiohttp's keep-alive timeout does.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = ["LeanConnection"]
 log = logging.getLogger("kvraft.http")
 
 MAX_HEAD = 64 << 10
+KEEPALIVE_S = 75.0  # aiohttp's keepalive_timeout
 _METHODS = frozenset({"GET", "PUT", "POST", "DELETE"})
 _HANDED = frozenset({"transfer-encoding", "expect", "connection", "upgrade"})
 _REASON = {s.value: s.phrase for s in HTTPStatus}
@@ -62,19 +65,39 @@ class LeanConnection(asyncio.Protocol):
         self.buf = bytearray()
         self.task: asyncio.Task[None] | None = None
         self.handed: asyncio.Protocol | None = None
+        self.idle: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: Any) -> None:
         self.transport = transport
+        self._arm_idle()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.task is not None:
             self.task.cancel()
+        self._disarm_idle()
         self.transport = None
 
+    def _arm_idle(self) -> None:
+        self._disarm_idle()
+        self.idle = asyncio.get_event_loop().call_later(KEEPALIVE_S, self._close_idle)
+
+    def _disarm_idle(self) -> None:
+        if self.idle is not None:
+            self.idle.cancel()
+            self.idle = None
+
+    def _close_idle(self) -> None:
+        self.idle = None
+        if self.transport is not None:  # armed only while no request is answered and aiohttp has not taken over
+            self.transport.close()
+
     def data_received(self, data: bytes) -> None:
+        self._disarm_idle()
         self.buf += data
         if self.task is None:
             self._next()
+        if self.task is None and self.handed is None and self.transport is not None:
+            self._arm_idle()  # waiting for the rest of a request: idle until more comes
 
     def eof_received(self) -> bool | None:
         return None  # close our side too
@@ -141,9 +164,12 @@ class LeanConnection(asyncio.Protocol):
         self.task = None
         if self.buf and self.transport is not None:
             self._next()
+        elif self.transport is not None:
+            self._arm_idle()
 
     def _hand_over(self) -> None:
         """Give this connection, from the current request on, to aiohttp."""
+        self._disarm_idle()  # aiohttp keeps its own keep-alive timer from here on
         proto = self.fallback()
         self.handed = proto
         t = self.transport
