@@ -111,6 +111,11 @@ class Server:
     the runtime (messages, timers) and through ``propose``/``read_index``/``propose_conf_change``/
     ``transfer_leadership``. Non-raft messages go to ``app_handler(src, msg)``. ``on_applied``
     hooks run with the applied index after each batch is applied.
+
+    ``peers`` (unless ``config.voters`` is set) is the bootstrap configuration, etcd's ``--initial-cluster``,
+    and must be the same on every start: without a snapshot the core replays its log's conf entries on top
+    of it, so today's members would count changes the log does not hold yet (the daemon keeps it in
+    meta.json; the simulator's ``MemberHosts`` keeps each node's first).
     """
 
     def __init__(self, runtime: Runtime, *, peers: list[str], config: RaftConfig, state_machine: StateMachine,

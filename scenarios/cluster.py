@@ -106,6 +106,7 @@ class MemberHosts:
         self.raft_config, self.member_config = raft_config, member_config
         self.servers: dict[str, Member] = {}
         self.joined: set[str] = set()
+        self.boot_peers: dict[str, list[str]] = {}  # node -> the peers of its first start (its --initial-cluster)
         for node in self.all_nodes:
             self.world.add_host(node, kind="server", on_boot=self._boot)
 
@@ -121,9 +122,11 @@ class MemberHosts:
     def _start_member(self, runtime: Any) -> None:
         node = runtime.node_id
         inc = self.world.hosts[node].incarnation
-        # As etcd's --initial-cluster: the members known now, itself included. A node with state on
-        # disk takes its configuration from there instead.
-        peers = sorted(self.members | {node})
+        # As etcd's --initial-cluster: the members known at the node's first start, itself included, and the
+        # same on every restart (etcd reads the flag only without a data dir). The Raft core starts from these
+        # and replays the conf entries of its own log (or its snapshot's configuration), so a restart given
+        # today's members would count removals its log does not hold yet.
+        peers = self.boot_peers.setdefault(node, sorted(self.members | {node}))
         m = Member(runtime, peers=peers, raft_config=self.raft_config, config=self.member_config,
                    rng=self.world.streams.fork(f"raft/{node}#{inc}"))
         self.servers[node] = m

@@ -559,6 +559,30 @@ def test_member_add_without_quorum_is_not_acknowledged() -> None:
     assert rm.status in (204, 500, None)
 
 
+def test_member_restarted_after_removals_it_missed_keeps_the_configuration_of_its_log() -> None:
+    # Two members are removed while a third is down; it restarts cut off, its log ending before both
+    # removals. Its configuration is its log's (five voters), not the cluster's members of today: counted
+    # against three voters it would win an election, or commit, with 2 of the 5 its log says are voters.
+    k = KvCluster(seed=76, n=5)
+    lead = k.leader()
+    victim, *gone = sorted(k.members - {lead})[:3]
+    k.put("/before", "1")
+    k.converge()
+    k.apply(F.Crash(node=victim, lose_unsynced=False))
+    c = k.client("adm", servers=[lead])
+    for node in gone:
+        assert k.admin("remove", node, client=c).status == 204
+        k.members = k.members - {node}
+    assert k.servers[lead].server.voters == tuple(sorted(k.members))
+    k.apply(F.Partition(groups=(tuple(sorted(set(k.all_nodes) - {victim})), (victim,))))
+    k.apply(F.Restart(node=victim))
+    k.run_for(50 * MS)
+    assert k.servers[victim].server.voters == tuple(k.all_nodes)
+    k.apply(F.Heal())
+    k.put("/after", "2")
+    assert k.run_until(lambda: k.servers[victim].server.voters == tuple(sorted(k.members)), 3 * S)
+
+
 def test_ttl_key_expires_after_leader_crash_on_the_new_leader() -> None:
     k = KvCluster(seed=53)
     lead = k.leader()
