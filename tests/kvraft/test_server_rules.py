@@ -514,3 +514,43 @@ def test_an_installed_snapshot_is_on_disk_before_anything_else() -> None:
     assert c.trace("restore", lag) and c.w.disks[lag].durable[0]["r"] == "snapshot"
     c.restart(lag)  # from its own disk alone: the installed snapshot, then the tail
     assert c.sm[lag].values() == [b"v%d" % k for k in range(12)]
+
+
+def test_snapshot_entries_one_compacts_after_every_applied_entry() -> None:
+    c = Cluster(1, snapshot_entries=1)
+    c.run(500)
+    for k in range(2):
+        c.s["n1"].propose(b"v%d" % k)
+        c.run(20)
+    assert [r["index"] for r in c.trace("snapshot")] == [1, 2, 3]
+
+
+def test_writes_during_a_compaction_wait_for_its_replace() -> None:
+    c = Cluster(1, snapshot_entries=2, fsync_ns=5 * MS)
+    c.run(500)
+    disk = c.w.disks["n1"]
+    for k in range(40):
+        if k % 3 == 0 and k < 27:
+            c.s["n1"].propose(b"v%d" % k)  # some arrive while a compaction's replace is in flight
+        c.run(1)
+        storage, _ = decode_records(disk.durable)
+        on_disk = max([e.index for e in storage.entries()] + [storage.snapshot().index if storage.snapshot() else 0])
+        assert storage.hard_state().commit <= on_disk, f"{k} ms: a durable commit past the durable log"
+    assert c.sm["n1"].values() == [b"v%d" % k for k in range(0, 27, 3)]
+    c.restart("n1")
+    c.run(500)
+    assert c.sm["n1"].values() == [b"v%d" % k for k in range(0, 27, 3)]
+
+
+def test_an_explicit_id_and_voters_win_over_the_runtime_and_peers() -> None:
+    w = FakeWorld(["n1"])
+    s = Server(Rt(w, "n1"), peers=["n1", "n2", "n3"], config=RaftConfig(id="n9", voters=("n9",)),
+               state_machine=ListStateMachine(), rng=random.Random(1))
+    assert s.node_id == "n9" and s.config.voters == ("n9",)
+
+
+def test_only_a_cast_vote_is_traced_as_a_vote() -> None:
+    c = Cluster(3, snapshot_entries=5)
+    script(c)  # terms adopted from higher-term messages, with no vote cast, too
+    assert c.trace("vote") and all(r["vote"] is not None for r in c.trace("vote"))
+    assert any(r["vote"] is None for r in c.trace("hard-state"))
