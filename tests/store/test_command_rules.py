@@ -65,7 +65,7 @@ def test_expiration(now_ns: int, ttl: int, want: int | None) -> None:
 def test_the_membership_fields_are_kept_and_default_to_empty() -> None:
     cmd = Command({"op": "get"})
     assert (cmd.member, cmd.members) == ("", [])
-    assert Command({"op": "get", "member": None}).member == ""  # a null member is absent; null members are not a list
+    assert Command({"op": "get", "member": None}).member == ""  # a null member is absent; null members: no list
     cmd = Command({"op": "get", "member": "m1", "members": [["a", "{}"], ["b", ""]]})
     assert (cmd.member, cmd.members) == ("m1", [("a", "{}"), ("b", "")])
     assert all(type(m) is tuple for m in cmd.members)
