@@ -72,7 +72,8 @@ def test_the_membership_fields_are_kept_and_default_to_empty() -> None:
 
 
 @pytest.mark.parametrize("c", [
-    {"member": 1}, {"member": True}, {"members": None}, {"members": {}}, {"members": "ab"}, {"members": ["ab"]}, {"members": [["a"]]},
+    {"member": 1}, {"member": True}, {"members": None}, {"members": {}}, {"members": "ab"}, {"members": ["ab"]},
+    {"members": [["a"]]},
     {"members": [["a", "x", "y"]]}, {"members": [[1, "x"]]}, {"members": [["", "x"]]}, {"members": [["a", 1]]},
     {"members": [[None, "x"]]}, {"members": [["a", None]]}, {"members": [("a", "x")]},
     {"members": [{"0": "a", "1": "x"}]}, {"members": [["a", "x"], ["b", 2]]}, {"members": [["a", "x"], [2, "x"]]},
