@@ -249,6 +249,8 @@ def test_a_lone_leader_applies_only_after_its_fsync(bugs: Bugs, applied_at_1ms: 
     assert c.sm["n1"].values() == applied_at_1ms  # B12: applied (and answered) before it is durable
     c.run(60)
     assert c.sm["n1"].values() == [b"x"]
+    storage, _ = decode_records(c.w.disks["n1"].durable)
+    assert [e.data for e in storage.entries()][-1:] == [b"x"]  # fsynced, even when B12 answered before the fsync
 
 
 @pytest.mark.parametrize(("bugs", "marks"), [(Bugs(), []), (Bugs(applied_index_apart=True), [1, 2, 3])])
@@ -512,6 +514,7 @@ def test_an_installed_snapshot_is_on_disk_before_anything_else() -> None:
     c.boot(lag)
     c.run(300)
     assert c.trace("restore", lag) and c.w.disks[lag].durable[0]["r"] == "snapshot"
+    assert c.trace("snapshot", lag) == []  # the installed snapshot is the compaction point: fewer than 5 applied since
     c.restart(lag)  # from its own disk alone: the installed snapshot, then the tail
     assert c.sm[lag].values() == [b"v%d" % k for k in range(12)]
 
