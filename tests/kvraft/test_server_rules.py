@@ -557,3 +557,26 @@ def test_only_a_cast_vote_is_traced_as_a_vote() -> None:
     script(c)  # terms adopted from higher-term messages, with no vote cast, too
     assert c.trace("vote") and all(r["vote"] is not None for r in c.trace("vote"))
     assert any(r["vote"] is None for r in c.trace("hard-state"))
+
+
+def test_entries_that_follow_an_installed_snapshot_in_its_ready_are_in_the_same_replace() -> None:
+    from kvraft.raft import AppendEntries, InstallSnapshot
+    w = FakeWorld(["n1", "n2"])
+    sm = ListStateMachine()
+    s = Server(Rt(w, "n2"), peers=["n1", "n2"], config=RaftConfig(), state_machine=sm, rng=random.Random(1))
+    s.start()
+    snap = Snapshot(index=2, term=1, voters=("n1", "n2"), data=b'[[1, "61"], [2, "62"]]')
+    s.node.step(InstallSnapshot(frm="n1", to="n2", term=1, snapshot=snap))  # both stepped before one Ready
+    s.node.step(AppendEntries(frm="n1", to="n2", term=1, prev_log_index=2, prev_log_term=1, commit=3,
+                              entries=(Entry(index=3, term=1, data=b"c"),)))
+    s._pump()
+    w.run_for(5 * MS)
+    assert [r["r"] for r in w.disks["n2"].durable] == ["snapshot", "hard-state", "entries"]
+    assert sm.values() == [b"a", b"b", b"c"]
+    w.crash("n2")
+    w.restart("n2")
+    w.runtimes["n2"] = Rt(w, "n2")
+    again = ListStateMachine()
+    Server(w.runtimes["n2"], peers=["n1", "n2"], config=RaftConfig(), state_machine=again,
+           rng=random.Random(2)).start()
+    assert again.values() == [b"a", b"b", b"c"]  # from its own disk alone
