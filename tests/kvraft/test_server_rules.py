@@ -5,6 +5,7 @@ the last hard state wins, unknown records are skipped) (bench/mutation.py --modu
 
 from __future__ import annotations
 
+import heapq
 import random
 from typing import Any
 
@@ -16,7 +17,7 @@ from kvraft.raft import (ConfChange, ConfChangeType, Entry, EntryType, HardState
 from kvraft.raft.entry import digest
 from kvraft.server import RECORD_FORMAT, Server, _digest, _ent_rec, _hs_rec, _snap_rec, decode_records
 
-from tests.raft.fakeworld import FakeRuntime, FakeWorld
+from tests.raft.fakeworld import FakeRuntime, FakeTimer, FakeWorld
 from tests.raft.kvsm import ListStateMachine
 
 MS = 1_000_000
@@ -75,10 +76,11 @@ class Cluster:
     """``n`` Servers on a FakeWorld, each with a ListStateMachine; ``boot`` (re)starts one from its disk."""
 
     def __init__(self, n: int = 3, *, seed: int = 1, tickless: bool = False, bugs: Bugs = Bugs(),  # noqa: B008
-                 fsync_ns: int = 500_000, **cfg: Any) -> None:
+                 fsync_ns: int = 500_000, rt: type[Rt] = Rt, **cfg: Any) -> None:
         self.ids = [f"n{i}" for i in range(1, n + 1)]
         self.w = FakeWorld(list(self.ids), seed=seed, fsync_ns=fsync_ns)
         self.seed, self.tickless, self.cfg = seed, tickless, {"bugs": bugs, **cfg}
+        self.rt = rt
         self.s: dict[str, Server] = {}
         self.sm: dict[str, ListStateMachine] = {}
         self.inc = dict.fromkeys(self.ids, 0)
@@ -89,7 +91,7 @@ class Cluster:
         if i not in self.w.runtimes:
             self.w.add_node(i)
             self.inc[i] = 0
-        self.w.runtimes[i] = Rt(self.w, i)
+        self.w.runtimes[i] = self.rt(self.w, i)
         self.w.up[i] = True
         self.sm[i] = ListStateMachine()
         self.s[i] = Server(self.w.runtimes[i], peers=peers or self.ids, config=RaftConfig(**self.cfg),
@@ -580,3 +582,32 @@ def test_entries_that_follow_an_installed_snapshot_in_its_ready_are_in_the_same_
     Server(w.runtimes["n2"], peers=["n1", "n2"], config=RaftConfig(), state_machine=again,
            rng=random.Random(2)).start()
     assert again.values() == [b"a", b"b", b"c"]  # from its own disk alone
+
+
+class TickFirstRt(Rt):
+    """Tick timers run before any other event of their instant, ordered by node, as in sim/world.py."""
+
+    def after_tick(self, delay_ns: int, fn: Any) -> FakeTimer:
+        t, w = FakeTimer(), self.world
+        w._seq += 1
+        order = -(10**15) + sorted(w.runtimes).index(self.node_id) * 10**9 + w._seq
+
+        def fire() -> None:
+            if not t.cancelled:
+                fn()
+
+        heapq.heappush(w._heap, (w.now + delay_ns, order, self.node_id, w.incarnation[self.node_id], fire))
+        return t
+
+
+@pytest.mark.parametrize("fsync_ms", [3, 15, 25])
+def test_the_tickless_driver_matches_when_disk_completions_cross_deadlines(fsync_ms: int) -> None:
+    """A disk completion at a tick boundary: the tick there came first with a timer per tick, so the
+    tickless driver counts it before handling the completion (and re-arms after it)."""
+    ticks = Cluster(snapshot_entries=5, fsync_ns=fsync_ms * MS, rt=TickFirstRt)
+    lazy = Cluster(snapshot_entries=5, fsync_ns=fsync_ms * MS, rt=TickFirstRt, tickless=True)
+    script(ticks)
+    script(lazy)
+    for i, (a, b) in enumerate(zip(ticks.w.trace, lazy.w.trace)):
+        assert a == b, f"trace record {i}: every tick {a}, tickless {b}"
+    assert len(ticks.w.trace) == len(lazy.w.trace)
