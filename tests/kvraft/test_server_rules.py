@@ -530,8 +530,9 @@ def test_snapshot_entries_one_compacts_after_every_applied_entry() -> None:
     assert [r["index"] for r in c.trace("snapshot")] == [1, 2, 3]
 
 
-def test_writes_during_a_compaction_wait_for_its_replace() -> None:
-    c = Cluster(1, snapshot_entries=2, fsync_ns=5 * MS)
+@pytest.mark.parametrize("tickless", [False, True])
+def test_writes_during_a_compaction_wait_for_its_replace(tickless: bool) -> None:
+    c = Cluster(1, snapshot_entries=2, fsync_ns=5 * MS, tickless=tickless)
     c.run(500)
     disk = c.w.disks["n1"]
     for k in range(40):
@@ -611,3 +612,45 @@ def test_the_tickless_driver_matches_when_disk_completions_cross_deadlines(fsync
     for i, (a, b) in enumerate(zip(ticks.w.trace, lazy.w.trace)):
         assert a == b, f"trace record {i}: every tick {a}, tickless {b}"
     assert len(ticks.w.trace) == len(lazy.w.trace)
+
+
+class ArmedCluster(Cluster):
+    """Checks, every 100 us of the run, that each tickless server's pending timer fires no later than its core's
+    next deadline (tick timers run first at their instant, so a later timer would miss a deadline)."""
+
+    def run(self, ms: int) -> None:
+        for _ in range(ms * 10):
+            self.w.run_for(MS // 10)
+            for i, s in sorted(self.s.items()):
+                if not self.w.up[i] or s.node is None:
+                    continue
+                until = s.node.ticks_until_next()
+                if until is not None:
+                    assert s._timer is not None and not s._timer.cancelled, f"{i} at {self.w.now}: no timer"
+                    assert s._timer_due <= s._tick_mono + until * s.tick_ns, f"{i} at {self.w.now}: timer late"
+
+
+def test_a_tickless_timer_is_never_later_than_the_next_deadline() -> None:
+    for fsync_ms in (1, 15):
+        c = ArmedCluster(snapshot_entries=5, fsync_ns=fsync_ms * MS, rt=TickFirstRt, tickless=True)
+        script(c)
+        lead = c.leader()
+        c.s[lead].transfer_leadership(next(i for i in c.ids if i != lead))
+        c.run(300)
+        for i in c.ids:
+            c.s[i].propose(b"late")  # refused inputs too
+            c.s[i].read_index(b"r-" + i.encode(), lambda idx: None)
+        c.run(300)
+
+
+def test_a_stopped_tickless_server_wakes_no_more() -> None:
+    c = Cluster(3, tickless=True)
+    c.run(500)
+    for k in range(3):
+        c.s[c.leader()].propose(b"v%d" % k)
+        c.run(7)
+    for s in c.s.values():
+        s.stop()
+    t0 = c.w.now
+    c.run(3000)
+    assert [r for r in c.w.trace if r["t"] > t0 and r["kind"].startswith("become-")] == []
