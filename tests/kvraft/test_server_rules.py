@@ -425,7 +425,7 @@ def test_a_bad_config_is_refused_when_the_server_is_built() -> None:
                state_machine=ListStateMachine(), rng=random.Random(1))
 
 
-@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index"])
+@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index", "transfer_leadership"])
 def test_a_tickless_input_first_counts_the_ticks_that_passed(call: str) -> None:
     c = Cluster(3, tickless=True)
     c.run(500)
@@ -440,9 +440,11 @@ def test_a_tickless_input_first_counts_the_ticks_that_passed(call: str) -> None:
     c.run(10)  # a tick boundary passes with no input and no wake-up
     assert n.leader is not None
     args = {"propose": (b"x",), "propose_conf_change": (ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"),),
-            "read_index": (b"r", lambda i: None)}[call]
+            "read_index": (b"r", lambda i: None), "transfer_leadership": (lead,)}[call]
     assert getattr(s, call)(*args) is False  # the counted tick came first: no leader known any more
     assert n.leader is None
+    # and the refused input re-armed the timer for the campaign's deadline
+    assert s._timer_due <= s._tick_mono + n.ticks_until_next() * s.tick_ns
 
 
 def test_a_restart_never_traces_a_commit_already_durable() -> None:
