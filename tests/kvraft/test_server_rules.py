@@ -656,3 +656,4 @@ def test_a_stopped_tickless_server_wakes_no_more() -> None:
     t0 = c.w.now
     c.run(3000)
     assert [r for r in c.w.trace if r["t"] > t0 and r["kind"].startswith("become-")] == []
+
