@@ -597,3 +597,18 @@ def test_a_ttl_deadline_is_the_monotonic_clock_at_apply_plus_the_ttl(ttl: int) -
     r = c.req("n1", "PUT", "/t", value="v", ttl=str(ttl))
     applied_at = next(t["t"] for t in c.w.trace if t["kind"] == "apply" and t["index"] == int(r.header("X-Raft-Index")))
     assert c.m["n1"]._deadlines["/t"][0] == applied_at + 123 * S + ttl * S
+
+
+def test_a_committed_membership_change_is_recorded_in_etcds_namespace() -> None:
+    from kvraft.raft import ConfChange, ConfChangeType
+    from kvraft.store.membership import _lookup, is_listed
+    c = Members(1)
+    m = c.m["n1"]
+    at = m.store.index
+    m.apply_conf_change(50, 1, ConfChange(type=ConfChangeType.ADD_LEARNER, node_id="n7"))
+    m.apply_conf_change(51, 1, ConfChange(type=ConfChangeType.ADD_NODE, node_id="n8"))
+    assert m.store.index == at + 2 and is_listed(m.store, "n7") and is_listed(m.store, "n8")
+    assert json.loads(_lookup(m.store, "/members/n7/raftAttributes").value) == {"peerURLs": [], "isLearner": True}
+    assert json.loads(_lookup(m.store, "/members/n8/raftAttributes").value) == {"peerURLs": []}
+    m.apply_conf_change(52, 1, ConfChange(type=ConfChangeType.REMOVE_NODE, node_id="n7"))
+    assert m.store.index == at + 4 and not is_listed(m.store, "n7") and is_listed(m.store, "n8")  # a removal: 2
