@@ -35,6 +35,11 @@ class Rt(FakeRuntime):
         return self.world.now + self.mono_ns
 
 
+def base(n: int) -> int:
+    """The etcd index a fresh n-member cluster reaches before any client write."""
+    return 2 * n + 1
+
+
 class Members:
     """``n`` members n1..nN and one client host ``c`` on a FakeWorld; ``req`` sends and runs until the answer."""
 
@@ -51,17 +56,17 @@ class Members:
             self.w.runtimes[name] = Rt(self.w, name)
             self.boot(name, seed=i)
         assert not elect or self.wait_leader(), "no leader"
-        # etcd's own writes before the first client write (kvraft/store/membership.py): n member records, the
-        # cluster version and n publishes take indexes 1..2n+1; tests count client writes after ``base``
-        self.base = 2 * n + 1
-        assert not elect or self.settle(), "membership writes not applied"
+        if elect:
+            self.settle()
 
-    def settle(self, max_ns: int = 3 * S) -> bool:
-        """Run until every member has applied etcd's start-up writes (the store at ``base``)."""
+    def settle(self, max_ns: int = 3 * S) -> None:
+        """Run until every member has applied etcd's own records (kvraft/store/membership.py): the initial
+        members (n), the cluster version and each member's publish (n), indexes 1..2n+1; a client's first write
+        then takes ``base(n) + 1``."""
         end = self.w.now + max_ns
-        while any(self.m[x].store.index < self.base for x in self.names) and self.w.now < end:
-            self.w.run_for(10 * MS)
-        return all(self.m[x].store.index == self.base for x in self.names)
+        while any(self.m[n].store.index < base(len(self.names)) for n in self.names) and self.w.now < end:
+            self.w.run_for(MS)
+        self.w.run_for(20 * MS)  # the last publish answered, nothing in flight
 
     def boot(self, name: str, seed: int = 0) -> Member:
         self.w.up[name] = True
@@ -156,7 +161,7 @@ def test_term_leader_and_role_are_the_servers() -> None:
 def test_retried_write_is_applied_once(bugs: Bugs, indexes: list[int]) -> None:
     c = Members(3, bugs=bugs)
     got = [body(c.req("n1", "PUT", "/k", seq=s, value=v)) for s, v in ((7, "a"), (7, "b"), (8, "c"))]
-    assert [g["node"]["modifiedIndex"] - c.base for g in got] == indexes
+    assert [g["node"]["modifiedIndex"] - base(3) for g in got] == indexes
     assert got[1]["node"]["value"] == ("a" if indexes[1] == 1 else "b")
 
 
@@ -203,7 +208,7 @@ def test_apply_of_a_non_command_changes_nothing_and_answers_no_one() -> None:
     before = m.store.snapshot()
     for k, data in enumerate((b"not json", b"[1, 2]", b"\xff", b'"text"')):
         m.apply(100 + k, 1, data)
-    assert m.store.index == c.base and c.replies == []
+    assert m.store.index == base(1) and c.replies == []
     assert json.loads(m.store.snapshot())["index"] == json.loads(before)["index"]
 
 
@@ -216,7 +221,7 @@ def test_apply_of_an_entry_without_client_identity_answers_no_one() -> None:
     assert c.answers(rid) == []
     c.m[lead].apply(99, 1, json.dumps({"op": "set", "path": "/z", "value": "q", "seq": 5, "now_ns": 0}).encode())
     c.w.run_for(50 * MS)
-    assert c.answers(rid) == [] and c.m[lead].store.index == c.base + 1
+    assert c.answers(rid) == [] and c.m[lead].store.index == base(3) + 1
 
 
 # ---------------------------------------------------------------------------------------------- membership
@@ -272,13 +277,13 @@ def test_a_lagging_member_answers_a_watch_from_the_clients_wait_index(bugs: Bugs
             c.w.run_for(100 * MS)
             c.isolate(lagging)
         c.req(lead, "PUT", "/w", value=f"v{k}")
-    assert c.m[lagging].store.index == c.base + seen
-    rid = c.send(lagging, "GET", "/w", wait="true", waitIndex=str(c.base + wait_index))
+    assert c.m[lagging].store.index == base(3) + seen
+    rid = c.send(lagging, "GET", "/w", wait="true", waitIndex=str(base(3) + wait_index))
     c.w.run_for(50 * MS)
     assert c.answers(rid) == []
     c.w.heal()
     got = body(c.answer(rid))
-    assert got["node"]["modifiedIndex"] == c.base + want and got["node"]["value"] == f"v{want}"
+    assert got["node"]["modifiedIndex"] == base(3) + want and got["node"]["value"] == f"v{want}"
 
 
 # ---------------------------------------------------------------------------------------------- membership API
@@ -331,7 +336,7 @@ def test_concurrent_quorum_reads_each_get_their_own_read_point() -> None:
     for rid in rids:
         assert c.answer(rid).status == 404  # every one answered, none lost to another's context
     ctxs = [r["ctx"] for r in c.w.trace if r["kind"] == "read-index" and r["node"] == follower]
-    assert sorted(ctxs) == [f"{follower}/{boot}/{k}" for k in (1, 2, 3)]  # node / incarnation / sequence from 1
+    assert ctxs == [f"{follower}/{boot}/{k}" for k in (1, 2, 3)]  # node / incarnation / sequence from 1
 
 
 def test_a_message_that_is_no_request_is_ignored() -> None:
@@ -351,7 +356,7 @@ def test_a_write_that_timed_out_is_not_answered_again_when_it_applies() -> None:
     c.w.heal()
     c.w.run_for(300 * MS)
     assert [(r.status, body(r)["errorCode"]) for r in c.answers(rid)] == [(500, 300)]
-    assert c.m[lead].store.index == c.base + 1  # it applied all the same
+    assert c.m[lead].store.index == base(3) + 1  # it applied all the same
 
 
 def test_a_resent_write_is_answered_after_its_first_copy_timed_out() -> None:
@@ -365,7 +370,7 @@ def test_a_resent_write_is_answered_after_its_first_copy_timed_out() -> None:
     c.w.heal()
     c.w.run_for(200 * MS)
     assert [r.status for r in c.answers(first)] == [500]
-    assert [(r.status, body(r)["node"]["modifiedIndex"] - c.base) for r in c.answers(again)] == [(201, 1)]
+    assert [(r.status, body(r)["node"]["modifiedIndex"]) for r in c.answers(again)] == [(201, base(3) + 1)]
 
 
 def test_a_resent_stream_watch_keeps_one_watcher() -> None:
@@ -461,8 +466,7 @@ def test_a_default_get_is_answered_from_the_local_store_at_once() -> None:
     t0 = c.w.now
     r = c.req(follower, "GET", "/k")
     assert (r.frm, r.status, body(r)["node"]["value"]) == (follower, 200, "old")  # stale, as etcd's default GET
-    # one client round trip (each way at most twice the fake network's latency), nothing through Raft
-    assert c.w.now - t0 <= 4 * c.w.latency_ns and c.m[follower].server.node.log.last_index == last
+    assert c.w.now - t0 <= 4 * MS and c.m[follower].server.node.log.last_index == last  # two hops of <= 2 ms
 
 
 def test_a_quorum_read_that_timed_out_is_not_answered_again() -> None:
@@ -593,3 +597,18 @@ def test_a_ttl_deadline_is_the_monotonic_clock_at_apply_plus_the_ttl(ttl: int) -
     r = c.req("n1", "PUT", "/t", value="v", ttl=str(ttl))
     applied_at = next(t["t"] for t in c.w.trace if t["kind"] == "apply" and t["index"] == int(r.header("X-Raft-Index")))
     assert c.m["n1"]._deadlines["/t"][0] == applied_at + 123 * S + ttl * S
+
+
+def test_a_committed_membership_change_is_recorded_in_etcds_namespace() -> None:
+    from kvraft.raft import ConfChange, ConfChangeType
+    from kvraft.store.membership import _lookup, is_listed
+    c = Members(1)
+    m = c.m["n1"]
+    at = m.store.index
+    m.apply_conf_change(50, 1, ConfChange(type=ConfChangeType.ADD_LEARNER, node_id="n7"))
+    m.apply_conf_change(51, 1, ConfChange(type=ConfChangeType.ADD_NODE, node_id="n8"))
+    assert m.store.index == at + 2 and is_listed(m.store, "n7") and is_listed(m.store, "n8")
+    assert json.loads(_lookup(m.store, "/members/n7/raftAttributes").value) == {"peerURLs": [], "isLearner": True}
+    assert json.loads(_lookup(m.store, "/members/n8/raftAttributes").value) == {"peerURLs": []}
+    m.apply_conf_change(52, 1, ConfChange(type=ConfChangeType.REMOVE_NODE, node_id="n7"))
+    assert m.store.index == at + 4 and not is_listed(m.store, "n7") and is_listed(m.store, "n8")  # a removal: 2

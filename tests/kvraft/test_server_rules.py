@@ -5,6 +5,7 @@ the last hard state wins, unknown records are skipped) (bench/mutation.py --modu
 
 from __future__ import annotations
 
+import heapq
 import random
 from typing import Any
 
@@ -16,7 +17,7 @@ from kvraft.raft import (ConfChange, ConfChangeType, Entry, EntryType, HardState
 from kvraft.raft.entry import digest
 from kvraft.server import RECORD_FORMAT, Server, _digest, _ent_rec, _hs_rec, _snap_rec, decode_records
 
-from tests.raft.fakeworld import FakeRuntime, FakeWorld
+from tests.raft.fakeworld import FakeRuntime, FakeTimer, FakeWorld
 from tests.raft.kvsm import ListStateMachine
 
 MS = 1_000_000
@@ -75,10 +76,11 @@ class Cluster:
     """``n`` Servers on a FakeWorld, each with a ListStateMachine; ``boot`` (re)starts one from its disk."""
 
     def __init__(self, n: int = 3, *, seed: int = 1, tickless: bool = False, bugs: Bugs = Bugs(),  # noqa: B008
-                 fsync_ns: int = 500_000, **cfg: Any) -> None:
+                 fsync_ns: int = 500_000, rt: type[Rt] = Rt, **cfg: Any) -> None:
         self.ids = [f"n{i}" for i in range(1, n + 1)]
         self.w = FakeWorld(list(self.ids), seed=seed, fsync_ns=fsync_ns)
         self.seed, self.tickless, self.cfg = seed, tickless, {"bugs": bugs, **cfg}
+        self.rt = rt
         self.s: dict[str, Server] = {}
         self.sm: dict[str, ListStateMachine] = {}
         self.inc = dict.fromkeys(self.ids, 0)
@@ -89,7 +91,7 @@ class Cluster:
         if i not in self.w.runtimes:
             self.w.add_node(i)
             self.inc[i] = 0
-        self.w.runtimes[i] = Rt(self.w, i)
+        self.w.runtimes[i] = self.rt(self.w, i)
         self.w.up[i] = True
         self.sm[i] = ListStateMachine()
         self.s[i] = Server(self.w.runtimes[i], peers=peers or self.ids, config=RaftConfig(**self.cfg),
@@ -249,6 +251,8 @@ def test_a_lone_leader_applies_only_after_its_fsync(bugs: Bugs, applied_at_1ms: 
     assert c.sm["n1"].values() == applied_at_1ms  # B12: applied (and answered) before it is durable
     c.run(60)
     assert c.sm["n1"].values() == [b"x"]
+    storage, _ = decode_records(c.w.disks["n1"].durable)
+    assert [e.data for e in storage.entries()][-1:] == [b"x"]  # fsynced, even when B12 answered before the fsync
 
 
 @pytest.mark.parametrize(("bugs", "marks"), [(Bugs(), []), (Bugs(applied_index_apart=True), [1, 2, 3])])
@@ -421,7 +425,7 @@ def test_a_bad_config_is_refused_when_the_server_is_built() -> None:
                state_machine=ListStateMachine(), rng=random.Random(1))
 
 
-@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index"])
+@pytest.mark.parametrize("call", ["propose", "propose_conf_change", "read_index", "transfer_leadership"])
 def test_a_tickless_input_first_counts_the_ticks_that_passed(call: str) -> None:
     c = Cluster(3, tickless=True)
     c.run(500)
@@ -436,9 +440,11 @@ def test_a_tickless_input_first_counts_the_ticks_that_passed(call: str) -> None:
     c.run(10)  # a tick boundary passes with no input and no wake-up
     assert n.leader is not None
     args = {"propose": (b"x",), "propose_conf_change": (ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"),),
-            "read_index": (b"r", lambda i: None)}[call]
+            "read_index": (b"r", lambda i: None), "transfer_leadership": (lead,)}[call]
     assert getattr(s, call)(*args) is False  # the counted tick came first: no leader known any more
     assert n.leader is None
+    # and the refused input re-armed the timer for the campaign's deadline
+    assert s._timer_due <= s._tick_mono + n.ticks_until_next() * s.tick_ns
 
 
 def test_a_restart_never_traces_a_commit_already_durable() -> None:
@@ -512,5 +518,142 @@ def test_an_installed_snapshot_is_on_disk_before_anything_else() -> None:
     c.boot(lag)
     c.run(300)
     assert c.trace("restore", lag) and c.w.disks[lag].durable[0]["r"] == "snapshot"
+    assert c.trace("snapshot", lag) == []  # the installed snapshot is the compaction point: fewer than 5 applied since
     c.restart(lag)  # from its own disk alone: the installed snapshot, then the tail
     assert c.sm[lag].values() == [b"v%d" % k for k in range(12)]
+
+
+def test_snapshot_entries_one_compacts_after_every_applied_entry() -> None:
+    c = Cluster(1, snapshot_entries=1)
+    c.run(500)
+    for k in range(2):
+        c.s["n1"].propose(b"v%d" % k)
+        c.run(20)
+    assert [r["index"] for r in c.trace("snapshot")] == [1, 2, 3]
+
+
+@pytest.mark.parametrize("tickless", [False, True])
+def test_writes_during_a_compaction_wait_for_its_replace(tickless: bool) -> None:
+    c = Cluster(1, snapshot_entries=2, fsync_ns=5 * MS, tickless=tickless)
+    c.run(500)
+    disk = c.w.disks["n1"]
+    for k in range(40):
+        if k % 3 == 0 and k < 27:
+            c.s["n1"].propose(b"v%d" % k)  # some arrive while a compaction's replace is in flight
+        c.run(1)
+        storage, _ = decode_records(disk.durable)
+        on_disk = max([e.index for e in storage.entries()] + [storage.snapshot().index if storage.snapshot() else 0])
+        assert storage.hard_state().commit <= on_disk, f"{k} ms: a durable commit past the durable log"
+    assert c.sm["n1"].values() == [b"v%d" % k for k in range(0, 27, 3)]
+    c.restart("n1")
+    c.run(500)
+    assert c.sm["n1"].values() == [b"v%d" % k for k in range(0, 27, 3)]
+
+
+def test_an_explicit_id_and_voters_win_over_the_runtime_and_peers() -> None:
+    w = FakeWorld(["n1"])
+    s = Server(Rt(w, "n1"), peers=["n1", "n2", "n3"], config=RaftConfig(id="n9", voters=("n9",)),
+               state_machine=ListStateMachine(), rng=random.Random(1))
+    assert s.node_id == "n9" and s.config.voters == ("n9",)
+
+
+def test_only_a_cast_vote_is_traced_as_a_vote() -> None:
+    c = Cluster(3, snapshot_entries=5)
+    script(c)  # terms adopted from higher-term messages, with no vote cast, too
+    assert c.trace("vote") and all(r["vote"] is not None for r in c.trace("vote"))
+    assert any(r["vote"] is None for r in c.trace("hard-state"))
+
+
+def test_entries_that_follow_an_installed_snapshot_in_its_ready_are_in_the_same_replace() -> None:
+    from kvraft.raft import AppendEntries, InstallSnapshot
+    w = FakeWorld(["n1", "n2"])
+    sm = ListStateMachine()
+    s = Server(Rt(w, "n2"), peers=["n1", "n2"], config=RaftConfig(), state_machine=sm, rng=random.Random(1))
+    s.start()
+    snap = Snapshot(index=2, term=1, voters=("n1", "n2"), data=b'[[1, "61"], [2, "62"]]')
+    s.node.step(InstallSnapshot(frm="n1", to="n2", term=1, snapshot=snap))  # both stepped before one Ready
+    s.node.step(AppendEntries(frm="n1", to="n2", term=1, prev_log_index=2, prev_log_term=1, commit=3,
+                              entries=(Entry(index=3, term=1, data=b"c"),)))
+    s._pump()
+    w.run_for(5 * MS)
+    assert [r["r"] for r in w.disks["n2"].durable] == ["snapshot", "hard-state", "entries"]
+    assert sm.values() == [b"a", b"b", b"c"]
+    w.crash("n2")
+    w.restart("n2")
+    w.runtimes["n2"] = Rt(w, "n2")
+    again = ListStateMachine()
+    Server(w.runtimes["n2"], peers=["n1", "n2"], config=RaftConfig(), state_machine=again,
+           rng=random.Random(2)).start()
+    assert again.values() == [b"a", b"b", b"c"]  # from its own disk alone
+
+
+class TickFirstRt(Rt):
+    """Tick timers run before any other event of their instant, ordered by node, as in sim/world.py."""
+
+    def after_tick(self, delay_ns: int, fn: Any) -> FakeTimer:
+        t, w = FakeTimer(), self.world
+        w._seq += 1
+        order = -(10**15) + sorted(w.runtimes).index(self.node_id) * 10**9 + w._seq
+
+        def fire() -> None:
+            if not t.cancelled:
+                fn()
+
+        heapq.heappush(w._heap, (w.now + delay_ns, order, self.node_id, w.incarnation[self.node_id], fire))
+        return t
+
+
+@pytest.mark.parametrize("fsync_ms", [3, 15, 25])
+def test_the_tickless_driver_matches_when_disk_completions_cross_deadlines(fsync_ms: int) -> None:
+    """A disk completion at a tick boundary: the tick there came first with a timer per tick, so the
+    tickless driver counts it before handling the completion (and re-arms after it)."""
+    ticks = Cluster(snapshot_entries=5, fsync_ns=fsync_ms * MS, rt=TickFirstRt)
+    lazy = Cluster(snapshot_entries=5, fsync_ns=fsync_ms * MS, rt=TickFirstRt, tickless=True)
+    script(ticks)
+    script(lazy)
+    for i, (a, b) in enumerate(zip(ticks.w.trace, lazy.w.trace)):
+        assert a == b, f"trace record {i}: every tick {a}, tickless {b}"
+    assert len(ticks.w.trace) == len(lazy.w.trace)
+
+
+class ArmedCluster(Cluster):
+    """Checks, every 100 us of the run, that each tickless server's pending timer fires no later than its core's
+    next deadline (tick timers run first at their instant, so a later timer would miss a deadline)."""
+
+    def run(self, ms: int) -> None:
+        for _ in range(ms * 10):
+            self.w.run_for(MS // 10)
+            for i, s in sorted(self.s.items()):
+                if not self.w.up[i] or s.node is None:
+                    continue
+                until = s.node.ticks_until_next()
+                if until is not None:
+                    assert s._timer is not None and not s._timer.cancelled, f"{i} at {self.w.now}: no timer"
+                    assert s._timer_due <= s._tick_mono + until * s.tick_ns, f"{i} at {self.w.now}: timer late"
+
+
+def test_a_tickless_timer_is_never_later_than_the_next_deadline() -> None:
+    for fsync_ms in (1, 15):
+        c = ArmedCluster(snapshot_entries=5, fsync_ns=fsync_ms * MS, rt=TickFirstRt, tickless=True)
+        script(c)
+        lead = c.leader()
+        c.s[lead].transfer_leadership(next(i for i in c.ids if i != lead))
+        c.run(300)
+        for i in c.ids:
+            c.s[i].propose(b"late")  # refused inputs too
+            c.s[i].read_index(b"r-" + i.encode(), lambda idx: None)
+        c.run(300)
+
+
+def test_a_stopped_tickless_server_wakes_no_more() -> None:
+    c = Cluster(3, tickless=True)
+    c.run(500)
+    for k in range(3):
+        c.s[c.leader()].propose(b"v%d" % k)
+        c.run(7)
+    for s in c.s.values():
+        s.stop()
+    t0 = c.w.now
+    c.run(3000)
+    assert [r for r in c.w.trace if r["t"] > t0 and r["kind"].startswith("become-")] == []
+

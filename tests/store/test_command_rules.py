@@ -60,3 +60,24 @@ def test_a_field_of_the_wrong_type_is_refused(c: dict) -> None:
 ])
 def test_expiration(now_ns: int, ttl: int, want: int | None) -> None:
     assert Command({"op": "set", "now_ns": now_ns, "ttl": ttl}).expiration() == want
+
+
+def test_the_membership_fields_are_kept_and_default_to_empty() -> None:
+    cmd = Command({"op": "get"})
+    assert (cmd.member, cmd.members) == ("", [])
+    assert Command({"op": "get", "member": None}).member == ""  # a null member is absent; null members: no list
+    cmd = Command({"op": "get", "member": "m1", "members": [["a", "{}"], ["b", ""]]})
+    assert (cmd.member, cmd.members) == ("m1", [("a", "{}"), ("b", "")])
+    assert all(type(m) is tuple for m in cmd.members)
+
+
+@pytest.mark.parametrize("c", [
+    {"member": 1}, {"member": True}, {"members": None}, {"members": {}}, {"members": "ab"}, {"members": ["ab"]},
+    {"members": [["a"]]},
+    {"members": [["a", "x", "y"]]}, {"members": [[1, "x"]]}, {"members": [["", "x"]]}, {"members": [["a", 1]]},
+    {"members": [[None, "x"]]}, {"members": [["a", None]]}, {"members": [("a", "x")]},
+    {"members": [{"0": "a", "1": "x"}]}, {"members": [["a", "x"], ["b", 2]]}, {"members": [["a", "x"], [2, "x"]]},
+])
+def test_a_membership_field_of_the_wrong_type_is_refused(c: dict) -> None:
+    with pytest.raises(ValueError):
+        Command({"op": "get", **c})

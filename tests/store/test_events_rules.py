@@ -50,6 +50,10 @@ def test_event_value() -> None:
     assert repr(e) == f"Event({e.to_json()!r})"
     r = Event("set", nv("/k", 6), None, True)
     assert r.to_json()["refresh"] is True and Event.from_json(r.to_json()).refresh is True
+    i = Event("set", nv("/0/version", 6), None, internal=True)  # etcd's /0 namespace: kept apart from watches
+    assert i.to_json()["internal"] is True and Event.from_json(i.to_json()).internal is True
+    assert "internal" not in r.to_json() and Event.from_json(r.to_json()).internal is False
+    assert i != Event("set", nv("/0/version", 6))
     assert e != ev("update", "/k", 6) and (e == "x") is False and "prev" not in ev("set", "/k", 5).to_json()
     with pytest.raises(TypeError):
         hash(e)

@@ -432,3 +432,10 @@ def test_a_new_store() -> None:
     s = Store()
     assert (s.index, s.raft_index, s.watcher_count, s.next_expiration_ns(), s.ttl_nodes()) == (0, 0, 0, None, [])
     assert listing(s, "/") == "get / 0/0 prev=- X=0"
+
+
+def test_a_membership_command_is_applied_by_its_own_module_and_answers_the_new_index() -> None:
+    s = base()
+    got = s.apply({"op": "member-add", "member": "m9", "value": "{}"}, 6)
+    assert (got.etcd_index, got.event, got.error, got.expired, s.index) == (6, None, None, (), 6)
+    assert s.apply({"op": "cluster-version", "value": "3.4.0"}, 7).etcd_index == s.index == 7
