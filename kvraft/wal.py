@@ -30,7 +30,7 @@ import json
 import os
 import queue
 import struct
-import threading
+import threading  # det-ok: the real WAL's fsync thread (real runtime only; the simulator never imports this module)
 import time
 import zlib
 from collections.abc import Callable
