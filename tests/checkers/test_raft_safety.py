@@ -61,6 +61,11 @@ def bad_props(recs) -> set[str]:
     return {p for p, v in verdicts(recs).items() if v is Verdict.ILLEGAL}
 
 
+def illegal(recs, voters) -> set[str]:
+    """The checkers that call the trace ``recs`` illegal, judged with initial ``voters``."""
+    return {r.checker for r in check_trace(recs, voters=voters) if r.verdict is Verdict.ILLEGAL}
+
+
 def handover() -> T:
     """good() then n2 leads term 2 holding the committed entries: every property has something to judge."""
     return good().elect("n2", 2).ev("append", "n2", entries=[[3, 2, "c"]])
@@ -244,7 +249,7 @@ def test_a_spare_machine_is_no_voter_before_it_joins(tmp_path):
     minority = T()
     minority.recs[0]["nodes"] = [*NODES, "n4"]
     minority.elect("n1", 1).replicate(["n1"], e).ev("commit", "n1", commit=1)
-    assert {r.checker for r in check_trace(minority.recs, voters=NODES) if r.verdict is Verdict.ILLEGAL} \
+    assert illegal(minority.recs, NODES) \
         == {"quorum-commit"}
     # through a run directory: run.json's params.nodes members, then the spare machines
     (tmp_path / "trace.jsonl").write_text("".join(json.dumps(r) + "\n" for r in t.recs))
@@ -271,11 +276,8 @@ def test_a_joiner_without_its_own_conf_holds_the_newest_one_in_its_log():
         t.replicate(["n5"], e).replicate([h for h in holders if h != "n5"], [e[1]])
         return t.ev("commit", "n5", commit=2)
 
-    def bad(recs):
-        return {r.checker for r in check_trace(recs, voters=four) if r.verdict is Verdict.ILLEGAL}
-
-    assert "quorum-commit" not in bad(trace(["n1", "n4", "n5"]).recs)
-    assert "quorum-commit" in bad(trace(["n1", "n5"]).recs)  # 2 of 5
+    assert "quorum-commit" not in illegal(trace(["n1", "n4", "n5"]).recs, four)
+    assert "quorum-commit" in illegal(trace(["n1", "n5"]).recs, four)  # 2 of 5
 
 
 def test_a_conf_entry_later_overwritten_is_not_the_configuration_of_a_node_that_never_held_it():
@@ -292,11 +294,8 @@ def test_a_conf_entry_later_overwritten_is_not_the_configuration_of_a_node_that_
         t.elect("n3", 2, voters=["n3", "n4", "n5"]).replicate(holders, [[2, 2, "b"]])
         return t.ev("commit", "n3", commit=2)
 
-    def bad(recs):
-        return {r.checker for r in check_trace(recs, voters=five) if r.verdict is Verdict.ILLEGAL}
-
-    assert "quorum-commit" not in bad(trace(["n3", "n4", "n5"]).recs)
-    assert "quorum-commit" in bad(trace(["n3", "n4"]).recs)  # 2 of 5
+    assert "quorum-commit" not in illegal(trace(["n3", "n4", "n5"]).recs, five)
+    assert "quorum-commit" in illegal(trace(["n3", "n4"]).recs, five)  # 2 of 5
 
 
 def test_a_follower_commit_traced_before_its_leaders_is_judged_by_the_leaders_configuration_too():
@@ -312,11 +311,8 @@ def test_a_follower_commit_traced_before_its_leaders_is_judged_by_the_leaders_co
         t.replicate(["n1"], [[3, 1, "conf"]]).ev("conf", "n1", index=3, voters=four[:3])
         return t.ev("commit", "n3", commit=2)
 
-    def bad(recs):
-        return {r.checker for r in check_trace(recs, voters=four) if r.verdict is Verdict.ILLEGAL}
-
-    assert "quorum-commit" not in bad(trace(["n1", "n3"]).recs)
-    assert "quorum-commit" in bad(trace(["n3"]).recs)  # 1 of 3
+    assert "quorum-commit" not in illegal(trace(["n1", "n3"]).recs, four)
+    assert "quorum-commit" in illegal(trace(["n3"]).recs, four)  # 1 of 3
 
 
 def test_malformed_record_is_unknown_with_line_number():
