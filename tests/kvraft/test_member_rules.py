@@ -612,3 +612,24 @@ def test_a_committed_membership_change_is_recorded_in_etcds_namespace() -> None:
     assert json.loads(_lookup(m.store, "/members/n8/raftAttributes").value) == {"peerURLs": []}
     m.apply_conf_change(52, 1, ConfChange(type=ConfChangeType.REMOVE_NODE, node_id="n7"))
     assert m.store.index == at + 4 and not is_listed(m.store, "n7") and is_listed(m.store, "n8")  # a removal: 2
+
+
+def test_a_lost_publish_is_retried_by_the_sync_tick_in_a_quiet_cluster() -> None:
+    from kvraft.raft import Propose
+    c = Members(3, elect=False)
+    lost: list[str] = []
+
+    def lose_first_publish(src: str, dst: str, msg: Any) -> bool:
+        if lost or not isinstance(msg, Propose) or not any(b'"publish"' in e.data for e in msg.entries):
+            return False
+        lost.append(src)
+        return True
+
+    c.w.drop_filter = lose_first_publish
+    assert c.wait_leader()
+    c.w.run_for(3 * S)  # the rest applied, then nothing: no apply wakes the member whose publish was lost
+    assert lost and not c.m[lost[0]].publisher.published
+    last = c.m[lost[0]].server.node.log.last_index
+    c.w.run_for(3 * S)  # past the request timeout (5.6 s): a sync tick proposes it again
+    assert c.m[lost[0]].publisher.published and c.m[lost[0]].server.node.log.last_index == last + 1
+    assert all(c.m[n].store.index == base(3) for n in c.names)
