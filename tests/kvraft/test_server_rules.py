@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 
 from kvraft.bugs import Bugs
-from kvraft.raft import (ConfChange, ConfChangeType, Entry, EntryType, HardState, RaftConfig, ReadIndexReply,
-                         RequestVoteReply, Snapshot)
+from kvraft.raft import (AppendEntries, ConfChange, ConfChangeType, Entry, EntryType, HardState, RaftConfig,
+                         ReadIndexReply, RequestVoteReply, Snapshot)
 from kvraft.raft.entry import digest
 from kvraft.server import RECORD_FORMAT, Server, _digest, _ent_rec, _hs_rec, _snap_rec, decode_records
 
-from tests.raft.fakeworld import FakeRuntime, FakeTimer, FakeWorld
+from tests.raft.fakeworld import FakeDisk, FakeRuntime, FakeTimer, FakeWorld
 from tests.raft.kvsm import ListStateMachine
 
 MS = 1_000_000
@@ -565,7 +565,7 @@ def test_only_a_cast_vote_is_traced_as_a_vote() -> None:
 
 
 def test_entries_that_follow_an_installed_snapshot_in_its_ready_are_in_the_same_replace() -> None:
-    from kvraft.raft import AppendEntries, InstallSnapshot
+    from kvraft.raft import InstallSnapshot
     w = FakeWorld(["n1", "n2"])
     sm = ListStateMachine()
     s = Server(Rt(w, "n2"), peers=["n1", "n2"], config=RaftConfig(), state_machine=sm, rng=random.Random(1))
@@ -657,3 +657,66 @@ def test_a_stopped_tickless_server_wakes_no_more() -> None:
     c.run(3000)
     assert [r for r in c.w.trace if r["t"] > t0 and r["kind"].startswith("become-")] == []
 
+
+
+# ---------------------------------------------------------------------------------------------- one Ready's order
+class LoggedDisk(FakeDisk):
+    """The fake disk, logging each write and fsync into the world's trace (as the simulator traces them)."""
+
+    def write(self, record: Any) -> None:
+        self.world.trace.append({"kind": "write", "node": self.node, "r": record["r"]})
+        super().write(record)
+
+    def fsync(self, then: Any) -> None:
+        self.world.trace.append({"kind": "fsync", "node": self.node})
+        super().fsync(then)
+
+
+class SendLoggedRt(Rt):
+    """Logs each send into the world's trace in send order (the simulator traces every send)."""
+
+    def send(self, to: str, msg: Any) -> None:
+        self.world.trace.append({"kind": "send", "node": self.node_id, "type": type(msg).__name__})
+        super().send(to, msg)
+
+
+def _follower_n2(bugs: Bugs) -> tuple[FakeWorld, Server]:
+    """n2, a follower of a leader n1 that exists only as the messages stepped here, with entry 1 durable."""
+    w = FakeWorld(["n1", "n2"])
+    w.disks["n2"] = LoggedDisk(w, "n2")
+    s = Server(SendLoggedRt(w, "n2"), peers=["n1", "n2"], config=RaftConfig(bugs=bugs),
+               state_machine=ListStateMachine(), rng=random.Random(1))
+    s.start()
+    s._receive("n1", AppendEntries(frm="n1", to="n2", term=1, prev_log_index=0, prev_log_term=0, commit=0,
+                                   entries=(Entry(index=1, term=1, data=b"a"),)))
+    w.run_for(5 * MS)
+    assert not s._busy and s.node.log.stabled == 1
+    return w, s
+
+
+@pytest.mark.parametrize(("bugs", "entries", "order"), [
+    # a Ready with nothing to sync (a commit-only hard state): traced, then every message in the core's order
+    (Bugs(), (), ["write hard-state", "trace hard-state", "trace commit", "send AppendEntriesReply",
+                  "send ReadIndex", "trace apply"]),
+    # B12 issues no fsync for it either
+    (Bugs(ack_before_fsync=True), (), ["write hard-state", "trace hard-state", "trace commit",
+                                       "send AppendEntriesReply", "send ReadIndex", "trace apply"]),
+    # a Ready that must sync: what promises nothing about the disk goes first, the ack once durable
+    (Bugs(), (Entry(index=2, term=1, data=b"b"),), [
+        "send ReadIndex", "write hard-state", "write entries", "fsync", "trace hard-state", "trace append",
+        "trace commit", "send AppendEntriesReply", "trace apply"]),
+    # B12: nothing goes first; all sent in the core's order before the fsync completes
+    (Bugs(ack_before_fsync=True), (Entry(index=2, term=1, data=b"b"),), [
+        "write hard-state", "write entries", "fsync", "trace hard-state", "trace append", "trace commit",
+        "send AppendEntriesReply", "send ReadIndex", "trace apply"]),
+])
+def test_one_readys_writes_traces_and_sends_come_in_this_order(bugs: Bugs, entries: tuple, order: list[str]) -> None:
+    w, s = _follower_n2(bugs)
+    t0 = len(w.trace)
+    s.node.step(AppendEntries(frm="n1", to="n2", term=1, prev_log_index=1, prev_log_term=1, commit=1,
+                              entries=entries))  # an ack (after persist) ...
+    assert s.read_index(b"r", lambda i: None) is True  # ... then a forwarded read (promises nothing): one Ready
+    w.run_for(5 * MS)
+    got = [f"{'trace ' if 't' in r else ''}{r['kind']}{' ' + r['r'] if 'r' in r else ''}"
+           f"{' ' + r['type'] if r['kind'] == 'send' else ''}" for r in w.trace[t0:]]
+    assert got == order
