@@ -646,7 +646,7 @@ def test_a_tickless_timer_is_never_later_than_the_next_deadline() -> None:
 
 
 def test_a_stopped_tickless_server_wakes_no_more() -> None:
-    c = Cluster(3, tickless=True)
+    c = Cluster(3, tickless=True, rt=SendLoggedRt)
     c.run(500)
     for k in range(3):
         c.s[c.leader()].propose(b"v%d" % k)
@@ -654,8 +654,11 @@ def test_a_stopped_tickless_server_wakes_no_more() -> None:
     for s in c.s.values():
         s.stop()
     t0 = c.w.now
+    c.run(10)  # what was in flight lands
+    sent = len(c.trace("send"))
     c.run(3000)
-    assert [r for r in c.w.trace if r["t"] > t0 and r["kind"].startswith("become-")] == []
+    assert [r for r in c.w.trace if r.get("t", 0) > t0 and r["kind"].startswith("become-")] == []
+    assert len(c.trace("send")) == sent  # no heartbeat either: one timer per server, and stop() cancelled it
 
 
 
