@@ -178,7 +178,9 @@ class Server:
         self._pump()
 
     def stop(self) -> None:
-        """Stop ticking (the runtime drops everything else on a crash)."""
+        """Stop ticking (the runtime drops everything else on a crash). Inputs still handled after this count
+        no ticks and arm no timer, as with a timer per tick: the tickless driver's catch-up is off too."""
+        self.tickless = False
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -657,7 +657,7 @@ def test_a_stopped_tickless_server_wakes_no_more() -> None:
     c.run(10)  # what was in flight lands
     sent = len(c.trace("send"))
     c.run(3000)
-    assert [r for r in c.w.trace if r.get("t", 0) > t0 and r["kind"].startswith("become-")] == []
+    assert [r for r in c.w.trace if r["t"] > t0 and r["kind"].startswith("become-")] == []
     assert len(c.trace("send")) == sent  # no heartbeat either: one timer per server, and stop() cancelled it
 
 
@@ -679,7 +679,7 @@ class SendLoggedRt(Rt):
     """Logs each send into the world's trace in send order (the simulator traces every send)."""
 
     def send(self, to: str, msg: Any) -> None:
-        self.world.trace.append({"kind": "send", "node": self.node_id, "type": type(msg).__name__})
+        self.world.trace.append({"t": self.world.now, "kind": "send", "node": self.node_id, "type": type(msg).__name__})
         super().send(to, msg)
 
 
@@ -720,6 +720,22 @@ def test_one_readys_writes_traces_and_sends_come_in_this_order(bugs: Bugs, entri
                               entries=entries))  # an ack (after persist) ...
     assert s.read_index(b"r", lambda i: None) is True  # ... then a forwarded read (promises nothing): one Ready
     w.run_for(5 * MS)
-    got = [f"{'trace ' if 't' in r else ''}{r['kind']}{' ' + r['r'] if 'r' in r else ''}"
-           f"{' ' + r['type'] if r['kind'] == 'send' else ''}" for r in w.trace[t0:]]
-    assert got == order
+    labels = {"send": lambda r: f"send {r['type']}", "write": lambda r: f"write {r['r']}", "fsync": lambda r: "fsync"}
+    assert [labels.get(r["kind"], lambda r: f"trace {r['kind']}")(r) for r in w.trace[t0:]] == order
+
+
+@pytest.mark.parametrize("tickless", [False, True])
+def test_a_stopped_server_counts_no_ticks_even_after_an_input(tickless: bool) -> None:
+    c = Cluster(3, tickless=tickless, rt=SendLoggedRt)
+    c.run(500)
+    for s in c.s.values():
+        s.stop()
+    t0 = c.w.now
+    c.run(3000)  # election timeouts long past
+    for i in c.ids:
+        c.s[i].propose(b"late")  # forwarded or appended: handled, but no tick passed since stop() is counted
+        c.s[i].read_index(b"r-" + i.encode(), lambda idx: None)
+    c.run(3000)
+    assert [r for r in c.w.trace if r["t"] > t0 and r["kind"].startswith("become-")] == []
+    assert {r["type"] for r in c.trace("send") if r["t"] > t0} & {"RequestVote", "TimeoutNow"} == set()
+    assert all(s._timer is None for s in c.s.values())
