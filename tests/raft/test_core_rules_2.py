@@ -1,0 +1,251 @@
+"""RaftNode, rule by rule (second table; the first is test_core_rules.py): what a new term forgets, what a
+leader keeps of an earlier leadership, how a leader feeds a follower (a window of appends per reply, one
+snapshot at a time, who counts as active), the follower's reply below its commit, tick(n)'s cost, and the
+bug switches' side effects (bench/mutation.py --module kvraft/raft/core.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kvraft.bugs import Bugs
+from kvraft.errors import InvariantViolation
+from kvraft.raft import (AppendEntries, AppendEntriesReply, Entry, Heartbeat, HeartbeatReply, RaftNode,
+                         RequestVoteReply, Role, Snapshot)
+from kvraft.raft.messages import InstallSnapshot, Propose
+from kvraft.raft.progress import ProgressState
+from tests.raft.test_core_rules import IDS, caught_up_leader, drain, leader, node, storage_with
+
+
+def win(n: RaftNode) -> None:
+    """``n`` campaigns and n2, n3 grant its term (PreVote off)."""
+    n.campaign()
+    for v in ("n2", "n3"):
+        n.step(RequestVoteReply(frm=v, to="n1", term=n.term, granted=True))
+    assert n.role is Role.LEADER
+
+
+def deposed(n: RaftNode) -> RaftNode:
+    """``n``, a leader, hears n2 lead a later term and follows it."""
+    n.step(Heartbeat(frm="n2", to="n1", term=n.term + 1))
+    drain(n)
+    assert n.role is Role.FOLLOWER
+    return n
+
+
+# ---------------------------------------------------------------------------------------------- a new term forgets
+def test_a_leader_elected_again_starts_a_fresh_heartbeat_interval() -> None:
+    n = leader(heartbeat_ticks=5)
+    n.tick(3)
+    deposed(n)
+    win(n)
+    assert (n.heartbeat_elapsed, n.ticks_until_next()) == (0, 5)
+
+
+def test_a_new_leader_starts_a_full_quorum_check_interval() -> None:
+    n = node(heartbeat_ticks=5)
+    n.campaign()
+    n.tick(3)  # the election took 3 ticks
+    resets = n.deadline_resets
+    for v in ("n2", "n3"):
+        n.step(RequestVoteReply(frm=v, to="n1", term=1, granted=True))
+    assert (n.role, n.election_elapsed, n.votes) == (Role.LEADER, 0, {})
+    assert n.deadline_resets > resets and (n.leader, n.lead_transferee) == ("n1", None)
+
+
+def test_a_transfer_in_progress_is_forgotten_when_the_leader_steps_down() -> None:
+    n = caught_up_leader()
+    n.propose(b"lag")  # n3 lags: the transfer waits for it
+    drain(n)
+    n.transfer_leadership("n3")
+    assert n.lead_transferee == "n3"
+    deposed(n)
+    assert n.lead_transferee is None
+    win(n)
+    n.propose(b"x")  # not refused as "transfer in progress"
+    assert n.log.entries[-1].data == b"x"
+
+
+def test_reads_pending_in_a_lost_term_are_never_answered() -> None:
+    n = leader()  # its no-op is not committed: the read waits for it
+    n.read_index(b"old")
+    assert n.reads.waiting
+    deposed(n)
+    win(n)
+    drain(n)
+    for v in ("n2", "n3"):
+        n.step(AppendEntriesReply(frm=v, to="n1", term=n.term, index=n.log.last_index))
+    rd = n.ready()
+    assert n.commit_index == n.log.last_index and rd.read_states == ()
+    assert not [m for m in rd.messages if isinstance(m, Heartbeat) and m.ctx]  # no read round for it either
+
+
+def test_a_leader_elected_again_forgets_what_it_knew_of_its_followers() -> None:
+    n = caught_up_leader()
+    n.propose(b"x")
+    drain(n)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=2))
+    assert n.prs["n2"].match == 2
+    deposed(n)
+    win(n)
+    # §5.3: a new leader knows nothing of its followers' logs (n2's may have been cut since)
+    assert [(p, n.prs[p].match, n.prs[p].next) for p in ("n2", "n3")] == [("n2", 0, 3), ("n3", 0, 3)]  # probing from its no-op
+
+
+@pytest.mark.parametrize("pre_vote", [False, True])
+def test_b02_counts_replies_within_one_round_only(pre_vote: bool) -> None:
+    # Bug B02 counts granted replies, not voters; a new round still starts from zero.
+    n = node(bugs=Bugs(vote_replies_counted=True), pre_vote=pre_vote, voters=("n1", "n2", "n3", "n4", "n5"))
+    n.campaign()
+    n.step(RequestVoteReply(frm="n2", to="n1", term=n.term + pre_vote, granted=True, pre_vote=pre_vote))
+    n.campaign()  # the round timed out: 1 of 5 counted, not 3
+    assert n.role is (Role.PRE_CANDIDATE if pre_vote else Role.CANDIDATE)
+
+
+# ---------------------------------------------------------------------------------------------- follower side
+def test_an_append_below_the_commit_is_answered_with_the_commit() -> None:
+    # Entries up to commit already match the leader (§5.4): the reply says the commit, and nothing is appended.
+    n = node(storage=storage_with(term=1, commit=2, entries=[Entry(index=i, term=1) for i in (1, 2, 3)]))
+    n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=1, prev_log_term=1, commit=3,
+                         entries=tuple(Entry(index=i, term=1) for i in (2, 3, 4))))
+    [reply] = n.ready().messages
+    assert (reply.index, reply.reject, n.log.last_index, n.commit_index) == (2, False, 3, 2)
+
+
+def test_an_append_below_a_compacted_commit_is_accepted() -> None:
+    n = node(storage=storage_with(term=1, commit=5, snapshot=Snapshot(index=5, term=1, voters=IDS)))
+    n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=3, prev_log_term=1, commit=5,
+                         entries=tuple(Entry(index=i, term=1) for i in (4, 5, 6))))
+    [reply] = n.ready().messages
+    assert (reply.index, reply.reject) == (5, False)
+
+
+# ---------------------------------------------------------------------------------------------- leader side
+def probing_leader(**cfg) -> RaftNode:
+    """n1 leads term 1 with entries 2..5 (one byte each) that n2 and n3 have not acked."""
+    n = leader(**cfg)
+    for k in range(4):
+        n.propose(b"%d" % k)
+    drain(n)
+    return n
+
+
+def appends_to(msgs: list, to: str) -> list[list[int]]:
+    return [[e.index for e in m.entries] for m in msgs if isinstance(m, AppendEntries) and m.to == to]
+
+
+def test_an_ack_sends_the_follower_as_many_appends_as_its_window_holds() -> None:
+    n = probing_leader(max_size_per_msg=1, max_inflight_msgs=3)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=1))  # n2 probed at 1: it matches
+    assert appends_to(drain(n), "n2") == [[2], [3], [4]]  # one entry a message, three in flight
+    assert n.prs["n2"].state is ProgressState.REPLICATE and n.prs["n2"].next == 5
+
+
+def test_a_follower_behind_the_snapshot_gets_it_once() -> None:
+    n = caught_up_leader(max_size_per_msg=1)
+    for k in range(3):
+        n.propose(b"%d" % k)
+    drain(n)
+    for v in ("n2", "n3"):
+        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=4))
+    drain(n)
+    n.compact(3, b"s3")
+    n.prs["n3"].become_probe()
+    n.prs["n3"].next, n.prs["n3"].match = 2, 0  # n3 lost its disk: probe from the start
+    n.step(HeartbeatReply(frm="n3", to="n1", term=1))
+    [m] = drain(n)
+    assert isinstance(m, InstallSnapshot) and m.snapshot.index == 3
+    assert (n.prs["n3"].state, n.prs["n3"].pending_snapshot) == (ProgressState.SNAPSHOT, 3)
+    n.step(HeartbeatReply(frm="n3", to="n1", term=1))
+    n.step(AppendEntriesReply(frm="n3", to="n1", term=1, index=0, reject=True))
+    assert [type(m).__name__ for m in drain(n)] == []  # the snapshot is in flight: nothing more to n3
+
+
+def test_a_leader_without_the_snapshot_it_needs_is_our_bug() -> None:
+    n = caught_up_leader()
+    n.prs["n2"].match, n.prs["n2"].next = 0, 9  # past the log's end, which only a bug of ours makes
+    with pytest.raises(InvariantViolation, match="need a snapshot for n2 but have none"):
+        n.step(HeartbeatReply(frm="n2", to="n1", term=1))
+
+
+def test_a_reply_from_an_unknown_peer_is_dropped_as_such() -> None:
+    n = caught_up_leader()
+    n.step(AppendEntriesReply(frm="n9", to="n1", term=1, index=1))
+    assert [(d.frm, d.type, d.why) for d in n.ready().dropped] == [("n9", "AppendEntriesReply", "unknown peer")]
+
+
+@pytest.mark.parametrize("reply", ["append", "heartbeat", "none"])
+def test_a_followers_append_reply_counts_for_check_quorum(reply: str) -> None:
+    n = leader(check_quorum=True)
+    n.tick(9)
+    drain(n)
+    n.tick(1)  # the check at 10 ticks: the leader's own vote counts, its followers are active from the start
+    assert n.is_leader
+    if reply == "append":
+        n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=1))
+    elif reply == "heartbeat":
+        n.step(HeartbeatReply(frm="n2", to="n1", term=1))
+    n.tick(10)
+    assert n.is_leader is (reply != "none")
+
+
+def test_an_empty_batch_appends_nothing_and_drops_nothing() -> None:
+    n = caught_up_leader()
+    n.propose_batch([])
+    n.step(Propose(frm="n2", to="n1", term=1, entries=()))
+    rd = n.ready()
+    assert (n.log.last_index, rd.dropped, rd.entries) == (1, (), ())
+
+
+def test_a_plain_append_leaves_the_deadline_alone() -> None:
+    # deadline_resets tells a tickless driver to re-read the next deadline: only a configuration change may move it.
+    n = caught_up_leader()
+    before = n.deadline_resets
+    n.propose(b"x")
+    f = node("n2")
+    f.step(AppendEntries(frm="n1", to="n2", term=1, prev_log_index=0, prev_log_term=0,
+                         entries=(Entry(index=1, term=1),)))
+    resets = f.deadline_resets
+    f.step(AppendEntries(frm="n1", to="n2", term=1, prev_log_index=1, prev_log_term=1,
+                         entries=(Entry(index=2, term=1, data=b"x"),)))
+    assert (n.deadline_resets, f.deadline_resets) == (before, resets)
+
+
+def test_b03_commits_an_old_entry_by_count_but_a_read_still_waits_for_the_new_term() -> None:
+    # Bug B03 commits a previous-term entry by counting; a read point still needs this term's no-op (§6.4).
+    n = node(storage=storage_with(term=1, commit=1, entries=[Entry(index=i, term=1) for i in (1, 2)]),
+             bugs=Bugs(old_term_commit_by_count=True))
+    win(n)  # term 2, its no-op at 3
+    drain(n)
+    n.read_index(b"r")
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=2, index=2))  # n2 holds 2, not the no-op
+    rd = n.ready()
+    assert n.commit_index == 2 and rd.read_states == () and n.reads.waiting == [(b"r", "n1")]
+    assert not [m for m in rd.messages if isinstance(m, Heartbeat)]
+
+
+# ---------------------------------------------------------------------------------------------- tick(n)'s cost
+@pytest.mark.parametrize(("start", "ticks", "steps"), [
+    ("learner", 1000, 1),  # no deadline ever: one step
+    ("follower", 5, 1),  # before the election timeout: counted, then one step
+    ("leader", 25, 9),  # heartbeat every 3 ticks: one step per deadline (8) and the last tick
+])
+def test_tick_n_steps_only_at_deadlines(start: str, ticks: int, steps: int) -> None:
+    # "Ticks before the next deadline only count": a driver sleeping till its deadline costs one step, not n.
+    n = {"learner": lambda: node("n4", learners=("n4",)), "follower": node,
+         "leader": lambda: leader(heartbeat_ticks=3, election_ticks=30)}[start]()
+    calls = []
+    step = n._tick1
+    n._tick1 = lambda: (calls.append(1), step())[1]  # type: ignore[method-assign]
+    n.tick(ticks)
+    assert len(calls) == steps
+
+
+# ---------------------------------------------------------------------------------------------- Ready and advance
+def test_an_installed_snapshot_is_handed_out_once() -> None:
+    n = node()
+    snap = Snapshot(index=3, term=1, voters=IDS)
+    n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=snap))
+    rd = n.ready()
+    assert rd.snapshot is snap
+    n.advance(rd)
+    assert (n.log.pending_snapshot, n.applied_index, n.has_ready()) == (None, 3, False)
