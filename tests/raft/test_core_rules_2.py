@@ -249,3 +249,82 @@ def test_an_installed_snapshot_is_handed_out_once() -> None:
     assert rd.snapshot is snap
     n.advance(rd)
     assert (n.log.pending_snapshot, n.applied_index, n.has_ready()) == (None, 3, False)
+
+
+def test_a_deposed_leader_never_commits_by_its_old_progress() -> None:
+    # n1 led term 1 (2..4 acked by n2 only, not yet durable here); n3 now leads term 2 and replaces 2 with 2/2.
+    n = leader()
+    n.propose_batch([b"a", b"b", b"c"])
+    rd = n.ready()  # not advanced: n1's own match stays at 1
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=4))
+    n.step(AppendEntries(frm="n3", to="n1", term=2, prev_log_index=1, prev_log_term=1, commit=1,
+                         entries=(Entry(index=2, term=2),)))
+    n.advance(rd)
+    drain(n)
+    assert (n.role, n.commit_index, n.log.last_index) == (Role.FOLLOWER, 1, 2)  # only a leader counts matches
+
+
+# ---------------------------------------------------------------------------------------------- snapshots
+def test_an_installed_snapshot_brings_its_configuration() -> None:
+    n = node()
+    n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=Snapshot(index=5, term=1, voters=(*IDS, "n4"),
+                                                                     learners=("n5",))))
+    assert (n.voters, n.learners, n.conf_index) == ((*IDS, "n4"), ("n5",), 5)
+
+
+@pytest.mark.parametrize(("snap_term", "reply"), [(1, 2), (2, 2)])
+def test_a_snapshot_at_the_commit_index_never_replaces_committed_entries(snap_term: int, reply: int) -> None:
+    n = node(storage=storage_with(term=2, commit=2, entries=[Entry(index=i, term=1) for i in (1, 2, 3)]))
+    n.step(InstallSnapshot(frm="n2", to="n1", term=2, snapshot=Snapshot(index=2, term=snap_term, voters=IDS)))
+    rd = n.ready()
+    assert (n.commit_index, n.log.last_index, n.log.snap_index, rd.snapshot) == (2, 3, 0, None)
+    assert [m.index for m in rd.messages] == [reply]
+
+
+def test_b11_rolls_the_state_machine_back_to_the_stale_snapshot_and_its_configuration() -> None:
+    n = node(storage=storage_with(term=1, commit=3, entries=[Entry(index=i, term=1) for i in (1, 2, 3)]), applied=3,
+             bugs=Bugs(stale_snapshot_install=True))
+    n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=Snapshot(index=2, term=1, voters=(*IDS, "n4"))))
+    assert (n.commit_index, n.applied_index, n.voters) == (2, 2, (*IDS, "n4"))
+
+
+# ---------------------------------------------------------------------------------------------- bug switches
+@pytest.mark.parametrize(("replies", "role"), [
+    ([("n2", False), ("n3", False)], Role.CANDIDATE),  # denials are never counted as grants
+    ([("n2", False), ("n3", False), ("n4", False)], Role.FOLLOWER),  # 3 of 5 refused: lost
+    ([("n2", True), ("n2", True)], Role.LEADER),  # one grant duplicated: counted twice
+])
+def test_b02_counts_grants_not_voters_and_still_loses(replies: list, role: Role) -> None:
+    n = node(bugs=Bugs(vote_replies_counted=True), voters=("n1", "n2", "n3", "n4", "n5"))
+    n.campaign()
+    for frm, granted in replies:
+        n.step(RequestVoteReply(frm=frm, to="n1", term=1, granted=granted))
+    assert n.role is role
+
+
+@pytest.mark.parametrize(("bugs", "last"), [(Bugs(), 3), (Bugs(truncate_every_append=True), 2)])
+def test_b05_truncates_after_an_append_that_matches(bugs: Bugs, last: int) -> None:
+    n = node(storage=storage_with(term=1, commit=1, entries=[Entry(index=i, term=1) for i in (1, 2, 3)]), bugs=bugs)
+    n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=1, prev_log_term=1, commit=1,
+                         entries=(Entry(index=2, term=1),)))  # a delayed, shorter copy of the leader's log
+    [reply] = n.ready().messages
+    assert (n.log.last_index, reply.index) == (last, 2)
+    resets = n.deadline_resets
+    n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=last, prev_log_term=1, commit=1))  # empty, at the end
+    assert n.log.last_index == last and n.deadline_resets == resets  # nothing cut, nothing to re-read
+
+
+def test_a_leaders_commit_moves_when_a_match_moves() -> None:
+    # The server may take a Ready, then take inputs while its disk writes, then advance: an advance that made
+    # nothing new durable counts nothing, even when a removal appended meanwhile shrank the quorum (§4.1).
+    from kvraft.raft import ConfChange, ConfChangeType
+    n = leader(voters=("n1", "n2", "n3", "n4"))
+    n.propose(b"x")
+    drain(n)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=2))  # 2 of 4 hold 2: not committed
+    rd = n.ready()
+    n.propose_conf_change(ConfChange(type=ConfChangeType.REMOVE_NODE, node_id="n4"))
+    n.advance(rd)
+    assert (n.voters, n.commit_index) == (IDS, 0)
+    drain(n)  # the removal is durable here: n1's match moves, 2 of 3 hold 2
+    assert n.commit_index == 2
