@@ -10,8 +10,8 @@ import pytest
 from kvraft.bugs import Bugs
 from kvraft.errors import InvariantViolation
 from kvraft.raft import (AppendEntries, AppendEntriesReply, Entry, Heartbeat, HeartbeatReply, RaftNode,
-                         RequestVoteReply, Role, Snapshot)
-from kvraft.raft.messages import InstallSnapshot, Propose
+                         RequestVote, RequestVoteReply, Role, Snapshot)
+from kvraft.raft.messages import InstallSnapshot, InstallSnapshotReply, Propose
 from kvraft.raft.progress import ProgressState
 from tests.raft.test_core_rules import IDS, caught_up_leader, drain, leader, node, storage_with
 
@@ -328,3 +328,72 @@ def test_a_leaders_commit_moves_when_a_match_moves() -> None:
     assert (n.voters, n.commit_index) == (IDS, 0)
     drain(n)  # the removal is durable here: n1's match moves, 2 of 3 hold 2
     assert n.commit_index == 2
+
+
+# ---------------------------------------------------------------------------------------------- probing and the window
+@pytest.mark.parametrize(("hint_index", "hint_term", "prev"), [
+    (3, 1, 2),  # n2 holds 3 at term 1: the leader skips its own term-2 entries above 2 (etcd's fast back-up)
+    (3, 0, 3),  # no hint term: the hint index is taken as is
+])
+def test_a_reject_backs_the_probe_up_to_the_followers_hint(hint_index: int, hint_term: int, prev: int) -> None:
+    ents = [Entry(index=i, term=t) for i, t in ((1, 1), (2, 1), (3, 2), (4, 2))]
+    n = node(storage=storage_with(term=2, commit=2, entries=ents))
+    win(n)  # term 3: n2 is probed at 4
+    drain(n)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=3, index=4, reject=True, hint_index=hint_index,
+                              hint_term=hint_term))
+    [m] = [m for m in drain(n) if isinstance(m, AppendEntries)]
+    assert (m.to, m.prev_log_index) == ("n2", prev)
+
+
+def test_an_ack_below_the_match_still_frees_the_window() -> None:
+    n = caught_up_leader(max_inflight_msgs=2, max_size_per_msg=1)
+    n.propose(b"a")
+    n.propose(b"b")
+    drain(n)  # n2 has 2 and 3 in flight: its window is full
+    n.step(InstallSnapshotReply(frm="n2", to="n1", term=1, index=3))  # a late reply says n2 holds 3
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=3))  # the acks of 2..3: nothing new, but delivered
+    drain(n)
+    n.propose(b"c")
+    assert appends_to(drain(n), "n2")[:1] == [[4]]
+
+
+def test_an_ack_covering_the_pending_snapshot_resumes_replication() -> None:
+    n = caught_up_leader()
+    n.propose(b"a")
+    drain(n)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=2))  # n2 acks 2: committed; n3 has not acked it
+    drain(n)
+    n.compact(2, b"s2")
+    n.prs["n3"].become_snapshot(2)  # a snapshot went out to n3 ...
+    n.step(AppendEntriesReply(frm="n3", to="n1", term=1, index=2))  # ... yet an earlier append got there first
+    assert n.prs["n3"].state is ProgressState.REPLICATE
+    n.propose(b"b")
+    assert appends_to(drain(n), "n3")[-1:] == [[3]]
+
+
+def test_a_conf_entry_replaced_by_a_new_leader_reverts_the_configuration() -> None:
+    from kvraft.raft import ConfChange, ConfChangeType, EntryType
+    add = Entry(index=2, term=1, type=EntryType.CONF_CHANGE,
+                data=ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4").encode())
+    n = node(storage=storage_with(term=1, commit=1, entries=[Entry(index=1, term=1), add]))
+    assert (n.voters, n.conf_index) == ((*IDS, "n4"), 2)
+    n.step(AppendEntries(frm="n3", to="n1", term=2, prev_log_index=1, prev_log_term=1, commit=1,
+                         entries=(Entry(index=2, term=2, data=b"x"),)))
+    assert (n.voters, n.conf_index, n.log.last_index) == (IDS, 0, 2)  # §4.1: the change before is in force
+
+
+# ---------------------------------------------------------------------------------------------- timers
+def test_without_check_quorum_a_leader_hearing_nobody_stays() -> None:
+    n = leader(check_quorum=False)
+    n.tick(35)
+    assert n.is_leader
+
+
+def test_a_learner_cut_off_for_an_election_timeout_is_out_of_the_lease() -> None:
+    # A learner never campaigns, but its timer keeps counting: the leader's lease (§4.2.3) ends for it too.
+    n = node("n4", learners=("n4",), check_quorum=True)
+    n.step(Heartbeat(frm="n2", to="n4", term=1))
+    n.tick(n.randomized_election_ticks)
+    n.step(RequestVote(frm="n3", to="n4", term=5, last_log_index=0, last_log_term=0))
+    assert (n.term, n.role, n.election_elapsed) == (5, Role.FOLLOWER, 0)
