@@ -13,7 +13,7 @@ from kvraft.raft import (AppendEntries, AppendEntriesReply, Entry, Heartbeat, He
                          RequestVote, RequestVoteReply, Role, Snapshot)
 from kvraft.raft.messages import InstallSnapshot, InstallSnapshotReply, Propose
 from kvraft.raft.progress import ProgressState
-from tests.raft.test_core_rules import IDS, caught_up_leader, drain, leader, node, storage_with
+from tests.raft.test_core_rules import IDS, caught_up_leader, drain, follower_of_n2, leader, node, storage_with
 
 
 def win(n: RaftNode) -> None:
@@ -167,14 +167,17 @@ def test_a_leader_without_the_snapshot_it_needs_is_our_bug() -> None:
         n.step(HeartbeatReply(frm="n2", to="n1", term=1))
 
 
-def test_a_reply_from_an_unknown_peer_is_dropped_as_such() -> None:
+@pytest.mark.parametrize("reply", [AppendEntriesReply(frm="n9", to="n1", term=1, index=1),
+                                   HeartbeatReply(frm="n9", to="n1", term=1),
+                                   InstallSnapshotReply(frm="n9", to="n1", term=1, index=1)])
+def test_a_reply_from_an_unknown_peer_is_dropped_as_such(reply: object) -> None:
     n = caught_up_leader()
-    n.step(AppendEntriesReply(frm="n9", to="n1", term=1, index=1))
-    assert [(d.frm, d.type, d.why) for d in n.ready().dropped] == [("n9", "AppendEntriesReply", "unknown peer")]
+    n.step(reply)  # type: ignore[arg-type]
+    assert [(d.frm, d.type, d.why) for d in n.ready().dropped] == [("n9", type(reply).__name__, "unknown peer")]
 
 
-@pytest.mark.parametrize("reply", ["append", "heartbeat", "none"])
-def test_a_followers_append_reply_counts_for_check_quorum(reply: str) -> None:
+@pytest.mark.parametrize("reply", ["append", "heartbeat", "snapshot", "none"])
+def test_a_followers_reply_counts_for_check_quorum(reply: str) -> None:
     n = leader(check_quorum=True)
     n.tick(9)
     drain(n)
@@ -184,6 +187,8 @@ def test_a_followers_append_reply_counts_for_check_quorum(reply: str) -> None:
         n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=1))
     elif reply == "heartbeat":
         n.step(HeartbeatReply(frm="n2", to="n1", term=1))
+    elif reply == "snapshot":
+        n.step(InstallSnapshotReply(frm="n2", to="n1", term=1, index=1))
     n.tick(10)
     assert n.is_leader is (reply != "none")
 
@@ -397,3 +402,70 @@ def test_a_learner_cut_off_for_an_election_timeout_is_out_of_the_lease() -> None
     n.tick(n.randomized_election_ticks)
     n.step(RequestVote(frm="n3", to="n4", term=5, last_log_index=0, last_log_term=0))
     assert (n.term, n.role, n.election_elapsed) == (5, Role.FOLLOWER, 0)
+
+
+# ---------------------------------------------------------------------------------------------- more leader replies
+def test_a_snapshot_reply_resumes_probing_from_the_snapshot() -> None:
+    n = caught_up_leader()
+    n.propose(b"a")
+    n.propose(b"b")
+    drain(n)
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=3))
+    drain(n)
+    n.compact(3, b"s3")
+    n.prs["n3"].become_snapshot(3)  # InstallSnapshot at 3 sent to n3
+    n.propose(b"c")
+    drain(n)
+    n.step(InstallSnapshotReply(frm="n3", to="n1", term=1, index=3))
+    pr = n.prs["n3"]
+    assert (pr.state, pr.match, pr.next, pr.recent_active) == (ProgressState.PROBE, 3, 4, True)
+    assert [(m.prev_log_index, [e.index for e in m.entries]) for m in drain(n)
+            if isinstance(m, AppendEntries) and m.to == "n3"] == [(3, [4])]  # at once, not at the next heartbeat
+
+
+def test_a_late_snapshot_reply_leaves_a_replicating_follower_replicating() -> None:
+    n = caught_up_leader(max_inflight_msgs=4)
+    n.propose(b"a")
+    n.propose(b"b")
+    drain(n)  # n2 has 2 and 3 in flight
+    n.step(InstallSnapshotReply(frm="n2", to="n1", term=1, index=1))  # of a snapshot long installed
+    pr = n.prs["n2"]
+    assert (pr.state, pr.next, list(pr.inflights)) == (ProgressState.REPLICATE, 4, [2, 3])
+
+
+@pytest.mark.parametrize("pre_vote", [False, True])
+def test_a_candidate_drops_what_it_cannot_use(pre_vote: bool) -> None:
+    n = node(pre_vote=pre_vote)
+    n.campaign()
+    n.step(HeartbeatReply(frm="n2", to="n1", term=n.term))
+    role = "pre-candidate" if pre_vote else "candidate"
+    assert [(d.frm, d.type, d.why) for d in n.ready().dropped] == [("n2", "HeartbeatReply", f"not expected by a {role}")]
+
+
+def test_b02_counts_stale_grants_too() -> None:
+    def role(bugs: Bugs) -> Role:
+        n = node(bugs=bugs, voters=("n1", "n2", "n3", "n4", "n5"))
+        n.campaign()
+        n.campaign()  # term 2: the term-1 grants below are stale
+        for v in ("n2", "n3"):
+            n.step(RequestVoteReply(frm=v, to="n1", term=1, granted=True))
+        return n.role
+    assert (role(Bugs()), role(Bugs(vote_replies_counted=True))) == (Role.CANDIDATE, Role.LEADER)
+
+
+def test_a_pre_vote_for_the_current_term_is_refused_while_a_leader_is_known() -> None:
+    # A PreVote grants only a later term (§9.6): asked about the term we follow a leader in, the answer is no.
+    n = follower_of_n2(pre_vote=True)
+    n.step(RequestVote(frm="n3", to="n1", term=1, last_log_index=5, last_log_term=1, pre_vote=True))
+    assert [(m.granted, m.pre_vote) for m in n.ready().messages] == [(False, True)]
+
+
+def test_a_plain_heartbeats_reply_confirms_no_read() -> None:
+    # Heartbeats without a read carry b"": their replies, even late ones sent before a read existed, confirm
+    # nothing, whatever context a caller gave its read.
+    n = caught_up_leader()
+    n.read_index(b"")
+    drain(n)
+    for v in ("n2", "n3"):
+        n.step(HeartbeatReply(frm=v, to="n1", term=1))
+    assert n.ready().read_states == ()
