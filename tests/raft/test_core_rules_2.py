@@ -469,3 +469,59 @@ def test_a_plain_heartbeats_reply_confirms_no_read() -> None:
     for v in ("n2", "n3"):
         n.step(HeartbeatReply(frm=v, to="n1", term=1))
     assert n.ready().read_states == ()
+
+
+# ---------------------------------------------------------------------------------------------- a follower hears its leader
+@pytest.mark.parametrize("msg", [
+    AppendEntries(frm="n2", to="n1", term=1, prev_log_index=0, prev_log_term=0),
+    Heartbeat(frm="n2", to="n1", term=1),
+    InstallSnapshot(frm="n2", to="n1", term=1, snapshot=Snapshot(index=3, term=1, voters=IDS)),
+])
+def test_a_follower_hearing_its_terms_leader_restarts_its_timer_and_knows_the_leader(msg: object) -> None:
+    n = node(storage=storage_with(term=1))  # term 1, no leader known yet
+    n.tick(5)
+    n.step(msg)  # type: ignore[arg-type]
+    assert (n.term, n.election_elapsed, n.leader) == (1, 0, "n2")
+
+
+def test_a_heartbeat_carries_the_commit_to_a_follower() -> None:
+    n = node(storage=storage_with(term=1, entries=[Entry(index=i, term=1) for i in (1, 2, 3)]))
+    n.step(Heartbeat(frm="n2", to="n1", term=1, commit=2))
+    assert n.commit_index == 2
+
+
+# ---------------------------------------------------------------------------------------------- B05 and B11 in detail
+def b05_node(bugs: Bugs, entries: list[Entry] | None = None) -> RaftNode:
+    return node(storage=storage_with(term=1, commit=1, entries=entries or [Entry(index=i, term=1) for i in (1, 2, 3)]),
+                bugs=bugs)
+
+
+@pytest.mark.parametrize(("prev", "ents", "buggy", "rewritten"), [
+    (1, (), [1], []),  # an empty append at 1 cuts everything after it under B05
+    (2, (3,), [1, 2, 3], [3]),  # cut at prev + 1 and put back (written again): never below it
+    (1, (2,), [1, 2], [2]),
+])
+def test_b05_cuts_at_prev_plus_one(prev: int, ents: tuple, buggy: list, rewritten: list) -> None:
+    for bugs, want, written in ((Bugs(), [1, 2, 3], []), (Bugs(truncate_every_append=True), buggy, rewritten)):
+        n = b05_node(bugs)
+        n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=prev, prev_log_term=1, commit=1,
+                             entries=tuple(Entry(index=i, term=1) for i in ents)))
+        rd = n.ready()
+        assert ([e.index for e in n.log.entries], [e.index for e in rd.entries]) == (want, written)
+
+
+def test_b05_still_follows_a_configuration_change() -> None:
+    from kvraft.raft import ConfChange, ConfChangeType, EntryType
+    n = b05_node(Bugs(truncate_every_append=True))
+    add = Entry(index=4, term=1, type=EntryType.CONF_CHANGE,
+                data=ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4").encode())
+    n.step(AppendEntries(frm="n2", to="n1", term=1, prev_log_index=3, prev_log_term=1, commit=1, entries=(add,)))
+    assert (n.voters, n.conf_index) == ((*IDS, "n4"), 4)
+
+
+def test_b11_installs_only_snapshots_older_than_the_commit() -> None:
+    n = node(storage=storage_with(term=1, commit=3, entries=[Entry(index=i, term=1) for i in (1, 2, 3, 4)]),
+             bugs=Bugs(stale_snapshot_install=True))
+    n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=Snapshot(index=3, term=1, voters=IDS)))
+    rd = n.ready()
+    assert (n.log.last_index, n.log.snap_index, rd.snapshot, [m.index for m in rd.messages]) == (4, 0, None, [3])
