@@ -233,11 +233,13 @@ def test_b03_commits_an_old_entry_by_count_but_a_read_still_waits_for_the_new_te
     ("learner", 1000, 1),  # no deadline ever: one step
     ("follower", 5, 1),  # before the election timeout: counted, then one step
     ("leader", 25, 9),  # heartbeat every 3 ticks: one step per deadline (8) and the last tick
+    ("leader-2", 10, 5),  # every 2 ticks: one quiet tick before each
 ])
 def test_tick_n_steps_only_at_deadlines(start: str, ticks: int, steps: int) -> None:
     # "Ticks before the next deadline only count": a driver sleeping till its deadline costs one step, not n.
     n = {"learner": lambda: node("n4", learners=("n4",)), "follower": node,
-         "leader": lambda: leader(heartbeat_ticks=3, election_ticks=30)}[start]()
+         "leader": lambda: leader(heartbeat_ticks=3, election_ticks=30),
+         "leader-2": lambda: leader(heartbeat_ticks=2, election_ticks=30)}[start]()
     calls = []
     step = n._tick1
     n._tick1 = lambda: (calls.append(1), step())[1]  # type: ignore[method-assign]
@@ -525,3 +527,38 @@ def test_b11_installs_only_snapshots_older_than_the_commit() -> None:
     n.step(InstallSnapshot(frm="n2", to="n1", term=1, snapshot=Snapshot(index=3, term=1, voters=IDS)))
     rd = n.ready()
     assert (n.log.last_index, n.log.snap_index, rd.snapshot, [m.index for m in rd.messages]) == (4, 0, None, [3])
+
+
+# ---------------------------------------------------------------------------------------------- the election timer
+@pytest.mark.parametrize("pre_vote", [False, True])
+def test_the_election_timeout_fires_on_its_tick_and_restarts_the_timer(pre_vote: bool) -> None:
+    n = node(pre_vote=pre_vote)
+    timeout = n.randomized_election_ticks
+    n.tick(timeout - 1)
+    assert (n.role, n.ticks_until_next()) == (Role.FOLLOWER, 1)
+    n.tick()
+    assert n.role is (Role.PRE_CANDIDATE if pre_vote else Role.CANDIDATE) and n.election_elapsed == 0
+    if pre_vote:  # the same timeout again for the round (no new term, no new draw)
+        assert n.ticks_until_next() == timeout
+
+
+def test_a_leader_that_commits_on_its_own_write_tells_its_followers() -> None:
+    n = caught_up_leader()
+    n.propose(b"x")
+    rd = n.ready()  # being written
+    n.step(AppendEntriesReply(frm="n2", to="n1", term=1, index=2))  # n2 has it first: not a quorum without n1's
+    assert n.commit_index == 1
+    n.advance(rd)
+    assert n.commit_index == 2
+    assert sorted((m.to, m.commit) for m in n.ready().messages if isinstance(m, AppendEntries)) == [
+        ("n2", 2), ("n3", 2)]
+
+
+def test_a_forwarded_conf_change_is_dropped_while_another_is_uncommitted() -> None:
+    from kvraft.raft import ConfChange, ConfChangeType, EntryType
+    n = caught_up_leader()
+    n.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"))
+    drain(n)
+    cc = ConfChange(type=ConfChangeType.ADD_NODE, node_id="n5").encode()
+    n.step(Propose(frm="n2", to="n1", term=1, entries=(Entry(index=0, term=0, type=EntryType.CONF_CHANGE, data=cc),)))
+    assert [(d.frm, d.why) for d in n.ready().dropped] == [("n2", "a membership change is still uncommitted")]
