@@ -245,6 +245,8 @@ def test_tick_n_steps_only_at_deadlines(start: str, ticks: int, steps: int) -> N
     n._tick1 = lambda: (calls.append(1), step())[1]  # type: ignore[method-assign]
     n.tick(ticks)
     assert len(calls) == steps
+    if start == "learner":
+        assert n.election_elapsed == ticks  # and still exactly n ticks
 
 
 # ---------------------------------------------------------------------------------------------- Ready and advance
@@ -484,6 +486,7 @@ def test_a_follower_hearing_its_terms_leader_restarts_its_timer_and_knows_the_le
     n.tick(5)
     n.step(msg)  # type: ignore[arg-type]
     assert (n.term, n.election_elapsed, n.leader) == (1, 0, "n2")
+    assert n.ticks_until_next() == n.randomized_election_ticks  # a whole timeout from now
 
 
 def test_a_heartbeat_carries_the_commit_to_a_follower() -> None:
@@ -502,6 +505,7 @@ def b05_node(bugs: Bugs, entries: list[Entry] | None = None) -> RaftNode:
     (1, (), [1], []),  # an empty append at 1 cuts everything after it under B05
     (2, (3,), [1, 2, 3], [3]),  # cut at prev + 1 and put back (written again): never below it
     (1, (2,), [1, 2], [2]),
+    (2, (), [1, 2], []),  # an empty append one short of the end cuts the last entry
 ])
 def test_b05_cuts_at_prev_plus_one(prev: int, ents: tuple, buggy: list, rewritten: list) -> None:
     for bugs, want, written in ((Bugs(), [1, 2, 3], []), (Bugs(truncate_every_append=True), buggy, rewritten)):
@@ -562,3 +566,11 @@ def test_a_forwarded_conf_change_is_dropped_while_another_is_uncommitted() -> No
     cc = ConfChange(type=ConfChangeType.ADD_NODE, node_id="n5").encode()
     n.step(Propose(frm="n2", to="n1", term=1, entries=(Entry(index=0, term=0, type=EntryType.CONF_CHANGE, data=cc),)))
     assert [(d.frm, d.why) for d in n.ready().dropped] == [("n2", "a membership change is still uncommitted")]
+
+
+def test_an_append_whose_terms_rise_is_well_formed() -> None:
+    n = node(storage=storage_with(term=3))
+    n.step(AppendEntries(frm="n2", to="n1", term=3, prev_log_index=0, prev_log_term=0,
+                         entries=(Entry(index=1, term=1), Entry(index=2, term=2), Entry(index=3, term=3))))
+    rd = n.ready()
+    assert (rd.dropped, [m.index for m in rd.messages], n.log.last_index) == ((), [3], 3)
