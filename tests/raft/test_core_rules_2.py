@@ -381,15 +381,16 @@ def test_an_ack_covering_the_pending_snapshot_resumes_replication() -> None:
     assert appends_to(drain(n), "n3")[-1:] == [[3]]
 
 
-def test_a_conf_entry_replaced_by_a_new_leader_reverts_the_configuration() -> None:
+@pytest.mark.parametrize("count", [1, 2])
+def test_a_conf_entry_replaced_by_a_new_leader_reverts_the_configuration(count: int) -> None:
     from kvraft.raft import ConfChange, ConfChangeType, EntryType
     add = Entry(index=2, term=1, type=EntryType.CONF_CHANGE,
                 data=ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4").encode())
     n = node(storage=storage_with(term=1, commit=1, entries=[Entry(index=1, term=1), add]))
     assert (n.voters, n.conf_index) == ((*IDS, "n4"), 2)
     n.step(AppendEntries(frm="n3", to="n1", term=2, prev_log_index=1, prev_log_term=1, commit=1,
-                         entries=(Entry(index=2, term=2, data=b"x"),)))
-    assert (n.voters, n.conf_index, n.log.last_index) == (IDS, 0, 2)  # §4.1: the change before is in force
+                         entries=tuple(Entry(index=2 + k, term=2, data=b"x") for k in range(count))))
+    assert (n.voters, n.conf_index, n.log.last_index) == (IDS, 0, 1 + count)  # §4.1: the change before is in force
 
 
 # ---------------------------------------------------------------------------------------------- timers
@@ -574,3 +575,26 @@ def test_an_append_whose_terms_rise_is_well_formed() -> None:
                          entries=(Entry(index=1, term=1), Entry(index=2, term=2), Entry(index=3, term=3))))
     rd = n.ready()
     assert (rd.dropped, [m.index for m in rd.messages], n.log.last_index) == ((), [3], 3)
+
+
+def test_a_forwarded_proposal_leaves_index_and_term_to_the_leader() -> None:
+    from kvraft.raft import ConfChange, ConfChangeType
+    n = follower_of_n2()
+    n.propose(b"x")
+    n.propose_batch([b"a", b"b"])
+    n.propose_conf_change(ConfChange(type=ConfChangeType.ADD_NODE, node_id="n4"))
+    sent = [[(e.index, e.term, e.data) for e in m.entries] for m in drain(n) if isinstance(m, Propose)]
+    assert sent == [[(0, 0, b"x")], [(0, 0, b"a"), (0, 0, b"b")], [(0, 0, ConfChange(
+        type=ConfChangeType.ADD_NODE, node_id="n4").encode())]]
+
+
+def test_compaction_hands_the_driver_only_durable_entries_after_the_snapshot() -> None:
+    n = caught_up_leader()
+    n.propose_batch([b"a", b"b", b"c"])
+    drain(n)
+    for v in ("n2", "n3"):
+        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=4))
+    drain(n)
+    n.propose(b"d")  # 5: not yet written
+    snap, tail = n.compact_for_disk(3, b"s3")
+    assert (snap.index, [e.index for e in tail]) == (3, [4])
