@@ -53,7 +53,8 @@ _MEMBER = ["tests/kvraft/test_member_cluster.py"]  # a module's own rule table r
 TESTS: dict[str, list[str]] = {
     "kvraft/raft/describe.py": ["tests/raft/test_ready_rules.py", *_RAFT],
     "kvraft/raft/ready.py": ["tests/raft/test_ready_split.py", *_RAFT],
-    "kvraft/raft/core.py": ["tests/raft/test_core_rules_2.py", "tests/raft/test_core_rules_3.py", *_RAFT],  # its tables
+    "kvraft/raft/core.py": ["tests/raft/test_core_rules_2.py", "tests/raft/test_core_rules_3.py",  # its tables
+                            "tests/raft/test_core_rules_4.py", *_RAFT],
     "kvraft/raft/": _RAFT,
     "kvraft/store/": _STORE,
     "kvraft/member.py": _MEMBER,  # the store's own tests never reach the member
