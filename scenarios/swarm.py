@@ -25,10 +25,9 @@ Rules:
   old-term tail in a minority, two removals at once at a cut-off leader (each adds a schedule). Each is a
   setting a user wants on its own and the one a bug-zoo bug needs (B08, B02, B03, B04, B18).
 - A second pick comes after them all (``_MORE_SETTINGS``), for a seed left without a setting (and without
-  quorum reads at a cut-off leader): the
-  slow disk or the slow links again (their first rate caught B08 and B02 too seldom), a leader with a slow
-  clock cut off under quorum reads (B09), or five lock clients under clock steps past the TTL (B16). Drawn
-  last, it leaves every other seed's draw as it was. The slow disk and the slow links run only their own
+  quorum reads at a cut-off leader): the slow disk or the slow links again (their first rate caught B08 and
+  B02 too seldom), a leader with a slow clock cut off under quorum reads (B09), or five lock clients under
+  clock steps past the TTL (B16). Drawn last, it leaves every other seed's draw as it was. The slow disk and the slow links run only their own
   fault, ``leader-cuts`` (the leader cut off for ``cut_s``, healed for ``cut_s``); the two clock shapes run
   only theirs and no lease reads. The fault kinds in ``_WHOLE`` are drawn only as part of their shape.
 """
@@ -77,7 +76,7 @@ _ACTIONS: dict[str, Callable[[float], N.Action]] = {
 # crash-flap is drawn on its own, after everything else (see the module doc), not by a per-kind coin flip.
 _CRASH_FLAP = "crash-flap"
 _FLIPPED: tuple[str, ...] = tuple(sorted([*_ACTIONS, "torn-writes", "member-churn"]))
-# Drawn only as part of a whole shape (see _SHAPES): schedules of their own, not per-kind coin flips.
+# Drawn only as part of a whole shape (see _shape): schedules of their own, not per-kind coin flips.
 _WHOLE = ("clock-slow-leader", "clock-step-leader", "figure-8", "leader-cuts", "minority-tail", "split-removals")
 FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_FLIPPED, _CRASH_FLAP, *_WHOLE]))
 
