@@ -59,8 +59,8 @@ def test_the_bug_zoo_shapes_are_drawn_whole_and_last() -> None:
     slow_disk = [c for c, k in zip(configs, kinds) if c["fsync_ms"] == 80.0]
     assert 25 <= len(slow_disk) <= 60  # bug-zoo B08: a hot register on a slow disk, its leader cut off (19 %)
     assert all(c["nodes"] == 3 and c["mix"] == "register" and c["keys"] == 1 and c["read_mode"] == "quorum"
-               and c["check_quorum"] and "leader-cuts" in c["faults"].split(",") and c["cut_s"] == 1.2
-               and c["tick_ms"] * c["election_ticks"] == 600 and c["duration_s"] == 40.0
+               and c["check_quorum"] and "leader-cuts" in c["faults"].split(",") and c["cut_s"] == 2.0
+               and c["tick_ms"] * c["election_ticks"] == 1000 and c["duration_s"] == 40.0
                and c["read_only"] == "safe" for c in slow_disk)  # a disk that stalls: no lease reads
     slow_links = [c for c in configs if c.get("dup") == 0.3]
     assert 25 <= len(slow_links) <= 60  # B02 (22 %): a vote's round trip (60 ms links) longer than an election timeout
