@@ -39,7 +39,7 @@ def test_the_draw_is_a_pure_function_of_the_seed_and_varies_across_seeds() -> No
         assert c.params["election_ticks"] > c.params["heartbeat_ticks"]
         if c.params["read_only"] == "lease":  # only where a lease is correct (bug-zoo B09)
             assert c.params["check_quorum"] and not [k for k in kinds if k.startswith(("clock-", "pause-"))]
-            assert c.params["fsync_ms"] < 20.0  # nor a disk that stalls a leader like a pause
+            assert "leader-cuts" not in kinds  # nor leader cuts (a stale lease read on the clean build)
 
 
 def test_the_two_whole_shapes_are_drawn_crash_flap_and_quorum_reads_at_a_cut_off_leader() -> None:
@@ -61,7 +61,7 @@ def test_the_bug_zoo_shapes_are_drawn_whole_and_last() -> None:
     assert all(c["nodes"] == 3 and c["mix"] == "register" and c["keys"] == 1 and c["read_mode"] == "quorum"
                and c["check_quorum"] and "leader-cuts" in c["faults"].split(",") and c["cut_s"] == 2.0
                and c["tick_ms"] * c["election_ticks"] == 1000 and c["duration_s"] == 40.0
-               and c["read_only"] == "safe" for c in slow_disk)  # a disk that stalls: no lease reads
+               and c["read_only"] == "safe" for c in slow_disk)  # leader cuts: no lease reads
     slow_links = [c for c in configs if c.get("dup") == 0.3]
     assert 25 <= len(slow_links) <= 60  # B02 (22 %): a vote's round trip (60 ms links) longer than an election timeout
     assert all(c["latency_ms"] == 60.0 and c["tick_ms"] * c["election_ticks"] == 100 and c["nodes"] == 5
