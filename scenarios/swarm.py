@@ -118,8 +118,9 @@ _SCHEDULES: tuple[tuple[str, float], ...] = (
     ("split-removals", 0.1),   # B18: two removals at once at a leader cut off with a minority, then it crashes
 )
 # A second pick, drawn after everything else (so every seed the pick above gave a shape keeps it), for a
-# seed left without a setting and without quorum reads at a cut-off leader: the first two again (raising their rate to one that catches B08 and B02
-# within 40 seeds), or one of two clock shapes (which set the workload too).
+# seed left without a setting and without quorum reads at a cut-off leader: the first two again (raising
+# their rate to one that catches B08 and B02 within 40 seeds), or one of two clock shapes (which set the
+# workload too).
 _MORE_SETTINGS: tuple[tuple[str, float], ...] = (
     ("slow-disk", 0.1),          # B08: 19 % of seeds in all
     ("slow-dup-links", 0.15),    # B02: 22 % in all
