@@ -28,9 +28,10 @@ Rules:
 - A second pick comes after them all (``_MORE_SETTINGS``), for a seed left without a setting (and without
   quorum reads at a cut-off leader): the slow disk or the slow links again (their first rate caught B08 and
   B02 too seldom), a leader with a slow clock cut off under quorum reads (B09), or five lock clients under
-  clock steps past the TTL (B16). Drawn last, it leaves every other seed's draw as it was. The slow disk and the slow links run only their own
-  fault, ``leader-cuts`` (the leader cut off for ``cut_s``, healed for ``cut_s``); the two clock shapes run
-  only theirs. None of these four shapes has lease reads. The fault kinds in ``_WHOLE`` are drawn only as part of their shape.
+  clock steps past the TTL (B16). Drawn last, it leaves every other seed's draw as it was. The slow disk
+  and the slow links run only their own fault, ``leader-cuts`` (the leader cut off for ``cut_s``, healed for
+  ``cut_s``); the two clock shapes run only theirs. None of these four shapes has lease reads. The fault
+  kinds in ``_WHOLE`` are drawn only as part of their shape.
 """
 
 from __future__ import annotations
