@@ -14,7 +14,8 @@ Rules:
   its own keys and clients (at least one client per part), so every checker that applies runs. Register
   reads are drawn quorum, local or mixed (local ones are marked and judged as local reads).
 - ``read_only=lease`` (the core's lease read path) is drawn only where it is correct: with CheckQuorum, and
-  the drawn clock and pause faults left out (a lease trusts bounded clocks and no pauses: bug-zoo B09).
+  the drawn clock and pause faults left out (a lease trusts bounded clocks and no pauses: bug-zoo B09), and
+  not with ``leader-cuts`` (``_CUTS``: a stale lease read on the clean build).
 - Two shapes are drawn whole, last in the stream (so the draws before them are unchanged): ``crash-flap``, a
   supervised process that keeps crashing and restarting within an election timeout (a random node down for
   0.6 x ``flap_every_s`` every ``flap_every_s``: a voter restarts inside the election it voted in, bug-zoo B01),
@@ -23,8 +24,14 @@ Rules:
 - Five more shapes follow them, last in the stream (``_SETTINGS``, ``_SCHEDULES``): a slow disk under a hot
   register, slow duplicating links, Figure 8 rounds (each sets timing, at most one per seed), and a leader's
   old-term tail in a minority, two removals at once at a cut-off leader (each adds a schedule). Each is a
-  setting a user wants on its own and the one a bug-zoo bug needs (B08, B02, B03, B04, B18): the fault kinds
-  ``figure-8``, ``minority-tail`` and ``split-removals`` are drawn only as part of theirs.
+  setting a user wants on its own and the one a bug-zoo bug needs (B08, B02, B03, B04, B18).
+- A second pick comes after them all (``_MORE_SETTINGS``), for a seed left without a setting (and without
+  quorum reads at a cut-off leader): the slow disk or the slow links again (their first rate caught B08 and
+  B02 too seldom), a leader with a slow clock cut off under quorum reads (B09), or five lock clients under
+  clock steps past the TTL (B16). Drawn last, it leaves every other seed's draw as it was. The slow disk
+  and the slow links run only their own fault, ``leader-cuts`` (the leader cut off for ``cut_s``, healed for
+  ``cut_s``); the two clock shapes run only theirs. None of these four shapes has lease reads. The fault
+  kinds in ``_WHOLE`` are drawn only as part of their shape.
 """
 
 from __future__ import annotations
@@ -71,14 +78,18 @@ _ACTIONS: dict[str, Callable[[float], N.Action]] = {
 # crash-flap is drawn on its own, after everything else (see the module doc), not by a per-kind coin flip.
 _CRASH_FLAP = "crash-flap"
 _FLIPPED: tuple[str, ...] = tuple(sorted([*_ACTIONS, "torn-writes", "member-churn"]))
-# Drawn only as part of a whole shape (see _SHAPES): schedules of their own, not per-kind coin flips.
-_WHOLE = ("figure-8", "minority-tail", "split-removals")
+# Drawn only as part of a whole shape (see _shape): schedules of their own, not per-kind coin flips.
+_WHOLE = ("clock-slow-leader", "clock-step-leader", "figure-8", "leader-cuts", "minority-tail", "split-removals")
 FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_FLIPPED, _CRASH_FLAP, *_WHOLE]))
 
 # The built-in workloads a mix draws from (a plugin's workload is not drawn: its checkers may not be installed).
 WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "tree", "watch")
 # Faults a lease read cannot survive (bug-zoo B09): clocks that jump or drift, processes that pause.
 _LEASE_UNSAFE = ("clock-", "pause-")
+# Nor the leader-cuts fault: a leader cut off every few election timeouts served a stale lease read on the
+# clean build, with or without a slow disk (its CheckQuorum lease can outlive an election timeout after the
+# cut, while its successor may win after one: kvraft's lease, as etcd raft's, is unsafe there).
+_CUTS = "leader-cuts"
 
 _OWN = (
     Param(name="drawn", type=bool, default=False,
@@ -90,6 +101,8 @@ _OWN = (
     Param(name="churn_every_s", type=float, default=2.0, lo=0.1, hi=60, doc="period of membership changes"),
     Param(name="flap_every_s", type=float, default=0.1, lo=0.02, hi=60,
           doc="crash-flap: a random node crashes for 0.6 x this, every this"),
+    Param(name="cut_s", type=float, default=0.8, lo=0.05, hi=60,
+          doc="leader-cuts: the leader cut off for this long, then healed for this long"),
 )
 
 
@@ -105,20 +118,46 @@ _SCHEDULES: tuple[tuple[str, float], ...] = (
     ("minority-tail", 0.1),    # B04: a leader in a minority grows an old-term tail; heal and crash the leader
     ("split-removals", 0.1),   # B18: two removals at once at a leader cut off with a minority, then it crashes
 )
+# A second pick, drawn after everything else (so every seed the pick above gave a shape keeps it), for a
+# seed left without a setting and without quorum reads at a cut-off leader: the first two again (raising
+# their rate to one that catches B08 and B02 within 40 seeds), or one of two clock shapes (which set the
+# workload too).
+_MORE_SETTINGS: tuple[tuple[str, float], ...] = (
+    ("slow-disk", 0.1),          # B08: 19 % of seeds in all
+    ("slow-dup-links", 0.15),    # B02: 22 % in all
+    ("clock-slow-leader", 0.15),  # B09: the leader's clock at 10 % and cut off, register reads on both sides
+    ("clock-step-leader", 0.15),  # B16: 5 lock clients, the leader's clock stepped past the lock TTL
+)
+
+
+def _pick(rng: Any, settings: tuple[tuple[str, float], ...]) -> list[str]:
+    """At most one of ``settings`` (one number), then nothing else."""
+    u = rng.random()
+    for name, chance in settings:
+        if u < chance:
+            return [name]
+        u -= chance
+    return []
 
 
 def _shape(shape: str, out: dict[str, Any], kinds: list[str]) -> list[str]:
     """Apply ``shape`` to the drawn ``out``; the fault kinds it runs with."""
-    if shape == "slow-disk":  # as zoo-new-leader-read: 3 nodes, 10 register clients on one key
-        out.update(fsync_ms=80.0, nodes=3, mix="register", keys=1, clients=10, rate=50.0, read_mode="quorum")
-        # an election timeout of 600 ms at least: an fsync that stalls a leader past it deposes the leader
-        out["election_ticks"] = max(out["election_ticks"], -(-600 // out["tick_ms"]))
-        # no leader transfers: a transferee catching up at 80 ms an fsync outlasts the two election timeouts
-        # within which the liveness checker takes a deposal for the transfer asked for
-        return sorted({*kinds, "isolate-leader"} - {"transfer-leader"})
+    if shape == "slow-disk":  # as zoo-new-leader-read: 3 nodes, 10 register clients on one key, its leader cut off
+        # 1 s elections: 80 ms (mean, exponential) fsyncs under this load stall a leader past 300 ms elections
+        # often, past 600 ms ones now and then (clean seed 55 over 40 s): a healthy leader deposed (liveness)
+        out.update(fsync_ms=80.0, nodes=3, mix="register", keys=1, clients=10, rate=50.0, read_mode="quorum",
+                   tick_ms=10, heartbeat_ticks=5, election_ticks=100, check_quorum=True, cut_s=2.0, duration_s=40.0)
+        return ["leader-cuts"]
     if shape == "slow-dup-links":  # as zoo-dup-elections: an election timeout of 100-200 ms
-        out.update(latency_ms=60.0, latency_dist="uniform", dup=0.3, tick_ms=10, heartbeat_ticks=2, election_ticks=10)
-        return sorted({*kinds, "isolate-leader"})
+        out.update(latency_ms=60.0, latency_dist="uniform", dup=0.3, tick_ms=10, heartbeat_ticks=2, election_ticks=10,
+                   nodes=5, cut_s=0.4, duration_s=20.0)
+        return ["leader-cuts"]
+    if shape == "clock-slow-leader":  # as zoo-slow-clock-leader: 5 nodes, 12 register clients on one key
+        out.update(nodes=5, mix="register", keys=1, clients=12, read_mode="quorum", tick_ms=10, heartbeat_ticks=2,
+                   election_ticks=10)
+        return ["clock-slow-leader"]
+    if shape == "clock-step-leader":  # as zoo-lock-skew: 5 lock clients on one lock, a 2 s TTL
+        out.update(mix="lock", keys=1, clients=5, ttl_s=2)
     if shape == "figure-8":  # as zoo-figure-8: its rounds are timed for 10 ms links and one entry per message
         out.update(nodes=5, max_msg_bytes=1, latency_ms=10.0, latency_dist="constant", pre_vote=False,
                    check_quorum=False, tick_ms=10, heartbeat_ticks=3, election_ticks=15)
@@ -168,19 +207,21 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
     out["flap_every_s"] = rng.choice((0.05, 0.1, 0.2))
     if flap:
         kinds = sorted([*kinds, _CRASH_FLAP])
-    if rng.random() < 0.15:  # quorum reads at a cut-off leader that does not know it (no CheckQuorum)
+    cut_off = rng.random() < 0.15
+    if cut_off:  # quorum reads at a cut-off leader that does not know it (no CheckQuorum)
         parts = [w for w in WORKLOADS if w in {*parts, "register"}]
         kinds = sorted({*kinds, "isolate-leader"})
         out.update(check_quorum=False, read_mode="quorum", mix=",".join(parts), clients=max(out["clients"], len(parts)))
-    u, shapes = rng.random(), []  # the last draws: at most one of _SETTINGS, then a coin per schedule
-    for name, chance in _SETTINGS:
-        if not shapes and u < chance:
-            shapes.append(name)
-        u -= chance
+    shapes = _pick(rng, _SETTINGS)  # the last draws: at most one of _SETTINGS, then a coin per schedule
     shapes += [name for name, chance in _SCHEDULES if rng.random() < chance]
+    more = _pick(rng, _MORE_SETTINGS)  # drawn after them all (see _MORE_SETTINGS)
+    if not cut_off and not any(s in shapes for s, _ in _SETTINGS):
+        shapes = more + shapes
     for shape in shapes:
         kinds = _shape(shape, out, kinds)
     out["faults"] = ",".join(kinds)
+    if any(k in _WHOLE and k.startswith(_LEASE_UNSAFE) for k in kinds) or _CUTS in kinds:
+        lease = False  # a shape's own clock faults and leader cuts stay: no lease reads under them
     if changed.get("read_only") == "lease" and "check_quorum" not in changed:
         out["check_quorum"] = True  # the user's lease needs CheckQuorum
     check_quorum = changed.get("check_quorum", out["check_quorum"])
@@ -217,6 +258,17 @@ def swarm(p: Params) -> Any:
     if "minority-tail" in kinds:  # as zoo-minority-tail: every second, 0.4 s in a minority, then heal and crash
         parts.append(N.mix(N.cycle(1.0, N.leader_minority(), start_s=0.1), N.cycle(1.0, N.do_heal(), start_s=0.5),
                            N.cycle(1.0, N.kill_leader(0.4), start_s=0.5)))
+    if "leader-cuts" in kinds:  # as zoo-new-leader-read (cut_s 0.8) and zoo-dup-elections (0.4)
+        parts.append(N.cycle(p.cut_s, N.isolate_leader(), N.do_heal(), start_s=0.5))
+    if "clock-slow-leader" in kinds:  # as zoo-slow-clock-leader: the leader's clock at 10 %, then it is cut off
+        from scenarios.bugzoo_catalog import drift_leader
+
+        parts.append(N.mix(N.cycle(1.5, drift_leader(-900_000), N.heal_all(), start_s=0.2),
+                           N.cycle(1.5, N.isolate_leader(), start_s=0.25)))
+    if "clock-step-leader" in kinds:  # as zoo-lock-skew: the leader's clock stepped past the lock TTL
+        from scenarios.bugzoo_catalog import jump_leader
+
+        parts.append(N.every(1.5, jump_leader(p.ttl_s + 1.0), start_s=0.3))
     if "split-removals" in kinds:  # as zoo-membership-split, every 2 s (an odd membership of 3 or more)
         from scenarios.bugzoo_catalog import split_remove_two
 

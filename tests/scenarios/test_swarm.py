@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import shlex
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def test_the_draw_is_a_pure_function_of_the_seed_and_varies_across_seeds() -> No
     assert _drawn(7) == _drawn(7)
     configs = [_drawn(s) for s in range(1, 31)]
     assert len({repr(c) for c in configs}) == 30
-    assert {_drawn(s).params["nodes"] for s in range(1, 41)} == set(range(3, 8))
+    assert {_drawn(s).params["nodes"] for s in range(1, 101)} == set(range(3, 8))  # the shapes set 3 or 5 nodes
     assert len({c.params["mix"] for c in configs}) >= 20
     assert {c.params["read_mode"] for c in configs} == {"quorum", "local", "mixed"}
     assert {c.params["read_only"] for c in configs} == {"safe", "lease"}
@@ -39,6 +40,7 @@ def test_the_draw_is_a_pure_function_of_the_seed_and_varies_across_seeds() -> No
         assert c.params["election_ticks"] > c.params["heartbeat_ticks"]
         if c.params["read_only"] == "lease":  # only where a lease is correct (bug-zoo B09)
             assert c.params["check_quorum"] and not [k for k in kinds if k.startswith(("clock-", "pause-"))]
+            assert "leader-cuts" not in kinds  # nor leader cuts (a stale lease read on the clean build)
 
 
 def test_the_two_whole_shapes_are_drawn_crash_flap_and_quorum_reads_at_a_cut_off_leader() -> None:
@@ -52,24 +54,55 @@ def test_the_two_whole_shapes_are_drawn_crash_flap_and_quorum_reads_at_a_cut_off
     assert "kill_random(0.03)" in repr(plan.nemesis) and "every(0.05" in repr(plan.nemesis)
 
 
-def test_the_five_bug_zoo_shapes_are_drawn_whole_and_last() -> None:
-    configs = [_drawn(s).params for s in range(1, 101)]
+def test_the_bug_zoo_shapes_are_drawn_whole_and_last() -> None:
+    configs = [_drawn(s).params for s in range(1, 201)]
     kinds = [set(c["faults"].split(",")) for c in configs]
     slow_disk = [c for c, k in zip(configs, kinds) if c["fsync_ms"] == 80.0]
-    assert len(slow_disk) >= 5  # bug-zoo B08: a hot register on a slow disk, its leader cut off
+    assert 25 <= len(slow_disk) <= 60  # bug-zoo B08: a hot register on a slow disk, its leader cut off (19 %)
     assert all(c["nodes"] == 3 and c["mix"] == "register" and c["keys"] == 1 and c["read_mode"] == "quorum"
-               and "isolate-leader" in c["faults"].split(",") for c in slow_disk)
+               and c["check_quorum"] and "leader-cuts" in c["faults"].split(",") and c["cut_s"] == 2.0
+               and c["tick_ms"] * c["election_ticks"] == 1000 and c["duration_s"] == 40.0
+               and c["read_only"] == "safe" for c in slow_disk)  # leader cuts: no lease reads
     slow_links = [c for c in configs if c.get("dup") == 0.3]
-    assert len(slow_links) >= 5  # B02: a vote's round trip (60 ms links) longer than an election timeout
-    assert all(c["latency_ms"] == 60.0 and c["tick_ms"] * c["election_ticks"] == 100 for c in slow_links)
+    assert 25 <= len(slow_links) <= 60  # B02 (22 %): a vote's round trip (60 ms links) longer than an election timeout
+    assert all(c["latency_ms"] == 60.0 and c["tick_ms"] * c["election_ticks"] == 100 and c["nodes"] == 5
+               and c["cut_s"] == 0.4 and "leader-cuts" in c["faults"].split(",") for c in slow_links)
     fig8 = [c for c, k in zip(configs, kinds) if "figure-8" in k]
-    assert len(fig8) >= 5 and all(c["nodes"] == 5 and c["max_msg_bytes"] == 1 and not c["pre_vote"] for c in fig8)
+    assert len(fig8) >= 10 and all(c["nodes"] == 5 and c["max_msg_bytes"] == 1 and not c["pre_vote"] for c in fig8)
     for whole in ("minority-tail", "split-removals"):  # B04, B18: a schedule added to the drawn ones
-        assert sum(whole in k for k in kinds) >= 5
-    assert sum(c["fsync_ms"] == 80.0 or c.get("dup") == 0.3 or "figure-8" in k for c, k in zip(configs, kinds)) < 50
-    for whole in ("figure-8", "minority-tail", "split-removals"):
-        plan = get_def("swarm").build(Scenario.create("swarm", {"faults": whole, "drawn": True}).p)
-        assert plan.spare_nodes == 0 and repr(plan.nemesis) != "none()"
+        assert sum(whole in k for k in kinds) >= 10
+    slow_clock = [c for c, k in zip(configs, kinds) if "clock-slow-leader" in k]
+    assert 10 <= len(slow_clock) <= 40  # B09 (10 %): a slow-clocked leader cut off, quorum reads on both sides
+    assert all(c["nodes"] == 5 and c["mix"] == "register" and c["read_mode"] == "quorum" and c["read_only"] == "safe"
+               and c["tick_ms"] * c["election_ticks"] == 100 for c in slow_clock)
+    steps = [c for c, k in zip(configs, kinds) if "clock-step-leader" in k]
+    assert 10 <= len(steps) <= 40  # B16 (10 %): 5 lock clients, the leader's clock stepped past the lock's TTL
+    assert all(c["mix"] == "lock" and c["clients"] == 5 and c["keys"] == 1 and c["ttl_s"] == 2
+               and c["read_only"] == "safe" for c in steps)
+    clocks = {"figure-8", "clock-slow-leader", "clock-step-leader"}
+    whole = [c for c, k in zip(configs, kinds) if c["fsync_ms"] == 80.0 or c.get("dup") == 0.3 or k & clocks]
+    assert len(whole) <= 150  # at most one of these per seed: 30 % of the seeds keep a free draw
+    def plan(**sets: object) -> Any:
+        return get_def("swarm").build(Scenario.create("swarm", {**sets, "drawn": True}).p)
+
+    for kind in ("figure-8", "minority-tail", "split-removals", *sorted(clocks - {"figure-8"}), "leader-cuts"):
+        assert plan(faults=kind).spare_nodes == 0 and repr(plan(faults=kind).nemesis) != "none()"
+    assert repr(plan(faults="leader-cuts", cut_s=0.4).nemesis) == "cycle(0.4, isolate_leader(), do(F.Heal()), start_s=0.5)"
+    assert "jump_leader(3.0)" in repr(plan(faults="clock-step-leader", ttl_s=2).nemesis)  # a step past the TTL
+
+
+def test_the_second_pick_is_drawn_after_everything_else(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scenarios.swarm as S
+
+    now = {s: _drawn(s).params for s in range(1, 61)}
+    pick = S._pick  # without the second pick at all (no number drawn for it): the draw before it was added
+    monkeypatch.setattr(S, "_pick", lambda rng, settings: [] if settings is S._MORE_SETTINGS else pick(rng, settings))
+    before = {s: _drawn(s).params for s in range(1, 61)}
+    changed = [s for s in now if now[s] != before[s]]
+    assert 10 <= len(changed) <= 45  # the seeds the second pick gave a shape; every other seed's draw is as it was
+    for s in changed:  # only seeds the first pick left without a setting
+        assert before[s]["fsync_ms"] != 80.0 and before[s].get("dup") != 0.3
+        assert "figure-8" not in before[s]["faults"].split(",")
 
 
 @pytest.mark.parametrize("members", [3, 4, 5, 7])
