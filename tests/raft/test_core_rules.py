@@ -186,12 +186,7 @@ def test_each_kind_of_news_makes_a_ready(reason: str) -> None:
 # ---------------------------------------------------------------------------------------------- compaction
 def test_compaction_is_bounded_by_applied_and_idempotent_below_the_snapshot() -> None:
     n = leader()
-    for k in range(3):
-        n.propose(b"v%d" % k)
-    drain(n)
-    for v in ("n2", "n3"):
-        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=4))
-    drain(n)
+    commit_three(n)
     assert n.applied_index == 4
     with pytest.raises(InvariantViolation, match="beyond applied"):
         n.compact(5, b"s")
@@ -421,6 +416,16 @@ def caught_up_leader(**cfg) -> RaftNode:
         n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=1))
     drain(n)
     return n
+
+
+def commit_three(n: RaftNode) -> None:
+    """The leader ``n`` of term 1 writes entries 2..4, which n2 and n3 both acknowledge (committed and applied)."""
+    for k in range(3):
+        n.propose(b"v%d" % k)
+    drain(n)
+    for v in ("n2", "n3"):
+        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=4))
+    drain(n)
 
 
 @pytest.mark.parametrize(("to", "sent", "transferee"), [

@@ -10,7 +10,7 @@ from kvraft.errors import InvariantViolation
 from kvraft.raft import AppendEntries, AppendEntriesReply, Entry, HeartbeatReply, RaftNode, Role
 from kvraft.raft.messages import InstallSnapshot, InstallSnapshotReply, Propose
 from kvraft.raft.progress import ProgressState
-from tests.raft.test_core_rules import IDS, caught_up_leader, drain, leader, node, storage_with
+from tests.raft.test_core_rules import IDS, caught_up_leader, commit_three, drain, leader, node, storage_with
 from tests.raft.test_core_rules_2 import win
 
 
@@ -139,12 +139,7 @@ def test_a_forwarded_conf_change_is_dropped_while_another_is_uncommitted() -> No
 # ----------------------------------------------------------------------------------------------------- snapshots
 def test_a_follower_behind_the_snapshot_gets_it_once() -> None:
     n = caught_up_leader(max_size_per_msg=1)
-    for k in range(3):
-        n.propose(b"%d" % k)
-    drain(n)
-    for v in ("n2", "n3"):
-        n.step(AppendEntriesReply(frm=v, to="n1", term=1, index=4))
-    drain(n)
+    commit_three(n)
     n.compact(3, b"s3")
     n.prs["n3"].become_probe()
     n.prs["n3"].next, n.prs["n3"].match = 2, 0  # n3 lost its disk: probe from the start
