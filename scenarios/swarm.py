@@ -15,7 +15,7 @@ Rules:
   reads are drawn quorum, local or mixed (local ones are marked and judged as local reads).
 - ``read_only=lease`` (the core's lease read path) is drawn only where it is correct: with CheckQuorum, and
   the drawn clock and pause faults left out (a lease trusts bounded clocks and no pauses: bug-zoo B09), and
-  not with ``leader-cuts`` (``_CUTS``: a stale lease read on the clean build).
+  not with ``leader-cuts`` (a stale lease read on the clean build), drawn or the user's (``_LEASE_UNSAFE``).
 - Two shapes are drawn whole, last in the stream (so the draws before them are unchanged): ``crash-flap``, a
   supervised process that keeps crashing and restarting within an election timeout (a random node down for
   0.6 x ``flap_every_s`` every ``flap_every_s``: a voter restarts inside the election it voted in, bug-zoo B01),
@@ -84,12 +84,11 @@ FAULT_KINDS: tuple[str, ...] = tuple(sorted([*_FLIPPED, _CRASH_FLAP, *_WHOLE]))
 
 # The built-in workloads a mix draws from (a plugin's workload is not drawn: its checkers may not be installed).
 WORKLOADS = ("append", "cas-register", "election", "lock", "queue", "register", "registry", "set", "tree", "watch")
-# Faults a lease read cannot survive (bug-zoo B09): clocks that jump or drift, processes that pause.
-_LEASE_UNSAFE = ("clock-", "pause-")
-# Nor the leader-cuts fault: a leader cut off every few election timeouts served a stale lease read on the
-# clean build, with or without a slow disk (its CheckQuorum lease can outlive an election timeout after the
-# cut, while its successor may win after one: kvraft's lease, as etcd raft's, is unsafe there).
-_CUTS = "leader-cuts"
+# Faults a lease read cannot survive (by name prefix): clocks that jump or drift and processes that pause
+# (bug-zoo B09), and leader-cuts: a leader cut off every few election timeouts served a stale lease read on
+# the clean build, with or without a slow disk (its CheckQuorum lease can outlive an election timeout after
+# the cut, while its successor may win after one: kvraft's lease, as etcd raft's, is unsafe there).
+_LEASE_UNSAFE = ("clock-", "pause-", "leader-cuts")
 
 _OWN = (
     Param(name="drawn", type=bool, default=False,
@@ -220,7 +219,7 @@ def draw(params: Mapping[str, Any], changed: Mapping[str, Any], seed: int) -> di
     for shape in shapes:
         kinds = _shape(shape, out, kinds)
     out["faults"] = ",".join(kinds)
-    if any(k in _WHOLE and k.startswith(_LEASE_UNSAFE) for k in kinds) or _CUTS in kinds:
+    if any(k in _WHOLE and k.startswith(_LEASE_UNSAFE) for k in kinds):
         lease = False  # a shape's own clock faults and leader cuts stay: no lease reads under them
     if changed.get("read_only") == "lease" and "check_quorum" not in changed:
         out["check_quorum"] = True  # the user's lease needs CheckQuorum

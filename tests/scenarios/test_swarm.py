@@ -131,6 +131,9 @@ def test_a_users_value_is_kept_and_a_drawn_scenario_is_not_drawn_again() -> None
         got = _drawn(s, nodes=3, workload="lock", faults="kill-leader")
         assert (got.params["nodes"], got.params["workload"], got.params["faults"]) == (3, "lock", "kill-leader")
         assert _drawn(s, read_only="lease").params["check_quorum"] is True
+    # the user's own faults a lease cannot survive get no drawn lease either (clocks, pauses, leader cuts)
+    for faults in ("leader-cuts", "leader-cuts,isolate-leader", "pause-leader", "clock-jump"):
+        assert {_drawn(s, faults=faults).params["read_only"] for s in range(1, 101)} == {"safe"}, faults
     once = _drawn(4)
     assert once.for_seed(99) == once
     steady = Scenario.create("steady")
